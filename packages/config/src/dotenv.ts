@@ -93,7 +93,9 @@ export function formatDotenv(entries: Iterable<readonly [string, string]>, heade
   if (header) for (const h of header.split('\n')) lines.push(`# ${h}`.trimEnd());
   for (const [key, value] of entries) {
     const plain = /^[A-Za-z0-9_./:@+,-]*$/.test(value);
-    lines.push(`${key}=${plain ? value : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`}`);
+    lines.push(
+      `${key}=${plain ? value : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

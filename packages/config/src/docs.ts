@@ -1,0 +1,67 @@
+import { SETTING_KEYS, type SettingGroup, settings } from './settings.js';
+import { SNOWFLAKE_JSON_KEYS } from './snowflake-json.js';
+
+const GROUP_TITLES: Record<SettingGroup, string> = {
+  station: 'Station',
+  sensors: 'Sensors',
+  output: 'Parquet output',
+  health: 'Health stream',
+  sync: 'Sync',
+  storage: 'Object storage',
+  'health-storage': 'Object storage for the health stream',
+  snowflake: 'Snowflake (Snowpipe Streaming)',
+  state: 'State',
+  logging: 'Logging',
+};
+
+/** Renders docs/configuration.md from the settings table. */
+export function renderConfigurationDoc(): string {
+  const out: string[] = [
+    '# Configuration reference',
+    '',
+    '<!-- Generated from packages/config/src/settings.ts by `pnpm docs:config`. Do not edit by hand. -->',
+    '',
+    'Every setting is an environment variable. Precedence, lowest first: built-in default <',
+    '`snowflake_config.json` (Snowflake settings only) < `.env` file in the working directory <',
+    'process environment < command-line flags. An empty value (`OPENSENSOR_STORAGE_PREFIX=`) means',
+    '"unset", so the default applies. Names are matched case-insensitively; an unknown `OPENSENSOR_*`',
+    'variable is reported as a warning with the closest known name.',
+    '',
+    'Invalid values stop the agent before it starts, with one line per problem naming the variable, the',
+    'expected form and the value received. Secrets are never echoed: `opensensor config` shows them as `***`.',
+    '',
+  ];
+  const groups = [...new Set(SETTING_KEYS.map((k) => settings[k].group))];
+  for (const group of groups) {
+    out.push(
+      `## ${GROUP_TITLES[group]}`,
+      '',
+      '| Variable | Default | Valid values | Meaning |',
+      '|---|---|---|---|',
+    );
+    for (const key of SETTING_KEYS.filter((k) => settings[k].group === group)) {
+      const s = settings[key] as (typeof settings)[typeof key] & { default?: string; secret?: boolean };
+      const def = s.default === undefined ? '—' : `\`${s.default}\``;
+      const secret = s.secret ? ' **Secret.**' : '';
+      out.push(`| \`${s.env}\` | ${def} | ${esc(s.expected)} | ${esc(s.description)}${secret} |`);
+    }
+    out.push('');
+  }
+  out.push(
+    '## snowflake_config.json',
+    '',
+    'Users of the Raspberry Pi → Snowflake streaming apps can keep their file: point',
+    '`OPENSENSOR_SNOWFLAKE_CONFIG_FILE` at it. Its keys map to these variables (a relative',
+    "`private_key_file` is resolved against the JSON file's directory):",
+    '',
+    '| JSON key | Variable |',
+    '|---|---|',
+    ...[...SNOWFLAKE_JSON_KEYS].map(([json, key]) => `| \`${json}\` | \`${settings[key].env}\` |`),
+    '',
+  );
+  return out.join('\n');
+}
+
+function esc(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}

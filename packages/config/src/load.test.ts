@@ -1,0 +1,379 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from './errors.js';
+import { loadConfig } from './load.js';
+import { describeConfig, redactSecrets } from './redact.js';
+
+const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'os-config-'));
+});
+
+function load(env: Record<string, string | undefined>, extra: Parameters<typeof loadConfig>[0] = {}) {
+  return loadConfig({ cwd: dir, env, ...extra });
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig defaults and derived values', () => {
+  it('applies the reference defaults', () => {
+    const { config, sources } = load({ OPENSENSOR_STATION_ID: STATION });
+    expect(config.readInterval).toBe(5);
+    expect(config.batchDuration).toBe(900);
+    expect(config.tempCompensationEnabled).toBe(true);
+    expect(config.tempCompensationFactor).toBe(2.25);
+    expect(config.pms5003Device).toBe('/dev/serial0');
+    expect(config.compression).toBe('zstd');
+    expect(config.outputDir).toBe(join(dir, 'output'));
+    expect(config.healthDir).toBe(join(dir, 'output-health'));
+    expect(config.syncEnabled).toBe(false);
+    expect(config.healthSyncEnabled).toBe(false);
+    expect(config.syncIntervalMinutes).toBe(15);
+    expect(config.storage).toEqual({ provider: 's3', prefix: '' });
+    expect(config.healthStorage.prefix).toBe('health');
+    expect(config.logLevel).toBe('info');
+    expect(config.snowflakeChannel).toBe(`opensensor_${STATION}`);
+    expect(sources.readInterval).toBe('default');
+    expect(sources.stationId).toBe('environment');
+  });
+
+  it('treats an empty or "." health dir as <output>-health, as the reference does', () => {
+    for (const value of ['', '.']) {
+      const { config } = load({
+        OPENSENSOR_STATION_ID: STATION,
+        OPENSENSOR_OUTPUT_DIR: '/data/lake',
+        OPENSENSOR_HEALTH_DIR: value,
+      });
+      expect(config.healthDir).toBe('/data/lake-health');
+    }
+  });
+
+  it('health storage inherits every unset field from the main storage', () => {
+    const { config } = load({
+      OPENSENSOR_STATION_ID: STATION,
+      OPENSENSOR_SYNC_ENABLED: 'true',
+      OPENSENSOR_STORAGE_PROVIDER: 'Wasabi',
+      OPENSENSOR_STORAGE_BUCKET: 'my-bucket',
+      OPENSENSOR_STORAGE_PREFIX: '/sensors/',
+      OPENSENSOR_STORAGE_REGION: 'eu-central-1',
+      OPENSENSOR_AWS_ACCESS_KEY_ID: 'AKIA1',
+      OPENSENSOR_AWS_SECRET_ACCESS_KEY: 'secret1',
+      OPENSENSOR_HEALTH_STORAGE_BUCKET: 'health-bucket',
+    });
+    expect(config.storage).toMatchObject({ provider: 'wasabi', bucket: 'my-bucket', prefix: 'sensors' });
+    expect(config.healthSyncEnabled).toBe(true);
+    expect(config.healthStorage).toEqual({
+      provider: 'wasabi',
+      bucket: 'health-bucket',
+      prefix: 'sensors-health',
+      region: 'eu-central-1',
+      endpoint: undefined,
+      accessKeyId: 'AKIA1',
+      secretAccessKey: 'secret1',
+    });
+  });
+});
+
+describe('precedence: defaults < snowflake_config.json < .env < environment < flags', () => {
+  it('each layer overrides the one below it', () => {
+    writeFileSync(
+      join(dir, '.env'),
+      `OPENSENSOR_STATION_ID=${STATION}\nOPENSENSOR_READ_INTERVAL=10\nOPENSENSOR_BATCH_DURATION=600\nOPENSENSOR_COMPRESSION=gzip\n`,
+    );
+    const { config, sources } = load(
+      { OPENSENSOR_BATCH_DURATION: '300', OPENSENSOR_COMPRESSION: 'snappy' },
+      { flags: { compression: 'zstd' } },
+    );
+    expect(config.readInterval).toBe(10);
+    expect(sources.readInterval).toBe('.env');
+    expect(config.batchDuration).toBe(300);
+    expect(sources.batchDuration).toBe('environment');
+    expect(config.compression).toBe('zstd');
+    expect(sources.compression).toBe('flag');
+  });
+
+  it('an empty value in a higher layer unsets the lower one, so the default applies', () => {
+    writeFileSync(join(dir, '.env'), `OPENSENSOR_STATION_ID=${STATION}\nOPENSENSOR_READ_INTERVAL=10\n`);
+    const { config, sources } = load({ OPENSENSOR_READ_INTERVAL: '' });
+    expect(config.readInterval).toBe(5);
+    expect(sources.readInterval).toBe('default');
+  });
+
+  it('matches variable names case-insensitively, like the reference', () => {
+    const { config } = load({ opensensor_station_id: STATION, Opensensor_Read_Interval: '7' });
+    expect(config.readInterval).toBe(7);
+  });
+
+  it('reads an explicit env file and fails clearly when it is missing', () => {
+    writeFileSync(join(dir, 'station.env'), `OPENSENSOR_STATION_ID=${STATION}\n`);
+    expect(load({}, { envFile: 'station.env' }).envFile).toBe(join(dir, 'station.env'));
+    expect(errorOf(() => load({}, { envFile: 'missing.env' })).message).toMatch(
+      /missing\.env: expected a readable \.env file, received ".*missing\.env" \(ENOENT\)/,
+    );
+  });
+
+  it('ignores .env when told to', () => {
+    writeFileSync(join(dir, '.env'), 'OPENSENSOR_READ_INTERVAL=10\n');
+    expect(load({ OPENSENSOR_STATION_ID: STATION }, { envFile: false }).config.readInterval).toBe(5);
+  });
+});
+
+describe('bad values are all reported at once, each naming the variable, expectation and value', () => {
+  it('reports a non-numeric interval and an invalid station id together', () => {
+    const err = errorOf(() => load({ OPENSENSOR_READ_INTERVAL: 'abc', OPENSENSOR_STATION_ID: 'nope' }));
+    expect(err.issues.map((i) => i.variable).sort()).toEqual([
+      'OPENSENSOR_READ_INTERVAL',
+      'OPENSENSOR_STATION_ID',
+    ]);
+    expect(err.message).toContain(
+      'OPENSENSOR_READ_INTERVAL: expected a number of seconds from 1 to 60, received "abc" (from environment)',
+    );
+    expect(err.message).toContain('OPENSENSOR_STATION_ID: expected a UUID');
+    expect(err.message).toContain('received "nope"');
+  });
+
+  it.each([
+    ['OPENSENSOR_READ_INTERVAL', '0', /from 1 to 60/],
+    ['OPENSENSOR_READ_INTERVAL', '61', /from 1 to 60/],
+    ['OPENSENSOR_READ_INTERVAL', '5s', /from 1 to 60/],
+    ['OPENSENSOR_BATCH_DURATION', '450', /tile an hour/],
+    ['OPENSENSOR_BATCH_DURATION', '7200', /tile an hour/],
+    ['OPENSENSOR_BATCH_DURATION', '900.5', /tile an hour/],
+    ['OPENSENSOR_TEMP_COMPENSATION_ENABLED', 'maybe', /true or false/],
+    ['OPENSENSOR_TEMP_COMPENSATION_FACTOR', '-1', /greater than 0/],
+    ['OPENSENSOR_COMPRESSION', 'lz4', /zstd, snappy, gzip/],
+    ['OPENSENSOR_SYNC_INTERVAL_MINUTES', '2.5', /whole number of minutes/],
+    ['OPENSENSOR_STORAGE_PROVIDER', 'azure', /s3, r2, gcs, minio, wasabi, backblaze, hetzner/],
+    ['OPENSENSOR_STORAGE_BUCKET', 'My_Bucket', /bucket name/],
+    ['OPENSENSOR_STORAGE_PREFIX', 'a/../b', /without "\." or "\.\." segments/],
+    ['OPENSENSOR_STORAGE_ENDPOINT', 'ftp://x', /http:\/\/ or https:\/\//],
+    ['OPENSENSOR_STORAGE_ENDPOINT', 'not a url', /http:\/\/ or https:\/\//],
+    ['OPENSENSOR_LOG_LEVEL', 'verbose', /debug, info, warn, error/],
+    ['OPENSENSOR_SNOWFLAKE_CHANNEL', 'has space', /channel name/],
+  ])('%s=%s', (variable, value, expected) => {
+    const err = errorOf(() => load({ OPENSENSOR_STATION_ID: STATION, [variable]: value }));
+    expect(err.issues).toHaveLength(1);
+    expect(err.issues[0]?.variable).toBe(variable);
+    expect(err.issues[0]?.expected).toMatch(expected);
+    expect(err.issues[0]?.received).toBe(JSON.stringify(value));
+  });
+
+  it('accepts the boolean spellings people write', () => {
+    for (const [v, b] of [
+      ['TRUE', true],
+      ['1', true],
+      ['yes', true],
+      ['On', true],
+      ['false', false],
+      ['0', false],
+      ['no', false],
+      ['off', false],
+    ] as const) {
+      expect(
+        load({ OPENSENSOR_STATION_ID: STATION, OPENSENSOR_HEALTH_ENABLED: v }).config.healthEnabled,
+      ).toBe(b);
+    }
+  });
+
+  it('requires a station id, saying how to get one', () => {
+    const err = errorOf(() => load({}));
+    expect(err.message).toMatch(
+      /OPENSENSOR_STATION_ID: expected a UUID .*opensensor setup.*, received nothing/,
+    );
+  });
+
+  it('requires a bucket when sync is enabled and an endpoint for r2/minio', () => {
+    const err = errorOf(() =>
+      load({
+        OPENSENSOR_STATION_ID: STATION,
+        OPENSENSOR_SYNC_ENABLED: 'true',
+        OPENSENSOR_STORAGE_PROVIDER: 'minio',
+      }),
+    );
+    expect(err.issues.map((i) => i.variable).sort()).toEqual([
+      'OPENSENSOR_STORAGE_BUCKET',
+      'OPENSENSOR_STORAGE_ENDPOINT',
+    ]);
+    expect(err.message).toMatch(/required because OPENSENSOR_SYNC_ENABLED is true/);
+  });
+
+  it('requires both halves of an access key', () => {
+    const err = errorOf(() => load({ OPENSENSOR_STATION_ID: STATION, OPENSENSOR_AWS_ACCESS_KEY_ID: 'AKIA' }));
+    expect(err.issues.map((i) => i.variable)).toEqual(['OPENSENSOR_AWS_SECRET_ACCESS_KEY']);
+  });
+
+  it('never echoes a secret in an error', () => {
+    const err = errorOf(() =>
+      load({
+        OPENSENSOR_STATION_ID: 'nope',
+        OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: '',
+        OPENSENSOR_AWS_SECRET_ACCESS_KEY: 's3cr3t-value',
+      }),
+    );
+    expect(err.message).not.toContain('s3cr3t-value');
+  });
+
+  it('names the CLI flag when the bad value came from one', () => {
+    const err = errorOf(() =>
+      load(
+        { OPENSENSOR_STATION_ID: STATION },
+        { flags: { readInterval: 'fast' }, flagNames: { readInterval: '--read-interval' } },
+      ),
+    );
+    expect(err.message).toContain(
+      '--read-interval (OPENSENSOR_READ_INTERVAL): expected a number of seconds from 1 to 60, received "fast" (from flag)',
+    );
+  });
+
+  it('warns about unknown OPENSENSOR_ variables with the closest name', () => {
+    const { warnings } = load({
+      OPENSENSOR_STATION_ID: STATION,
+      OPENSENSOR_READ_INTERVALL: '5',
+      OTHER_VAR: 'x',
+    });
+    expect(warnings).toEqual([
+      'OPENSENSOR_READ_INTERVALL (environment) is not a known setting; did you mean OPENSENSOR_READ_INTERVAL?',
+    ]);
+  });
+
+  it('warns when credentials would travel over plain http', () => {
+    const { warnings } = load({
+      OPENSENSOR_STATION_ID: STATION,
+      OPENSENSOR_STORAGE_ENDPOINT: 'http://127.0.0.1:9000',
+      OPENSENSOR_AWS_ACCESS_KEY_ID: 'a',
+      OPENSENSOR_AWS_SECRET_ACCESS_KEY: 'b',
+    });
+    expect(warnings.some((w) => w.includes('plain http'))).toBe(true);
+  });
+});
+
+describe('Snowflake settings and snowflake_config.json', () => {
+  const base = { OPENSENSOR_STATION_ID: STATION, OPENSENSOR_SNOWFLAKE_ENABLED: 'true' };
+
+  it('maps every key of a snowflake_config.json and lets variables override it', () => {
+    writeFileSync(join(dir, 'rsa_key.p8'), 'key');
+    chmodSync(join(dir, 'rsa_key.p8'), 0o600);
+    writeFileSync(
+      join(dir, 'snowflake_config.json'),
+      JSON.stringify({
+        user: 'SENSOR_USER',
+        account: 'myorg-acct',
+        url: 'https://myorg-acct.snowflakecomputing.com',
+        private_key_file: 'rsa_key.p8',
+        role: 'SENSOR_ROLE',
+        database: 'SENSORS',
+        schema: 'RAW',
+        pipe: 'READINGS_PIPE',
+        channel_name: 'pi_channel',
+        pat_token: 'pat-secret-value',
+      }),
+    );
+    const loaded = load({
+      ...base,
+      OPENSENSOR_SNOWFLAKE_CONFIG_FILE: 'snowflake_config.json',
+      OPENSENSOR_SNOWFLAKE_ROLE: 'OVERRIDE',
+    });
+    const { config, sources } = loaded;
+    expect(config).toMatchObject({
+      snowflakeUser: 'SENSOR_USER',
+      snowflakeAccount: 'MYORG-ACCT',
+      snowflakeUrl: 'https://myorg-acct.snowflakecomputing.com',
+      snowflakePrivateKeyFile: join(dir, 'rsa_key.p8'),
+      snowflakeRole: 'OVERRIDE',
+      snowflakeDatabase: 'SENSORS',
+      snowflakeSchema: 'RAW',
+      snowflakePipe: 'READINGS_PIPE',
+      snowflakeChannel: 'pi_channel',
+      snowflakePat: 'pat-secret-value',
+    });
+    expect(sources.snowflakeUser).toBe('snowflake_config.json');
+    expect(sources.snowflakeRole).toBe('environment');
+    expect(loaded.warnings).toEqual([]);
+    const printed = JSON.stringify(describeConfig(loaded));
+    expect(printed).not.toContain('pat-secret-value');
+    expect(printed).toContain('"OPENSENSOR_SNOWFLAKE_PAT","value":"***"');
+  });
+
+  it('reports a missing file, invalid JSON and a non-string value', () => {
+    expect(errorOf(() => load({ ...base, OPENSENSOR_SNOWFLAKE_CONFIG_FILE: 'nope.json' })).message).toMatch(
+      /OPENSENSOR_SNOWFLAKE_CONFIG_FILE: expected a readable snowflake_config\.json file, received ".*nope\.json" \(ENOENT\)/,
+    );
+    writeFileSync(join(dir, 'bad.json'), '{ "user": ');
+    expect(errorOf(() => load({ ...base, OPENSENSOR_SNOWFLAKE_CONFIG_FILE: 'bad.json' })).message).toMatch(
+      /valid JSON/,
+    );
+    writeFileSync(join(dir, 'num.json'), '{ "user": 42 }');
+    expect(errorOf(() => load({ ...base, OPENSENSOR_SNOWFLAKE_CONFIG_FILE: 'num.json' })).message).toMatch(
+      /a string for "user"/,
+    );
+  });
+
+  it('warns about unknown keys in the JSON file', () => {
+    writeFileSync(join(dir, 'extra.json'), '{ "warehouse": "WH" }');
+    const { warnings } = load({
+      OPENSENSOR_STATION_ID: STATION,
+      OPENSENSOR_SNOWFLAKE_CONFIG_FILE: 'extra.json',
+    });
+    expect(warnings[0]).toMatch(/key "warehouse" is not used/);
+  });
+
+  it('when enabled, requires the target and one way to authenticate', () => {
+    const err = errorOf(() => load(base));
+    expect(err.issues.map((i) => i.variable)).toEqual([
+      'OPENSENSOR_SNOWFLAKE_ACCOUNT',
+      'OPENSENSOR_SNOWFLAKE_USER',
+      'OPENSENSOR_SNOWFLAKE_DATABASE',
+      'OPENSENSOR_SNOWFLAKE_SCHEMA',
+      'OPENSENSOR_SNOWFLAKE_PIPE',
+      'OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE or OPENSENSOR_SNOWFLAKE_PAT',
+    ]);
+  });
+
+  it('checks that the key file exists and warns when others can read it', () => {
+    const target = {
+      ...base,
+      OPENSENSOR_SNOWFLAKE_ACCOUNT: 'a',
+      OPENSENSOR_SNOWFLAKE_USER: 'u',
+      OPENSENSOR_SNOWFLAKE_DATABASE: 'd',
+      OPENSENSOR_SNOWFLAKE_SCHEMA: 's',
+      OPENSENSOR_SNOWFLAKE_PIPE: 'p',
+    };
+    expect(
+      errorOf(() => load({ ...target, OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE: 'missing.p8' })).message,
+    ).toMatch(/OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE: expected an existing private key file/);
+    writeFileSync(join(dir, 'open.p8'), 'key');
+    chmodSync(join(dir, 'open.p8'), 0o644);
+    const { warnings, config } = load({ ...target, OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE: 'open.p8' });
+    expect(warnings.join('\n')).toMatch(/readable by other users; run chmod 600/);
+    expect(config.snowflakeUrl).toBe('https://a.snowflakecomputing.com');
+  });
+});
+
+describe('redaction', () => {
+  it('describeConfig and redactSecrets never reveal a secret', () => {
+    const loaded = load({
+      OPENSENSOR_STATION_ID: STATION,
+      OPENSENSOR_AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      OPENSENSOR_AWS_SECRET_ACCESS_KEY: 's3cr3t-value',
+    });
+    const described = describeConfig(loaded);
+    expect(described.find((d) => d.env === 'OPENSENSOR_AWS_SECRET_ACCESS_KEY')?.value).toBe('***');
+    expect(described.find((d) => d.env === 'OPENSENSOR_STORAGE_BUCKET')?.value).toBeNull();
+    const scrubbed = redactSecrets(
+      { message: 'failed with s3cr3t-value and AKIAEXAMPLE', nested: [loaded.config] },
+      loaded,
+    );
+    expect(JSON.stringify(scrubbed)).not.toMatch(/s3cr3t-value|AKIAEXAMPLE/);
+  });
+});

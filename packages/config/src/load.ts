@@ -1,0 +1,328 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parseDotenv } from './dotenv.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { SETTING_KEYS, type SettingKey, type Settings, settings } from './settings.js';
+import { readSnowflakeJson } from './snowflake-json.js';
+
+/** Where the effective value of a setting came from. */
+export type SettingSource = 'default' | 'snowflake_config.json' | '.env' | 'environment' | 'flag';
+
+export interface StorageSettings {
+  provider: Settings['storageProvider'];
+  bucket?: string;
+  /** Key prefix without leading or trailing slash; may be empty. */
+  prefix: string;
+  region?: string;
+  endpoint?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+/** The validated configuration, with paths resolved and inherited values filled in. */
+export type OpenSensorConfig = Settings & {
+  /** Absolute. */
+  outputDir: string;
+  /** Absolute; `<outputDir>-health` unless set. */
+  healthDir: string;
+  stateDir: string;
+  logDir: string;
+  healthSyncEnabled: boolean;
+  storage: StorageSettings;
+  /** The main storage with every OPENSENSOR_HEALTH_* override applied. */
+  healthStorage: StorageSettings;
+  /** `opensensor_<station id>` unless set. */
+  snowflakeChannel: string;
+};
+
+export interface LoadConfigOptions {
+  /** Process environment; defaults to `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Directory relative paths are resolved against; defaults to `process.cwd()`. */
+  cwd?: string;
+  /** `.env` file to read; defaults to `<cwd>/.env` when it exists. `false` reads none. */
+  envFile?: string | false;
+  /** Values from CLI flags: the highest precedence. Undefined entries are ignored. */
+  flags?: Partial<Record<SettingKey, string | number | boolean | undefined>>;
+  /** Flag spelling per setting (e.g. `--read-interval`), so errors name what the user typed. */
+  flagNames?: Partial<Record<SettingKey, string>>;
+}
+
+export interface LoadedConfig {
+  config: OpenSensorConfig;
+  sources: Record<SettingKey, SettingSource | undefined>;
+  /** Problems that do not stop the agent (unknown variables, plain-http endpoints with credentials, ...). */
+  warnings: string[];
+  /** The `.env` file that was read, if any. */
+  envFile?: string;
+}
+
+const ENV_TO_KEY = new Map<string, SettingKey>(SETTING_KEYS.map((k) => [settings[k].env, k]));
+
+/**
+ * Loads the configuration: defaults < snowflake_config.json < `.env` < environment < CLI flags.
+ * An empty value at any layer means "unset" and lets the default apply. Every problem is collected
+ * and thrown at once as a {@link ConfigError}; secrets are never echoed.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const warnings: string[] = [];
+  const raw = new Map<SettingKey, { value: string; source: SettingSource }>();
+  const defaultOf = (key: SettingKey) => (settings[key] as { default?: string }).default;
+  const set = (key: SettingKey, value: string, source: SettingSource) => {
+    if (value.trim() !== '') raw.set(key, { value, source });
+    else {
+      const def = defaultOf(key);
+      if (def === undefined) raw.delete(key);
+      else raw.set(key, { value: def, source: 'default' });
+    }
+  };
+  for (const key of SETTING_KEYS) {
+    const def = defaultOf(key);
+    if (def !== undefined) raw.set(key, { value: def, source: 'default' });
+  }
+
+  let envFile: string | undefined;
+  let dotenv = new Map<string, string>();
+  if (options.envFile !== false) {
+    const path = resolve(cwd, options.envFile ?? '.env');
+    if (options.envFile !== undefined || existsSync(path)) {
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        throw new ConfigError([
+          {
+            variable: options.envFile ?? '.env',
+            expected: 'a readable .env file',
+            received: `${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+          },
+        ]);
+      }
+      dotenv = parseDotenv(text, path);
+      envFile = path;
+    }
+  }
+
+  const envLayer = collectLayer(env, warnings, 'environment');
+  const dotenvLayer = collectLayer(Object.fromEntries(dotenv), warnings, envFile ?? '.env');
+  const flagLayer = new Map<SettingKey, string>();
+  for (const [k, v] of Object.entries(options.flags ?? {})) {
+    if (v !== undefined) flagLayer.set(k as SettingKey, String(v));
+  }
+
+  // The snowflake_config.json path itself may come from any upper layer.
+  const jsonPath =
+    flagLayer.get('snowflakeConfigFile') ??
+    envLayer.get('snowflakeConfigFile') ??
+    dotenvLayer.get('snowflakeConfigFile');
+  if (jsonPath && jsonPath.trim() !== '') {
+    const json = readSnowflakeJson(resolve(cwd, jsonPath.trim()), settings.snowflakeConfigFile.env);
+    warnings.push(...json.warnings);
+    for (const [k, v] of json.values) set(k, v, 'snowflake_config.json');
+  }
+  for (const [k, v] of dotenvLayer) set(k, v, '.env');
+  for (const [k, v] of envLayer) set(k, v, 'environment');
+  for (const [k, v] of flagLayer) set(k, v, 'flag');
+
+  const issues: ConfigIssue[] = [];
+  const nameOf = (key: SettingKey) => {
+    const flag = options.flagNames?.[key];
+    return raw.get(key)?.source === 'flag' && flag ? `${flag} (${settings[key].env})` : settings[key].env;
+  };
+  const values: Record<string, unknown> = {};
+  const sources = {} as Record<SettingKey, SettingSource | undefined>;
+  for (const key of SETTING_KEYS) {
+    const entry = raw.get(key);
+    sources[key] = entry?.source;
+    if (!entry) continue;
+    const s = settings[key];
+    const parsed = s.schema.safeParse(entry.value);
+    if (parsed.success) values[key] = parsed.data;
+    else {
+      issues.push({
+        variable: nameOf(key),
+        expected: s.expected,
+        received: describeValue(entry.value, (s as { secret?: boolean }).secret === true),
+        source: entry.source === 'default' ? undefined : entry.source,
+      });
+    }
+  }
+
+  const missing = (key: SettingKey, because: string) => {
+    if (values[key] !== undefined || issues.some((i) => i.variable.includes(settings[key].env))) return;
+    issues.push({
+      variable: settings[key].env,
+      expected: `${settings[key].expected} (${because})`,
+      received: 'nothing',
+    });
+  };
+  missing('stationId', 'every station needs one');
+
+  const v = values as Partial<Settings>;
+  if (v.syncEnabled) {
+    missing('storageBucket', 'required because OPENSENSOR_SYNC_ENABLED is true');
+    if ((v.storageProvider === 'r2' || v.storageProvider === 'minio') && !v.storageEndpoint) {
+      missing('storageEndpoint', `required for provider ${v.storageProvider}`);
+    }
+  }
+  if (v.awsAccessKeyId && !v.awsSecretAccessKey) missing('awsSecretAccessKey', 'the access key id is set');
+  if (v.awsSecretAccessKey && !v.awsAccessKeyId) missing('awsAccessKeyId', 'the secret access key is set');
+  if (v.healthAwsAccessKeyId && !v.healthAwsSecretAccessKey)
+    missing('healthAwsSecretAccessKey', 'the health access key id is set');
+  if (v.healthAwsSecretAccessKey && !v.healthAwsAccessKeyId)
+    missing('healthAwsAccessKeyId', 'the health secret access key is set');
+
+  if (v.snowflakeEnabled) {
+    const because = 'required because OPENSENSOR_SNOWFLAKE_ENABLED is true';
+    for (const key of [
+      'snowflakeAccount',
+      'snowflakeUser',
+      'snowflakeDatabase',
+      'snowflakeSchema',
+      'snowflakePipe',
+    ] as const)
+      missing(key, because);
+    if (
+      !v.snowflakePrivateKeyFile &&
+      !v.snowflakePat &&
+      !issues.some((i) => /SNOWFLAKE_(PAT|PRIVATE_KEY_FILE)/.test(i.variable))
+    ) {
+      issues.push({
+        variable: `${settings.snowflakePrivateKeyFile.env} or ${settings.snowflakePat.env}`,
+        expected: `a private key file or a programmatic access token (${because})`,
+        received: 'nothing',
+      });
+    }
+    if (v.snowflakePrivateKeyFile) {
+      const keyPath = resolve(cwd, v.snowflakePrivateKeyFile);
+      try {
+        const st = statSync(keyPath);
+        if ((st.mode & 0o077) !== 0) {
+          warnings.push(
+            `${settings.snowflakePrivateKeyFile.env}: ${keyPath} is readable by other users; run chmod 600 on it`,
+          );
+        }
+      } catch (err) {
+        issues.push({
+          variable: settings.snowflakePrivateKeyFile.env,
+          expected: 'an existing private key file',
+          received: `${JSON.stringify(keyPath)} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+          source: sources.snowflakePrivateKeyFile,
+        });
+      }
+    }
+  }
+
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const settingsValue = v as Settings;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
+  const outputDir = abs(settingsValue.outputDir);
+  const healthDirRaw = settingsValue.healthDir;
+  const healthDir = !healthDirRaw || healthDirRaw === '.' ? `${outputDir}-health` : abs(healthDirRaw);
+
+  const storage: StorageSettings = {
+    provider: settingsValue.storageProvider,
+    bucket: settingsValue.storageBucket,
+    prefix: settingsValue.storagePrefix ?? '',
+    region: settingsValue.storageRegion,
+    endpoint: settingsValue.storageEndpoint,
+    accessKeyId: settingsValue.awsAccessKeyId,
+    secretAccessKey: settingsValue.awsSecretAccessKey,
+  };
+  const healthStorage: StorageSettings = {
+    provider: settingsValue.healthStorageProvider ?? storage.provider,
+    bucket: settingsValue.healthStorageBucket ?? storage.bucket,
+    prefix: settingsValue.healthStoragePrefix ?? (storage.prefix ? `${storage.prefix}-health` : 'health'),
+    region: settingsValue.healthStorageRegion ?? storage.region,
+    endpoint: settingsValue.healthStorageEndpoint ?? storage.endpoint,
+    accessKeyId: settingsValue.healthAwsAccessKeyId ?? storage.accessKeyId,
+    secretAccessKey: settingsValue.healthAwsSecretAccessKey ?? storage.secretAccessKey,
+  };
+  for (const [label, st] of [
+    ['OPENSENSOR_STORAGE_ENDPOINT', storage],
+    ['OPENSENSOR_HEALTH_STORAGE_ENDPOINT', healthStorage],
+  ] as const) {
+    if (st.endpoint?.startsWith('http://') && st.accessKeyId) {
+      warnings.push(`${label}: ${st.endpoint} is plain http; the access key signature travels unencrypted`);
+    }
+  }
+  if (settingsValue.snowflakeUrl?.startsWith('http://')) {
+    warnings.push('OPENSENSOR_SNOWFLAKE_URL is plain http: use it only with a local test server');
+  }
+
+  const config: OpenSensorConfig = {
+    ...settingsValue,
+    outputDir,
+    healthDir,
+    stateDir: abs(settingsValue.stateDir),
+    logDir: abs(settingsValue.logDir),
+    healthSyncEnabled: settingsValue.healthSyncEnabled ?? settingsValue.syncEnabled,
+    storage,
+    healthStorage,
+    snowflakePrivateKeyFile: settingsValue.snowflakePrivateKeyFile
+      ? abs(settingsValue.snowflakePrivateKeyFile)
+      : undefined,
+    snowflakeUrl:
+      settingsValue.snowflakeUrl ??
+      (settingsValue.snowflakeAccount
+        ? `https://${settingsValue.snowflakeAccount.toLowerCase()}.snowflakecomputing.com`
+        : undefined),
+    snowflakeChannel: settingsValue.snowflakeChannel ?? `opensensor_${settingsValue.stationId}`,
+  };
+  return { config, sources, warnings, envFile };
+}
+
+/** Picks the OPENSENSOR_* entries of one layer (case-insensitively), warning about unknown ones. */
+function collectLayer(
+  vars: Readonly<Record<string, string | undefined>>,
+  warnings: string[],
+  where: string,
+): Map<SettingKey, string> {
+  const out = new Map<SettingKey, string>();
+  for (const [name, value] of Object.entries(vars)) {
+    if (value === undefined) continue;
+    const upper = name.toUpperCase();
+    if (!upper.startsWith('OPENSENSOR_')) continue;
+    const key = ENV_TO_KEY.get(upper);
+    if (key) out.set(key, value);
+    else {
+      const hint = closest(upper);
+      warnings.push(`${name} (${where}) is not a known setting${hint ? `; did you mean ${hint}?` : ''}`);
+    }
+  }
+  return out;
+}
+
+function closest(name: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const candidate of ENV_TO_KEY.keys()) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+function describeValue(value: string, secret: boolean): string {
+  if (secret) return `a value of ${value.length} characters (hidden)`;
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+}

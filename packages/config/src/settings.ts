@@ -1,0 +1,458 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of OpenSensor, once. This table is the single source of truth: the zod schema,
+ * the TypeScript type, the validation messages, the CLI flag names and docs/configuration.md are
+ * all derived from it.
+ */
+export type SettingGroup =
+  | 'station'
+  | 'sensors'
+  | 'output'
+  | 'health'
+  | 'sync'
+  | 'storage'
+  | 'health-storage'
+  | 'snowflake'
+  | 'state'
+  | 'logging';
+
+export interface SettingSpec<S extends z.ZodType = z.ZodType> {
+  /** Environment variable, e.g. `OPENSENSOR_READ_INTERVAL`. */
+  readonly env: string;
+  readonly group: SettingGroup;
+  /** Parses the raw string (never empty: an empty value means "unset"). */
+  readonly schema: S;
+  /** What a valid value looks like, for error messages and docs. */
+  readonly expected: string;
+  readonly description: string;
+  /** Default, as the raw string a user would write; absent = unset. */
+  readonly default?: string;
+  /** Shown as `***`, never echoed in errors. */
+  readonly secret?: boolean;
+  /** Key in a snowflake_config.json file, when the setting can come from one. */
+  readonly snowflakeJsonKey?: string;
+}
+
+const spec = <const T extends SettingSpec>(s: T): T => s;
+
+const stringbool = () =>
+  z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
+const BOOL = 'true or false (also 1/0, yes/no, on/off)';
+const text = () => z.string().trim().min(1);
+
+/** Batch windows must tile an hour exactly so that every window is clock-aligned and never spans a day. */
+const BATCH_DURATIONS = [60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600] as const;
+
+export const STORAGE_PROVIDERS = ['s3', 'r2', 'gcs', 'minio', 'wasabi', 'backblaze', 'hetzner'] as const;
+const providerSchema = z.string().trim().toLowerCase().pipe(z.enum(STORAGE_PROVIDERS));
+const PROVIDER_EXPECTED = `one of ${STORAGE_PROVIDERS.join(', ')}`;
+
+const endpointSchema = z.url({ protocol: /^https?$/ });
+const ENDPOINT_EXPECTED = 'an http:// or https:// URL, e.g. https://s3.eu-central-1.wasabisys.com';
+
+export const settings = {
+  stationId: spec({
+    env: 'OPENSENSOR_STATION_ID',
+    group: 'station',
+    schema: z.uuid().transform((s) => s.toLowerCase()),
+    expected: 'a UUID such as 01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f (run `opensensor setup` to generate one)',
+    description: 'Identifier of this station; names its partition `station=<id>` in the lake.',
+  }),
+  readInterval: spec({
+    env: 'OPENSENSOR_READ_INTERVAL',
+    group: 'sensors',
+    schema: z.coerce.number().min(1).max(60),
+    expected: 'a number of seconds from 1 to 60',
+    description: 'Seconds between two readings of the board.',
+    default: '5',
+  }),
+  batchDuration: spec({
+    env: 'OPENSENSOR_BATCH_DURATION',
+    group: 'output',
+    schema: z.coerce
+      .number()
+      .int()
+      .refine((n) => (BATCH_DURATIONS as readonly number[]).includes(n)),
+    expected: `seconds that tile an hour: one of ${BATCH_DURATIONS.join(', ')}`,
+    description: 'Length of one Parquet file window; windows are aligned to the clock (UTC).',
+    default: '900',
+  }),
+  tempCompensationEnabled: spec({
+    env: 'OPENSENSOR_TEMP_COMPENSATION_ENABLED',
+    group: 'sensors',
+    schema: stringbool(),
+    expected: BOOL,
+    description: 'Correct the BME280 temperature and humidity for heat from the Pi CPU.',
+    default: 'true',
+  }),
+  tempCompensationFactor: spec({
+    env: 'OPENSENSOR_TEMP_COMPENSATION_FACTOR',
+    group: 'sensors',
+    schema: z.coerce.number().positive(),
+    expected: 'a number greater than 0',
+    description: 'Compensation factor: larger means less correction (the Pimoroni default is 2.25).',
+    default: '2.25',
+  }),
+  pms5003Device: spec({
+    env: 'OPENSENSOR_PMS5003_DEVICE',
+    group: 'sensors',
+    schema: text(),
+    expected: 'a serial device path such as /dev/serial0',
+    description: 'Serial port of the PMS5003 particulate sensor.',
+    default: '/dev/serial0',
+  }),
+  outputDir: spec({
+    env: 'OPENSENSOR_OUTPUT_DIR',
+    group: 'output',
+    schema: text(),
+    expected: 'a directory path',
+    description:
+      'Root of the local Parquet lake (relative paths are resolved against the working directory).',
+    default: 'output',
+  }),
+  compression: spec({
+    env: 'OPENSENSOR_COMPRESSION',
+    group: 'output',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['zstd', 'snappy', 'gzip'])),
+    expected: 'one of zstd, snappy, gzip',
+    description: 'Parquet compression codec.',
+    default: 'zstd',
+  }),
+  healthEnabled: spec({
+    env: 'OPENSENSOR_HEALTH_ENABLED',
+    group: 'health',
+    schema: stringbool(),
+    expected: BOOL,
+    description: 'Write the station health stream (CPU, memory, disk, Wi-Fi, clock sync, ...).',
+    default: 'true',
+  }),
+  healthDir: spec({
+    env: 'OPENSENSOR_HEALTH_DIR',
+    group: 'health',
+    schema: text(),
+    expected: 'a directory path',
+    description: 'Root of the local health lake. Unset, empty or "." means `<OPENSENSOR_OUTPUT_DIR>-health`.',
+  }),
+  syncEnabled: spec({
+    env: 'OPENSENSOR_SYNC_ENABLED',
+    group: 'sync',
+    schema: stringbool(),
+    expected: BOOL,
+    description: 'Upload finished Parquet files to object storage periodically.',
+    default: 'false',
+  }),
+  syncIntervalMinutes: spec({
+    env: 'OPENSENSOR_SYNC_INTERVAL_MINUTES',
+    group: 'sync',
+    schema: z.coerce.number().int().min(1).max(1440),
+    expected: 'a whole number of minutes from 1 to 1440',
+    description: 'Minutes between two periodic syncs (clock-aligned).',
+    default: '15',
+  }),
+  storageProvider: spec({
+    env: 'OPENSENSOR_STORAGE_PROVIDER',
+    group: 'storage',
+    schema: providerSchema,
+    expected: PROVIDER_EXPECTED,
+    description: 'Kind of S3-compatible store; sets endpoint and addressing defaults.',
+    default: 's3',
+  }),
+  storageBucket: spec({
+    env: 'OPENSENSOR_STORAGE_BUCKET',
+    group: 'storage',
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+    expected: 'a bucket name of 3-63 lowercase letters, digits, dots and hyphens',
+    description: 'Bucket that receives the lake. Required when sync is enabled.',
+  }),
+  storagePrefix: spec({
+    env: 'OPENSENSOR_STORAGE_PREFIX',
+    group: 'storage',
+    schema: z
+      .string()
+      .trim()
+      .transform((s) => s.replace(/^\/+|\/+$/g, ''))
+      .refine((s) => !s.split('/').some((part) => part === '..' || part === '.')),
+    expected: 'a key prefix without "." or ".." segments, e.g. opensensor/sensors',
+    description: 'Key prefix inside the bucket (no leading or trailing slash needed).',
+  }),
+  storageRegion: spec({
+    env: 'OPENSENSOR_STORAGE_REGION',
+    group: 'storage',
+    schema: text(),
+    expected: 'a region name such as us-west-2',
+    description: 'Region of the store (provider default when unset: s3 us-west-2, wasabi us-east-1, ...).',
+  }),
+  storageEndpoint: spec({
+    env: 'OPENSENSOR_STORAGE_ENDPOINT',
+    group: 'storage',
+    schema: endpointSchema,
+    expected: ENDPOINT_EXPECTED,
+    description:
+      'Endpoint URL; required for r2 and minio, derived from the region for wasabi, backblaze, hetzner.',
+  }),
+  awsAccessKeyId: spec({
+    env: 'OPENSENSOR_AWS_ACCESS_KEY_ID',
+    group: 'storage',
+    schema: text(),
+    expected: 'an access key id',
+    description: 'Access key id. Unset: the AWS default credential chain applies.',
+    secret: true,
+  }),
+  awsSecretAccessKey: spec({
+    env: 'OPENSENSOR_AWS_SECRET_ACCESS_KEY',
+    group: 'storage',
+    schema: text(),
+    expected: 'a secret access key',
+    description: 'Secret access key, paired with OPENSENSOR_AWS_ACCESS_KEY_ID.',
+    secret: true,
+  }),
+  healthSyncEnabled: spec({
+    env: 'OPENSENSOR_HEALTH_SYNC_ENABLED',
+    group: 'health-storage',
+    schema: stringbool(),
+    expected: BOOL,
+    description: 'Upload the health lake too. Unset: follows OPENSENSOR_SYNC_ENABLED.',
+  }),
+  healthStorageProvider: spec({
+    env: 'OPENSENSOR_HEALTH_STORAGE_PROVIDER',
+    group: 'health-storage',
+    schema: providerSchema,
+    expected: PROVIDER_EXPECTED,
+    description: 'Provider for health uploads. Unset: the main storage provider.',
+  }),
+  healthStorageBucket: spec({
+    env: 'OPENSENSOR_HEALTH_STORAGE_BUCKET',
+    group: 'health-storage',
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+    expected: 'a bucket name of 3-63 lowercase letters, digits, dots and hyphens',
+    description: 'Bucket for health uploads. Unset: the main bucket.',
+  }),
+  healthStoragePrefix: spec({
+    env: 'OPENSENSOR_HEALTH_STORAGE_PREFIX',
+    group: 'health-storage',
+    schema: z
+      .string()
+      .trim()
+      .transform((s) => s.replace(/^\/+|\/+$/g, ''))
+      .refine((s) => !s.split('/').some((part) => part === '..' || part === '.')),
+    expected: 'a key prefix without "." or ".." segments',
+    description:
+      'Key prefix for health uploads. Unset: `<main prefix>-health` (or `health` when the main prefix is empty).',
+  }),
+  healthStorageRegion: spec({
+    env: 'OPENSENSOR_HEALTH_STORAGE_REGION',
+    group: 'health-storage',
+    schema: text(),
+    expected: 'a region name',
+    description: 'Region for health uploads. Unset: the main region.',
+  }),
+  healthStorageEndpoint: spec({
+    env: 'OPENSENSOR_HEALTH_STORAGE_ENDPOINT',
+    group: 'health-storage',
+    schema: endpointSchema,
+    expected: ENDPOINT_EXPECTED,
+    description: 'Endpoint for health uploads. Unset: the main endpoint.',
+  }),
+  healthAwsAccessKeyId: spec({
+    env: 'OPENSENSOR_HEALTH_AWS_ACCESS_KEY_ID',
+    group: 'health-storage',
+    schema: text(),
+    expected: 'an access key id',
+    description: 'Access key id for health uploads. Unset: the main key.',
+    secret: true,
+  }),
+  healthAwsSecretAccessKey: spec({
+    env: 'OPENSENSOR_HEALTH_AWS_SECRET_ACCESS_KEY',
+    group: 'health-storage',
+    schema: text(),
+    expected: 'a secret access key',
+    description: 'Secret access key for health uploads. Unset: the main secret.',
+    secret: true,
+  }),
+  snowflakeEnabled: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_ENABLED',
+    group: 'snowflake',
+    schema: stringbool(),
+    expected: BOOL,
+    description: 'Stream every reading to Snowflake with Snowpipe Streaming (v2 REST API).',
+    default: 'false',
+  }),
+  snowflakeConfigFile: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_CONFIG_FILE',
+    group: 'snowflake',
+    schema: text(),
+    expected: 'a path to a snowflake_config.json file',
+    description:
+      'Reads user, account, url, private_key_file, role, database, schema, pipe, channel_name and pat_token from a JSON file; OPENSENSOR_SNOWFLAKE_* variables override it.',
+  }),
+  snowflakeAccount: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_ACCOUNT',
+    group: 'snowflake',
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .transform((s) => s.toUpperCase()),
+    expected: 'an account identifier such as MYORG-MYACCOUNT',
+    description: 'Snowflake account identifier (organisation-account).',
+    snowflakeJsonKey: 'account',
+  }),
+  snowflakeUser: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_USER',
+    group: 'snowflake',
+    schema: text(),
+    expected: 'a Snowflake user name',
+    description: 'User that streams the rows (a dedicated service user is recommended).',
+    snowflakeJsonKey: 'user',
+  }),
+  snowflakeUrl: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_URL',
+    group: 'snowflake',
+    schema: endpointSchema,
+    expected:
+      'an https:// URL such as https://myorg-myaccount.snowflakecomputing.com (http only for a local test server)',
+    description: 'Account URL. Unset: `https://<account>.snowflakecomputing.com`.',
+    snowflakeJsonKey: 'url',
+  }),
+  snowflakeRole: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_ROLE',
+    group: 'snowflake',
+    schema: text(),
+    expected: 'a role name',
+    description: 'Role used for streaming.',
+    snowflakeJsonKey: 'role',
+  }),
+  snowflakeDatabase: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_DATABASE',
+    group: 'snowflake',
+    schema: text(),
+    expected: 'a database name',
+    description: 'Database of the target table and pipe.',
+    snowflakeJsonKey: 'database',
+  }),
+  snowflakeSchema: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_SCHEMA',
+    group: 'snowflake',
+    schema: text(),
+    expected: 'a schema name',
+    description: 'Schema of the target table and pipe.',
+    snowflakeJsonKey: 'schema',
+  }),
+  snowflakePipe: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_PIPE',
+    group: 'snowflake',
+    schema: text(),
+    expected: 'a pipe name',
+    description: 'Pipe that receives the rows.',
+    snowflakeJsonKey: 'pipe',
+  }),
+  snowflakeChannel: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_CHANNEL',
+    group: 'snowflake',
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{1,128}$/),
+    expected: 'a channel name of letters, digits, "_", "." or "-"',
+    description: 'Streaming channel. Unset: `opensensor_<station id>` (one channel per station).',
+    snowflakeJsonKey: 'channel_name',
+  }),
+  snowflakePrivateKeyFile: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE',
+    group: 'snowflake',
+    schema: text(),
+    expected: 'a path to a PEM private key (PKCS#8, optionally encrypted)',
+    description: 'Private key for key-pair (JWT) authentication.',
+    snowflakeJsonKey: 'private_key_file',
+  }),
+  snowflakePrivateKeyPassphrase: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE',
+    group: 'snowflake',
+    schema: z.string().min(1),
+    expected: 'the passphrase of the encrypted private key',
+    description: 'Passphrase of the private key, when it is encrypted.',
+    secret: true,
+  }),
+  snowflakePat: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_PAT',
+    group: 'snowflake',
+    schema: text(),
+    expected: 'a programmatic access token',
+    description: 'Programmatic access token; an alternative to the key pair.',
+    secret: true,
+    snowflakeJsonKey: 'pat_token',
+  }),
+  stateDir: spec({
+    env: 'OPENSENSOR_STATE_DIR',
+    group: 'state',
+    schema: text(),
+    expected: 'a directory path',
+    description: 'Journal, consumer cursors, upload ledger and channel state. Keep it on persistent storage.',
+    default: 'state',
+  }),
+  logLevel: spec({
+    env: 'OPENSENSOR_LOG_LEVEL',
+    group: 'logging',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .transform((s) => (s === 'warning' ? 'warn' : s))
+      .pipe(z.enum(['debug', 'info', 'warn', 'error'])),
+    expected: 'one of debug, info, warn, error',
+    description: 'Lowest level that is logged.',
+    default: 'info',
+  }),
+  logDir: spec({
+    env: 'OPENSENSOR_LOG_DIR',
+    group: 'logging',
+    schema: text(),
+    expected: 'a directory path',
+    description: 'Directory of the agent log file.',
+    default: 'logs',
+  }),
+  logJson: spec({
+    env: 'OPENSENSOR_LOG_JSON',
+    group: 'logging',
+    schema: stringbool(),
+    expected: BOOL,
+    description: 'Log one JSON object per line. Unset: JSON when standard output is not a terminal.',
+  }),
+} as const;
+
+export type SettingKey = keyof typeof settings;
+export const SETTING_KEYS = Object.keys(settings) as SettingKey[];
+
+type Out<K extends SettingKey> = z.output<(typeof settings)[K]['schema']>;
+type HasDefault<K extends SettingKey> = K extends SettingKey
+  ? (typeof settings)[K] extends { default: string }
+    ? K
+    : never
+  : never;
+type Required_ = 'stationId';
+
+/** Every setting after validation; settings without a default may be undefined. */
+export type Settings = { [K in HasDefault<SettingKey> | Required_]: Out<K> } & {
+  [K in Exclude<SettingKey, HasDefault<SettingKey> | Required_>]?: Out<K>;
+};
+
+/** The zod schema of the whole settings object, built from the table. */
+export const settingsSchema = z.object(
+  Object.fromEntries(
+    SETTING_KEYS.map((k) => {
+      const s: SettingSpec = settings[k];
+      return [k, s.default === undefined && k !== 'stationId' ? s.schema.optional() : s.schema];
+    }),
+  ),
+);
