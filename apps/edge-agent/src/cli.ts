@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { processIo } from './io.js';
+import { runCli } from './program.js';
+
+runCli(process.argv.slice(2), processIo()).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `opensensor: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,48 @@
+import { ConfigError } from '@opensensor/config';
+import { Command, CommanderError } from 'commander';
+import pkg from '../package.json' with { type: 'json' };
+import { COMMANDS } from './commands/index.js';
+import { CliError, type CliIo, EXIT } from './io.js';
+
+/** Runs the `opensensor` CLI with the given arguments (without `node` and the script) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command('opensensor')
+    .description('Edge agent for OpenSensor environmental stations')
+    .version(pkg.version, '-v, --version')
+    .option('--env-file <path>', 'read settings from this file instead of ./.env')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Settings come from OPENSENSOR_* environment variables and ./.env (see docs/configuration.md).
+
+Examples:
+  $ opensensor config
+  $ opensensor --env-file /etc/opensensor/.env config --json`,
+    );
+  for (const register of COMMANDS) register(program, io, setExit);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr(`${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof CliError) {
+      io.stderr(`error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+  return exitCode;
+}
