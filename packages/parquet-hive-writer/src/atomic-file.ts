@@ -1,0 +1,123 @@
+import { constants } from 'node:fs';
+import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isTempFileName } from './hive-path.js';
+
+let tempCounter = 0;
+
+/** `.<final name>.<pid>.<n>.tmp`: hidden and not `*.parquet`, so no glob, reader or uploader picks it up. */
+export function tempNameFor(finalName: string): string {
+  tempCounter = (tempCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `.${finalName}.${process.pid}.${tempCounter}.tmp`;
+}
+
+/** fsync a directory so that a rename or a new entry in it survives power loss. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some filesystems (and platforms) refuse fsync on a directory; the rename is still atomic there.
+    if (!isErrno(err, 'EINVAL') && !isErrno(err, 'EPERM') && !isErrno(err, 'EISDIR')) throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+export function isErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/** `mkdir -p` that also makes every directory it created durable (fsync of each new entry's parent). */
+export async function mkdirDurable(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let current = dir;
+  for (;;) {
+    try {
+      await stat(current);
+      break;
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+      missing.push(current);
+      const parent = dirname(current);
+      if (parent === current) break;
+      current = parent;
+    }
+  }
+  if (missing.length === 0) return;
+  await mkdir(dir, { recursive: true });
+  for (const created of missing) await fsyncDir(dirname(created));
+}
+
+export type CommitOutcome = 'created' | 'exists';
+
+/**
+ * Writes `bytes` to `finalPath` so that the name appears only complete and durable, and never
+ * replaces an existing file: temp file in the same directory, fsync, hard-link to the final name
+ * (fails if it exists), unlink the temp, fsync the directory. Where hard links are not supported the
+ * caller-checked name is taken with rename.
+ */
+export async function writeFileExclusive(
+  finalPath: string,
+  bytes: Uint8Array,
+  onTempFileWritten?: (tempPath: string) => void | Promise<void>,
+): Promise<CommitOutcome> {
+  const dir = dirname(finalPath);
+  const tempPath = join(dir, tempNameFor(finalPath.slice(dir.length + 1)));
+  const handle = await open(tempPath, 'wx', 0o644);
+  let committed = false;
+  try {
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (onTempFileWritten) await onTempFileWritten(tempPath);
+    try {
+      await link(tempPath, finalPath);
+    } catch (err) {
+      if (isErrno(err, 'EEXIST')) return 'exists';
+      if (!isErrno(err, 'EPERM') && !isErrno(err, 'ENOTSUP') && !isErrno(err, 'EOPNOTSUPP')) throw err;
+      await rename(tempPath, finalPath);
+    }
+    committed = true;
+    await unlink(tempPath).catch((err: unknown) => {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    });
+    await fsyncDir(dir);
+    return 'created';
+  } finally {
+    if (!committed) await unlink(tempPath).catch(() => undefined);
+  }
+}
+
+/**
+ * Removes temp files left by a crash between write and rename, anywhere under `root`. Run it on start,
+ * before any writer uses `root`; returns the removed paths. A missing `root` is not an error.
+ */
+export async function cleanupTempFiles(root: string): Promise<string[]> {
+  const removed: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return;
+      throw err;
+    }
+    let changed = false;
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile() && isTempFileName(entry.name)) {
+        await unlink(path);
+        removed.push(path);
+        changed = true;
+      }
+    }
+    if (changed) await fsyncDir(dir);
+  };
+  await walk(root);
+  return removed;
+}

@@ -1,0 +1,93 @@
+import { createRequire } from 'node:module';
+import * as zlib from 'node:zlib';
+import { CodecError } from './errors.js';
+
+/** Compression of the lake files. `zstd` is the reference collector's default. */
+export type LakeCompression = 'snappy' | 'zstd' | 'gzip';
+
+/**
+ * Where zstd comes from: `node` = `zlib.zstdCompressSync` (Node ≥ 22.15), `wasm` = the bundled
+ * WebAssembly build (any Node ≥ 20), `auto` = node when present, else wasm.
+ */
+export type ZstdImplementation = 'auto' | 'node' | 'wasm';
+
+export const LAKE_COMPRESSIONS: readonly LakeCompression[] = ['snappy', 'zstd', 'gzip'];
+
+/** Synchronous page compressor, as the encoder calls it once per page. */
+export type PageCompressor = (input: Uint8Array) => Uint8Array;
+
+export interface LoadedCodec {
+  readonly compression: LakeCompression;
+  /** Which implementation compresses, for logs and the decision record: `snappy-js`, `zlib`, `zstd-node`, `zstd-wasm`. */
+  readonly implementation: string;
+  /** `undefined` for snappy, which the encoder has built in. */
+  readonly compress: PageCompressor | undefined;
+}
+
+/** zstd level 3 is zstd's own default and what PyArrow writes; higher levels gained < 1 % on lake pages. */
+export const ZSTD_LEVEL = 3;
+
+interface NodeZstd {
+  zstdCompressSync(input: Uint8Array, options?: { params?: Record<number, number> }): Buffer;
+  constants: { ZSTD_c_compressionLevel: number };
+}
+
+interface WasmZstd {
+  isLoaded: Promise<boolean>;
+  compress(buffer: Uint8Array, level?: number): Uint8Array;
+}
+
+const cache = new Map<string, Promise<LoadedCodec>>();
+
+/** Resolves the compressor for `compression`, loading the zstd WebAssembly module only when needed. */
+export function loadCodec(
+  compression: LakeCompression,
+  zstd: ZstdImplementation = 'auto',
+): Promise<LoadedCodec> {
+  if (!LAKE_COMPRESSIONS.includes(compression)) {
+    return Promise.reject(
+      new CodecError(
+        `compression ${JSON.stringify(compression)} is not one of ${LAKE_COMPRESSIONS.join(', ')}`,
+      ),
+    );
+  }
+  const key = compression === 'zstd' ? `zstd:${zstd}` : compression;
+  let loaded = cache.get(key);
+  if (!loaded) {
+    loaded = resolveCodec(compression, zstd);
+    // A failed load must not be cached forever: a later call may find the module installed.
+    loaded.catch(() => cache.delete(key));
+    cache.set(key, loaded);
+  }
+  return loaded;
+}
+
+async function resolveCodec(compression: LakeCompression, zstd: ZstdImplementation): Promise<LoadedCodec> {
+  if (compression === 'snappy') return { compression, implementation: 'snappy-js', compress: undefined };
+  if (compression === 'gzip') {
+    return { compression, implementation: 'zlib', compress: (b) => zlib.gzipSync(b) };
+  }
+  const native = zlib as unknown as Partial<NodeZstd>;
+  if (zstd !== 'wasm' && typeof native.zstdCompressSync === 'function' && native.constants) {
+    const params = { [native.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL };
+    const fn = native.zstdCompressSync.bind(zlib);
+    return { compression, implementation: 'zstd-node', compress: (b) => fn(b, { params }) };
+  }
+  if (zstd === 'node') {
+    throw new CodecError(
+      `zstd from node:zlib needs Node >= 22.15 (this is ${process.version}): use zstd: 'auto' to fall back to WebAssembly`,
+    );
+  }
+  let wasm: WasmZstd;
+  try {
+    // The module is CommonJS and starts compiling its WebAssembly on load, so it is loaded only here.
+    wasm = createRequire(import.meta.url)('@foxglove/wasm-zstd') as WasmZstd;
+    await wasm.isLoaded;
+  } catch (cause) {
+    throw new CodecError(
+      'zstd needs @foxglove/wasm-zstd on Node < 22.15 and it failed to load: reinstall dependencies or use snappy',
+      cause,
+    );
+  }
+  return { compression, implementation: 'zstd-wasm', compress: (b) => wasm.compress(b, ZSTD_LEVEL) };
+}

@@ -1,0 +1,88 @@
+import type { CompressionCodec, KeyValue, SchemaElement } from 'hyparquet';
+import { ByteWriter, type ColumnSource, parquetWrite } from 'hyparquet-writer';
+import type { LoadedCodec } from './codecs.js';
+import type { PreparedColumns } from './rows.js';
+import type { LakeColumnType, LakeSchema } from './schema.js';
+
+/** What an encoder gets: validated columns in schema order, a loaded codec and the footer metadata. */
+export interface EncodeRequest {
+  readonly schema: LakeSchema;
+  readonly columns: PreparedColumns;
+  readonly codec: LoadedCodec;
+  readonly metadata: readonly { key: string; value: string }[];
+  readonly createdBy: string;
+}
+
+/**
+ * Turns one window into the bytes of one Parquet file. The writer depends only on this, so the
+ * encoder library can be swapped (see docs/decisions/0300-parquet-encoder.md).
+ */
+export interface ParquetEncoder {
+  /** Library name and version, e.g. `hyparquet-writer 0.17.0`; written into `created_by`. */
+  readonly id: string;
+  encode(request: EncodeRequest): Uint8Array;
+}
+
+const PHYSICAL: Record<LakeColumnType, Omit<SchemaElement, 'name'>> = {
+  float: { type: 'FLOAT' },
+  double: { type: 'DOUBLE' },
+  int32: { type: 'INT32' },
+  int64: { type: 'INT64' },
+  boolean: { type: 'BOOLEAN' },
+  string: { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } },
+  // Logical TIMESTAMP with isAdjustedToUTC makes DuckDB, Arrow and Spark read an instant
+  // (TIMESTAMP WITH TIME ZONE); the converted type is kept for readers that predate logical types.
+  'timestamp-ms': {
+    type: 'INT64',
+    converted_type: 'TIMESTAMP_MILLIS',
+    logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+  },
+};
+
+/** The Parquet schema elements of a lake schema: `timestamp` REQUIRED, every other column OPTIONAL. */
+export function parquetSchemaOf(schema: LakeSchema): SchemaElement[] {
+  return [
+    { name: 'schema', num_children: schema.allColumns.length },
+    ...schema.allColumns.map(
+      (c, i): SchemaElement => ({
+        name: c.name,
+        ...PHYSICAL[c.type],
+        repetition_type: i === 0 ? 'REQUIRED' : 'OPTIONAL',
+      }),
+    ),
+  ];
+}
+
+const CODEC_NAMES: Record<LoadedCodec['compression'], CompressionCodec> = {
+  snappy: 'SNAPPY',
+  zstd: 'ZSTD',
+  gzip: 'GZIP',
+};
+
+export const HYPARQUET_WRITER_VERSION = '0.17.0';
+
+/** The default encoder: hyparquet-writer (pure JS), one row group per file, statistics on. */
+export const hyparquetEncoder: ParquetEncoder = {
+  id: `hyparquet-writer ${HYPARQUET_WRITER_VERSION}`,
+  encode({ schema, columns, codec, metadata, createdBy }) {
+    const codecName = CODEC_NAMES[codec.compression];
+    const writer = new ByteWriter();
+    const result = parquetWrite({
+      writer,
+      schema: parquetSchemaOf(schema),
+      columnData: schema.allColumns.map(
+        (c, i): ColumnSource => ({ name: c.name, data: columns.data[i] as ColumnSource['data'] }),
+      ),
+      codec: codecName,
+      compressors: codec.compress ? { [codecName]: codec.compress } : {},
+      statistics: true,
+      // A window is small (180 rows at the default cadence): one row group keeps footers small and
+      // statistics per file.
+      rowGroupSize: Math.max(columns.rowCount, 1),
+      kvMetadata: metadata as KeyValue[],
+      createdBy,
+    });
+    if (result instanceof Promise) throw new Error('hyparquet-writer returned a Promise for a ByteWriter');
+    return writer.getBytes();
+  },
+};
