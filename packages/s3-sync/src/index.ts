@@ -1,2 +1,63 @@
-/** @opensensor/s3-sync — filled in by its own issue. */
-export const PACKAGE_NAME = '@opensensor/s3-sync';
+/**
+ * @opensensor/s3-sync — idempotent, resumable upload of a Hive-partitioned Parquet lake to
+ * S3-compatible storage, driven by a local ledger instead of bucket listings.
+ */
+export { digestFile, type FileDigest } from './checksum.js';
+export { type Clock, realSleep, type Sleep, systemClock } from './clock.js';
+export {
+  ConflictError,
+  LedgerError,
+  S3SyncError,
+  type S3SyncErrorCode,
+  S3SyncOptionsError,
+  UploadError,
+} from './errors.js';
+export {
+  defaultHealthPrefix,
+  isEligibleLakePath,
+  type LakeFile,
+  type LakeStream,
+  lakeObjectKey,
+  listLakeFiles,
+  normalizeKeyPrefix,
+} from './lake-files.js';
+export {
+  Ledger,
+  type LedgerEntry,
+  type LedgerLoadReport,
+  type OpenLedgerOptions,
+  openLedger,
+  type UploadMethod,
+} from './ledger.js';
+export { createProgressBar, formatSyncSummary, type ProgressStream, syncExitCode } from './progress.js';
+export {
+  applyRetention,
+  type RetainedFile,
+  type RetentionOptions,
+  type RetentionReport,
+} from './retention.js';
+export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+export {
+  type PlannedUpload,
+  type SyncFileError,
+  type SyncFileOutcome,
+  type SyncOptions,
+  type SyncProgressEvent,
+  type SyncSummary,
+  syncLake,
+} from './sync.js';
+export {
+  type ChecksumMode,
+  type ClientTargetOptions,
+  type ConditionalWriteMode,
+  createS3Target,
+  type ResolvedTargetSettings,
+  resolveTargetSettings,
+  type S3Credentials,
+  type S3Target,
+  type S3TargetOptions,
+  STORAGE_PROVIDERS,
+  type StorageProvider,
+  s3TargetFromClient,
+} from './target.js';
+export { type MultipartSettings, SHA256_METADATA_KEY } from './upload.js';

@@ -1,0 +1,413 @@
+import { promises as fs, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { type Clock, systemClock } from './clock.js';
+import { LedgerError } from './errors.js';
+
+/** How an object came to be recorded as uploaded. */
+export type UploadMethod = 'put' | 'multipart' | 'existing';
+
+/** One uploaded file, as the ledger remembers it. */
+export interface LedgerEntry {
+  /** `S3Target.id`: the store and bucket the object went to. */
+  readonly target: string;
+  readonly key: string;
+  /** Path relative to the lake root. */
+  readonly path: string;
+  readonly size: number;
+  /** Local modification time at upload; retention uses size + mtime to know the file is unchanged. */
+  readonly mtimeMs: number;
+  /** SHA-256 of the bytes, lower-case hex. */
+  readonly sha256: string;
+  readonly etag?: string;
+  /** ISO-8601 time of the upload. */
+  readonly uploadedAt: string;
+  /** True when the store confirmed these exact bytes (a checksum it checked, or a matching existing object). */
+  readonly verified: boolean;
+  readonly method: UploadMethod;
+}
+
+interface PutLine extends LedgerEntry {
+  readonly v: 1;
+  readonly op: 'put';
+}
+interface ForgetLine {
+  readonly v: 1;
+  readonly op: 'forget';
+  readonly target: string;
+  readonly key: string;
+  readonly at: string;
+}
+type Line = PutLine | ForgetLine;
+
+/** What opening the ledger found; useful for `status` output and logs. */
+export interface LedgerLoadReport {
+  readonly lines: number;
+  readonly entries: number;
+  /** Lines that were not valid ledger records (a bit flip on the card); their files get re-checked remotely. */
+  readonly skippedLines: number;
+  /** Bytes of a torn last line (a crash during an append) that were cut off. */
+  readonly truncatedBytes: number;
+  readonly compacted: boolean;
+}
+
+export interface OpenLedgerOptions {
+  readonly clock?: Clock;
+  /**
+   * Take the ledger's lock file (`<path>.lock`). Default true. Without it, the ledger is read-only:
+   * use that for status displays while a sync may be running.
+   */
+  readonly lock?: boolean;
+  /** A lock whose holder has not touched it for this long is considered abandoned. Default 10 min. */
+  readonly staleLockMs?: number;
+}
+
+const mapKey = (target: string, key: string): string => `${target}\u0000${key}`;
+
+function isPutLine(x: unknown): x is PutLine {
+  const l = x as Partial<PutLine> | null;
+  return (
+    !!l &&
+    l.v === 1 &&
+    l.op === 'put' &&
+    typeof l.target === 'string' &&
+    typeof l.key === 'string' &&
+    typeof l.path === 'string' &&
+    typeof l.size === 'number' &&
+    typeof l.mtimeMs === 'number' &&
+    typeof l.sha256 === 'string' &&
+    typeof l.uploadedAt === 'string' &&
+    typeof l.verified === 'boolean' &&
+    (l.method === 'put' || l.method === 'multipart' || l.method === 'existing')
+  );
+}
+
+function isForgetLine(x: unknown): x is ForgetLine {
+  const l = x as Partial<ForgetLine> | null;
+  return !!l && l.v === 1 && l.op === 'forget' && typeof l.target === 'string' && typeof l.key === 'string';
+}
+
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const h = await fs.open(dir, 'r');
+  try {
+    await h.sync();
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
+  } finally {
+    await h.close();
+  }
+}
+
+/**
+ * The upload ledger: an append-only JSON-lines file, one line per upload, `fdatasync`ed before the
+ * upload counts. A crash can only tear the line being written, which the next open cuts off, so the
+ * ledger never claims an upload that did not finish; an upload that finished but was not yet recorded
+ * is found again by the next sync and settled with a conditional PUT (412 → compare checksums).
+ * Superseded lines are compacted away on open (write temp, fsync, rename, fsync directory).
+ */
+export class Ledger {
+  readonly path: string;
+  readonly report: LedgerLoadReport;
+  private readonly map: Map<string, LedgerEntry>;
+  private readonly clock: Clock;
+  private handle: fs.FileHandle | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly lockPath: string | undefined;
+  private closed = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  private constructor(
+    path: string,
+    map: Map<string, LedgerEntry>,
+    report: LedgerLoadReport,
+    clock: Clock,
+    handle: fs.FileHandle | undefined,
+    lockPath: string | undefined,
+  ) {
+    this.path = path;
+    this.map = map;
+    this.report = report;
+    this.clock = clock;
+    this.handle = handle;
+    this.lockPath = lockPath;
+  }
+
+  private startHeartbeat(staleMs: number): void {
+    const lockPath = this.lockPath;
+    if (!lockPath) return;
+    // A long multipart upload appends nothing for minutes; touching the lock keeps it from looking abandoned.
+    this.heartbeat = setInterval(
+      () => {
+        const t = new Date(this.clock.now());
+        fs.utimes(lockPath, t, t).catch(() => undefined);
+      },
+      Math.max(1000, Math.floor(staleMs / 4)),
+    );
+    this.heartbeat.unref();
+  }
+
+  /** Opens (creating if needed) the ledger at `path`, taking its lock unless `lock: false`. */
+  static async open(path: string, options: OpenLedgerOptions = {}): Promise<Ledger> {
+    const clock = options.clock ?? systemClock;
+    const lock = options.lock ?? true;
+    let lockPath: string | undefined;
+    if (lock) {
+      await fs.mkdir(dirname(path), { recursive: true });
+      lockPath = `${path}.lock`;
+      await acquireLock(lockPath, clock, options.staleLockMs ?? 600_000);
+    }
+    try {
+      const { map, report, validBytes, fileBytes } = await load(path);
+      let finalReport = report;
+      if (lock) {
+        if (validBytes < fileBytes) await fs.truncate(path, validBytes);
+        // Rewrite when most lines are superseded, so a long-running station's ledger stays small.
+        if (report.lines > 256 && report.lines > 2 * map.size) {
+          await rewrite(path, map);
+          finalReport = { ...report, compacted: true };
+        }
+      }
+      const handle = lock ? await fs.open(path, 'a') : undefined;
+      const ledger = new Ledger(path, map, finalReport, clock, handle, lockPath);
+      ledger.startHeartbeat(options.staleLockMs ?? 600_000);
+      return ledger;
+    } catch (err) {
+      if (lockPath) await fs.rm(lockPath, { force: true });
+      throw err;
+    }
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(target: string, key: string): LedgerEntry | undefined {
+    return this.map.get(mapKey(target, key));
+  }
+
+  /** All current entries (the latest record per target and key). */
+  entries(): IterableIterator<LedgerEntry> {
+    return this.map.values();
+  }
+
+  /** Durably records an upload; resolves once the line is on disk. */
+  record(entry: LedgerEntry): Promise<void> {
+    const line: PutLine = { v: 1, op: 'put', ...entry };
+    return this.append(line, () => this.map.set(mapKey(entry.target, entry.key), entry));
+  }
+
+  /** Durably forgets an entry (retention deleted the local file; the object stays in the store). */
+  forget(target: string, key: string): Promise<void> {
+    const line: ForgetLine = {
+      v: 1,
+      op: 'forget',
+      target,
+      key,
+      at: new Date(this.clock.now()).toISOString(),
+    };
+    return this.append(line, () => this.map.delete(mapKey(target, key)));
+  }
+
+  private append(line: Line, apply: () => void): Promise<void> {
+    if (this.closed)
+      return Promise.reject(new LedgerError('ledger-corrupt', `ledger ${this.path} is closed`));
+    const handle = this.handle;
+    if (!handle)
+      return Promise.reject(
+        new LedgerError(
+          'ledger-locked',
+          `ledger ${this.path} was opened read-only (lock: false); it cannot record`,
+        ),
+      );
+    const text = `${JSON.stringify(line)}\n`;
+    // Appends are serialised: concurrent uploads finish in any order, lines must not interleave.
+    const next = this.chain.then(async () => {
+      await handle.write(text);
+      await handle.datasync();
+      apply();
+      if (this.lockPath) {
+        const t = new Date(this.clock.now());
+        await fs.utimes(this.lockPath, t, t).catch(() => undefined);
+      }
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Waits for pending appends, closes the file and releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.chain;
+    await this.handle?.close();
+    this.handle = undefined;
+    if (this.lockPath) await fs.rm(this.lockPath, { force: true });
+  }
+}
+
+/** Opens a ledger; see `Ledger`. */
+export function openLedger(path: string, options?: OpenLedgerOptions): Promise<Ledger> {
+  return Ledger.open(path, options);
+}
+
+async function load(path: string): Promise<{
+  map: Map<string, LedgerEntry>;
+  report: LedgerLoadReport;
+  validBytes: number;
+  fileBytes: number;
+}> {
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return {
+        map: new Map(),
+        report: { lines: 0, entries: 0, skippedLines: 0, truncatedBytes: 0, compacted: false },
+        validBytes: 0,
+        fileBytes: 0,
+      };
+    throw new LedgerError(
+      'ledger-corrupt',
+      `cannot read the upload ledger ${path}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const lastNl = buf.lastIndexOf(0x0a);
+  const validBytes = lastNl + 1;
+  const map = new Map<string, LedgerEntry>();
+  let lines = 0;
+  let skipped = 0;
+  let start = 0;
+  while (start < validBytes) {
+    const end = buf.indexOf(0x0a, start);
+    const text = buf.toString('utf8', start, end);
+    start = end + 1;
+    if (text.trim() === '') continue;
+    lines++;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      skipped++;
+      continue;
+    }
+    if (isPutLine(parsed)) {
+      const { v: _v, op: _op, ...entry } = parsed;
+      map.set(mapKey(entry.target, entry.key), entry);
+    } else if (isForgetLine(parsed)) {
+      map.delete(mapKey(parsed.target, parsed.key));
+    } else {
+      skipped++;
+    }
+  }
+  return {
+    map,
+    report: {
+      lines,
+      entries: map.size,
+      skippedLines: skipped,
+      truncatedBytes: buf.length - validBytes,
+      compacted: false,
+    },
+    validBytes,
+    fileBytes: buf.length,
+  };
+}
+
+async function rewrite(path: string, map: Map<string, LedgerEntry>): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const h = await fs.open(tmp, 'w');
+  try {
+    let chunk = '';
+    for (const e of map.values()) {
+      chunk += `${JSON.stringify({ v: 1, op: 'put', ...e })}\n`;
+      if (chunk.length > 65536) {
+        await h.write(chunk);
+        chunk = '';
+      }
+    }
+    if (chunk) await h.write(chunk);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  await fs.rename(tmp, path);
+  await fsyncDir(dirname(path));
+}
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  boot: string;
+}
+
+async function acquireLock(lockPath: string, clock: Clock, staleMs: number): Promise<void> {
+  const mine: LockInfo = { pid: process.pid, host: hostname(), boot: bootId() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const h = await fs.open(lockPath, 'wx');
+      try {
+        await h.write(JSON.stringify(mine));
+        await h.sync();
+      } finally {
+        await h.close();
+      }
+      const t = new Date(clock.now());
+      await fs.utimes(lockPath, t, t);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let holder: Partial<LockInfo> = {};
+    let mtimeMs = 0;
+    try {
+      holder = JSON.parse(await fs.readFile(lockPath, 'utf8')) as Partial<LockInfo>;
+      mtimeMs = (await fs.stat(lockPath)).mtimeMs;
+    } catch {
+      // An unreadable or half-written lock file belongs to a process that died while creating it.
+    }
+    // A pid alone is not enough on a Pi: after a power cut, pids are reused on the next boot.
+    const stale =
+      typeof holder.pid !== 'number' ||
+      holder.boot !== mine.boot ||
+      holder.host !== mine.host ||
+      !processAlive(holder.pid) ||
+      clock.now() - mtimeMs > staleMs;
+    if (!stale) {
+      throw new LedgerError(
+        'ledger-locked',
+        `the upload ledger is in use by another sync (pid ${holder.pid}, lock ${lockPath}); wait for it to finish or stop that process`,
+        { retryable: true },
+      );
+    }
+    await fs.rm(lockPath, { force: true });
+  }
+  throw new LedgerError(
+    'ledger-locked',
+    `could not take the ledger lock ${lockPath}; another sync keeps taking it`,
+    {
+      retryable: true,
+    },
+  );
+}
