@@ -1,2 +1,33 @@
-/** @opensensor/buffer — filled in by its own issue. */
-export const PACKAGE_NAME = '@opensensor/buffer';
+export { bytesCodec, type JournalCodec, jsonCodec } from './codec.js';
+export {
+  InvalidCursorError,
+  JournalClosedError,
+  JournalDiskFullError,
+  JournalError,
+  type JournalErrorCode,
+  JournalFullError,
+  JournalIOError,
+  JournalLockedError,
+  type JournalOptionIssue,
+  JournalOptionsError,
+  RecordTooLargeError,
+  UnknownConsumerError,
+} from './errors.js';
+export {
+  type AppendBatchResult,
+  type ConsumerStats,
+  Journal,
+  type JournalRecord,
+  type JournalStats,
+  type ReadOptions,
+} from './journal.js';
+export {
+  DEFAULT_FSYNC_INTERVAL_MS,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_SEGMENT_BYTES,
+  type FsyncPolicy,
+  type FullPolicy,
+  type JournalClock,
+  type JournalLogger,
+  type JournalOptions,
+} from './options.js';

@@ -1,0 +1,966 @@
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { deleteCursor, loadCursors, storeCursor } from './cursor-store.js';
+import {
+  errnoCode,
+  InvalidCursorError,
+  JournalClosedError,
+  JournalDiskFullError,
+  JournalFullError,
+  JournalIOError,
+  RecordTooLargeError,
+  UnknownConsumerError,
+} from './errors.js';
+import { acquireLock, fsyncDirSync, unlinkIfExists } from './fs-util.js';
+import { isValidConsumerName, type JournalOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { encodeRecord, HEADER_BYTES } from './record.js';
+import { SegmentScanner } from './segment-scanner.js';
+
+/** One record read back from the journal. */
+export interface JournalRecord<T> {
+  seq: number;
+  value: T;
+}
+
+export interface ReadOptions {
+  /** First seq to return. Default: the consumer's cursor + 1. */
+  fromSeq?: number;
+  /** Stop after this many records. Default: no limit. */
+  maxRecords?: number;
+}
+
+export interface AppendBatchResult {
+  firstSeq: number;
+  lastSeq: number;
+}
+
+export interface ConsumerStats {
+  /** Last committed seq (0 = nothing committed). */
+  cursor: number;
+  /** Records after the cursor that are still in the journal (an upper bound when seqs have gaps). */
+  backlog: number;
+  /** Records this consumer had not committed when `onFull: 'drop-oldest'` deleted them, since open. */
+  lostToFull: number;
+}
+
+export interface JournalStats {
+  /** Smallest seq that may still be in the journal, or null when it holds no record. */
+  firstSeq: number | null;
+  /** Highest seq written (0 before the first append ever). */
+  lastSeq: number;
+  /** Highest seq that readers can see: fsynced, or written under `fsync: 'never'`. */
+  readableSeq: number;
+  bytes: number;
+  segments: number;
+  maxBytes: number;
+  consumers: Record<string, ConsumerStats>;
+  /** Since open: segments deleted by `onFull: 'drop-oldest'` before every consumer committed them. */
+  droppedToFull: { segments: number; bytes: number; records: number };
+  /** Since open: damaged regions skipped (each counted once) and the records they held. */
+  corrupt: { regions: number; bytes: number; records: number };
+  /** Found by recovery at open: bytes after the last valid record of the active segment, cut off. */
+  tornTail: { bytes: number };
+  fsyncs: number;
+}
+
+interface Segment {
+  base: number;
+  /** Highest seq in the segment (for segments before the active one: the next base - 1). */
+  lastSeq: number;
+  bytes: number;
+  path: string;
+  /** Flat (seq, offset) pairs of record starts, so reads need not scan a segment from its start. */
+  checkpoints: number[];
+  nextCheckpoint: number;
+}
+
+interface ConsumerState {
+  cursor: number;
+  /** Highest seq asked to be committed; commits are applied in order through `chain`. */
+  target: number;
+  chain: Promise<void>;
+  lostToFull: number;
+}
+
+interface Waiter {
+  seq: number;
+  resolve: (seq: number) => void;
+  reject: (err: unknown) => void;
+}
+
+interface SeqWatcher {
+  seq: number;
+  resolve: (reached: boolean) => void;
+}
+
+const SEGMENT_NAME = /^(\d{16})\.seg$/;
+const CHECKPOINT_EVERY = 64 * 1024;
+const WRITE_CHUNK = 64 * 1024;
+
+function segmentFileName(base: number): string {
+  return `${String(base).padStart(16, '0')}.seg`;
+}
+
+/**
+ * A durable append-only journal with named consumer cursors. See README.md for usage and
+ * docs/buffer.md for the on-disk format and the guarantees of each fsync policy.
+ */
+export class Journal<T = Uint8Array> {
+  private readonly opts: ResolvedOptions<T>;
+  private readonly releaseLock: () => void;
+  private segments: Segment[] = [];
+  private fd = -1;
+  private retiredFds: number[] = [];
+  private nextSeq = 1;
+  private writtenSeq = 0;
+  /** Highest seq known to be on stable storage (fsynced). */
+  private syncedSeq = 0;
+  /** Highest seq readers may see: syncedSeq, or writtenSeq under fsync 'never'. */
+  private visibleSeq = 0;
+  private totalBytes = 0;
+  private scratch = Buffer.allocUnsafe(WRITE_CHUNK);
+  private readonly consumerStates = new Map<string, ConsumerState>();
+
+  private waiters: Waiter[] = [];
+  private waiterHead = 0;
+  private watchers: SeqWatcher[] = [];
+  private syncing = false;
+  private syncQueued = false;
+  private idleResolvers: Array<() => void> = [];
+  private timer: unknown = null;
+  private broken: JournalIOError | null = null;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+
+  private fsyncCount = 0;
+  private readonly dropped = { segments: 0, bytes: 0, records: 0 };
+  private readonly corrupt = { regions: 0, bytes: 0, records: 0 };
+  private readonly seenCorrupt = new Set<string>();
+  private tornTailBytes = 0;
+
+  private constructor(opts: ResolvedOptions<T>, releaseLock: () => void) {
+    this.opts = opts;
+    this.releaseLock = releaseLock;
+  }
+
+  /** Opens (creating if needed) the journal in `options.dir` and recovers it from any crash. */
+  static async open<T = Uint8Array>(options: JournalOptions<T>): Promise<Journal<T>> {
+    const opts = resolveOptions(options);
+    await mkdir(join(opts.dir, 'cursors'), { recursive: true });
+    const release = acquireLock(opts.dir);
+    const journal = new Journal<T>(opts, release);
+    try {
+      await journal.recover();
+    } catch (err) {
+      journal.closeFds();
+      release();
+      throw err;
+    }
+    return journal;
+  }
+
+  /** The directory this journal lives in (absolute). */
+  get dir(): string {
+    return this.opts.dir;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /**
+   * Appends one value and resolves to its seq once it is durable per the fsync policy. Rejects with
+   * `RecordTooLargeError`, `JournalFullError` (onFull 'reject'), `JournalDiskFullError` (ENOSPC: the
+   * journal is unchanged, retry later) or `JournalClosedError`.
+   */
+  append(value: T): Promise<number> {
+    try {
+      this.assertWritable();
+      const payload = this.opts.codec.encode(value);
+      const size = HEADER_BYTES + payload.length;
+      if (size > this.opts.maxRecordBytes) throw new RecordTooLargeError(size, this.opts.maxRecordBytes);
+      if (this.segmentFull(0, size)) this.roll();
+      if (!this.makeRoom(size)) throw new JournalFullError(this.opts.dir, this.opts.maxBytes);
+      if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(size);
+      const seq = this.nextSeq;
+      encodeRecord(this.scratch, 0, seq, payload);
+      this.writeChunk(size, seq, seq);
+      return this.acknowledge(seq);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Appends many values with one write per 64 KiB and one fsync, for backfills. Seqs are
+   * consecutive. On an error the records before `lastWrittenSeq` of the error (if it has one) are
+   * in the journal and the rest are not.
+   */
+  appendBatch(values: Iterable<T>): Promise<AppendBatchResult> {
+    try {
+      this.assertWritable();
+      const firstSeq = this.nextSeq;
+      let pending = 0;
+      let chunkFirst = firstSeq;
+      let seq = firstSeq;
+      for (const value of values) {
+        const payload = this.opts.codec.encode(value);
+        const size = HEADER_BYTES + payload.length;
+        if (size > this.opts.maxRecordBytes) {
+          this.writeChunk(pending, chunkFirst, seq - 1);
+          throw new RecordTooLargeError(size, this.opts.maxRecordBytes);
+        }
+        if (this.segmentFull(pending, size)) {
+          this.writeChunk(pending, chunkFirst, seq - 1);
+          pending = 0;
+          chunkFirst = seq;
+          this.roll();
+        }
+        if (!this.makeRoom(pending + size)) {
+          this.writeChunk(pending, chunkFirst, seq - 1);
+          throw new JournalFullError(this.opts.dir, this.opts.maxBytes);
+        }
+        if (pending + size > this.scratch.length) {
+          this.writeChunk(pending, chunkFirst, seq - 1);
+          pending = 0;
+          chunkFirst = seq;
+          if (size > this.scratch.length) this.scratch = Buffer.allocUnsafe(size);
+        }
+        pending = encodeRecord(this.scratch, pending, seq, payload);
+        seq += 1;
+      }
+      this.writeChunk(pending, chunkFirst, seq - 1);
+      if (seq === firstSeq) return Promise.resolve({ firstSeq, lastSeq: firstSeq - 1 });
+      return this.acknowledge(seq - 1).then((lastSeq) => ({ firstSeq, lastSeq }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Makes every record written so far durable now, whatever the policy; resolves to the last seq. */
+  sync(): Promise<number> {
+    if (this.broken) return Promise.reject(this.broken);
+    const seq = this.writtenSeq;
+    if (seq <= this.syncedSeq) return Promise.resolve(seq);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ seq, resolve, reject });
+      this.requestSync();
+    });
+  }
+
+  private assertWritable(): void {
+    if (this.broken) throw this.broken;
+    if (this.closed) throw new JournalClosedError(this.opts.dir);
+  }
+
+  /** True when a record of `size` does not fit after what the segment and the pending chunk hold. */
+  private segmentFull(pending: number, size: number): boolean {
+    const used = this.active().bytes + pending;
+    return used > 0 && used + size > this.opts.segmentBytes;
+  }
+
+  private active(): Segment {
+    return this.segments[this.segments.length - 1] as Segment;
+  }
+
+  /** Writes `length` bytes of the scratch buffer (records firstSeq..lastSeq) to the active segment. */
+  private writeChunk(length: number, firstSeq: number, lastSeq: number): void {
+    if (length === 0) return;
+    const active = this.active();
+    const start = active.bytes;
+    try {
+      let written = 0;
+      while (written < length) written += writeSync(this.fd, this.scratch, written, length - written);
+    } catch (err) {
+      this.undoPartialWrite(start);
+      const code = errnoCode(err);
+      if (code === 'ENOSPC' || code === 'EDQUOT') {
+        throw new JournalDiskFullError(this.opts.dir, firstSeq - 1, err);
+      }
+      throw new JournalIOError(`Writing to ${active.path} failed: ${String(err)}`, err);
+    }
+    if (start >= active.nextCheckpoint) {
+      active.checkpoints.push(firstSeq, start);
+      active.nextCheckpoint = start + CHECKPOINT_EVERY;
+    }
+    active.bytes += length;
+    active.lastSeq = lastSeq;
+    this.totalBytes += length;
+    this.nextSeq = lastSeq + 1;
+    this.writtenSeq = lastSeq;
+    if (this.opts.fsync === 'never') {
+      this.visibleSeq = lastSeq;
+      if (this.watchers.length > 0) this.notifyWatchers();
+    }
+  }
+
+  /** A failed write may have left part of a record; cut it off so the segment ends on a record. */
+  private undoPartialWrite(size: number): void {
+    try {
+      ftruncateSync(this.fd, size);
+    } catch (err) {
+      this.fail(err, 'cutting off a failed write');
+    }
+  }
+
+  private acknowledge(seq: number): Promise<number> {
+    if (this.opts.fsync === 'always') {
+      return new Promise((resolve, reject) => {
+        this.waiters.push({ seq, resolve, reject });
+        this.requestSync();
+      });
+    }
+    if (this.opts.fsync === 'interval' && this.timer === null) {
+      this.timer = this.opts.clock.setTimeout(() => {
+        this.timer = null;
+        this.startSync();
+      }, this.opts.intervalMs);
+    }
+    return Promise.resolve(seq);
+  }
+
+  /** Starts the shared fsync after the current synchronous code, so a burst of appends shares it. */
+  private requestSync(): void {
+    if (this.syncQueued) return;
+    this.syncQueued = true;
+    queueMicrotask(() => {
+      this.syncQueued = false;
+      this.startSync();
+    });
+  }
+
+  private startSync(): void {
+    if (this.syncing || this.broken) return;
+    if (this.writtenSeq <= this.syncedSeq) {
+      this.markSynced(this.syncedSeq);
+      return;
+    }
+    this.syncing = true;
+    const target = this.writtenSeq;
+    fdatasync(this.fd, (err) => {
+      this.syncing = false;
+      for (const fd of this.retiredFds) closeQuietly(fd);
+      this.retiredFds = [];
+      if (err) {
+        this.fail(err, 'fsync');
+      } else {
+        this.fsyncCount += 1;
+        this.markSynced(target);
+        if (this.writtenSeq > this.syncedSeq) {
+          if (this.waiterHead < this.waiters.length) this.startSync();
+          else if (this.opts.fsync === 'interval') this.acknowledge(this.writtenSeq);
+        }
+      }
+      const idle = this.idleResolvers;
+      this.idleResolvers = [];
+      for (const resolve of idle) resolve();
+    });
+  }
+
+  private markSynced(seq: number): void {
+    if (seq > this.syncedSeq) this.syncedSeq = seq;
+    if (this.opts.fsync !== 'never') this.visibleSeq = this.syncedSeq;
+    const waiters = this.waiters;
+    let head = this.waiterHead;
+    while (head < waiters.length) {
+      const waiter = waiters[head] as Waiter;
+      if (waiter.seq > this.syncedSeq) break;
+      head += 1;
+      waiter.resolve(waiter.seq);
+    }
+    if (head === waiters.length) {
+      this.waiters = [];
+      this.waiterHead = 0;
+    } else if (head > 1024 && head * 2 > waiters.length) {
+      this.waiters = waiters.slice(head);
+      this.waiterHead = 0;
+    } else {
+      this.waiterHead = head;
+    }
+    if (this.watchers.length > 0) this.notifyWatchers();
+  }
+
+  /**
+   * After a failed fsync the kernel may have dropped the dirty pages, so nothing written since the
+   * last good fsync can be trusted; the journal refuses further work until it is reopened and
+   * recovery has checked the files.
+   */
+  private fail(err: unknown, during: string): JournalIOError {
+    if (this.broken) return this.broken;
+    this.broken = new JournalIOError(
+      `The journal in ${this.opts.dir} failed during ${during} (${String(err)}); close it and open it again to recover.`,
+      err,
+    );
+    this.opts.logger.error('journal I/O failure; reopen to recover', {
+      dir: this.opts.dir,
+      during,
+      error: String(err),
+    });
+    const pending = this.waiters.slice(this.waiterHead);
+    this.waiters = [];
+    this.waiterHead = 0;
+    for (const waiter of pending) waiter.reject(this.broken);
+    return this.broken;
+  }
+
+  /** Closes the active segment (durable first, so no later segment exists before it is) and starts a new one. */
+  private roll(): void {
+    const old = this.active();
+    if (this.opts.fsync !== 'never') {
+      try {
+        fdatasyncSync(this.fd);
+        this.fsyncCount += 1;
+      } catch (err) {
+        throw this.fail(err, 'fsync before starting a new segment');
+      }
+      this.markSynced(this.writtenSeq);
+    }
+    const base = this.nextSeq;
+    const path = join(this.opts.dir, segmentFileName(base));
+    let fd: number;
+    try {
+      fd = openSync(path, 'ax');
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOSPC' || code === 'EDQUOT')
+        throw new JournalDiskFullError(this.opts.dir, this.writtenSeq, err);
+      throw new JournalIOError(`Creating segment ${path} failed: ${String(err)}`, err);
+    }
+    if (this.syncing) this.retiredFds.push(this.fd);
+    else closeQuietly(this.fd);
+    this.fd = fd;
+    old.lastSeq = base - 1;
+    this.segments.push({ base, lastSeq: base - 1, bytes: 0, path, checkpoints: [], nextCheckpoint: 0 });
+    if (this.opts.fsync !== 'never') this.syncDirQuietly();
+  }
+
+  private syncDirQuietly(): void {
+    try {
+      fsyncDirSync(this.opts.dir);
+    } catch (err) {
+      this.opts.logger.warn('fsync of the journal directory failed', {
+        dir: this.opts.dir,
+        error: String(err),
+      });
+    }
+  }
+
+  /**
+   * Frees space for `extra` more bytes: first segments every consumer has committed, then, under
+   * 'drop-oldest', the oldest segments even if uncommitted (counted and logged). False when the
+   * policy is 'reject' and there is no room.
+   */
+  private makeRoom(extra: number): boolean {
+    if (this.totalBytes + extra <= this.opts.maxBytes) return true;
+    this.deleteCommittedSegments();
+    while (this.totalBytes + extra > this.opts.maxBytes && this.segments.length > 1) {
+      if (this.opts.onFull === 'reject') return false;
+      this.dropOldestSegment();
+    }
+    return this.totalBytes + extra <= this.opts.maxBytes;
+  }
+
+  private dropOldestSegment(): void {
+    const seg = this.segments[0] as Segment;
+    const lostPerConsumer: Record<string, number> = {};
+    let lost = 0;
+    for (const [name, state] of this.consumerStates) {
+      const n = Math.max(0, seg.lastSeq - Math.max(state.cursor, seg.base - 1));
+      state.lostToFull += n;
+      lostPerConsumer[name] = n;
+      lost = Math.max(lost, n);
+    }
+    this.removeSegmentFile(seg);
+    this.dropped.segments += 1;
+    this.dropped.bytes += seg.bytes;
+    this.dropped.records += lost;
+    this.opts.logger.warn('journal full: dropped the oldest segment before every consumer committed it', {
+      dir: this.opts.dir,
+      maxBytes: this.opts.maxBytes,
+      firstSeq: seg.base,
+      lastSeq: seg.lastSeq,
+      bytes: seg.bytes,
+      lostPerConsumer,
+    });
+  }
+
+  private deleteCommittedSegments(): void {
+    if (this.consumerStates.size === 0) return;
+    let committed = Number.POSITIVE_INFINITY;
+    for (const state of this.consumerStates.values()) committed = Math.min(committed, state.cursor);
+    while (this.segments.length > 1 && (this.segments[0] as Segment).lastSeq <= committed) {
+      const seg = this.segments[0] as Segment;
+      this.removeSegmentFile(seg);
+      this.opts.logger.info('deleted a segment every consumer has committed', {
+        firstSeq: seg.base,
+        lastSeq: seg.lastSeq,
+      });
+    }
+  }
+
+  private removeSegmentFile(seg: Segment): void {
+    try {
+      unlinkSync(seg.path);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') {
+        this.opts.logger.warn('could not delete a journal segment', { path: seg.path, error: String(err) });
+        return;
+      }
+    }
+    this.segments.shift();
+    this.totalBytes -= seg.bytes;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /** Highest seq readers may see: fsynced ones, or all written ones under `fsync: 'never'`. */
+  get readableSeq(): number {
+    return this.visibleSeq;
+  }
+
+  /**
+   * Replays records in seq order, from the consumer's cursor + 1 (or `fromSeq`) up to the readable
+   * end at the time of the call. Reads segment files in 64 KiB chunks. Damaged records are skipped
+   * and counted; the records after them are returned.
+   */
+  async *read(
+    consumer: string,
+    options: ReadOptions = {},
+  ): AsyncGenerator<JournalRecord<T>, void, undefined> {
+    const state = this.consumerState(consumer);
+    const from = options.fromSeq ?? state.cursor + 1;
+    if (!Number.isSafeInteger(from) || from < 1) {
+      throw new RangeError(`fromSeq must be an integer >= 1, received ${String(options.fromSeq)}`);
+    }
+    const max = options.maxRecords ?? Number.POSITIVE_INFINITY;
+    const until = this.visibleSeq;
+    let next = from;
+    let count = 0;
+    while (next <= until && count < max) {
+      if (this.closed) throw new JournalClosedError(this.opts.dir);
+      const index = this.segmentIndexFor(next);
+      if (index < 0) return;
+      const seg = this.segments[index] as Segment;
+      const following = this.segments[index + 1];
+      const segmentEnd = following ? following.base - 1 : until;
+      let file: Awaited<ReturnType<typeof open>>;
+      try {
+        file = await open(seg.path, 'r');
+      } catch (err) {
+        // Deleted under us (retention or drop-oldest): go on with whatever is now first.
+        if (errnoCode(err) === 'ENOENT' && this.segments[0] !== seg) continue;
+        throw err;
+      }
+      try {
+        const start = this.startPoint(seg, next);
+        const scanner = new SegmentScanner(file, seg.bytes, start, this.opts.maxRecordBytes - HEADER_BYTES);
+        let prevSeq = start.prevSeq;
+        let damaged: { offset: number; end: number } | null = null;
+        for (;;) {
+          const item = await scanner.next();
+          if (item === null) break;
+          if (item.kind === 'record') {
+            if (damaged) this.noteCorrupt(seg, damaged, item.seq - prevSeq - 1);
+            damaged = null;
+            if (item.seq > until) break;
+            prevSeq = item.seq;
+            if (item.seq < next) continue;
+            if (this.closed) throw new JournalClosedError(this.opts.dir);
+            yield { seq: item.seq, value: this.opts.codec.decode(item.payload) };
+            count += 1;
+            if (count >= max) return;
+          } else if (item.kind === 'corrupt') {
+            damaged = item;
+          } else {
+            this.noteCorrupt(seg, item, following ? Math.max(0, segmentEnd - prevSeq) : 0);
+          }
+        }
+      } finally {
+        await file.close();
+      }
+      next = Math.max(next, segmentEnd + 1);
+    }
+  }
+
+  /** Like `read`, collected into an array (use `maxRecords` to bound memory). */
+  async readBatch(consumer: string, options: ReadOptions = {}): Promise<JournalRecord<T>[]> {
+    const records: JournalRecord<T>[] = [];
+    for await (const record of this.read(consumer, options)) records.push(record);
+    return records;
+  }
+
+  /**
+   * Resolves true once `seq` is readable, false if the journal closes first. For consumers that
+   * tail the journal instead of polling.
+   */
+  waitForSeq(seq: number, signal?: AbortSignal): Promise<boolean> {
+    if (seq <= this.visibleSeq) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const watcher: SeqWatcher = { seq, resolve };
+      this.watchers.push(watcher);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.watchers = this.watchers.filter((w) => w !== watcher);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+  }
+
+  private notifyWatchers(): void {
+    const ready = this.watchers.filter((w) => w.seq <= this.visibleSeq);
+    if (ready.length === 0) return;
+    this.watchers = this.watchers.filter((w) => w.seq > this.visibleSeq);
+    for (const w of ready) w.resolve(true);
+  }
+
+  private segmentIndexFor(seq: number): number {
+    const segments = this.segments;
+    if (segments.length === 0) return -1;
+    let lo = 0;
+    let hi = segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((segments[mid] as Segment).base <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private startPoint(seg: Segment, seq: number): { offset: number; prevSeq: number } {
+    const cps = seg.checkpoints;
+    let offset = 0;
+    let prevSeq = seg.base - 1;
+    for (let i = 0; i < cps.length; i += 2) {
+      const cpSeq = cps[i] as number;
+      if (cpSeq > seq) break;
+      offset = cps[i + 1] as number;
+      prevSeq = cpSeq - 1;
+    }
+    return { offset, prevSeq };
+  }
+
+  private noteCorrupt(seg: Segment, region: { offset: number; end: number }, records: number): void {
+    const key = `${seg.base}:${region.offset}`;
+    if (this.seenCorrupt.has(key)) return;
+    this.seenCorrupt.add(key);
+    this.corrupt.regions += 1;
+    this.corrupt.bytes += region.end - region.offset;
+    this.corrupt.records += records;
+    this.opts.logger.warn('skipped a damaged region of the journal', {
+      segment: seg.path,
+      offset: region.offset,
+      bytes: region.end - region.offset,
+      recordsLost: records,
+    });
+  }
+
+  // ---------------------------------------------------------------- consumers
+
+  /** Names of the consumers, sorted. */
+  consumers(): string[] {
+    return [...this.consumerStates.keys()].sort();
+  }
+
+  /** Last committed seq of `consumer` (0 = nothing committed). */
+  cursor(consumer: string): number {
+    return this.consumerState(consumer).cursor;
+  }
+
+  /**
+   * Adds a consumer (idempotent). `startAt: 'oldest'` (default) reads everything still in the
+   * journal; `'latest'` starts after the last readable record.
+   */
+  async addConsumer(consumer: string, options: { startAt?: 'oldest' | 'latest' } = {}): Promise<void> {
+    this.assertOpen();
+    if (typeof consumer !== 'string' || !isValidConsumerName(consumer)) {
+      throw new RangeError(
+        `Consumer name ${JSON.stringify(consumer)} is invalid: use 1-64 letters, digits, _ . - starting with a letter or digit.`,
+      );
+    }
+    if (this.consumerStates.has(consumer)) return;
+    const seq = options.startAt === 'latest' ? this.visibleSeq : 0;
+    await storeCursor(this.opts.dir, consumer, seq, this.opts.clock.now());
+    this.consumerStates.set(consumer, { cursor: seq, target: seq, chain: Promise.resolve(), lostToFull: 0 });
+  }
+
+  /** Forgets a consumer and its cursor, so it no longer holds back retention. */
+  async removeConsumer(consumer: string): Promise<void> {
+    this.assertOpen();
+    const state = this.consumerState(consumer);
+    await state.chain.catch(() => {});
+    this.consumerStates.delete(consumer);
+    await deleteCursor(this.opts.dir, consumer);
+    this.deleteCommittedSegments();
+  }
+
+  /**
+   * Records that `consumer` has processed every record up to and including `seq`, durably and
+   * atomically (temp file, fsync, rename, fsync directory), then deletes segments that every
+   * consumer has committed. Commits of one consumer apply in call order.
+   */
+  commit(consumer: string, seq: number): Promise<void> {
+    try {
+      this.assertOpen();
+      const state = this.consumerState(consumer);
+      if (!Number.isSafeInteger(seq) || seq < 0) {
+        throw new InvalidCursorError(consumer, seq, 'a cursor is an integer >= 0');
+      }
+      if (seq > this.visibleSeq) {
+        throw new InvalidCursorError(
+          consumer,
+          seq,
+          `the last readable record is ${this.visibleSeq}; commit only what you have read`,
+        );
+      }
+      if (seq < state.target) {
+        throw new InvalidCursorError(
+          consumer,
+          seq,
+          `the cursor is already at ${state.target} and never moves back`,
+        );
+      }
+      if (seq === state.target) return state.chain.catch(() => {});
+      state.target = seq;
+      const run = state.chain
+        .catch(() => {})
+        .then(() => storeCursor(this.opts.dir, consumer, seq, this.opts.clock.now()))
+        .then(
+          () => {
+            state.cursor = Math.max(state.cursor, seq);
+            if (!this.closed) this.deleteCommittedSegments();
+          },
+          (err: unknown) => {
+            state.target = state.cursor;
+            throw new JournalIOError(`Persisting the cursor of "${consumer}" failed: ${String(err)}`, err);
+          },
+        );
+      state.chain = run;
+      return run;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private consumerState(consumer: string): ConsumerState {
+    const state = this.consumerStates.get(consumer);
+    if (!state) throw new UnknownConsumerError(consumer, this.consumers());
+    return state;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new JournalClosedError(this.opts.dir);
+  }
+
+  // ---------------------------------------------------------------- state
+
+  stats(): JournalStats {
+    const first = this.segments[0];
+    const firstSeq = first && this.writtenSeq >= first.base ? first.base : null;
+    const consumers: Record<string, ConsumerStats> = {};
+    for (const [name, state] of this.consumerStates) {
+      const floor = Math.max(state.cursor, (firstSeq ?? this.writtenSeq + 1) - 1);
+      consumers[name] = {
+        cursor: state.cursor,
+        backlog: Math.max(0, this.writtenSeq - floor),
+        lostToFull: state.lostToFull,
+      };
+    }
+    return {
+      firstSeq,
+      lastSeq: this.writtenSeq,
+      readableSeq: this.visibleSeq,
+      bytes: this.totalBytes,
+      segments: this.segments.length,
+      maxBytes: this.opts.maxBytes,
+      consumers,
+      droppedToFull: { ...this.dropped },
+      corrupt: { ...this.corrupt },
+      tornTail: { bytes: this.tornTailBytes },
+      fsyncs: this.fsyncCount,
+    };
+  }
+
+  /** Makes everything durable (under every policy), waits for pending commits and releases the directory. */
+  close(): Promise<void> {
+    if (!this.closing) this.closing = this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== null) {
+      this.opts.clock.clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.syncing) await new Promise<void>((resolve) => this.idleResolvers.push(resolve));
+    if (!this.broken && this.writtenSeq > this.syncedSeq) {
+      try {
+        fdatasyncSync(this.fd);
+        this.fsyncCount += 1;
+        this.markSynced(this.writtenSeq);
+      } catch (err) {
+        this.fail(err, 'the final fsync at close');
+      }
+    }
+    await Promise.all([...this.consumerStates.values()].map((s) => s.chain.catch(() => {})));
+    const watchers = this.watchers;
+    this.watchers = [];
+    for (const w of watchers) w.resolve(false);
+    this.closeFds();
+    this.releaseLock();
+  }
+
+  private closeFds(): void {
+    if (this.fd >= 0) closeQuietly(this.fd);
+    this.fd = -1;
+    for (const fd of this.retiredFds) closeQuietly(fd);
+    this.retiredFds = [];
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  private async recover(): Promise<void> {
+    const { dir, logger } = this.opts;
+    const entries = await readdir(dir);
+    const bases: number[] = [];
+    for (const entry of entries) {
+      const match = SEGMENT_NAME.exec(entry);
+      if (match) bases.push(Number(match[1]));
+      else if (entry.endsWith('.tmp')) await unlinkIfExists(join(dir, entry));
+    }
+    bases.sort((a, b) => a - b);
+
+    const cursors = await loadCursors(dir, logger);
+    for (const [name, seq] of cursors) {
+      this.consumerStates.set(name, { cursor: seq, target: seq, chain: Promise.resolve(), lostToFull: 0 });
+    }
+    let maxCursor = 0;
+    for (const seq of cursors.values()) maxCursor = Math.max(maxCursor, seq);
+
+    for (let i = 0; i < bases.length; i++) {
+      const base = bases[i] as number;
+      const path = join(dir, segmentFileName(base));
+      const next = bases[i + 1];
+      const bytes = (await stat(path)).size;
+      this.segments.push({
+        base,
+        lastSeq: next === undefined ? base - 1 : next - 1,
+        bytes,
+        path,
+        checkpoints: [],
+        nextCheckpoint: 0,
+      });
+      this.totalBytes += bytes;
+    }
+
+    let lastSeq = 0;
+    const last = this.segments[this.segments.length - 1];
+    if (last) {
+      lastSeq = await this.recoverActiveSegment(last);
+    }
+    if (maxCursor > lastSeq) {
+      // A consumer committed records that are gone (possible under fsync 'never' after a power
+      // cut). New records must get higher seqs, or that consumer would skip them as committed.
+      logger.warn('consumer cursors are past the last record in the journal; continuing after them', {
+        dir,
+        lastSeq,
+        maxCursor,
+      });
+      lastSeq = maxCursor;
+    }
+    this.nextSeq = lastSeq + 1;
+    this.writtenSeq = lastSeq;
+    this.syncedSeq = lastSeq;
+    this.visibleSeq = lastSeq;
+
+    if (last) {
+      this.fd = openSync(last.path, 'a');
+      if (this.opts.fsync !== 'never') {
+        // Whatever an earlier process left in the page cache becomes durable before anyone reads it.
+        fdatasyncSync(this.fd);
+        this.fsyncCount += 1;
+      }
+    } else {
+      const path = join(dir, segmentFileName(this.nextSeq));
+      this.fd = openSync(path, 'ax');
+      this.segments.push({
+        base: this.nextSeq,
+        lastSeq: this.nextSeq - 1,
+        bytes: 0,
+        path,
+        checkpoints: [],
+        nextCheckpoint: 0,
+      });
+      if (this.opts.fsync !== 'never') fsyncDirSync(dir);
+    }
+
+    for (const name of this.opts.consumers) {
+      if (!this.consumerStates.has(name)) await this.addConsumer(name);
+    }
+    this.deleteCommittedSegments();
+    if (this.totalBytes > this.opts.maxBytes && this.opts.onFull === 'drop-oldest') this.makeRoom(0);
+  }
+
+  /**
+   * Scans the newest segment completely: damage in the middle is counted and skipped, bytes after
+   * the last valid record (a torn write) are cut off so new records follow a valid one.
+   * Returns the highest seq found (base - 1 when there is none).
+   */
+  private async recoverActiveSegment(seg: Segment): Promise<number> {
+    const file = await open(seg.path, 'r+');
+    try {
+      const scanner = new SegmentScanner(
+        file,
+        seg.bytes,
+        { offset: 0, prevSeq: seg.base - 1 },
+        this.opts.maxRecordBytes - HEADER_BYTES,
+      );
+      let prevSeq = seg.base - 1;
+      let damaged: { offset: number; end: number } | null = null;
+      for (;;) {
+        const item = await scanner.next();
+        if (item === null) break;
+        if (item.kind === 'record') {
+          if (damaged) this.noteCorrupt(seg, damaged, item.seq - prevSeq - 1);
+          damaged = null;
+          if (item.offset >= seg.nextCheckpoint) {
+            seg.checkpoints.push(item.seq, item.offset);
+            seg.nextCheckpoint = item.offset + CHECKPOINT_EVERY;
+          }
+          prevSeq = item.seq;
+        } else if (item.kind === 'corrupt') {
+          damaged = item;
+        } else {
+          const cut = item.end - item.offset;
+          await file.truncate(item.offset);
+          if (this.opts.fsync !== 'never') await file.sync();
+          this.tornTailBytes += cut;
+          this.totalBytes -= cut;
+          seg.bytes = item.offset;
+          this.opts.logger.warn('dropped a torn record at the end of the journal', {
+            segment: seg.path,
+            offset: item.offset,
+            bytes: cut,
+            lastSeq: prevSeq,
+          });
+        }
+      }
+      seg.lastSeq = prevSeq;
+      return prevSeq;
+    } finally {
+      await file.close();
+    }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Closing is best effort: the data was already synced or the journal is being abandoned.
+  }
+}
