@@ -53,11 +53,17 @@ const PROFILE: Record<string, [base: number, swing: number, integer: boolean]> =
   particles_100um: [0.0, 1.0, true],
 };
 
+/** `WindowRows` in the typed-array form a pipeline accumulates. */
+export interface SensorWindowRows extends WindowRows {
+  readonly timestamp: Float64Array;
+  readonly columns: Readonly<Record<string, MaskedColumn>>;
+}
+
 /**
  * Readings for every SENSOR_SCHEMA column over one window, as a pipeline would accumulate them:
  * timestamps in a Float64Array, values in Float32Array + null mask, smoothly varying with sensor noise.
  */
-export function sensorWindowRows(options: SensorRowsOptions): WindowRows {
+export function sensorWindowRows(options: SensorRowsOptions): SensorWindowRows {
   const { window } = options;
   const intervalMs = (options.intervalSec ?? 5) * 1000;
   const offset = options.offsetMs ?? 0;
