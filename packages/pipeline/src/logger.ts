@@ -1,0 +1,79 @@
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+/** The logger every OpenSensor package accepts (structurally): message plus structured fields. */
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line, e.g. `{ component: 'parquet' }`. */
+  child(fields: LogFields): Logger;
+}
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  /** One JSON object per line (for journald / log shippers) instead of readable text. */
+  json?: boolean;
+  /** Where lines go; defaults to stderr so stdout stays clean for data (`--json` outputs). */
+  write?: (line: string) => void;
+  now?: () => number;
+  /** Strings that must never appear in a log line (secrets); each is replaced by `***`. */
+  redact?: readonly string[];
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export function createLogger(options: LoggerOptions = {}, base: LogFields = {}): Logger {
+  const min = RANK[options.level ?? 'info'];
+  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const now = options.now ?? Date.now;
+  const secrets = (options.redact ?? []).filter((s) => s.length > 0);
+  const scrub = (s: string) =>
+    secrets.length === 0 ? s : secrets.reduce((a, x) => a.split(x).join('***'), s);
+
+  const emit = (level: LogLevel, message: string, fields?: LogFields) => {
+    if (RANK[level] < min) return;
+    const all = fields ? { ...base, ...fields } : base;
+    let line: string;
+    if (options.json) {
+      line = JSON.stringify(
+        { time: new Date(now()).toISOString(), level, msg: message, ...all },
+        errorReplacer,
+      );
+    } else {
+      const time = new Date(now()).toISOString().slice(11, 23);
+      const parts = Object.entries(all).map(([k, v]) => `${k}=${formatValue(v)}`);
+      line = `${time} ${level.toUpperCase().padEnd(5)} ${message}${parts.length ? ` ${parts.join(' ')}` : ''}`;
+    }
+    write(`${scrub(line)}\n`);
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (fields) => createLogger(options, { ...base, ...fields }),
+  };
+}
+
+/** Discards everything; the default where a caller passes no logger. */
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  child: () => silentLogger,
+};
+
+function errorReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return value;
+}
+
+function formatValue(v: unknown): string {
+  if (v instanceof Error) return JSON.stringify(v.message);
+  if (typeof v === 'string') return /^[\w./:@+-]*$/.test(v) && v !== '' ? v : JSON.stringify(v);
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v, errorReplacer);
+  return String(v);
+}

@@ -1,0 +1,54 @@
+import type { Clock } from './clock.js';
+
+export interface ScheduleOptions {
+  clock: Clock;
+  intervalMs: number;
+  /** First deadline; defaults to the next multiple of the interval (readings land on :00, :05, …). */
+  startAt?: number;
+  /** Stop after this deadline (inclusive); used by backfills. */
+  endAt?: number;
+  signal?: AbortSignal;
+  /** Runs once per deadline; the next deadline does not depend on how long this took. */
+  onTick: (deadline: number) => Promise<void> | void;
+  /** Called when ticks were skipped because a tick ran past one or more later deadlines. */
+  onOverrun?: (missed: number, deadline: number) => void;
+}
+
+export interface ScheduleResult {
+  ticks: number;
+  overruns: number;
+}
+
+/**
+ * Drift-free periodic loop: deadline k is `startAt + k * intervalMs`, not "sleep after work", so a
+ * slow read never shifts the cadence. A tick that overruns later deadlines skips them (counted) and
+ * the loop continues on the original grid.
+ */
+export async function runSchedule(options: ScheduleOptions): Promise<ScheduleResult> {
+  const { clock, intervalMs, signal } = options;
+  if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) {
+    throw new RangeError(`intervalMs must be a positive number of milliseconds, got ${intervalMs}`);
+  }
+  const start = options.startAt ?? Math.ceil(clock.now() / intervalMs) * intervalMs;
+  let k = 0;
+  let ticks = 0;
+  let overruns = 0;
+  while (!signal?.aborted) {
+    const deadline = start + k * intervalMs;
+    if (options.endAt !== undefined && deadline > options.endAt) break;
+    await clock.sleepUntil(deadline, signal);
+    if (signal?.aborted) break;
+    await options.onTick(deadline);
+    ticks++;
+    const now = clock.now();
+    // The next deadline is the first grid point strictly after both this one and now.
+    const next = Math.max(k + 1, Math.floor((now - start) / intervalMs) + 1);
+    const missed = next - (k + 1);
+    if (missed > 0) {
+      overruns += missed;
+      options.onOverrun?.(missed, deadline);
+    }
+    k = next;
+  }
+  return { ticks, overruns };
+}
