@@ -1,0 +1,863 @@
+import {
+  createHmac,
+  createPublicKey,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+  verify,
+} from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { base64url, decodeJwtPayload, jwtAccountName, jwtTimeToMs, publicKeyFingerprint } from './jwt.js';
+import { compareOffsetTokens } from './offsets.js';
+import { type Clock, systemClock } from './runtime.js';
+
+/** Endpoints of the fake, for fault targeting and counters. */
+export type FakeEndpoint = 'hostname' | 'token' | 'open' | 'append' | 'status' | 'drop';
+
+/** A fault to inject. Counted faults apply to the next `count` (default 1) matching requests. */
+export type FakeFault =
+  /** Answer with this status instead of handling the request (429/408/5xx are transient). */
+  | {
+      kind: 'status';
+      status: number;
+      count?: number;
+      endpoint?: FakeEndpoint;
+      retryAfterSeconds?: number;
+      /** 5xx body: `{"code":"ERR_GENERAL_EXCEPTION_RETRY_REQUEST",…}` (object, default) or the bare JSON string. */
+      body?: 'object' | 'string';
+    }
+  /** 401 `390144` as for an expired or revoked token. */
+  | { kind: 'unauthorized'; count?: number; endpoint?: FakeEndpoint }
+  /** Every token issued so far stops working (scoped tokens and key-pair JWTs): clients must re-authenticate. */
+  | { kind: 'expireTokens' }
+  /** Another writer opens the channel: the client sequencer is bumped, in-flight rows are discarded. */
+  | { kind: 'foreignOpen'; channel: string }
+  /** Handle the request fully (rows are accepted!), then close the connection without a response. */
+  | { kind: 'dropConnection'; count?: number; endpoint?: FakeEndpoint }
+  /** The channel becomes invalid: appends get 409 with `code` (default `ERR_CHANNEL_MUST_BE_REOPENED`) until reopened. */
+  | { kind: 'invalidateChannel'; channel: string; code?: string }
+  /** From now on, rows matching `match` are refused at commit time (counted in `rows_error_count`). */
+  | { kind: 'rejectRows'; match: (row: Record<string, unknown>) => boolean; message?: string };
+
+export interface FakePipe {
+  database: string;
+  schema: string;
+  pipe: string;
+}
+
+export interface FakeSnowpipeServerOptions {
+  /** Account identifier the JWT claims must carry (uppercased, region cut), e.g. `myorg-myaccount`. */
+  account: string;
+  user: string;
+  /** Registered public keys (RSA_PUBLIC_KEY and RSA_PUBLIC_KEY_2), PEM. */
+  publicKeyPem?: string | readonly string[];
+  /** A programmatic access token accepted as Bearer on every endpoint. */
+  pat?: string;
+  /** Time between an append and its commit (real time). Default 50 ms. */
+  commitDelayMs?: number;
+  faults?: readonly FakeFault[];
+  /** Clock for token expiry and rate limits; share the client's fake clock to test refresh. */
+  clock?: Clock;
+  /** Name returned by Get Hostname (the fake's port is appended). Default `127.0.0.1`. */
+  ingestHostname?: string;
+  /** Get Hostname body: plain text like real accounts (default), the documented JSON, or a quoted string. */
+  hostnameFormat?: 'text' | 'json' | 'quoted';
+  /** Token exchange body: raw text like real accounts (default) or the documented `{"token": …}`. */
+  tokenFormat?: 'text' | 'json';
+  /** Error counter name in status: `rows_error_count` as real servers send (default) or the documented `rows_errors`. */
+  statusFieldNames?: 'observed' | 'documented';
+  /** Body shape of channel errors: `{"code":…}` (default) or `{"error_code":…}`. */
+  errorShape?: 'code' | 'error_code';
+  /** When given, only these pipes exist (others: 404). Default: every pipe exists. */
+  pipes?: readonly FakePipe[];
+  /** Wire bytes per append. Default 4,000,000. */
+  maxRequestBytes?: number;
+  /** Appends per channel per second before 429; null disables. Default 10. */
+  maxRequestsPerSecond?: number | null;
+  /** Lifetime of scoped tokens. Default 1 h. */
+  scopedTokenTtlMs?: number;
+}
+
+/** A channel's state in the fake, as the status endpoint reports it. */
+export interface FakeChannelState {
+  name: string;
+  clientSequencer: number;
+  rowSequencer: number;
+  lastCommittedOffsetToken: string | null;
+  pendingBatches: number;
+  rowsInserted: number;
+  rowsParsed: number;
+  rowsErrorCount: number;
+  lastErrorMessage: string | null;
+}
+
+export interface FakeSnowpipeStats {
+  requests: number;
+  byEndpoint: Record<FakeEndpoint, number>;
+  /** Responses by HTTP status. */
+  responses: Record<number, number>;
+  /** Error responses by code. */
+  errors: Record<string, number>;
+  appendRequests: number;
+  rowsReceived: number;
+  maxAppendBodyBytes: number;
+  opens: number;
+  tokenExchanges: number;
+  /** Distinct key-pair JWTs accepted. */
+  keypairJwts: number;
+  rateLimited: number;
+  droppedConnections: number;
+  unauthorized: number;
+  /** Why the last credential was refused (for debugging tests; never contains the token). */
+  lastAuthFailure: string | undefined;
+}
+
+export interface FakeSnowpipeServer {
+  /** Account URL to give the client, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** The ingest host Get Hostname returns (with port), before any `_` → `-` fixing. */
+  ingestHostname: string;
+  /** Rows committed through this channel, in commit order. */
+  rows(channel: string): Record<string, unknown>[];
+  channel(channel: string): FakeChannelState | undefined;
+  inject(fault: FakeFault): void;
+  /** Commit everything in flight now. */
+  commitAll(): void;
+  pauseCommits(): void;
+  resumeCommits(): void;
+  stats: FakeSnowpipeStats;
+  stop(): Promise<void>;
+}
+
+interface PendingBatch {
+  rows: Record<string, unknown>[];
+  endOffsetToken: string | undefined;
+  dueAt: number;
+}
+
+interface ChannelState {
+  name: string;
+  pipe: string;
+  clientSeq: number;
+  rowSeq: number;
+  committed: string | null;
+  pending: PendingBatch[];
+  rowsInserted: number;
+  rowsParsed: number;
+  rowsErrorCount: number;
+  lastErrorOffsetUpperBound: string | null;
+  lastErrorMessage: string | null;
+  lastErrorTimestamp: number | null;
+  createdOnMs: number;
+  invalidCode: string | undefined;
+  appendTimes: number[];
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+class HttpReply extends Error {
+  constructor(readonly reply: Reply) {
+    super(`HTTP ${reply.status}`);
+  }
+}
+
+const STALE_MESSAGE = 'Channel sequencer in the continuation token is stale. Please reopen the channel';
+const PIPE_PATH =
+  /^\/v2\/streaming\/databases\/([^/]+)\/schemas\/([^/]+)\/pipes\/([^/:]+)(?::(bulk-channel-status)|\/channels\/([^/]+))$/;
+const ROWS_PATH =
+  /^\/v2\/streaming\/data\/databases\/([^/]+)\/schemas\/([^/]+)\/pipes\/([^/:]+)\/channels\/([^/]+)\/rows$/;
+
+/**
+ * Starts a local Snowpipe Streaming v2 server on 127.0.0.1 (two random ports: account host and
+ * ingest host) that enforces the documented contract strictly, including the places where real
+ * servers differ from the docs. See the package README for what it checks.
+ */
+export async function startFakeSnowpipeServer(
+  options: FakeSnowpipeServerOptions,
+): Promise<FakeSnowpipeServer> {
+  const fake = new FakeSnowpipe(options);
+  await fake.listen();
+  return fake.handle();
+}
+
+class FakeSnowpipe {
+  readonly stats: FakeSnowpipeStats = {
+    requests: 0,
+    byEndpoint: { hostname: 0, token: 0, open: 0, append: 0, status: 0, drop: 0 },
+    responses: {},
+    errors: {},
+    appendRequests: 0,
+    rowsReceived: 0,
+    maxAppendBodyBytes: 0,
+    opens: 0,
+    tokenExchanges: 0,
+    keypairJwts: 0,
+    rateLimited: 0,
+    droppedConnections: 0,
+    unauthorized: 0,
+    lastAuthFailure: undefined,
+  };
+  private readonly options: FakeSnowpipeServerOptions;
+  private readonly clock: Clock;
+  private readonly keys: { key: KeyObject; fingerprint: string }[];
+  private readonly secret = randomBytes(32);
+  private readonly account: string;
+  private readonly user: string;
+  private readonly control: Server;
+  private readonly ingest: Server;
+  private readonly channels = new Map<string, ChannelState>();
+  private readonly committedRows = new Map<string, Record<string, unknown>[]>();
+  private readonly counted: { fault: Extract<FakeFault, { count?: number }>; left: number }[] = [];
+  private readonly rejectors: Extract<FakeFault, { kind: 'rejectRows' }>[] = [];
+  private readonly seenJwts = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private tokenEpochMs = Number.NEGATIVE_INFINITY;
+  private clientSeqCounter = 0;
+  private paused = false;
+  private advertisedHost = '';
+  private controlUrl = '';
+
+  constructor(options: FakeSnowpipeServerOptions) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    const pems = options.publicKeyPem === undefined ? [] : [options.publicKeyPem].flat();
+    if (pems.length === 0 && options.pat === undefined) {
+      throw new Error('startFakeSnowpipeServer: register a publicKeyPem, a pat, or both');
+    }
+    this.keys = pems.map((pem) => {
+      const key = createPublicKey(pem);
+      return { key, fingerprint: publicKeyFingerprint(key) };
+    });
+    this.account = jwtAccountName(options.account);
+    this.user = options.user.toUpperCase();
+    for (const fault of options.faults ?? []) this.inject(fault);
+    this.control = createServer((req, res) => void this.serve('control', req, res));
+    this.ingest = createServer((req, res) => void this.serve('ingest', req, res));
+  }
+
+  async listen(): Promise<void> {
+    const listen = (server: Server) =>
+      new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+      });
+    const [controlPort, ingestPort] = await Promise.all([listen(this.control), listen(this.ingest)]);
+    this.controlUrl = `http://127.0.0.1:${controlPort}`;
+    this.advertisedHost = `${this.options.ingestHostname ?? '127.0.0.1'}:${ingestPort}`;
+  }
+
+  handle(): FakeSnowpipeServer {
+    return {
+      url: this.controlUrl,
+      ingestHostname: this.advertisedHost,
+      rows: (channel) => [...(this.committedRows.get(channel) ?? [])],
+      channel: (name) => {
+        const state = [...this.channels.values()].find((c) => c.name === name);
+        return state && this.publicState(state);
+      },
+      inject: (fault) => this.inject(fault),
+      commitAll: () => this.commit(true),
+      pauseCommits: () => {
+        this.paused = true;
+      },
+      resumeCommits: () => {
+        this.paused = false;
+        this.commit(false);
+      },
+      stats: this.stats,
+      stop: () => this.stop(),
+    };
+  }
+
+  inject(fault: FakeFault): void {
+    switch (fault.kind) {
+      case 'expireTokens':
+        this.tokenEpochMs = this.clock.now();
+        return;
+      case 'foreignOpen': {
+        for (const state of this.channels.values()) {
+          if (state.name === fault.channel) {
+            state.pending = [];
+            state.clientSeq = ++this.clientSeqCounter;
+            state.rowSeq = 0;
+          }
+        }
+        return;
+      }
+      case 'invalidateChannel':
+        for (const state of this.channels.values()) {
+          if (state.name === fault.channel) state.invalidCode = fault.code ?? 'ERR_CHANNEL_MUST_BE_REOPENED';
+        }
+        return;
+      case 'rejectRows':
+        this.rejectors.push(fault);
+        return;
+      default:
+        this.counted.push({ fault, left: fault.count ?? 1 });
+    }
+  }
+
+  private async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    const close = (server: Server) =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+    await Promise.all([close(this.control), close(this.ingest)]);
+  }
+
+  private takeFault(kinds: readonly FakeFault['kind'][], endpoint: FakeEndpoint): FakeFault | undefined {
+    const index = this.counted.findIndex(
+      (c) =>
+        kinds.includes(c.fault.kind) && (c.fault.endpoint === undefined || c.fault.endpoint === endpoint),
+    );
+    if (index < 0) return undefined;
+    const entry = this.counted[index] as (typeof this.counted)[number];
+    entry.left--;
+    if (entry.left <= 0) this.counted.splice(index, 1);
+    return entry.fault;
+  }
+
+  private async serve(plane: 'control' | 'ingest', req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.stats.requests++;
+    let reply: Reply;
+    let endpoint: FakeEndpoint | undefined;
+    try {
+      const body = await readBody(req);
+      const url = new URL(req.url ?? '/', 'http://fake');
+      endpoint = endpointOf(plane, req.method ?? 'GET', url.pathname);
+      if (endpoint) this.stats.byEndpoint[endpoint]++;
+      reply = this.route(plane, endpoint, req, url, body);
+    } catch (error) {
+      reply =
+        error instanceof HttpReply
+          ? error.reply
+          : { status: 500, body: JSON.stringify({ code: 'FAKE_INTERNAL_ERROR', message: String(error) }) };
+    }
+    if (endpoint && reply.status < 300 && this.takeFault(['dropConnection'], endpoint)) {
+      this.stats.droppedConnections++;
+      req.socket.destroy();
+      return;
+    }
+    this.stats.responses[reply.status] = (this.stats.responses[reply.status] ?? 0) + 1;
+    res.writeHead(reply.status, {
+      'Content-Type': reply.contentType ?? 'application/json',
+      ...reply.headers,
+    });
+    res.end(reply.body);
+  }
+
+  private route(
+    plane: 'control' | 'ingest',
+    endpoint: FakeEndpoint | undefined,
+    req: IncomingMessage,
+    url: URL,
+    body: Buffer,
+  ): Reply {
+    const accept = req.headers.accept;
+    // Stricter than Snowflake (which takes */*): fetch sends */* by default, and a client that
+    // forgets the header must fail here as it would against servers that see no Accept at all.
+    if (!accept?.includes('application/json')) {
+      return this.error(400, '391902', `Unsupported Accept header ${accept ?? 'null'} is specified`, 'code');
+    }
+    if (!endpoint) {
+      const pipeLike = PIPE_PATH.test(url.pathname) || ROWS_PATH.test(url.pathname);
+      if (pipeLike) return this.error(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, 'code');
+      return this.error(404, 'NOT_FOUND', `no such endpoint: ${req.method} ${url.pathname}`, 'code');
+    }
+    const fault = this.takeFault(['status', 'unauthorized'], endpoint);
+    if (fault?.kind === 'unauthorized') {
+      this.stats.unauthorized++;
+      return this.error(401, '390144', `JWT token is invalid. [${randomBytes(8).toString('hex')}]`, 'code');
+    }
+    if (fault?.kind === 'status') return this.faultReply(fault);
+
+    if (endpoint === 'hostname') {
+      this.authenticate(req, 'control');
+      const host = this.advertisedHost;
+      const format = this.options.hostnameFormat ?? 'text';
+      if (format === 'json') return { status: 200, body: JSON.stringify({ hostname: host }) };
+      if (format === 'quoted') return { status: 200, body: JSON.stringify(host) };
+      return { status: 200, body: host, contentType: 'text/plain' };
+    }
+    if (endpoint === 'token') return this.exchange(req, body);
+    if (endpoint === 'status') {
+      this.authenticate(req, plane);
+      return this.bulkStatus(url, req, body);
+    }
+    this.authenticate(req, 'ingest');
+    if (endpoint === 'open') return this.open(url, body);
+    if (endpoint === 'drop') return this.drop(url, body);
+    return this.append(url, req, body);
+  }
+
+  private faultReply(fault: Extract<FakeFault, { kind: 'status' }>): Reply {
+    const headers: Record<string, string> = {};
+    if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
+    let body = '';
+    if (fault.status >= 500) {
+      body =
+        fault.body === 'string'
+          ? JSON.stringify('ERR_GENERAL_EXCEPTION_RETRY_REQUEST')
+          : JSON.stringify({
+              code: 'ERR_GENERAL_EXCEPTION_RETRY_REQUEST',
+              message: 'Snowflake experienced a transient exception, please retry the request',
+            });
+    }
+    return { status: fault.status, body, headers };
+  }
+
+  private error(status: number, code: string, message: string, shape?: 'code' | 'error_code'): Reply {
+    this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
+    const key = (shape ?? this.options.errorShape ?? 'code') === 'code' ? 'code' : 'error_code';
+    return { status, body: JSON.stringify({ [key]: code, message }) };
+  }
+
+  private fail(status: number, code: string, message: string, shape?: 'code' | 'error_code'): never {
+    throw new HttpReply(this.error(status, code, message, shape));
+  }
+
+  private refuse(reason: string): never {
+    this.stats.unauthorized++;
+    this.stats.lastAuthFailure = reason;
+    this.fail(401, '390144', `JWT token is invalid. [${randomBytes(8).toString('hex')}]`, 'code');
+  }
+
+  /** Accepts a PAT, a key-pair JWT, or (on the ingest host) a scoped token, with a matching type header. */
+  private authenticate(req: IncomingMessage, plane: 'control' | 'ingest'): void {
+    const header = req.headers.authorization ?? '';
+    if (!header.startsWith('Bearer ')) this.refuse('no Bearer token');
+    const token = header.slice('Bearer '.length).trim();
+    const type = headerValue(req.headers['x-snowflake-authorization-token-type']);
+    const pat = this.options.pat;
+    if (pat !== undefined && safeEqual(token, pat)) {
+      if (type !== undefined && type !== 'PROGRAMMATIC_ACCESS_TOKEN')
+        this.refuse(`PAT sent with token type ${type}`);
+      return;
+    }
+    const payload = decodeJwtPayload(token);
+    if (payload && payload.iss === 'fake-snowpipe') {
+      if (plane !== 'ingest') this.refuse('scoped token used on the account host');
+      if (type !== undefined && type !== 'OAUTH') this.refuse(`scoped token sent with token type ${type}`);
+      this.verifyScoped(token, payload);
+      return;
+    }
+    if (type !== undefined && type !== 'KEYPAIR_JWT')
+      this.refuse(`key-pair JWT sent with token type ${type}`);
+    this.verifyKeypairJwt(token);
+  }
+
+  private verifyKeypairJwt(token: string): void {
+    const parts = token.split('.');
+    if (parts.length !== 3) this.refuse('not a JWT');
+    const [h = '', p = '', s = ''] = parts;
+    let header: { alg?: unknown };
+    try {
+      header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as { alg?: unknown };
+    } catch {
+      this.refuse('unreadable JWT header');
+    }
+    if (header.alg !== 'RS256') this.refuse(`alg must be RS256, got ${String(header.alg)}`);
+    const payload = decodeJwtPayload(token);
+    if (!payload) this.refuse('unreadable JWT payload');
+    const iss = typeof payload.iss === 'string' ? payload.iss : '';
+    const match = /^(.+)\.([^.]+)\.(SHA256:.+)$/.exec(iss);
+    if (!match) this.refuse('iss must be ACCOUNT.USER.SHA256:fingerprint');
+    const [, account, user, fingerprint] = match;
+    if (account !== this.account || user !== this.user) {
+      this.refuse(`iss names ${account}.${user}, expected ${this.account}.${this.user} (uppercase)`);
+    }
+    if (payload.sub !== `${this.account}.${this.user}`)
+      this.refuse(`sub must be ${this.account}.${this.user}`);
+    const key = this.keys.find((k) => k.fingerprint === fingerprint);
+    if (!key) this.refuse(`fingerprint ${fingerprint} is not registered for user ${this.user}`);
+    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key.key, Buffer.from(s, 'base64url'))) {
+      this.refuse('signature does not verify against the registered public key');
+    }
+    const now = this.clock.now();
+    const iat = jwtTimeToMs(payload.iat);
+    const exp = jwtTimeToMs(payload.exp);
+    if (iat === undefined || exp === undefined) this.refuse('iat and exp are required');
+    if (exp <= now) this.refuse('JWT expired');
+    if (iat > now + 60_000) this.refuse('iat is in the future (clock skew)');
+    if (exp - iat > 3_600_000) this.refuse('JWT lifetime exceeds one hour');
+    if (iat < this.tokenEpochMs) this.refuse('JWT issued before tokens were expired');
+    if (!this.seenJwts.has(token)) {
+      this.seenJwts.add(token);
+      this.stats.keypairJwts++;
+    }
+  }
+
+  private verifyScoped(token: string, payload: Record<string, unknown>): void {
+    const [h = '', p = '', s = ''] = token.split('.');
+    const expected = createHmac('sha256', this.secret).update(`${h}.${p}`).digest('base64url');
+    if (!safeEqual(s, expected)) this.refuse('scoped token signature invalid');
+    const exp = jwtTimeToMs(payload.exp) ?? 0;
+    const iat = jwtTimeToMs(payload.iat) ?? 0;
+    if (exp <= this.clock.now()) this.refuse('scoped token expired');
+    if (iat < this.tokenEpochMs) this.refuse('scoped token revoked');
+    if (payload.scope !== this.advertisedHost.replaceAll('_', '-')) {
+      this.refuse(`scoped token is for ${String(payload.scope)}, not this ingest host`);
+    }
+  }
+
+  private exchange(req: IncomingMessage, body: Buffer): Reply {
+    if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      this.fail(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded', 'code');
+    }
+    const form = new URLSearchParams(body.toString('utf8'));
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
+      this.fail(
+        400,
+        'invalid_grant',
+        'grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer',
+        'code',
+      );
+    }
+    const header = req.headers.authorization;
+    const assertion = form.get('assertion');
+    const jwt = header?.startsWith('Bearer ') ? header.slice(7).trim() : assertion;
+    if (!jwt) this.refuse('no JWT in Authorization or assertion');
+    if (req.headers['x-snowflake-authorization-token-type'] !== undefined) {
+      this.refuse('the token exchange takes no token-type header');
+    }
+    this.verifyKeypairJwt(jwt);
+    const [host, ...rest] = (form.get('scope') ?? '').split(' ');
+    if (host !== this.advertisedHost.replaceAll('_', '-')) {
+      this.fail(400, 'invalid_scope', `scope must be the ingest host with "_" replaced by "-"`, 'code');
+    }
+    const role = rest.find((r) => r.startsWith('session:role:'))?.slice('session:role:'.length);
+    this.stats.tokenExchanges++;
+    const now = this.clock.now();
+    const h = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+    const p = base64url(
+      JSON.stringify({
+        iss: 'fake-snowpipe',
+        sub: `${this.account}.${this.user}`,
+        scope: host,
+        role: role ?? null,
+        iat: Math.floor(now / 1000),
+        exp: Math.floor((now + (this.options.scopedTokenTtlMs ?? 3_600_000)) / 1000),
+      }),
+    );
+    const token = `${h}.${p}.${createHmac('sha256', this.secret).update(`${h}.${p}`).digest('base64url')}`;
+    if (this.options.tokenFormat === 'json') return { status: 200, body: JSON.stringify({ token }) };
+    return { status: 200, body: token, contentType: 'text/plain' };
+  }
+
+  private pipeKey(db: string, schema: string, pipe: string): string {
+    const norm = (s: string) => {
+      const v = decodeURIComponent(s);
+      return v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v.toUpperCase();
+    };
+    const key = `${norm(db)}.${norm(schema)}.${norm(pipe)}`;
+    const pipes = this.options.pipes;
+    if (pipes && !pipes.some((p) => `${norm(p.database)}.${norm(p.schema)}.${norm(p.pipe)}` === key)) {
+      this.fail(
+        404,
+        'ERR_PIPE_DOES_NOT_EXIST_OR_NOT_AUTHORIZED',
+        `Pipe ${key} does not exist or not authorized.`,
+        'error_code',
+      );
+    }
+    return key;
+  }
+
+  private channelStatus(state: ChannelState): Record<string, unknown> {
+    const [database, schema, pipe] = state.pipe.split('.');
+    const errorsKey = this.options.statusFieldNames === 'documented' ? 'rows_errors' : 'rows_error_count';
+    return {
+      database_name: database,
+      schema_name: schema,
+      pipe_name: pipe,
+      channel_name: state.name,
+      channel_status_code: 'SUCCESS',
+      last_committed_offset_token: state.committed,
+      created_on_ms: state.createdOnMs,
+      rows_inserted: state.rowsInserted,
+      rows_parsed: state.rowsParsed,
+      [errorsKey]: state.rowsErrorCount,
+      last_error_offset_upper_bound: state.lastErrorOffsetUpperBound,
+      last_error_message: state.lastErrorMessage,
+      last_error_timestamp: state.lastErrorTimestamp,
+      snowflake_avg_processing_latency_ms: this.options.commitDelayMs ?? 50,
+    };
+  }
+
+  private open(url: URL, body: Buffer): Reply {
+    const m = PIPE_PATH.exec(url.pathname) as RegExpExecArray;
+    const pipe = this.pipeKey(m[1] ?? '', m[2] ?? '', m[3] ?? '');
+    const name = decodeURIComponent(m[5] ?? '');
+    const request = parseJsonBody(body) as { offset_token?: unknown; fail_on_uncommitted_rows?: unknown };
+    this.stats.opens++;
+    const key = `${pipe}/${name}`;
+    let state = this.channels.get(key);
+    if (state && state.pending.length > 0 && request.fail_on_uncommitted_rows === true) {
+      this.fail(409, 'ERR_CHANNEL_HAS_UNCOMMITTED_DATA', 'The channel has uncommitted data.');
+    }
+    if (!state) {
+      state = {
+        name,
+        pipe,
+        clientSeq: 0,
+        rowSeq: 0,
+        committed: null,
+        pending: [],
+        rowsInserted: 0,
+        rowsParsed: 0,
+        rowsErrorCount: 0,
+        lastErrorOffsetUpperBound: null,
+        lastErrorMessage: null,
+        lastErrorTimestamp: null,
+        createdOnMs: this.clock.now(),
+        invalidCode: undefined,
+        appendTimes: [],
+      };
+      this.channels.set(key, state);
+    }
+    // Reopening discards rows still in flight and invalidates every other writer's token.
+    state.pending = [];
+    state.clientSeq = ++this.clientSeqCounter;
+    state.rowSeq = 0;
+    state.invalidCode = undefined;
+    if (typeof request.offset_token === 'string') state.committed = request.offset_token;
+    return {
+      status: 200,
+      body: JSON.stringify({
+        next_continuation_token: `${state.clientSeq}_${state.rowSeq}`,
+        channel_status: this.channelStatus(state),
+      }),
+    };
+  }
+
+  private drop(url: URL, body: Buffer): Reply {
+    const m = PIPE_PATH.exec(url.pathname) as RegExpExecArray;
+    const pipe = this.pipeKey(m[1] ?? '', m[2] ?? '', m[3] ?? '');
+    const key = `${pipe}/${decodeURIComponent(m[5] ?? '')}`;
+    const request = body.length > 0 ? (parseJsonBody(body) as { fail_on_uncommitted_rows?: unknown }) : {};
+    const state = this.channels.get(key);
+    if (state && state.pending.length > 0 && request.fail_on_uncommitted_rows === true) {
+      this.fail(409, 'ERR_CHANNEL_HAS_UNCOMMITTED_DATA', 'The channel has uncommitted data.');
+    }
+    this.channels.delete(key);
+    return { status: 200, body: '' };
+  }
+
+  private bulkStatus(url: URL, req: IncomingMessage, body: Buffer): Reply {
+    const m = PIPE_PATH.exec(url.pathname) as RegExpExecArray;
+    const pipe = this.pipeKey(m[1] ?? '', m[2] ?? '', m[3] ?? '');
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      this.fail(400, 'ERR_INVALID_REQUEST', 'Content-Type must be application/json');
+    }
+    const request = parseJsonBody(body) as { channel_names?: unknown };
+    if (!Array.isArray(request.channel_names) || !request.channel_names.every((n) => typeof n === 'string')) {
+      this.fail(400, 'ERR_INVALID_REQUEST', 'channel_names must be an array of strings');
+    }
+    const statuses: Record<string, unknown> = {};
+    for (const name of request.channel_names as string[]) {
+      const state = this.channels.get(`${pipe}/${name}`);
+      if (state) statuses[name] = this.channelStatus(state);
+    }
+    return { status: 200, body: JSON.stringify({ channel_statuses: statuses }) };
+  }
+
+  private append(url: URL, req: IncomingMessage, body: Buffer): Reply {
+    const m = ROWS_PATH.exec(url.pathname) as RegExpExecArray;
+    const pipe = this.pipeKey(m[1] ?? '', m[2] ?? '', m[3] ?? '');
+    const state = this.channels.get(`${pipe}/${decodeURIComponent(m[4] ?? '')}`);
+    if (!state) this.fail(400, 'ERR_CHANNEL_DOES_NOT_EXIST_OR_IS_NOT_AUTHORIZED', '');
+    const now = this.clock.now();
+    const limit = this.options.maxRequestsPerSecond === undefined ? 10 : this.options.maxRequestsPerSecond;
+    if (limit !== null) {
+      state.appendTimes = state.appendTimes.filter((t) => t > now - 1000);
+      if (state.appendTimes.length >= limit) {
+        this.stats.rateLimited++;
+        return { status: 429, body: '', headers: { 'Retry-After': '1' } };
+      }
+      state.appendTimes.push(now);
+    }
+    if (state.invalidCode) this.fail(409, state.invalidCode, 'The channel must be reopened.');
+    const token = url.searchParams.get('continuationToken');
+    const [clientSeq, rowSeq] = (token ?? '').split('_').map(Number);
+    if (token === null || clientSeq !== state.clientSeq) {
+      this.fail(400, 'STALE_CONTINUATION_TOKEN_SEQUENCER', STALE_MESSAGE);
+    }
+    if (rowSeq !== state.rowSeq) {
+      this.fail(
+        400,
+        'ERR_CHANNEL_HAS_INVALID_ROW_SEQUENCER',
+        'The client provided an out-of-order message, please reopen the channel',
+      );
+    }
+    if (!(req.headers['content-type'] ?? '').startsWith('application/x-ndjson')) {
+      this.fail(415, 'ERR_UNSUPPORTED_CONTENT_TYPE', 'Content-Type must be application/x-ndjson');
+    }
+    const max = this.options.maxRequestBytes ?? 4_000_000;
+    if (body.length > max)
+      this.fail(413, 'ERR_PAYLOAD_TOO_LARGE', `payload is ${body.length} bytes; the limit is ${max}`);
+    this.stats.maxAppendBodyBytes = Math.max(this.stats.maxAppendBodyBytes, body.length);
+    const encoding = req.headers['content-encoding'];
+    let raw = body;
+    if (encoding === 'gzip') raw = gunzipSync(body);
+    else if (encoding !== undefined && encoding !== 'identity') {
+      this.fail(
+        415,
+        'ERR_UNSUPPORTED_CONTENT_ENCODING',
+        `Content-Encoding ${encoding} is not supported by this fake`,
+      );
+    }
+    const rows = parseNdjson(raw, (message) => this.fail(400, 'ERR_INVALID_NDJSON', message));
+    const legacy = url.searchParams.get('offsetToken');
+    const end = url.searchParams.get('endOffsetToken') ?? legacy ?? undefined;
+    const start = url.searchParams.get('startOffsetToken') ?? legacy ?? undefined;
+    if (start !== undefined && start !== '' && end !== undefined && compareOffsetTokens(start, end) > 0) {
+      this.fail(400, 'ERR_INVALID_OFFSET_TOKENS', 'startOffsetToken is after endOffsetToken');
+    }
+    state.rowSeq++;
+    state.pending.push({ rows, endOffsetToken: end, dueAt: Date.now() + (this.options.commitDelayMs ?? 50) });
+    this.scheduleCommit();
+    this.stats.appendRequests++;
+    this.stats.rowsReceived += rows.length;
+    return {
+      status: 200,
+      body: JSON.stringify({ next_continuation_token: `${state.clientSeq}_${state.rowSeq}` }),
+    };
+  }
+
+  private scheduleCommit(): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.commit(false);
+    }, this.options.commitDelayMs ?? 50);
+    this.timers.add(timer);
+  }
+
+  private commit(all: boolean): void {
+    if (this.paused && !all) return;
+    const now = Date.now();
+    for (const state of this.channels.values()) {
+      while (state.pending.length > 0) {
+        const batch = state.pending[0] as PendingBatch;
+        if (!all && batch.dueAt > now) break;
+        state.pending.shift();
+        let table = this.committedRows.get(state.name);
+        if (!table) {
+          table = [];
+          this.committedRows.set(state.name, table);
+        }
+        for (const row of batch.rows) {
+          state.rowsParsed++;
+          const rejector = this.rejectors.find((r) => r.match(row));
+          if (rejector) {
+            state.rowsErrorCount++;
+            state.lastErrorMessage = rejector.message ?? 'NULL result in a non-nullable column';
+            state.lastErrorOffsetUpperBound = batch.endOffsetToken ?? null;
+            state.lastErrorTimestamp = this.clock.now();
+          } else {
+            state.rowsInserted++;
+            table.push(row);
+          }
+        }
+        if (batch.endOffsetToken !== undefined && batch.endOffsetToken !== '')
+          state.committed = batch.endOffsetToken;
+      }
+    }
+  }
+
+  private publicState(state: ChannelState): FakeChannelState {
+    return {
+      name: state.name,
+      clientSequencer: state.clientSeq,
+      rowSequencer: state.rowSeq,
+      lastCommittedOffsetToken: state.committed,
+      pendingBatches: state.pending.length,
+      rowsInserted: state.rowsInserted,
+      rowsParsed: state.rowsParsed,
+      rowsErrorCount: state.rowsErrorCount,
+      lastErrorMessage: state.lastErrorMessage,
+    };
+  }
+}
+
+function endpointOf(plane: 'control' | 'ingest', method: string, path: string): FakeEndpoint | undefined {
+  if (plane === 'control') {
+    if (method === 'GET' && path === '/v2/streaming/hostname') return 'hostname';
+    if (method === 'POST' && path === '/oauth/token') return 'token';
+  }
+  const pipe = PIPE_PATH.exec(path);
+  if (pipe) {
+    if (pipe[4] === 'bulk-channel-status') return method === 'POST' ? 'status' : undefined;
+    if (plane !== 'ingest') return undefined;
+    if (method === 'PUT') return 'open';
+    if (method === 'DELETE') return 'drop';
+    return undefined;
+  }
+  if (plane === 'ingest' && method === 'POST' && ROWS_PATH.test(path)) return 'append';
+  return undefined;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseJsonBody(body: Buffer): Record<string, unknown> {
+  const text = body.toString('utf8').trim();
+  if (text === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+  } catch {
+    // typed reply below
+  }
+  throw new HttpReply({
+    status: 400,
+    body: JSON.stringify({ code: 'ERR_INVALID_REQUEST', message: 'body must be a JSON object' }),
+  });
+}
+
+/** Strict NDJSON: every line one RFC 8259 JSON object, each followed by `\n` (optionally `\r\n`). */
+function parseNdjson(raw: Buffer, fail: (message: string) => never): Record<string, unknown>[] {
+  const text = raw.toString('utf8');
+  if (text.length === 0) fail('the body holds no rows');
+  if (!text.endsWith('\n')) fail('each JSON text must be followed by a newline; the last line has none');
+  const lines = text.slice(0, -1).split('\n');
+  const rows: Record<string, unknown>[] = [];
+  for (const [i, rawLine] of lines.entries()) {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      fail(`line ${i + 1} is not valid JSON`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      fail(`line ${i + 1} is not a JSON object`);
+    rows.push(value as Record<string, unknown>);
+  }
+  return rows;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

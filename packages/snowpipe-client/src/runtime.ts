@@ -1,0 +1,62 @@
+/** Milliseconds since the epoch; injectable so tests can move time. */
+export interface Clock {
+  now(): number;
+}
+
+export type Sleep = (ms: number) => Promise<void>;
+
+/** Uniform in [0, 1), like `Math.random`; injectable for deterministic jitter. */
+export type Random = () => number;
+
+/** Structured logger; every method optional so `console` or a pino/winston child both fit. */
+export interface SnowpipeLogger {
+  debug?(message: string, fields?: Record<string, unknown>): void;
+  info?(message: string, fields?: Record<string, unknown>): void;
+  warn?(message: string, fields?: Record<string, unknown>): void;
+  error?(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** A UUID v4 built from the injected random source, so request ids are reproducible in tests. */
+export function uuidFrom(random: Random): string {
+  const bytes = new Array<number>(16);
+  for (let i = 0; i < 16; i++) bytes[i] = Math.floor(random() * 256) & 0xff;
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * At most `max` events in any window of `windowMs`: the (max+1)-th waits until the oldest of the
+ * last `max` has left the window. A sliding window, not a token bucket, so bursts can never exceed
+ * the server's per-second limit whatever the phase of its counting window.
+ */
+export class SlidingWindowLimiter {
+  private readonly times: number[] = [];
+  private next = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly clock: Clock,
+    private readonly sleep: Sleep,
+  ) {}
+
+  /** Resolves with the milliseconds waited. */
+  async acquire(): Promise<number> {
+    if (this.times.length < this.max) {
+      this.times.push(this.clock.now());
+      return 0;
+    }
+    const oldest = this.times[this.next] ?? 0;
+    const wait = oldest + this.windowMs - this.clock.now();
+    if (wait > 0) await this.sleep(wait);
+    this.times[this.next] = this.clock.now();
+    this.next = (this.next + 1) % this.max;
+    return Math.max(0, wait);
+  }
+}
