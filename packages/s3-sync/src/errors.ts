@@ -8,6 +8,7 @@ export type S3SyncErrorCode =
   | 'network'
   | 'timeout'
   | 'throttled'
+  | 'clock-skew'
   | 'server'
   | 'access-denied'
   | 'no-such-bucket'

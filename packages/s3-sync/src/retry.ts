@@ -122,7 +122,7 @@ export function redactorFor(secrets: readonly (string | undefined)[]): Redactor 
   };
 }
 
-function hintFor(code: S3SyncErrorCode, name: string): string {
+function hintFor(code: S3SyncErrorCode): string {
   switch (code) {
     case 'network':
       return 'the store is unreachable; the file stays pending and the next sync retries it';
@@ -138,10 +138,10 @@ function hintFor(code: S3SyncErrorCode, name: string): string {
       return 'check the access key id and secret (and the region for AWS)';
     case 'access-denied':
       return 'grant s3:PutObject on the prefix (and s3:GetObject to verify existing objects), see docs/s3-sync.md';
+    case 'clock-skew':
+      return "the station's clock is off; retried with the store's time, but synchronise the clock (NTP)";
     default:
-      return name === 'RequestTimeTooSkewed'
-        ? "the station's clock is wrong; synchronise it (NTP) and sync again"
-        : 'the store refused the request; it will not be retried';
+      return 'the store refused the request; it will not be retried';
   }
 }
 
@@ -168,6 +168,10 @@ export function classifyS3Error(
     retryable = true;
   } else if (THROTTLE_NAMES.has(name) || status === 429 || status === 503) {
     code = 'throttled';
+    retryable = true;
+  } else if (name === 'RequestTimeTooSkewed') {
+    // The SDK learns the offset from the refusal, so the next attempt is signed with a corrected time.
+    code = 'clock-skew';
     retryable = true;
   } else if (name === 'NoSuchBucket') {
     code = 'no-such-bucket';
@@ -204,7 +208,7 @@ export function classifyS3Error(
   const detail = redact(raw).replace(/\s+/g, ' ').slice(0, 200);
   const statusText = status === undefined ? '' : ` (HTTP ${status})`;
   const where = key === undefined ? op : `${op} ${key}`;
-  const message = `${where}: ${name}${statusText}${detail && detail !== name ? `: ${detail}` : ''} — ${hintFor(code, name)}`;
+  const message = `${where}: ${name}${statusText}${detail && detail !== name ? `: ${detail}` : ''} — ${hintFor(code)}`;
   return new UploadError(code, message, {
     retryable,
     ...(key === undefined ? {} : { key }),

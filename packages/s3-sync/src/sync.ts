@@ -105,6 +105,15 @@ export type SyncProgressEvent =
   | { readonly type: 'bytes'; readonly key: string; readonly loaded: number; readonly total: number }
   | { readonly type: 'fallback'; readonly conditionalWrites: ConditionalWriteMode; readonly reason: string };
 
+type HaltReason = 'time-budget' | 'aborted' | 'refused' | 'unreachable';
+
+const HALT_TEXT: Record<HaltReason, string> = {
+  'time-budget': 'the time budget ran out',
+  aborted: 'the sync was aborted',
+  refused: 'the store refused the sync',
+  unreachable: 'the store is unreachable or failing',
+};
+
 const FATAL_CODES = new Set<S3SyncError['code']>(['no-such-bucket', 'bad-credentials', 'access-denied']);
 
 const DEFAULT_MULTIPART: MultipartSettings = {
@@ -238,11 +247,13 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
     }
 
     const deadline = budget === undefined ? Number.POSITIVE_INFINITY : started + budget;
+    // `halted` stops new uploads; `stop` also aborts those in flight (only for the budget and the caller).
     const stop = new AbortController();
-    let stopReason: 'time-budget' | 'aborted' | 'fatal' | undefined;
-    const halt = (reason: 'time-budget' | 'aborted' | 'fatal') => {
-      if (!stopReason) stopReason = reason;
-      stop.abort(new S3SyncError(reason === 'fatal' ? 'aborted' : reason, `sync stopped: ${reason}`));
+    let halted: HaltReason | undefined;
+    const halt = (reason: HaltReason) => {
+      halted ??= reason;
+      if (reason === 'time-budget' || reason === 'aborted')
+        stop.abort(new S3SyncError(reason, `sync stopped: ${reason}`, { retryable: true }));
     };
     const budgetTimer =
       budget === undefined
@@ -320,8 +331,8 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
           return;
         } catch (err) {
           let fe = toFileError(err, key, file.path);
-          if (stop.signal.aborted && stopReason !== 'fatal') {
-            const code = stopReason === 'time-budget' ? 'time-budget' : 'aborted';
+          if (stop.signal.aborted) {
+            const code = halted === 'time-budget' ? 'time-budget' : 'aborted';
             fe = {
               ...fe,
               code,
@@ -342,18 +353,21 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
             attempt < retry.maxAttempts &&
             clock.now() + delay < deadline;
           if (!canRetry) {
-            if (FATAL_CODES.has(fe.code)) halt('fatal');
-            if (
+            const outOfTime =
               fe.retryable &&
               !stop.signal.aborted &&
               attempt < retry.maxAttempts &&
-              clock.now() + delay >= deadline
-            )
+              clock.now() + delay >= deadline;
+            if (outOfTime)
               fe = {
                 ...fe,
                 code: 'time-budget',
                 message: `${fe.message} (no time left in this sync's budget to retry)`,
               };
+            // Whatever stopped this file would stop the next ones too: leave them for the next sync.
+            if (FATAL_CODES.has(fe.code)) halt('refused');
+            else if (fe.code === 'time-budget') halt('time-budget');
+            else if (fe.retryable && fe.code !== 'aborted' && fe.code !== 'local-io') halt('unreachable');
             failed++;
             errors.push(fe);
             finish(key, file, 'failed', 0, fe);
@@ -371,7 +385,11 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
 
     const worker = async () => {
       for (;;) {
-        if (stop.signal.aborted || clock.now() >= deadline) return;
+        if (halted) return;
+        if (clock.now() >= deadline) {
+          halt('time-budget');
+          return;
+        }
         const i = next++;
         const item = todo[i];
         if (!item) return;
@@ -385,13 +403,12 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
       options.signal?.removeEventListener('abort', onExternalAbort);
     }
     const pending = todo.length - done;
-    if (pending > 0 && stopReason !== 'fatal') {
-      const why = stopReason === 'aborted' ? 'the sync was aborted' : 'the time budget ran out';
+    if (pending > 0 && halted && halted !== 'refused') {
       errors.push({
         key: '',
         path: options.root,
-        code: stopReason === 'aborted' ? 'aborted' : 'time-budget',
-        message: `${pending} file(s) not tried: ${why}; the next sync uploads them`,
+        code: halted === 'unreachable' ? 'network' : halted,
+        message: `${pending} file(s) not tried: ${HALT_TEXT[halted]}; the next sync uploads them`,
         retryable: true,
       });
     }

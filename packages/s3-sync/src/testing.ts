@@ -3,6 +3,7 @@
  * Import from `@opensensor/s3-sync/testing`; nothing here is needed in production.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -267,4 +268,177 @@ export async function writeFakeLake(root: string, options: FakeLakeOptions = {})
     }
   }
   return out;
+}
+
+/** An error shaped like the AWS SDK's service exceptions (name + `$metadata.httpStatusCode`). */
+export function s3ServiceError(name: string, status: number, message = name): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+}
+
+/** An error shaped like a Node socket error (no HTTP answer). */
+export function networkError(code = 'ECONNRESET'): Error {
+  return Object.assign(new Error(`socket error ${code}`), { code });
+}
+
+export interface FakeS3Request {
+  /** Command name without the `Command` suffix: `PutObject`, `HeadObject`, … */
+  readonly op: string;
+  readonly key: string | undefined;
+  readonly ifNoneMatch: boolean;
+  readonly checksumSha256: string | undefined;
+  readonly contentMd5: string | undefined;
+}
+
+export interface FakeS3Object {
+  readonly body: Buffer;
+  readonly metadata: Record<string, string>;
+  readonly etag: string;
+}
+
+export interface FakeS3ClientOptions {
+  /**
+   * How the fake treats `If-None-Match: *`: `supported` (412 on an existing key), `not-implemented`
+   * (501, like stores without conditional writes) or `ignored` (overwrites, like the worst stores).
+   */
+  readonly conditionalWrites?: 'supported' | 'not-implemented' | 'ignored';
+  /** Called before each request; throw to inject a failure. */
+  readonly beforeRequest?: (req: FakeS3Request) => void | Promise<void>;
+}
+
+/** An in-memory S3 stand-in, for unit tests of code that calls `syncLake`. */
+export interface FakeS3Client {
+  /** Pass as `client` to `s3TargetFromClient` (cast: it implements only what the uploader sends). */
+  readonly client: import('@aws-sdk/client-s3').S3Client;
+  readonly objects: Map<string, FakeS3Object>;
+  readonly requests: FakeS3Request[];
+}
+
+/**
+ * Builds an in-memory store that answers PutObject, HeadObject, GetObject and the multipart calls the
+ * way S3 does (412 on `If-None-Match: *`, 404 on a missing key, MD5 ETags, user metadata). It verifies
+ * `Content-MD5` and `x-amz-checksum-sha256` like S3, which moto does not.
+ */
+export function createFakeS3Client(options: FakeS3ClientOptions = {}): FakeS3Client {
+  const objects = new Map<string, FakeS3Object>();
+  const requests: FakeS3Request[] = [];
+  const uploads = new Map<
+    string,
+    { key: string; parts: Map<number, Buffer>; metadata: Record<string, string> }
+  >();
+  let uploadSeq = 0;
+  const mode = options.conditionalWrites ?? 'supported';
+  const toBuffer = async (body: unknown): Promise<Buffer> => {
+    if (body === undefined) return Buffer.alloc(0);
+    if (Buffer.isBuffer(body)) return body;
+    if (body instanceof Uint8Array) return Buffer.from(body);
+    if (typeof body === 'string') return Buffer.from(body);
+    const chunks: Buffer[] = [];
+    for await (const c of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
+    return Buffer.concat(chunks);
+  };
+  const conditional = (key: string, ifNoneMatch: boolean) => {
+    if (!ifNoneMatch || mode === 'ignored') return;
+    if (mode === 'not-implemented')
+      throw s3ServiceError(
+        'NotImplemented',
+        501,
+        'A header you provided implies functionality that is not implemented',
+      );
+    if (objects.has(key)) throw s3ServiceError('PreconditionFailed', 412);
+  };
+  const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+    const op = command.constructor.name.replace(/Command$/, '');
+    const input = command.input;
+    const key = typeof input.Key === 'string' ? input.Key : undefined;
+    const req: FakeS3Request = {
+      op,
+      key,
+      ifNoneMatch: input.IfNoneMatch === '*',
+      checksumSha256: input.ChecksumSHA256 as string | undefined,
+      contentMd5: input.ContentMD5 as string | undefined,
+    };
+    requests.push(req);
+    await options.beforeRequest?.(req);
+    const meta = { httpStatusCode: 200 };
+    switch (op) {
+      case 'PutObject': {
+        const body = await toBuffer(input.Body);
+        if (req.contentMd5 && createHash('md5').update(body).digest('base64') !== req.contentMd5)
+          throw s3ServiceError('BadDigest', 400);
+        if (req.checksumSha256 && createHash('sha256').update(body).digest('base64') !== req.checksumSha256)
+          throw s3ServiceError('BadDigest', 400);
+        conditional(key as string, req.ifNoneMatch);
+        const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+        objects.set(key as string, {
+          body,
+          metadata: { ...((input.Metadata as Record<string, string>) ?? {}) },
+          etag,
+        });
+        return { $metadata: meta, ETag: etag };
+      }
+      case 'HeadObject':
+      case 'GetObject': {
+        const o = objects.get(key as string);
+        if (!o)
+          throw op === 'HeadObject' ? s3ServiceError('NotFound', 404) : s3ServiceError('NoSuchKey', 404);
+        const out = {
+          $metadata: meta,
+          ETag: o.etag,
+          ContentLength: o.body.byteLength,
+          Metadata: { ...o.metadata },
+        };
+        return op === 'GetObject'
+          ? {
+              ...out,
+              Body: (async function* () {
+                yield o.body;
+              })(),
+            }
+          : out;
+      }
+      case 'CreateMultipartUpload': {
+        const id = `upload-${++uploadSeq}`;
+        uploads.set(id, {
+          key: key as string,
+          parts: new Map(),
+          metadata: { ...((input.Metadata as Record<string, string>) ?? {}) },
+        });
+        return { $metadata: meta, UploadId: id, Bucket: input.Bucket, Key: key };
+      }
+      case 'UploadPart': {
+        const u = uploads.get(input.UploadId as string);
+        if (!u) throw s3ServiceError('NoSuchUpload', 404);
+        const body = await toBuffer(input.Body);
+        u.parts.set(input.PartNumber as number, body);
+        return { $metadata: meta, ETag: `"${createHash('md5').update(body).digest('hex')}"` };
+      }
+      case 'CompleteMultipartUpload': {
+        const u = uploads.get(input.UploadId as string);
+        if (!u) throw s3ServiceError('NoSuchUpload', 404);
+        conditional(u.key, req.ifNoneMatch);
+        const parts = [...u.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b);
+        const body = Buffer.concat(parts);
+        const etag = `"${createHash('md5').update(body).digest('hex')}-${parts.length}"`;
+        objects.set(u.key, { body, metadata: u.metadata, etag });
+        uploads.delete(input.UploadId as string);
+        return { $metadata: meta, ETag: etag, Bucket: input.Bucket, Key: u.key };
+      }
+      case 'AbortMultipartUpload':
+        uploads.delete(input.UploadId as string);
+        return { $metadata: { httpStatusCode: 204 } };
+      default:
+        throw s3ServiceError('NotImplemented', 501, `the fake store does not implement ${op}`);
+    }
+  };
+  const client = {
+    send,
+    config: {
+      requestChecksumCalculation: async () => 'WHEN_SUPPORTED',
+      requestHandler: undefined,
+      forcePathStyle: true,
+      endpoint: async () => ({ hostname: 'fake-s3.invalid', port: undefined, protocol: 'http:', path: '/' }),
+    },
+    destroy: () => undefined,
+  } as unknown as import('@aws-sdk/client-s3').S3Client;
+  return { client, objects, requests };
 }
