@@ -1,5 +1,25 @@
 export { type Clock, SimulatedClock, systemClock } from './clock.js';
 export {
+  bootTagOf,
+  CLOCK_FLOOR_MS,
+  type ClockPolicy,
+  ClockSyncMonitor,
+  type ClockSyncMonitorOptions,
+  type ClockSyncSources,
+  systemClockSources,
+} from './clock-sync.js';
+export {
+  type CollectHealthOptions,
+  collectHealth,
+  type HealthSources,
+  type HealthValues,
+  parseChronyOffsetMs,
+  parseProcWireless,
+  parseTimesyncOffsetMs,
+  runCommand,
+  systemHealthSources,
+} from './health.js';
+export {
   createLogger,
   type LogFields,
   type Logger,
@@ -7,4 +27,17 @@ export {
   type LogLevel,
   silentLogger,
 } from './logger.js';
+export {
+  type ClockSyncedRecord,
+  decodeRecord,
+  encodeClockSynced,
+  encodeHealth,
+  encodeReading,
+  type HealthRecord,
+  type PipelineRecord,
+  RECORD_KIND,
+  type ReadingRecord,
+  RecordFormatError,
+} from './records.js';
+export { Restamper, type RestampStats, type Sequenced } from './restamp.js';
 export { runSchedule, type ScheduleOptions, type ScheduleResult } from './scheduler.js';

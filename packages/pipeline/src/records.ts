@@ -1,0 +1,147 @@
+/**
+ * What the agent journals. Binary, fixed layout, little-endian: a reading of the 19 Enviro+
+ * columns is 104 bytes (JSON would be ~450), which matters for SD-card wear at 17,280 readings a day.
+ *
+ *   offset  size  field
+ *   0       1     kind (1 reading, 2 clock-synchronised marker, 3 health record)
+ *   1       1     flags (bit 0: the clock was not synchronised when the reading was taken)
+ *   2       2     reserved (0)
+ *   4       4     boot tag: hash of /proc/sys/kernel/random/boot_id (0 when unknown)
+ *   8       8     wall-clock time, ms since the epoch (float64)
+ *   16      8     monotonic time since boot, ms (float64)
+ *   24      4n    kind 1: n float32 values, NaN = null; kind 3: UTF-8 JSON of the health values
+ */
+export const RECORD_KIND = { reading: 1, clockSynced: 2, health: 3 } as const;
+export const FLAG_UNSYNCED = 1;
+const HEADER = 24;
+
+export interface ReadingRecord {
+  kind: typeof RECORD_KIND.reading;
+  unsynced: boolean;
+  bootTag: number;
+  timestamp: number;
+  monotonic: number;
+  /** One value per schema column, in schema order; null where the sensor gave nothing. */
+  values: Float32Array;
+}
+
+export interface ClockSyncedRecord {
+  kind: typeof RECORD_KIND.clockSynced;
+  bootTag: number;
+  /** Wall-clock and monotonic time read together right after synchronisation was detected. */
+  timestamp: number;
+  monotonic: number;
+}
+
+export interface HealthRecord {
+  kind: typeof RECORD_KIND.health;
+  unsynced: boolean;
+  bootTag: number;
+  timestamp: number;
+  monotonic: number;
+  values: Record<string, string | number | boolean | null>;
+}
+
+export type PipelineRecord = ReadingRecord | ClockSyncedRecord | HealthRecord;
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
+function header(bytes: Uint8Array, kind: number, flags: number, bootTag: number, ts: number, mono: number) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  view.setUint8(0, kind);
+  view.setUint8(1, flags);
+  view.setUint16(2, 0, true);
+  view.setUint32(4, bootTag >>> 0, true);
+  view.setFloat64(8, ts, true);
+  view.setFloat64(16, mono, true);
+  return view;
+}
+
+/** Encodes a reading; `values[i]` null or undefined is stored as NaN. */
+export function encodeReading(
+  values: ArrayLike<number | null | undefined>,
+  meta: { timestamp: number; monotonic: number; bootTag: number; unsynced: boolean },
+): Uint8Array {
+  const bytes = new Uint8Array(HEADER + 4 * values.length);
+  const view = header(
+    bytes,
+    RECORD_KIND.reading,
+    meta.unsynced ? FLAG_UNSYNCED : 0,
+    meta.bootTag,
+    meta.timestamp,
+    meta.monotonic,
+  );
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    view.setFloat32(HEADER + 4 * i, v === null || v === undefined ? Number.NaN : v, true);
+  }
+  return bytes;
+}
+
+export function encodeClockSynced(meta: {
+  timestamp: number;
+  monotonic: number;
+  bootTag: number;
+}): Uint8Array {
+  const bytes = new Uint8Array(HEADER);
+  header(bytes, RECORD_KIND.clockSynced, 0, meta.bootTag, meta.timestamp, meta.monotonic);
+  return bytes;
+}
+
+export function encodeHealth(
+  values: HealthRecord['values'],
+  meta: { timestamp: number; monotonic: number; bootTag: number; unsynced: boolean },
+): Uint8Array {
+  const json = textEncoder.encode(JSON.stringify(values));
+  const bytes = new Uint8Array(HEADER + json.length);
+  header(
+    bytes,
+    RECORD_KIND.health,
+    meta.unsynced ? FLAG_UNSYNCED : 0,
+    meta.bootTag,
+    meta.timestamp,
+    meta.monotonic,
+  );
+  bytes.set(json, HEADER);
+  return bytes;
+}
+
+/** A record whose bytes do not match this layout (a journal written by something else). */
+export class RecordFormatError extends Error {
+  override readonly name = 'RecordFormatError';
+}
+
+export function decodeRecord(bytes: Uint8Array): PipelineRecord {
+  if (bytes.length < HEADER)
+    throw new RecordFormatError(`record of ${bytes.length} bytes is shorter than its ${HEADER}-byte header`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const kind = view.getUint8(0);
+  const unsynced = (view.getUint8(1) & FLAG_UNSYNCED) !== 0;
+  const bootTag = view.getUint32(4, true);
+  const timestamp = view.getFloat64(8, true);
+  const monotonic = view.getFloat64(16, true);
+  switch (kind) {
+    case RECORD_KIND.reading: {
+      if ((bytes.length - HEADER) % 4 !== 0)
+        throw new RecordFormatError(`reading record of ${bytes.length} bytes`);
+      const n = (bytes.length - HEADER) / 4;
+      const values = new Float32Array(n);
+      for (let i = 0; i < n; i++) values[i] = view.getFloat32(HEADER + 4 * i, true);
+      return { kind, unsynced, bootTag, timestamp, monotonic, values };
+    }
+    case RECORD_KIND.clockSynced:
+      return { kind, bootTag, timestamp, monotonic };
+    case RECORD_KIND.health:
+      return {
+        kind,
+        unsynced,
+        bootTag,
+        timestamp,
+        monotonic,
+        values: JSON.parse(textDecoder.decode(bytes.subarray(HEADER))) as HealthRecord['values'],
+      };
+    default:
+      throw new RecordFormatError(`unknown record kind ${kind}`);
+  }
+}
