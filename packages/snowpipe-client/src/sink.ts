@@ -84,6 +84,9 @@ export class SnowpipeSink {
   private appendedUpTo: number | null = null;
   private pending: PendingRow[] = [];
   private lastError: unknown;
+  /** Rows of the batch being sent that a reopen found already committed (they are skipped, not appended). */
+  private committedDuringSend = 0;
+  private sendFloor = Number.POSITIVE_INFINITY;
   private busy: Promise<unknown> = Promise.resolve();
 
   constructor(options: SnowpipeSinkOptions) {
@@ -134,10 +137,17 @@ export class SnowpipeSink {
         rows.push({ seq, line, bytes: Buffer.byteLength(line) });
       }
       this.stats.batches++;
-      this.stats.rowsSkipped += skipped;
-      await this.appendRows(rows);
+      this.committedDuringSend = 0;
+      this.sendFloor = floor;
+      try {
+        await this.appendRows(rows);
+      } finally {
+        this.sendFloor = Number.POSITIVE_INFINITY;
+      }
+      const alreadyCommitted = this.committedDuringSend;
+      this.stats.rowsSkipped += skipped + alreadyCommitted;
       if (this.pending.length > this.maxPendingRows) await this.waitForCommits(this.maxPendingRows);
-      return { appended: rows.length, skipped };
+      return { appended: rows.length - alreadyCommitted, skipped: skipped + alreadyCommitted };
     });
   }
 
@@ -267,7 +277,9 @@ export class SnowpipeSink {
         fromSeq: replay[0]?.seq,
       });
     }
-    return replay.concat(rest.filter((row) => row.seq > floor));
+    const kept = rest.filter((row) => row.seq > floor);
+    for (const row of rest) if (row.seq <= floor && row.seq > this.sendFloor) this.committedDuringSend++;
+    return replay.concat(kept);
   }
 
   private async poll(): Promise<void> {
