@@ -1,3 +1,4 @@
+import { access, constants } from 'node:fs/promises';
 import type { PromisifiedBus } from 'i2c-bus';
 import { describeError, SensorError } from './errors.js';
 import { loadOptionalModule } from './optional.js';
@@ -41,7 +42,21 @@ export async function openI2cBus(
   importer?: (specifier: string) => Promise<unknown>,
 ): Promise<ClosableI2cBus> {
   const i2c = await loadOptionalModule<I2cBusModule>('i2c-bus', `Opening I2C bus ${busNumber}`, importer);
-  return i2c.openPromisified(busNumber);
+  const device = `/dev/i2c-${busNumber}`;
+  try {
+    // i2c-bus opens the device file lazily on the first transfer; check now so a disabled bus or a
+    // missing group membership is one clear error instead of an I/O error from every sensor.
+    await access(device, constants.R_OK | constants.W_OK);
+    return await i2c.openPromisified(busNumber);
+  } catch (error) {
+    throw new SensorError(
+      'I2C bus',
+      device,
+      'unavailable',
+      `cannot open (${describeError(error)}); enable I2C (raspi-config nonint do_i2c 0) and add the user to the i2c group`,
+      { cause: error },
+    );
+  }
 }
 
 /** Reads `length` bytes into `buffer` and fails when the adapter returned fewer (a short read is corrupt data). */
