@@ -378,6 +378,48 @@ describe('atomic files', () => {
     expect(total).toBe(360);
   });
 
+  it.each([
+    ['a torn temp file (power cut while writing it)', 'torn'],
+    ['the final name taken but the temp name not yet removed', 'linked'],
+  ] as const)(
+    'recovers from %s: each reading is found exactly once after cleanup and replay',
+    async (_name, state) => {
+      const rows = sensorWindowRows({ window: w0915, seed: 11 });
+      const path = hivePath({ root, station, window: w0915 });
+      const dir = dirname(path);
+      const temp = join(dir, '.data_0915.parquet.999.1.tmp');
+      if (state === 'torn') {
+        const complete = join(dirname(root), 'complete');
+        const full = await writeWindowFile({
+          root: complete,
+          station,
+          schema: SENSOR_SCHEMA,
+          window: w0915,
+          rows,
+          firstSeq: 1,
+          lastSeq: 180,
+        });
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(temp, readFileSync(full.path).subarray(0, 4000));
+      } else {
+        await write({ rows, firstSeq: 1, lastSeq: 180 });
+        writeFileSync(temp, readFileSync(path));
+      }
+      const visible = db.rows(`SELECT count(*)::INT n FROM ${lakeGlob(root)}`);
+      // DuckDB's glob sees no file at all when only the torn temp file exists.
+      if (state === 'torn') await expect(visible).rejects.toThrow(/No files found/);
+      else expect(await visible).toEqual([{ n: 180 }]);
+      expect(await cleanupTempFiles(root)).toEqual([temp]);
+      const replay = await write({ rows, firstSeq: 1, lastSeq: 180 });
+      expect(replay.status).toBe(state === 'torn' ? 'written' : 'identical');
+      const [{ total, uniq } = {}] = await db.rows(
+        `SELECT count(*)::INT total, count(DISTINCT timestamp)::INT uniq FROM ${lakeGlob(root)}`,
+      );
+      expect([total, uniq]).toEqual([180, 180]);
+      expect(readdirSync(dir)).toEqual(['data_0915.parquet']);
+    },
+  );
+
   it('an error before the rename removes the temp file and leaves no final file', async () => {
     const err = await write({
       rows: sensorWindowRows({ window: w0915 }),
