@@ -367,7 +367,7 @@ class FakeSnowpipe {
     // Stricter than Snowflake (which takes */*): fetch sends */* by default, and a client that
     // forgets the header must fail here as it would against servers that see no Accept at all.
     if (!accept?.includes('application/json')) {
-      return this.error(400, '391902', `Unsupported Accept header ${accept ?? 'null'} is specified`, 'code');
+      return this.error(400, '391902', `Unsupported Accept header ${accept || 'null'} is specified`, 'code');
     }
     if (!endpoint) {
       const pipeLike = PIPE_PATH.test(url.pathname) || ROWS_PATH.test(url.pathname);
