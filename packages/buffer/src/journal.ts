@@ -329,7 +329,7 @@ export class Journal<T = Uint8Array> {
   }
 
   private startSync(): void {
-    if (this.syncing || this.broken) return;
+    if (this.syncing || this.broken || this.fd < 0) return;
     if (this.writtenSeq <= this.syncedSeq) {
       this.markSynced(this.syncedSeq);
       return;

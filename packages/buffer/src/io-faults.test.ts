@@ -2,7 +2,7 @@ import type * as fs from 'node:fs';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JournalDiskFullError } from './errors.js';
+import { JournalDiskFullError, JournalIOError } from './errors.js';
 import { Journal } from './journal.js';
 import { captureLogger, makeTempDir, payloadFor, readAll, samePayload } from './test-support.js';
 
@@ -11,7 +11,12 @@ import { captureLogger, makeTempDir, payloadFor, readAll, samePayload } from './
  * of node:fs are wrapped: when armed, a write stores part of its bytes (as a real short write on a
  * full disk does) and the next one fails with ENOSPC. Everything else is the real file system.
  */
-const fault = vi.hoisted(() => ({ writesBeforeFailure: -1, failCreate: false, failures: 0 }));
+const fault = vi.hoisted(() => ({
+  writesBeforeFailure: -1,
+  failCreate: false,
+  failSync: false,
+  failures: 0,
+}));
 
 function enospc(syscall: string): NodeJS.ErrnoException {
   const err: NodeJS.ErrnoException = new Error(`ENOSPC: no space left on device, ${syscall}`);
@@ -41,7 +46,17 @@ vi.mock('node:fs', async (importOriginal) => {
     }
     return actual.openSync(path, flags, mode);
   };
-  return { ...actual, writeSync, openSync };
+  const fdatasync = (fd: number, callback: (err: NodeJS.ErrnoException | null) => void): void => {
+    if (fault.failSync) {
+      fault.failures += 1;
+      const err: NodeJS.ErrnoException = new Error('EIO: i/o error, fdatasync');
+      err.code = 'EIO';
+      setImmediate(() => callback(err));
+      return;
+    }
+    actual.fdatasync(fd, callback);
+  };
+  return { ...actual, writeSync, openSync, fdatasync };
 });
 
 let dir: string;
@@ -51,6 +66,7 @@ beforeEach(() => {
   ({ dir, cleanup } = makeTempDir());
   fault.writesBeforeFailure = -1;
   fault.failCreate = false;
+  fault.failSync = false;
   fault.failures = 0;
 });
 afterEach(() => cleanup());
@@ -130,5 +146,28 @@ describe('a full disk (ENOSPC)', () => {
     expect(journal.stats().segments).toBe(2);
     expect((await readAll(journal, 'c')).length).toBe(seq + 1);
     await journal.close();
+  });
+});
+
+describe('a failed fsync (EIO)', () => {
+  it('rejects the waiting appends, refuses further work, and recovers on reopen', async () => {
+    const logger = captureLogger();
+    const journal = await Journal.open({ dir, fsync: 'always', consumers: ['c'], logger });
+    for (let seq = 1; seq <= 5; seq++) await journal.append(payloadFor(seq));
+    fault.failSync = true;
+    const waiting = [journal.append(payloadFor(6)), journal.append(payloadFor(7))];
+    for (const p of waiting) await expect(p).rejects.toBeInstanceOf(JournalIOError);
+    await expect(journal.append(payloadFor(8))).rejects.toThrow(/open it again to recover/);
+    await expect(journal.sync()).rejects.toBeInstanceOf(JournalIOError);
+    expect(logger.entries.some((e) => e.level === 'error' && e.fields?.during === 'fsync')).toBe(true);
+    fault.failSync = false;
+    await journal.close();
+
+    // The unacknowledged records may or may not have reached the disk; the acknowledged ones did.
+    const reopened = await Journal.open({ dir, consumers: ['c'], logger: captureLogger() });
+    const seqs = (await readAll(reopened, 'c')).map((r) => r.seq);
+    expect(seqs.slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+    expect(await reopened.append(payloadFor(seqs.length + 1))).toBe(seqs.length + 1);
+    await reopened.close();
   });
 });
