@@ -80,6 +80,12 @@ describe('Pms5003 reader', () => {
       [27, 1],
     ]);
     expect(port.flushes).toBe(1);
+    await pms.init(); // a second init only pulses reset again
+    expect(gpio.history.slice(4)).toEqual([
+      [27, 0],
+      [27, 1],
+    ]);
+    expect(port.flushes).toBe(2);
     await pms.close();
     expect([...gpio.released].sort()).toEqual([22, 27]);
     expect(port.closed).toBe(false); // injected ports belong to the caller

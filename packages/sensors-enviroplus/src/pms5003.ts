@@ -171,9 +171,12 @@ export class Pms5003 {
     return { ...this.sync.stats, bytesReceived: this.bytesReceived };
   }
 
-  /** Opens the port if needed, drives ENABLE high and pulses RESET, then starts listening. */
+  /**
+   * Opens the port if needed, drives ENABLE high and pulses RESET, then starts listening. Calling it
+   * again (the facade does after repeated failures) only pulses RESET, which wakes a stuck sensor.
+   */
   async init(): Promise<void> {
-    if (this.unsubscribe.length > 0) return;
+    if (this.unsubscribe.length > 0) return this.reset();
     this.port ??= await openSerialPort(this.device);
     const port = this.port;
     this.enableLine ??= await this.guard.output(this.enablePin, 1, 'PMS5003 enable');
