@@ -91,3 +91,4 @@ export function sensorWindowRows(options: SensorRowsOptions): SensorWindowRows {
   });
   return { timestamp, columns };
 }
+export { type LakeReader, lakeGlob, openLakeReader } from './duckdb-reader.js';

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cleanupTempFiles } from './atomic-file.js';
+import { type LakeReader, lakeGlob, openLakeReader as openReader } from './duckdb-reader.js';
 import { HYPARQUET_WRITER_VERSION } from './encoder.js';
 import {
   BatchOverlapError,
@@ -23,7 +24,6 @@ import {
 import { hivePath } from './hive-path.js';
 import type { MaskedColumn, WindowRows } from './rows.js';
 import { HEALTH_SCHEMA, SENSOR_SCHEMA } from './schemas.js';
-import { type LakeReader, lakeGlob, openReader } from './test-support/duckdb.js';
 import { sensorWindowRows } from './testing.js';
 import { windowOf } from './window.js';
 import { listWindowFiles, WRITER_VERSION, writeWindowFile } from './write-window-file.js';

@@ -41,3 +41,4 @@ export {
 } from './records.js';
 export { Restamper, type RestampStats, type Sequenced } from './restamp.js';
 export { runSchedule, type ScheduleOptions, type ScheduleResult } from './scheduler.js';
+export { LakeConsumer, type LakeConsumerOptions, type LakeConsumerStats, type WindowWritten } from './lake-consumer.js';

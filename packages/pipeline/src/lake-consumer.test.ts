@@ -1,0 +1,196 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Journal } from '@opensensor/buffer';
+import { HEALTH_SCHEMA, SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
+import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from './clock.js';
+import { LakeConsumer } from './lake-consumer.js';
+import { encodeClockSynced, encodeHealth, encodeReading } from './records.js';
+
+const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';
+const NCOLS = SENSOR_SCHEMA.columns.length;
+let dir: string;
+let db: LakeReader;
+beforeAll(async () => {
+  db = await openLakeReader();
+});
+afterAll(() => db.close());
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'os-lake-consumer-'));
+});
+
+const reading = (
+  ts: number,
+  v: number,
+  meta: Partial<{ unsynced: boolean; monotonic: number; bootTag: number }> = {},
+) =>
+  encodeReading(
+    Array.from({ length: NCOLS }, (_, i) => (i === 1 ? null : v + i)),
+    {
+      timestamp: ts,
+      monotonic: meta.monotonic ?? 0,
+      bootTag: meta.bootTag ?? 1,
+      unsynced: meta.unsynced ?? false,
+    },
+  );
+
+async function openJournal() {
+  return Journal.open({ dir: join(dir, 'journal'), fsync: 'never', consumers: ['parquet', 'health'] });
+}
+
+function consumer(journal: Journal, clock: SimulatedClock, kind: 'reading' | 'health' = 'reading') {
+  return new LakeConsumer({
+    journal,
+    name: kind === 'reading' ? 'parquet' : 'health',
+    kind,
+    schema: kind === 'reading' ? SENSOR_SCHEMA : HEALTH_SCHEMA,
+    root: join(dir, kind === 'reading' ? 'output' : 'output-health'),
+    station: STATION,
+    batchDurationSec: 900,
+    compression: 'snappy',
+    clock,
+    closeGraceMs: 10_000,
+    retryDelayMs: 1000,
+  });
+}
+
+const T0 = Date.UTC(2026, 10, 26, 23, 40, 0);
+
+describe('LakeConsumer', () => {
+  it('writes one file per clock-aligned window across midnight, every reading exactly once', async () => {
+    const journal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    // 23:40:00 .. 00:19:55 every 5 s: 480 readings over 4 windows, two days.
+    await journal.appendBatch(Array.from({ length: 480 }, (_, i) => reading(T0 + i * 5000, i)));
+    const c = consumer(journal, clock);
+    await c.drain();
+    // The last window (00:15–00:30) is still open: not written, not committed.
+    expect(c.stats.windows).toBe(3);
+    expect(journal.cursor('parquet')).toBe(420);
+    await c.drain({ final: true });
+    expect(c.stats.windows).toBe(4);
+    expect(journal.cursor('parquet')).toBe(480);
+
+    const rows = await db.rows(
+      `SELECT day::INT day, count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))} GROUP BY day ORDER BY day`,
+    );
+    expect(rows.map((r) => [r.day, r.n])).toEqual([
+      [26, 240],
+      [27, 240],
+    ]);
+    const types = await db.rows(`DESCRIBE SELECT * FROM ${lakeGlob(join(dir, 'output'))}`);
+    expect(types.find((t) => t.column_name === 'timestamp')?.column_type).toBe('TIMESTAMP WITH TIME ZONE');
+    expect(types.find((t) => t.column_name === 'temperature')?.column_type).toBe('FLOAT');
+    const nulls = await db.rows(
+      `SELECT count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))} WHERE raw_temperature IS NULL`,
+    );
+    expect(nulls[0]?.n).toBe(480);
+    await journal.close();
+  });
+
+  it('closes a window by time once the clock passes its end plus the grace', async () => {
+    const journal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    await journal.appendBatch([reading(T0, 1), reading(T0 + 5000, 2)]);
+    const c = consumer(journal, clock);
+    await c.drain();
+    expect(c.stats.windows).toBe(0);
+    clock.advance(5 * 60_000 + 9_000); // 23:45:09: end 23:45 + 10 s grace not yet reached
+    await c.drain();
+    expect(c.stats.windows).toBe(0);
+    clock.advance(2000);
+    await c.drain();
+    expect(c.stats.windows).toBe(1);
+    expect(journal.cursor('parquet')).toBe(2);
+    await journal.close();
+  });
+
+  it('after a crash between a file and its cursor, the replay writes nothing twice', async () => {
+    let journal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    await journal.appendBatch(Array.from({ length: 300 }, (_, i) => reading(T0 + i * 5000, i)));
+    await consumer(journal, clock).drain({ final: true });
+    // The files reached the disk but the journal state did not: the same records replay from seq 1.
+    await journal.close();
+    await rm(join(dir, 'journal'), { recursive: true, force: true });
+    journal = await openJournal();
+    await journal.appendBatch(Array.from({ length: 300 }, (_, i) => reading(T0 + i * 5000, i)));
+    const again = consumer(journal, clock);
+    await again.drain({ final: true });
+    expect(again.stats.identical).toBe(again.stats.windows);
+    const n = await db.rows(
+      `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT d FROM ${lakeGlob(join(dir, 'output'))}`,
+    );
+    expect(n[0]).toEqual({ n: 300, d: 300 });
+    await journal.close();
+  });
+
+  it('a replay that overlaps a written window keeps only the records the lake lacks', async () => {
+    const journal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    // 23:40–23:45 written from seq 1..30; then the same window gets seq 31..60 on replay with 1..60.
+    await journal.appendBatch(Array.from({ length: 30 }, (_, i) => reading(T0 + i * 5000, i)));
+    await consumer(journal, clock).drain({ final: true });
+    // A new consumer that starts from 0 (as if its cursor was lost) sees seq 1..60 for the same window.
+    await journal.appendBatch(Array.from({ length: 30 }, (_, i) => reading(T0 + 150_000 + i * 5000, i)));
+    await journal.removeConsumer('parquet');
+    await journal.addConsumer('parquet', { startAt: 'oldest' });
+    const c = consumer(journal, clock);
+    await c.drain({ final: true });
+    expect(c.stats.alreadyInLake).toBe(30);
+    const n = await db.rows(
+      `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT d FROM ${lakeGlob(join(dir, 'output'))}`,
+    );
+    expect(n[0]).toEqual({ n: 60, d: 60 });
+    await journal.close();
+  });
+
+  it('re-dates readings taken before the clock was synchronised, and routes health records', async () => {
+    const journal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    // Two readings at boot with a 1970 clock (monotonic 10 s and 15 s), sync seen at monotonic 60 s.
+    await journal.appendBatch([
+      reading(10_000, 1, { unsynced: true, monotonic: 10_000, bootTag: 9 }),
+      encodeHealth(
+        { cpu_temp_c: 50, clock_synced: false },
+        { timestamp: 12_000, monotonic: 12_000, bootTag: 9, unsynced: true },
+      ),
+      reading(15_000, 2, { unsynced: true, monotonic: 15_000, bootTag: 9 }),
+      encodeClockSynced({ timestamp: T0, monotonic: 60_000, bootTag: 9 }),
+      reading(T0 + 5000, 3, { monotonic: 65_000, bootTag: 9 }),
+    ]);
+    const c = consumer(journal, clock);
+    await c.drain({ final: true });
+    expect(c.stats.restamped).toBe(2);
+    const ts = await db.rows(
+      `SELECT epoch_ms(timestamp)::BIGINT t FROM ${lakeGlob(join(dir, 'output'))} ORDER BY t`,
+    );
+    expect(ts.map((r) => Number(r.t))).toEqual([T0 - 50_000, T0 - 45_000, T0 + 5000]);
+    const h = consumer(journal, clock, 'health');
+    await h.drain({ final: true });
+    const health = await db.rows(
+      `SELECT epoch_ms(timestamp)::BIGINT t, cpu_temp_c, clock_synced FROM ${lakeGlob(join(dir, 'output-health'))}`,
+    );
+    expect(health).toEqual([{ t: BigInt(T0 - 48_000), cpu_temp_c: 50, clock_synced: false }]);
+    await journal.close();
+  });
+
+  it('keeps readings in the journal and retries when a window cannot be written', async () => {
+    const journal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    writeFileSync(join(dir, 'output'), 'a file where the lake directory should be');
+    await journal.appendBatch(Array.from({ length: 10 }, (_, i) => reading(T0 + i * 5000, i)));
+    const c = consumer(journal, clock);
+    await c.drain({ final: true });
+    expect(c.stats.writeErrors).toBe(1);
+    expect(journal.cursor('parquet')).toBe(0);
+    await rm(join(dir, 'output'));
+    await c.drain({ final: true });
+    expect(c.stats.windows).toBe(1);
+    expect(journal.cursor('parquet')).toBe(10);
+    await journal.close();
+  });
+});

@@ -1,0 +1,291 @@
+import type { Journal } from '@opensensor/buffer';
+import {
+  BatchOverlapError,
+  type LakeCompression,
+  type LakeSchema,
+  listWindowFiles,
+  windowOf,
+  writeWindowFile,
+} from '@opensensor/parquet-hive-writer';
+import type { Clock } from './clock.js';
+import { type Logger, silentLogger } from './logger.js';
+import { decodeRecord, type PipelineRecord, RECORD_KIND } from './records.js';
+import { Restamper, type Sequenced } from './restamp.js';
+import { FloatWindowBuffer, ObjectWindowBuffer, type WindowBuffer } from './window-buffer.js';
+
+export interface LakeConsumerOptions {
+  journal: Journal<Uint8Array>;
+  /** Journal consumer name, e.g. `parquet` or `health`. */
+  name: string;
+  /** Which records this consumer turns into files. */
+  kind: 'reading' | 'health';
+  schema: LakeSchema;
+  root: string;
+  station: string;
+  batchDurationSec: number;
+  compression: LakeCompression;
+  clock: Clock;
+  /** A window is closed by time this long after its end, if no later record closed it first. */
+  closeGraceMs: number;
+  logger?: Logger;
+  /** How long to wait before retrying a window that could not be written (disk full, I/O error). */
+  retryDelayMs?: number;
+  onWindowWritten?: (info: WindowWritten) => void;
+}
+
+export interface WindowWritten {
+  path: string;
+  status: 'written' | 'identical';
+  rows: number;
+  bytes: number;
+  firstSeq: number;
+  lastSeq: number;
+  windowEnd: number;
+}
+
+export interface LakeConsumerStats {
+  windows: number;
+  rows: number;
+  bytes: number;
+  identical: number;
+  /** Rows dropped because the lake already held their sequence numbers (a replay after a crash). */
+  alreadyInLake: number;
+  writeErrors: number;
+  restamped: number;
+  undatable: number;
+  lastWindowEnd: number | null;
+  lastFile: string | null;
+}
+
+const READ_BATCH = 2000;
+
+/**
+ * Turns journal records into one Parquet file per clock-aligned window. The cursor is committed
+ * only up to the record before the oldest one not yet in a file, so after any crash a restart
+ * replays exactly the unwritten records and forms the same windows again; a replay of a window that
+ * did reach the disk is recognised by its footer (first/last seq) and not written twice.
+ */
+export class LakeConsumer {
+  readonly stats: LakeConsumerStats = {
+    windows: 0,
+    rows: 0,
+    bytes: 0,
+    identical: 0,
+    alreadyInLake: 0,
+    writeErrors: 0,
+    restamped: 0,
+    undatable: 0,
+    lastWindowEnd: null,
+    lastFile: null,
+  };
+  private readonly buffer: WindowBuffer;
+  private restamper = new Restamper();
+  private readonly log: Logger;
+  private nextSeq: number;
+  private lastProcessed: number;
+  private retryAt = 0;
+  private readonly ready: Sequenced<PipelineRecord>[] = [];
+
+  constructor(private readonly o: LakeConsumerOptions) {
+    this.buffer = o.kind === 'reading' ? new FloatWindowBuffer(o.schema) : new ObjectWindowBuffer(o.schema);
+    this.log = (o.logger ?? silentLogger).child({ consumer: o.name });
+    this.lastProcessed = o.journal.cursor(o.name);
+    this.nextSeq = this.lastProcessed + 1;
+  }
+
+  /** Records read but not yet in a file (open window plus records waiting for the clock). */
+  get pending(): number {
+    return this.buffer.count + this.restamper.heldCount;
+  }
+
+  /**
+   * Processes every readable record. Closes a window when a record of a later window arrives, when
+   * the clock is past its end plus the grace, or (with `final`) unconditionally, as at the end of a
+   * backfill. Never throws for a write failure: it logs, counts and retries later.
+   */
+  async drain(options: { final?: boolean } = {}): Promise<void> {
+    const { journal } = this.o;
+    for (;;) {
+      let n = 0;
+      for await (const rec of journal.read(this.o.name, { fromSeq: this.nextSeq, maxRecords: READ_BATCH })) {
+        n++;
+        this.nextSeq = rec.seq + 1;
+        let record: PipelineRecord;
+        try {
+          record = decodeRecord(rec.value);
+        } catch (err) {
+          this.log.error('journal record is not a pipeline record; skipped', { seq: rec.seq, err });
+          this.lastProcessed = rec.seq;
+          continue;
+        }
+        const wanted = this.o.kind === 'reading' ? RECORD_KIND.reading : RECORD_KIND.health;
+        if (record.kind !== wanted && record.kind !== RECORD_KIND.clockSynced) {
+          this.lastProcessed = rec.seq;
+          continue;
+        }
+        this.ready.length = 0;
+        this.restamper.push(rec.seq, record, this.ready);
+        for (const item of this.ready) {
+          if (!(await this.accept(item))) {
+            // A write failed: forget what is in memory and replay from the cursor on the retry,
+            // which forms exactly the same windows again.
+            this.resetToCursor();
+            return;
+          }
+        }
+        this.lastProcessed = rec.seq;
+      }
+      if (n < READ_BATCH) break;
+    }
+    this.stats.restamped = this.restamper.stats.restamped;
+    this.stats.undatable = this.restamper.stats.undatable;
+    const w = this.buffer.window;
+    if (w && this.buffer.count > 0 && (options.final || this.o.clock.now() >= w.end + this.o.closeGraceMs)) {
+      if (!(await this.closeWindow())) {
+        this.resetToCursor();
+        return;
+      }
+    }
+    await this.commit();
+  }
+
+  /** When the open window should be closed by time, so a tailing loop knows how long it may sleep. */
+  get closeDeadline(): number | null {
+    const w = this.buffer.window;
+    const byTime = w && this.buffer.count > 0 ? w.end + this.o.closeGraceMs : null;
+    return this.retryAt > 0 ? Math.min(this.retryAt, byTime ?? this.retryAt) : byTime;
+  }
+
+  /** Tails the journal until `signal` aborts; the open window stays in the journal for the next start. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      if (this.retryAt === 0 || this.o.clock.now() >= this.retryAt) {
+        this.retryAt = 0;
+        await this.drain();
+      }
+      if (signal.aborted) break;
+      const wake = new AbortController();
+      const onAbort = () => wake.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      const deadline = this.closeDeadline;
+      const waits: Promise<unknown>[] = [
+        this.o.journal.waitForSeq(this.nextSeq, wake.signal).catch(() => false),
+      ];
+      if (deadline !== null) waits.push(this.o.clock.sleepUntil(deadline, wake.signal));
+      await Promise.race(waits);
+      wake.abort();
+      signal.removeEventListener('abort', onAbort);
+    }
+    await this.commit();
+  }
+
+  private async accept(item: Sequenced<PipelineRecord>): Promise<boolean> {
+    const record = item.record;
+    if (record.kind === RECORD_KIND.clockSynced) return true;
+    const window = windowOf(record.timestamp, this.o.batchDurationSec);
+    const open = this.buffer.window;
+    if (open && this.buffer.count > 0 && open.start !== window.start) {
+      if (!(await this.closeWindow())) return false;
+    }
+    if (!this.buffer.window || this.buffer.count === 0 || this.buffer.window.start !== window.start) {
+      this.buffer.start(window);
+    }
+    this.buffer.add(item.seq, record);
+    return true;
+  }
+
+  /** Writes the open window; false when the write failed (the window stays open for a retry). */
+  private async closeWindow(): Promise<boolean> {
+    const window = this.buffer.window;
+    if (!window || this.buffer.count === 0) return true;
+    const base = {
+      root: this.o.root,
+      station: this.o.station,
+      schema: this.o.schema,
+      window,
+      prefix: this.o.kind === 'reading' ? ('data' as const) : ('health' as const),
+      compression: this.o.compression,
+    };
+    try {
+      let batch = this.buffer.rows();
+      try {
+        await this.write(base, batch);
+      } catch (err) {
+        if (!(err instanceof BatchOverlapError)) throw err;
+        // Some of these records are already in the lake (a crash between a file and its cursor):
+        // keep only the sequence numbers no existing file of this window covers.
+        const files = await listWindowFiles(base);
+        const covered = files.filter((f) => f.firstSeq !== undefined && f.lastSeq !== undefined);
+        const inLake = (seq: number) =>
+          covered.some((f) => BigInt(seq) >= (f.firstSeq as bigint) && BigInt(seq) <= (f.lastSeq as bigint));
+        batch = this.buffer.rows((seq) => !inLake(seq));
+        this.stats.alreadyInLake += this.buffer.count - batch.count;
+        this.log.warn('window already partly in the lake; writing only the new records', {
+          window: window.fileName,
+          alreadyInLake: this.buffer.count - batch.count,
+        });
+        if (batch.count > 0) await this.write(base, batch);
+      }
+      this.buffer.clear();
+      return true;
+    } catch (err) {
+      this.stats.writeErrors++;
+      this.retryAt = this.o.clock.now() + (this.o.retryDelayMs ?? 30_000);
+      this.log.error('could not write window; the readings stay in the journal and the write is retried', {
+        window: `${window.partition.year}-${window.partition.month}-${window.partition.day} ${window.fileName}`,
+        err,
+      });
+      return false;
+    }
+  }
+
+  private async write(
+    base: Omit<Parameters<typeof writeWindowFile>[0], 'rows' | 'firstSeq' | 'lastSeq'>,
+    batch: ReturnType<WindowBuffer['rows']>,
+  ): Promise<void> {
+    const res = await writeWindowFile({
+      ...base,
+      rows: batch.rows,
+      firstSeq: batch.firstSeq,
+      lastSeq: batch.lastSeq,
+    });
+    this.stats.windows++;
+    this.stats.rows += res.rows;
+    if (res.status === 'identical') this.stats.identical++;
+    else this.stats.bytes += res.bytes;
+    this.stats.lastWindowEnd = base.window.end;
+    this.stats.lastFile = res.path;
+    this.log.debug('window written', {
+      file: res.path,
+      status: res.status,
+      rows: res.rows,
+      bytes: res.bytes,
+    });
+    this.o.onWindowWritten?.({
+      path: res.path,
+      status: res.status,
+      rows: res.rows,
+      bytes: res.bytes,
+      firstSeq: batch.firstSeq,
+      lastSeq: batch.lastSeq,
+      windowEnd: base.window.end,
+    });
+  }
+
+  private resetToCursor(): void {
+    this.buffer.clear();
+    this.restamper = new Restamper();
+    this.lastProcessed = this.o.journal.cursor(this.o.name);
+    this.nextSeq = this.lastProcessed + 1;
+  }
+
+  /** Commits up to the record before the oldest one not yet in a file. */
+  private async commit(): Promise<void> {
+    let safe = this.lastProcessed;
+    if (this.buffer.window && this.buffer.count > 0) safe = Math.min(safe, this.buffer.firstSeq - 1);
+    const held = this.restamper.firstHeldSeq;
+    if (held !== null) safe = Math.min(safe, held - 1);
+    const { journal, name } = this.o;
+    if (safe > journal.cursor(name)) await journal.commit(name, safe);
+  }
+}
