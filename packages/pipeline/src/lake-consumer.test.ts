@@ -75,9 +75,9 @@ describe('LakeConsumer', () => {
     expect(journal.cursor('parquet')).toBe(480);
 
     const rows = await db.rows(
-      `SELECT day::INT day, count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))} GROUP BY day ORDER BY day`,
+      `SELECT day::INT d, count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))} GROUP BY d ORDER BY d`,
     );
-    expect(rows.map((r) => [r.day, r.n])).toEqual([
+    expect(rows.map((r) => [r.d, r.n])).toEqual([
       [26, 240],
       [27, 240],
     ]);
