@@ -153,6 +153,44 @@ describe('fsync policies and visibility', () => {
   });
 });
 
+describe('reading while the journal changes', () => {
+  it('a reader keeps going when drop-oldest deletes the segments it is reading', async () => {
+    const journal = await openJournal({
+      fsync: 'never',
+      segmentBytes: 1024,
+      maxBytes: 4096,
+      consumers: ['c'],
+    });
+    await journal.appendBatch(Array.from({ length: 80 }, (_, i) => payloadFor(i + 1)));
+    const reader = journal.read('c');
+    const first = await reader.next();
+    expect(first.value?.seq).toBe(1);
+    for (let seq = 81; seq <= 400; seq++) await journal.append(payloadFor(seq));
+    expect(journal.stats().droppedToFull.segments).toBeGreaterThan(2);
+    const seen: number[] = [];
+    for await (const record of reader) {
+      expect(samePayload(record.seq, record.value)).toBe(true);
+      seen.push(record.seq);
+    }
+    // It finished the segment it had open, skipped the deleted ones, and stopped at its snapshot.
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(seen.every((seq) => seq > 1 && seq <= 80)).toBe(true);
+    expect(journal.stats().consumers.c?.lostToFull).toBeGreaterThan(0);
+  });
+
+  it('waitForSeq resolves when a record becomes readable and rejects when aborted', async () => {
+    const journal = await openJournal({ fsync: 'always' });
+    const ready = journal.waitForSeq(3);
+    const controller = new AbortController();
+    const abandoned = journal.waitForSeq(100, controller.signal);
+    await journal.appendBatch([payloadFor(1), payloadFor(2), payloadFor(3)]);
+    expect(await ready).toBe(true);
+    controller.abort(new Error('shutting down'));
+    await expect(abandoned).rejects.toThrow('shutting down');
+    expect(await journal.waitForSeq(2)).toBe(true);
+  });
+});
+
 describe('consumers and cursors', () => {
   it('persists a cursor atomically as a small JSON file and restores it on open', async () => {
     let journal = await openJournal({ consumers: ['parquet', 'snowpipe'] });
