@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkSnowflake } from './check.js';
 import { SnowpipeConfigError, SnowpipeError } from './errors.js';
 import { generateKeyPair } from './keys.js';
 import { ACCOUNT, type Harness, harness, journalBatch, USER } from './test-harness.js';
@@ -100,6 +101,24 @@ describe('authentication', () => {
     h = await harness();
     expect(() => h?.newClient({ jwtLifetimeMs: 2 * 3_600_000 })).toThrow(/at most 1 hour/);
     expect(() => h?.newClient({ auth: {} as { pat: string } })).toThrow(/exactly one of/);
+  });
+});
+
+describe('checkSnowflake (the CLI check command)', () => {
+  it('opens a new channel, and only reads an existing one so a running agent is not disturbed', async () => {
+    h = await harness();
+    const client = h.newClient();
+    const first = await checkSnowflake(client, 'st-1');
+    expect(first).toMatchObject({
+      ingestHostname: h.fake.ingestHostname,
+      opened: true,
+      publicKeyFingerprint: h.keys.fingerprint,
+    });
+    expect(first.status.channelStatusCode).toBe('SUCCESS');
+    const sequencer = h.fake.channel('st-1')?.clientSequencer;
+    const second = await checkSnowflake(h.newClient(), 'st-1');
+    expect(second.opened).toBe(false);
+    expect(h.fake.channel('st-1')?.clientSequencer).toBe(sequencer);
   });
 });
 

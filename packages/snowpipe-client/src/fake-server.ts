@@ -733,11 +733,11 @@ class FakeSnowpipe {
     };
   }
 
-  private scheduleCommit(): void {
+  private scheduleCommit(delayMs = this.options.commitDelayMs ?? 50): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.commit(false);
-    }, this.options.commitDelayMs ?? 50);
+    }, delayMs);
     this.timers.add(timer);
   }
 
@@ -771,6 +771,12 @@ class FakeSnowpipe {
           state.committed = batch.endOffsetToken;
       }
     }
+    // Batches not yet due (or held while paused) need a later pass of their own.
+    if (this.paused) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const state of this.channels.values()) next = Math.min(next, state.pending[0]?.dueAt ?? next);
+    if (next !== Number.POSITIVE_INFINITY && this.timers.size === 0)
+      this.scheduleCommit(Math.max(0, next - now));
   }
 
   private publicState(state: ChannelState): FakeChannelState {
