@@ -229,11 +229,19 @@ describe('Enviroplus facade', () => {
 });
 
 describe('Enviroplus without a bus', () => {
-  it('opens the real I2C bus and, when it is missing, marks the I2C sensors absent with the reason', async () => {
-    const env = new Enviroplus({ busNumber: 97, pms5003: false, gpio: false, sleep: noSleep });
+  it('opens the real I2C bus and serial port and, when they are missing, marks the sensors absent with the reason', async () => {
+    const env = new Enviroplus({
+      busNumber: 97,
+      pms5003: { device: '/dev/opensensor-no-such-tty' },
+      gpio: false,
+      sleep: noSleep,
+    });
     const status = await env.detect();
-    expect(status.map((s) => s.state)).toEqual(['absent', 'absent', 'absent', 'disabled']);
+    expect(status.map((s) => s.state)).toEqual(['absent', 'absent', 'absent', 'absent']);
     expect(status[0]?.detail).toMatch(/no I2C bus: I2C bus at \/dev\/i2c-97: cannot open/);
+    expect(status[3]?.detail).toMatch(
+      /PMS5003 at \/dev\/opensensor-no-such-tty: cannot open the serial port/,
+    );
     const sample = await env.read();
     expect(Object.values(sample.reading).every((v) => v === null)).toBe(true);
     await env.close();

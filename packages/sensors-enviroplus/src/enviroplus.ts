@@ -5,7 +5,7 @@ import {
   sysfsCpuTemperature,
   TemperatureCompensator,
 } from './compensation.js';
-import { describeError, formatAddress, SensorError } from './errors.js';
+import { describeError, formatAddress, OptionalDependencyError, SensorError } from './errors.js';
 import { ADS1X15_ADDRESS, type AdcChip, GasSensor } from './gas.js';
 import { emitWarning, type Gpio, GpioGuard, LibgpiodGpio } from './gpio.js';
 import { type ClosableI2cBus, type I2cBus, openI2cBus } from './i2c.js';
@@ -266,22 +266,27 @@ export class Enviroplus {
   }
 
   private async runDetect(): Promise<SensorStatus[]> {
-    const needsBus = (['bme280', 'ltr559', 'gas'] as const).some(
-      (x) => this.slots[x].status.state !== 'disabled',
-    );
-    if (!this.bus && needsBus) {
-      try {
-        this.ownedBus = await openI2cBus(this.options.busNumber ?? 1);
-        this.bus = this.ownedBus;
-      } catch (error) {
-        this.busError = describeError(error);
-      }
-    }
+    await this.openBusIfNeeded();
     await Promise.all(ENVIROPLUS_SENSORS.map((s) => this.initSlot(s)));
     return this.status();
   }
 
+  private async openBusIfNeeded(): Promise<void> {
+    const needsBus = (['bme280', 'ltr559', 'gas'] as const).some(
+      (x) => this.slots[x].status.state !== 'disabled',
+    );
+    if (this.bus || !needsBus) return;
+    try {
+      this.ownedBus = await openI2cBus(this.options.busNumber ?? 1);
+      this.bus = this.ownedBus;
+      this.busError = undefined;
+    } catch (error) {
+      this.busError = describeError(error);
+    }
+  }
+
   private async retryAbsent(): Promise<void> {
+    await this.openBusIfNeeded();
     await Promise.all(
       ENVIROPLUS_SENSORS.filter((s) => this.slots[s].status.state === 'absent').map((s) => this.initSlot(s)),
     );
@@ -323,7 +328,8 @@ export class Enviroplus {
       );
     } catch (error) {
       const absent =
-        error instanceof SensorError && (error.code === 'not-found' || error.code === 'wrong-chip');
+        error instanceof OptionalDependencyError ||
+        (error instanceof SensorError && (error.code === 'not-found' || error.code === 'wrong-chip'));
       if (absent && !s.driver) {
         s.status = { ...s.status, state: 'absent', detail: describeError(error) };
       } else {
