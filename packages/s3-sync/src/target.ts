@@ -295,7 +295,8 @@ export async function createS3Target(options: S3TargetOptions): Promise<S3Target
     responseChecksumValidation: calc,
     followRegionRedirects: s.provider === 's3',
     maxAttempts: 1,
-    requestHandler: { connectionTimeout, requestTimeout },
+    // Recent SDKs only warn on a request timeout unless told to throw; a hung link must fail the attempt.
+    requestHandler: { connectionTimeout, requestTimeout, throwOnRequestTimeout: true },
   });
   const redact = redactorFor([
     options.credentials?.accessKeyId,

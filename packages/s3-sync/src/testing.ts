@@ -150,6 +150,11 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
 
   await launch();
 
+  // moto answers anonymous GETs with 403 but does not check signatures: any SigV4-shaped header will do.
+  const auth = {
+    authorization:
+      'AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00',
+  };
   const s3url = (bucket: string, key?: string) =>
     key === undefined
       ? `${endpoint}/${bucket}`
@@ -160,12 +165,12 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
     port,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing-secret' },
     async createBucket(name) {
-      const res = await fetch(s3url(name), { method: 'PUT' });
+      const res = await fetch(s3url(name), { method: 'PUT', headers: auth });
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`moto: creating bucket ${name} failed with HTTP ${res.status}`);
     },
     async getObject(bucket, key) {
-      const res = await fetch(s3url(bucket, key));
+      const res = await fetch(s3url(bucket, key), { headers: auth });
       const buf = Buffer.from(await res.arrayBuffer());
       if (res.status === 404) return undefined;
       if (!res.ok) throw new Error(`moto: GET ${key} failed with HTTP ${res.status}`);
@@ -177,7 +182,7 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
       for (;;) {
         const q = new URLSearchParams({ 'list-type': '2', prefix });
         if (token) q.set('continuation-token', token);
-        const res = await fetch(`${s3url(bucket)}?${q}`);
+        const res = await fetch(`${s3url(bucket)}?${q}`, { headers: auth });
         const xml = await res.text();
         if (!res.ok) throw new Error(`moto: listing ${bucket} failed with HTTP ${res.status}`);
         for (const m of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) keys.push(decodeXml(m[1] as string));
