@@ -20,11 +20,17 @@ export function cursorDir(journalDir: string): string {
   return join(journalDir, 'cursors');
 }
 
-export async function loadCursors(journalDir: string, logger: JournalLogger): Promise<Map<string, number>> {
+/** Reads every cursor; `removeTemp` (false for read-only inspection) deletes interrupted commits. */
+export async function loadCursors(
+  journalDir: string,
+  logger: JournalLogger,
+  removeTemp = true,
+): Promise<Map<string, number>> {
   const dir = cursorDir(journalDir);
   const cursors = new Map<string, number>();
   for (const entry of await readdir(dir)) {
     if (entry.endsWith('.tmp')) {
+      if (!removeTemp) continue;
       // A commit that a crash interrupted before its rename: the old cursor file is still valid.
       await unlinkIfExists(join(dir, entry));
       continue;

@@ -73,24 +73,29 @@ interface LockContent {
 }
 
 /**
- * Takes the directory's LOCK file. A lock left by a process that died (kill -9, power cut) is
- * stale and taken over: its pid is gone, or it was written in another boot (after a reboot the
- * same pid may belong to some unrelated process, so the boot id is what tells).
+ * The pid of the live process that holds the directory's LOCK file, or null. A lock left by a
+ * process that died (kill -9, power cut) does not count: its pid is gone, or it was written in
+ * another boot (after a reboot the same pid may belong to some unrelated process, so the boot id
+ * is what tells).
  */
+export function lockHolder(dir: string): number | null {
+  try {
+    const held = JSON.parse(readFileSync(join(dir, 'LOCK'), 'utf8')) as Partial<LockContent>;
+    if (typeof held.pid !== 'number' || held.bootId !== bootId()) return null;
+    return processAlive(held.pid) ? held.pid : null;
+  } catch {
+    // No lock file, or an unreadable one (torn by a power cut): nobody holds it.
+    return null;
+  }
+}
+
+/** Takes the directory's LOCK file, taking over a stale one; returns the release function. */
 export function acquireLock(dir: string): () => void {
   if (openedHere.has(dir)) throw new JournalLockedError(dir, undefined);
+  const holder = lockHolder(dir);
+  if (holder !== null && holder !== process.pid) throw new JournalLockedError(dir, holder);
   const path = join(dir, 'LOCK');
   const mine: LockContent = { pid: process.pid, bootId: bootId() };
-  try {
-    const held = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockContent>;
-    const sameBoot = held.bootId === mine.bootId;
-    if (typeof held.pid === 'number' && held.pid !== process.pid && sameBoot && processAlive(held.pid)) {
-      throw new JournalLockedError(dir, held.pid);
-    }
-  } catch (err) {
-    if (err instanceof JournalLockedError) throw err;
-    // No lock file, or an unreadable one (torn by a power cut): nobody holds it.
-  }
   writeFileSync(path, JSON.stringify(mine));
   openedHere.add(dir);
   return () => {

@@ -13,6 +13,7 @@ export {
   RecordTooLargeError,
   UnknownConsumerError,
 } from './errors.js';
+export { inspectJournal, type JournalInspection } from './inspect.js';
 export {
   type AppendBatchResult,
   type ConsumerStats,

@@ -309,3 +309,19 @@ describe('errors', () => {
     expect(again.stats().lastSeq).toBe(1);
   });
 });
+
+describe('interrupted cursor commits', () => {
+  it('ignores and removes the temp file of a commit that a crash cut short', async () => {
+    let journal = await openJournal();
+    await journal.appendBatch([payloadFor(1), payloadFor(2), payloadFor(3)]);
+    await journal.commit('parquet', 2);
+    await journal.close();
+    open.length = 0;
+    const { existsSync, writeFileSync } = await import('node:fs');
+    const tmp = join(dir, 'cursors', 'parquet.json.tmp');
+    writeFileSync(tmp, '{"consumer":"parquet","se');
+    journal = await openJournal();
+    expect(journal.cursor('parquet')).toBe(2);
+    expect(existsSync(tmp)).toBe(false);
+  });
+});

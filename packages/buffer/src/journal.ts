@@ -15,6 +15,7 @@ import {
 import { acquireLock, fsyncDirSync, unlinkIfExists } from './fs-util.js';
 import { isValidConsumerName, type JournalOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { encodeRecord, HEADER_BYTES } from './record.js';
+import { segmentBase, segmentFileName } from './segment-files.js';
 import { SegmentScanner } from './segment-scanner.js';
 
 /** One record read back from the journal. */
@@ -94,13 +95,8 @@ interface SeqWatcher {
   resolve: (reached: boolean) => void;
 }
 
-const SEGMENT_NAME = /^(\d{16})\.seg$/;
 const CHECKPOINT_EVERY = 64 * 1024;
 const WRITE_CHUNK = 64 * 1024;
-
-function segmentFileName(base: number): string {
-  return `${String(base).padStart(16, '0')}.seg`;
-}
 
 /**
  * A durable append-only journal with named consumer cursors. See README.md for usage and
@@ -828,8 +824,8 @@ export class Journal<T = Uint8Array> {
     const entries = await readdir(dir);
     const bases: number[] = [];
     for (const entry of entries) {
-      const match = SEGMENT_NAME.exec(entry);
-      if (match) bases.push(Number(match[1]));
+      const base = segmentBase(entry);
+      if (base !== null) bases.push(base);
       else if (entry.endsWith('.tmp')) await unlinkIfExists(join(dir, entry));
     }
     bases.sort((a, b) => a - b);
