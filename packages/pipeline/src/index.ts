@@ -1,3 +1,5 @@
+export type { Board, BoardSample } from './board.js';
+export { enviroplusBoard, simulatedBoard } from './boards.js';
 export { type Clock, SimulatedClock, systemClock } from './clock.js';
 export {
   bootTagOf,
@@ -20,6 +22,12 @@ export {
   systemHealthSources,
 } from './health.js';
 export {
+  LakeConsumer,
+  type LakeConsumerOptions,
+  type LakeConsumerStats,
+  type WindowWritten,
+} from './lake-consumer.js';
+export {
   createLogger,
   type LogFields,
   type Logger,
@@ -41,4 +49,11 @@ export {
 } from './records.js';
 export { Restamper, type RestampStats, type Sequenced } from './restamp.js';
 export { runSchedule, type ScheduleOptions, type ScheduleResult } from './scheduler.js';
-export { LakeConsumer, type LakeConsumerOptions, type LakeConsumerStats, type WindowWritten } from './lake-consumer.js';
+export {
+  type JournalTask,
+  type PeriodicTask,
+  Station,
+  type StationOptions,
+  type StationStats,
+  type StationStatus,
+} from './station.js';

@@ -1,0 +1,420 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type FsyncPolicy, Journal } from '@opensensor/buffer';
+import {
+  cleanupTempFiles,
+  HEALTH_SCHEMA,
+  type LakeCompression,
+  type LakeSchema,
+} from '@opensensor/parquet-hive-writer';
+import type { Board } from './board.js';
+import type { Clock } from './clock.js';
+import type { ClockSyncMonitor } from './clock-sync.js';
+import { collectHealth, type HealthSources } from './health.js';
+import { LakeConsumer, type WindowWritten } from './lake-consumer.js';
+import { type Logger, silentLogger } from './logger.js';
+import { encodeClockSynced, encodeHealth, encodeReading } from './records.js';
+import { runSchedule } from './scheduler.js';
+
+/** A consumer of the journal besides the lake writers (the Snowpipe sink). */
+export interface JournalTask {
+  readonly name: string;
+  /** Follows the journal until `signal` aborts. Must never throw for a remote failure. */
+  run(journal: Journal<Uint8Array>, signal: AbortSignal): Promise<void>;
+  /** Processes everything readable now (backfills). */
+  drain(journal: Journal<Uint8Array>): Promise<void>;
+  status(): Record<string, unknown>;
+}
+
+/** A periodic job outside the journal (the S3 sync). */
+export interface PeriodicTask {
+  readonly name: string;
+  readonly intervalMs: number;
+  run(signal: AbortSignal): Promise<Record<string, unknown>>;
+}
+
+export interface StationOptions {
+  stationId: string;
+  board: Board;
+  /** The board's lake schema; its columns (after `timestamp`) are read from the board by name. */
+  schema: LakeSchema;
+  clock: Clock;
+  /** Monotonic ms since boot; defaults to process.hrtime. */
+  monotonic?: () => number;
+  stateDir: string;
+  outputDir: string;
+  healthDir: string;
+  readIntervalMs: number;
+  batchDurationSec: number;
+  compression: LakeCompression;
+  fsync?: FsyncPolicy;
+  journalMaxBytes?: number;
+  /** Null: trust the system clock. */
+  clockSync?: ClockSyncMonitor | null;
+  /** Null: no health stream. */
+  health?: { sources?: HealthSources; everyReadings?: number } | null;
+  tasks?: readonly JournalTask[];
+  periodic?: readonly PeriodicTask[];
+  logger?: Logger;
+  /** Statistics line every this many ms of (station) time. Default 15 min. */
+  statsIntervalMs?: number;
+  onWindowWritten?: (info: WindowWritten & { stream: 'data' | 'health' }) => void;
+}
+
+export interface StationStats {
+  readings: number;
+  warmupSkipped: number;
+  overruns: number;
+  readErrors: number;
+  healthRecords: number;
+  appendErrors: number;
+  sensorErrors: Record<string, number>;
+}
+
+export interface StationStatus {
+  station: string;
+  board: string;
+  time: string;
+  clockSynced: boolean;
+  stats: StationStats;
+  journal: {
+    backlog: Record<string, number>;
+    lastSeq: number;
+    bytes: number;
+    lostToFull: number;
+    corruptRecords: number;
+  };
+  lake: {
+    windows: number;
+    rows: number;
+    bytes: number;
+    lastWindowEnd: string | null;
+    lastFile: string | null;
+  };
+  health: { windows: number; lastFile: string | null } | null;
+  tasks: Record<string, unknown>;
+}
+
+const monotonicNow = () => Number(process.hrtime.bigint() / 1000n) / 1000;
+
+/**
+ * One station's pipeline: a drift-free read loop that journals every reading before anything else,
+ * the lake writers (readings and health) following the journal, and the other consumers and
+ * periodic jobs. The same object runs in real time (the agent) and on a simulated clock (backfills).
+ */
+export class Station {
+  readonly stats: StationStats = {
+    readings: 0,
+    warmupSkipped: 0,
+    overruns: 0,
+    readErrors: 0,
+    healthRecords: 0,
+    appendErrors: 0,
+    sensorErrors: {},
+  };
+  private readonly log: Logger;
+  private readonly columns: readonly string[];
+  private readonly values: (number | null)[];
+  private readonly monotonic: () => number;
+  private readonly lake: LakeConsumer;
+  private readonly healthLake: LakeConsumer | null;
+  private readonly periodicStatus: Record<string, unknown> = {};
+  private pendingAppends = new Set<Promise<unknown>>();
+
+  private constructor(
+    private readonly o: StationOptions,
+    readonly journal: Journal<Uint8Array>,
+  ) {
+    this.log = (o.logger ?? silentLogger).child({ station: o.stationId });
+    this.columns = o.schema.columns.map((c) => c.name);
+    this.values = this.columns.map(() => null);
+    this.monotonic = o.monotonic ?? monotonicNow;
+    const common = {
+      journal,
+      station: o.stationId,
+      batchDurationSec: o.batchDurationSec,
+      compression: o.compression,
+      clock: o.clock,
+      // Close a window by time only once its last reading must have reached the journal.
+      closeGraceMs: o.readIntervalMs + 5000,
+      logger: this.log,
+    };
+    this.lake = new LakeConsumer({
+      ...common,
+      name: 'parquet',
+      kind: 'reading',
+      schema: o.schema,
+      root: o.outputDir,
+      onWindowWritten: (w) => o.onWindowWritten?.({ ...w, stream: 'data' }),
+    });
+    this.healthLake = o.health
+      ? new LakeConsumer({
+          ...common,
+          name: 'health',
+          kind: 'health',
+          schema: HEALTH_SCHEMA,
+          root: o.healthDir,
+          onWindowWritten: (w) => o.onWindowWritten?.({ ...w, stream: 'health' }),
+        })
+      : null;
+  }
+
+  static async open(options: StationOptions): Promise<Station> {
+    const dir = join(options.stateDir, 'journal');
+    await mkdir(dir, { recursive: true });
+    const consumers = [
+      'parquet',
+      ...(options.health ? ['health'] : []),
+      ...(options.tasks ?? []).map((t) => t.name),
+    ];
+    const journal = await Journal.open<Uint8Array>({
+      dir,
+      fsync: options.fsync ?? { interval: 1000 },
+      ...(options.journalMaxBytes ? { maxBytes: options.journalMaxBytes } : {}),
+      consumers,
+      logger: (options.logger ?? silentLogger).child({ component: 'journal' }),
+    });
+    // A consumer added later (Snowpipe enabled after months of running) starts at the newest record,
+    // not at whatever the journal still holds.
+    for (const name of consumers)
+      if (!journal.consumers().includes(name)) await journal.addConsumer(name, { startAt: 'latest' });
+    await cleanupTempFiles(options.outputDir).catch(() => {});
+    if (options.health) await cleanupTempFiles(options.healthDir).catch(() => {});
+    await options.clockSync?.init();
+    return new Station(options, journal);
+  }
+
+  /** Reads once and journals it. Returns the sequence number, or null if nothing was stored. */
+  async takeReading(): Promise<number | null> {
+    let sample: Awaited<ReturnType<Board['read']>>;
+    const started = this.o.clock.now();
+    const mono = this.monotonic();
+    try {
+      sample = await this.o.board.read();
+    } catch (err) {
+      this.stats.readErrors++;
+      this.log.error('board read failed', { err });
+      return null;
+    }
+    for (const [sensor, n] of Object.entries(sample.errors)) this.stats.sensorErrors[sensor] = n;
+    if (sample.warmup) {
+      this.stats.warmupSkipped++;
+      return null;
+    }
+    for (let i = 0; i < this.columns.length; i++)
+      this.values[i] = sample.values[this.columns[i] as string] ?? null;
+    const sync = this.o.clockSync;
+    if (sync && !sync.synced && (await sync.poll())) {
+      // The clock has just been synchronised: journal the pair that re-dates earlier readings.
+      await this.append(
+        encodeClockSynced({
+          timestamp: this.o.clock.now(),
+          monotonic: this.monotonic(),
+          bootTag: sync.bootTag,
+        }),
+      );
+      this.log.info('system clock synchronised; readings taken before are re-dated');
+    }
+    const unsynced = sync ? !sync.synced : false;
+    const seq = await this.append(
+      encodeReading(this.values, {
+        timestamp: started,
+        monotonic: mono,
+        bootTag: sync?.bootTag ?? 0,
+        unsynced,
+      }),
+    );
+    if (seq !== null) this.stats.readings++;
+    return seq;
+  }
+
+  async takeHealth(): Promise<void> {
+    if (!this.o.health) return;
+    const sync = this.o.clockSync;
+    const values = await collectHealth({
+      dataDir: this.o.outputDir,
+      clockSynced: sync ? sync.synced : true,
+      ...(this.o.health.sources ? { sources: this.o.health.sources } : {}),
+    });
+    const seq = await this.append(
+      encodeHealth(values, {
+        timestamp: this.o.clock.now(),
+        monotonic: this.monotonic(),
+        bootTag: sync?.bootTag ?? 0,
+        unsynced: sync ? !sync.synced : false,
+      }),
+    );
+    if (seq !== null) this.stats.healthRecords++;
+  }
+
+  private async append(bytes: Uint8Array): Promise<number | null> {
+    const p = this.journal.append(bytes);
+    this.pendingAppends.add(p);
+    try {
+      return await p;
+    } catch (err) {
+      this.stats.appendErrors++;
+      this.log.error('journal append failed; this reading is lost', { err });
+      return null;
+    } finally {
+      this.pendingAppends.delete(p);
+    }
+  }
+
+  /**
+   * Runs in real time until `signal` aborts: reads on the grid, writes windows as they close, runs
+   * the tasks. On abort: stops reading, waits for in-flight appends, writes closed windows, commits
+   * cursors, fsyncs. Open windows stay in the journal and are completed after the next start.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const healthEvery = this.o.health?.everyReadings ?? 12;
+    const statsEvery = this.o.statsIntervalMs ?? 15 * 60_000;
+    let nextStats = this.o.clock.now() + statsEvery;
+    const consumers = [this.lake.run(signal), ...(this.healthLake ? [this.healthLake.run(signal)] : [])];
+    const tasks = (this.o.tasks ?? []).map((t) =>
+      t
+        .run(this.journal, signal)
+        .catch((err: unknown) => this.log.error('consumer stopped', { task: t.name, err })),
+    );
+    const periodic = (this.o.periodic ?? []).map((p) => this.runPeriodic(p, signal));
+    if (this.o.health)
+      await this.takeHealth().catch((err: unknown) => this.log.warn('health failed', { err }));
+    let ticks = 0;
+    const result = await runSchedule({
+      clock: this.o.clock,
+      intervalMs: this.o.readIntervalMs,
+      signal,
+      onTick: async () => {
+        await this.takeReading();
+        ticks++;
+        if (this.o.health && ticks % healthEvery === 0) {
+          await this.takeHealth().catch((err: unknown) => this.log.warn('health record failed', { err }));
+        }
+        if (this.o.clock.now() >= nextStats) {
+          nextStats += statsEvery;
+          this.logStats();
+        }
+      },
+      onOverrun: (missed) => {
+        this.stats.overruns += missed;
+        this.log.warn('reading took longer than the interval; deadlines skipped', { missed });
+      },
+    });
+    this.stats.overruns = result.overruns;
+    await Promise.allSettled([...this.pendingAppends]);
+    await this.journal.sync();
+    await Promise.allSettled([...consumers, ...tasks, ...periodic]);
+    // Everything the journal holds that closes a window is on disk now; commit and report.
+    await this.lake.drain();
+    await this.healthLake?.drain();
+    this.logStats();
+  }
+
+  private async runPeriodic(task: PeriodicTask, signal: AbortSignal): Promise<void> {
+    const interval = task.intervalMs;
+    while (!signal.aborted) {
+      const next = Math.ceil((this.o.clock.now() + 1) / interval) * interval;
+      await this.o.clock.sleepUntil(next, signal);
+      if (signal.aborted) break;
+      try {
+        this.periodicStatus[task.name] = {
+          ...(await task.run(signal)),
+          at: new Date(this.o.clock.now()).toISOString(),
+        };
+      } catch (err) {
+        this.periodicStatus[task.name] = {
+          error: String(err),
+          at: new Date(this.o.clock.now()).toISOString(),
+        };
+        this.log.error('periodic task failed; retried at the next interval', { task: task.name, err });
+      }
+    }
+  }
+
+  /**
+   * Simulated time from `from` to `to` (exclusive) as fast as the machine allows, through the same
+   * journal and writers; needs a clock that jumps (SimulatedClock). Every window is written at the end.
+   */
+  async backfill(range: { from: number; to: number; onProgress?: (t: number) => void }): Promise<void> {
+    const healthEvery = this.o.health?.everyReadings ?? 12;
+    let ticks = 0;
+    const drainEvery = Math.max(1, Math.round((this.o.batchDurationSec * 1000) / this.o.readIntervalMs));
+    await runSchedule({
+      clock: this.o.clock,
+      intervalMs: this.o.readIntervalMs,
+      startAt: Math.ceil(range.from / this.o.readIntervalMs) * this.o.readIntervalMs,
+      endAt: range.to - 1,
+      onTick: async (deadline) => {
+        await this.takeReading();
+        ticks++;
+        if (this.o.health && ticks % healthEvery === 0) await this.takeHealth();
+        if (ticks % drainEvery === 0) {
+          await this.journal.sync();
+          await this.lake.drain();
+          await this.healthLake?.drain();
+          for (const t of this.o.tasks ?? []) await t.drain(this.journal);
+          range.onProgress?.(deadline);
+        }
+      },
+    });
+    await this.journal.sync();
+    await this.lake.drain({ final: true });
+    await this.healthLake?.drain({ final: true });
+    for (const t of this.o.tasks ?? []) await t.drain(this.journal);
+    range.onProgress?.(range.to);
+  }
+
+  status(): StationStatus {
+    const js = this.journal.stats();
+    const lake = this.lake.stats;
+    return {
+      station: this.o.stationId,
+      board: this.o.board.name,
+      time: new Date(this.o.clock.now()).toISOString(),
+      clockSynced: this.o.clockSync ? this.o.clockSync.synced : true,
+      stats: { ...this.stats, sensorErrors: { ...this.stats.sensorErrors } },
+      journal: {
+        backlog: Object.fromEntries(Object.entries(js.consumers).map(([k, v]) => [k, v.backlog])),
+        lastSeq: js.lastSeq,
+        bytes: js.bytes,
+        lostToFull: js.droppedToFull.records,
+        corruptRecords: js.corrupt.records,
+      },
+      lake: {
+        windows: lake.windows,
+        rows: lake.rows,
+        bytes: lake.bytes,
+        lastWindowEnd: lake.lastWindowEnd === null ? null : new Date(lake.lastWindowEnd).toISOString(),
+        lastFile: lake.lastFile,
+      },
+      health: this.healthLake
+        ? { windows: this.healthLake.stats.windows, lastFile: this.healthLake.stats.lastFile }
+        : null,
+      tasks: {
+        ...Object.fromEntries((this.o.tasks ?? []).map((t) => [t.name, t.status()])),
+        ...this.periodicStatus,
+      },
+    };
+  }
+
+  private logStats(): void {
+    const s = this.status();
+    this.log.info('stats', {
+      readings: s.stats.readings,
+      windows: s.lake.windows,
+      rows: s.lake.rows,
+      bytes: s.lake.bytes,
+      backlog: s.journal.backlog,
+      overruns: s.stats.overruns,
+      readErrors: s.stats.readErrors,
+      sensorErrors: s.stats.sensorErrors,
+      lostToFull: s.journal.lostToFull,
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.pendingAppends]);
+    await this.journal.close();
+    await this.o.board.close();
+  }
+}
