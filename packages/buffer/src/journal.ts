@@ -228,6 +228,9 @@ export class Journal<T = Uint8Array> {
       if (seq === firstSeq) return Promise.resolve({ firstSeq, lastSeq: firstSeq - 1 });
       return this.acknowledge(seq - 1).then((lastSeq) => ({ firstSeq, lastSeq }));
     } catch (err) {
+      // The chunks written before the failure must still become durable (and readable) on the
+      // policy's schedule, although nobody waits for them.
+      if (!this.broken && this.writtenSeq > this.syncedSeq) this.acknowledge(this.writtenSeq).catch(() => {});
       return Promise.reject(err);
     }
   }
