@@ -50,6 +50,13 @@ export {
 export { Restamper, type RestampStats, type Sequenced } from './restamp.js';
 export { runSchedule, type ScheduleOptions, type ScheduleResult } from './scheduler.js';
 export {
+  float32ToNumber,
+  type SnowpipeSinkLike,
+  SnowpipeTask,
+  type SnowpipeTaskOptions,
+  type SnowpipeTaskStatus,
+} from './snowpipe-task.js';
+export {
   type JournalTask,
   type PeriodicTask,
   Station,

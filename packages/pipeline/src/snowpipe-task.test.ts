@@ -1,0 +1,144 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Journal } from '@opensensor/buffer';
+import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
+import { generateKeyPair, SnowpipeClient, SnowpipeSink } from '@opensensor/snowpipe-client';
+import { startFakeSnowpipeServer } from '@opensensor/snowpipe-client/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from './clock.js';
+import { encodeClockSynced, encodeHealth, encodeReading } from './records.js';
+import { float32ToNumber, SnowpipeTask } from './snowpipe-task.js';
+
+const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';
+const COLUMNS = SENSOR_SCHEMA.columns.map((c) => c.name);
+const T0 = Date.UTC(2026, 10, 27, 8, 0, 0);
+const keys = generateKeyPair();
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+async function setup() {
+  const server = await startFakeSnowpipeServer({
+    account: 'myorg-acct',
+    user: 'SENSOR',
+    publicKeyPem: keys.publicKeyPem,
+    commitDelayMs: 20,
+  });
+  stops.push(() => server.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'os-snowpipe-task-'));
+  const journal = await Journal.open({ dir, fsync: 'never', consumers: ['snowpipe'] });
+  stops.push(() => journal.close());
+  const task = () => {
+    const client = new SnowpipeClient({
+      maxRetries: 1,
+      retryBaseDelayMs: 5,
+      account: 'myorg-acct',
+      user: 'SENSOR',
+      url: server.url,
+      auth: { privateKey: keys.privateKeyPem },
+      database: 'DB',
+      schema: 'RAW',
+      pipe: 'READINGS',
+    });
+    const sink = new SnowpipeSink({ client, channel: `opensensor_${STATION}`, pollIntervalMs: 20 });
+    return new SnowpipeTask({
+      sink,
+      stationId: STATION,
+      columns: COLUMNS,
+      clock: systemClock,
+      batchIntervalMs: 20,
+    });
+  };
+  return { server, journal, task, dir };
+}
+
+const reading = (i: number) =>
+  encodeReading(
+    COLUMNS.map((_, c) => (c === 2 ? null : 20 + i / 100 + c)),
+    { timestamp: T0 + i * 5000, monotonic: i, bootTag: 1, unsynced: false },
+  );
+
+describe('SnowpipeTask', () => {
+  it('streams every reading exactly once, skipping health records, and follows the commit with the cursor', async () => {
+    const { server, journal, task } = await setup();
+    const records = [];
+    for (let i = 0; i < 50; i++) {
+      records.push(reading(i));
+      if (i % 12 === 11)
+        records.push(
+          encodeHealth({ cpu_temp_c: 50 }, { timestamp: T0, monotonic: 0, bootTag: 1, unsynced: false }),
+        );
+    }
+    await journal.appendBatch(records);
+    await task().drain(journal);
+    const rows = server.rows(`opensensor_${STATION}`);
+    expect(rows).toHaveLength(50);
+    expect(new Set(rows.map((r) => r.timestamp)).size).toBe(50);
+    expect(rows[0]).toMatchObject({
+      station_id: STATION,
+      timestamp: '2026-11-27T08:00:00.000Z',
+      temperature: 20,
+      pressure: null,
+      raw_temperature: 21,
+    });
+    expect(rows[1]?.temperature).toBe(20.01);
+    expect(journal.cursor('snowpipe')).toBe(journal.stats().lastSeq);
+  });
+
+  it('resumes after a restart from what Snowflake committed, without duplicates', async () => {
+    const { server, journal, task } = await setup();
+    await journal.appendBatch(Array.from({ length: 30 }, (_, i) => reading(i)));
+    await task().drain(journal);
+    // More readings, and a new task (a restarted agent) whose journal cursor is behind Snowflake.
+    await journal.appendBatch(Array.from({ length: 30 }, (_, i) => reading(30 + i)));
+    const again = task();
+    await again.drain(journal);
+    const rows = server.rows(`opensensor_${STATION}`);
+    expect(rows).toHaveLength(60);
+    expect(new Set(rows.map((r) => r.timestamp)).size).toBe(60);
+  });
+
+  it('re-dated readings are sent with their corrected time once the clock synchronises', async () => {
+    const { server, journal, task } = await setup();
+    await journal.appendBatch([
+      encodeReading(
+        COLUMNS.map(() => 1),
+        { timestamp: 5_000, monotonic: 5_000, bootTag: 4, unsynced: true },
+      ),
+      encodeClockSynced({ timestamp: T0, monotonic: 65_000, bootTag: 4 }),
+      encodeReading(
+        COLUMNS.map(() => 2),
+        { timestamp: T0 + 5000, monotonic: 70_000, bootTag: 4, unsynced: false },
+      ),
+    ]);
+    await task().drain(journal);
+    expect(server.rows(`opensensor_${STATION}`).map((r) => r.timestamp)).toEqual([
+      '2026-11-27T07:59:00.000Z',
+      '2026-11-27T08:00:05.000Z',
+    ]);
+  });
+
+  it('keeps rows in the journal while Snowflake fails, and delivers them exactly once later', async () => {
+    const { server, journal, task } = await setup();
+    await journal.appendBatch(Array.from({ length: 10 }, (_, i) => reading(i)));
+    server.inject({ kind: 'status', status: 503, count: 20 });
+    const t = task();
+    await t.drain(journal);
+    expect(t.status()).toMatchObject({ state: 'backing-off', errors: 1 });
+    expect(journal.cursor('snowpipe')).toBe(0);
+    expect(server.rows(`opensensor_${STATION}`)).toHaveLength(0);
+    // The outage ends (the fault budget runs out); the next attempt delivers every row once.
+    for (let i = 0; i < 30 && journal.cursor('snowpipe') < 10; i++) await t.drain(journal);
+    expect(server.rows(`opensensor_${STATION}`)).toHaveLength(10);
+    expect(journal.cursor('snowpipe')).toBe(10);
+  });
+
+  it('prints float32 values as their shortest decimal', () => {
+    expect(float32ToNumber(Math.fround(21.53))).toBe(21.53);
+    expect(float32ToNumber(Math.fround(1013.25))).toBe(1013.25);
+    expect(float32ToNumber(Math.fround(0.1))).toBe(0.1);
+    expect(float32ToNumber(Number.NaN)).toBeNull();
+  });
+});

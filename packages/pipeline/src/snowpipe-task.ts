@@ -1,0 +1,206 @@
+import type { Journal } from '@opensensor/buffer';
+import { type SnowpipeSink, toSnowpipeRow } from '@opensensor/snowpipe-client';
+import type { Clock } from './clock.js';
+import { type Logger, silentLogger } from './logger.js';
+import { decodeRecord, type PipelineRecord, RECORD_KIND } from './records.js';
+import { Restamper, type Sequenced } from './restamp.js';
+import type { JournalTask } from './station.js';
+
+/** The part of `SnowpipeSink` the task uses (so tests and other sinks can stand in). */
+export type SnowpipeSinkLike = Pick<
+  SnowpipeSink,
+  'open' | 'send' | 'refresh' | 'flush' | 'committedSeq' | 'pendingRows' | 'stats'
+>;
+
+export interface SnowpipeTaskOptions {
+  sink: SnowpipeSinkLike;
+  stationId: string;
+  /** Lake columns of the board, in schema order (the journal's value order). */
+  columns: readonly string[];
+  clock: Clock;
+  logger?: Logger;
+  /** Rows are sent at most this often (Snowflake bills per request; a station needs few). Default 10 s. */
+  batchIntervalMs?: number;
+  maxBatchRows?: number;
+  /** Longest back-off after repeated failures. Default 5 min. */
+  maxBackoffMs?: number;
+  /** Random in [0, 1) for back-off jitter. */
+  random?: () => number;
+}
+
+export interface SnowpipeTaskStatus {
+  state: 'starting' | 'streaming' | 'backing-off' | 'stopped';
+  committedSeq: number | null;
+  pendingRows: number;
+  rowsSent: number;
+  errors: number;
+  lastError: string | null;
+  lastCommitAt: string | null;
+}
+
+/** f32 values from the journal as the shortest decimal that reads back as the same f32 (21.53, not 21.530000686645508). */
+export function float32ToNumber(v: number): number | null {
+  if (!Number.isFinite(v)) return null;
+  for (let p = 6; p <= 9; p++) {
+    const n = Number(v.toPrecision(p));
+    if (Math.fround(n) === v) return n;
+  }
+  return v;
+}
+
+/**
+ * Streams readings from the journal into Snowflake, exactly once: offset tokens are the journal's
+ * sequence numbers, the journal cursor follows what Snowflake has committed (never what was merely
+ * sent), and a restart resumes after `last_committed_offset_token`. Network failures back off with
+ * jitter and never block the station: the journal keeps the rows until they are committed.
+ */
+export class SnowpipeTask implements JournalTask {
+  readonly name = 'snowpipe';
+  private readonly log: Logger;
+  private restamper = new Restamper();
+  private readonly values: Record<string, number | null> = {};
+  private nextSeq = 0;
+  private lastProcessed = 0;
+  private lastSentReading = 0;
+  private opened = false;
+  private failures = 0;
+  private readonly info: SnowpipeTaskStatus = {
+    state: 'starting',
+    committedSeq: null,
+    pendingRows: 0,
+    rowsSent: 0,
+    errors: 0,
+    lastError: null,
+    lastCommitAt: null,
+  };
+
+  constructor(private readonly o: SnowpipeTaskOptions) {
+    this.log = (o.logger ?? silentLogger).child({ consumer: 'snowpipe' });
+  }
+
+  status(): Record<string, unknown> {
+    return { ...this.info, pendingRows: this.o.sink.pendingRows() };
+  }
+
+  async run(journal: Journal<Uint8Array>, signal: AbortSignal): Promise<void> {
+    const interval = this.o.batchIntervalMs ?? 10_000;
+    while (!signal.aborted) {
+      const ok = await this.step(journal).then(
+        () => true,
+        (err: unknown) => this.failed(err),
+      );
+      if (signal.aborted) break;
+      const wait = ok ? interval : this.backoff();
+      await this.o.clock.sleepUntil(this.o.clock.now() + wait, signal);
+    }
+    this.info.state = 'stopped';
+    // Commit what Snowflake has already committed; rows in flight are replayed after the next start.
+    await this.o.sink.refresh().then(
+      () => this.commit(journal),
+      () => {},
+    );
+  }
+
+  async drain(journal: Journal<Uint8Array>): Promise<void> {
+    try {
+      await this.step(journal);
+      await this.o.sink.flush({ timeoutMs: 60_000 });
+      await this.commit(journal);
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  /** Opens (once), sends everything readable in batches, then advances the cursor to the commit point. */
+  private async step(journal: Journal<Uint8Array>): Promise<void> {
+    if (!this.opened) {
+      const committed = await this.o.sink.open();
+      this.opened = true;
+      this.restamper = new Restamper();
+      this.lastSentReading = 0;
+      this.lastProcessed = Math.max(journal.cursor(this.name), committed ?? 0);
+      this.nextSeq = this.lastProcessed + 1;
+      this.log.info('channel open', { resumeAfter: committed });
+    }
+    const max = this.o.maxBatchRows ?? 1000;
+    for (;;) {
+      const ready: Sequenced<PipelineRecord>[] = [];
+      let last = this.nextSeq - 1;
+      for await (const rec of journal.read(this.name, { fromSeq: this.nextSeq, maxRecords: max })) {
+        last = rec.seq;
+        let record: PipelineRecord;
+        try {
+          record = decodeRecord(rec.value);
+        } catch {
+          continue;
+        }
+        if (record.kind === RECORD_KIND.health) continue;
+        this.restamper.push(rec.seq, record, ready);
+      }
+      if (last < this.nextSeq) break;
+      const rows = [];
+      const seqs: number[] = [];
+      for (const { seq, record } of ready) {
+        if (record.kind !== RECORD_KIND.reading) continue;
+        this.o.columns.forEach((c, i) => {
+          this.values[c] = float32ToNumber(record.values[i] as number);
+        });
+        rows.push(toSnowpipeRow(this.o.stationId, record.timestamp, this.values, this.o.columns));
+        seqs.push(seq);
+      }
+      if (rows.length > 0) {
+        await this.o.sink.send({
+          rows,
+          firstSeq: seqs[0] as number,
+          lastSeq: seqs[seqs.length - 1] as number,
+          seqs,
+        });
+        this.info.rowsSent += rows.length;
+        this.lastSentReading = seqs[seqs.length - 1] as number;
+      }
+      this.nextSeq = last + 1;
+      this.lastProcessed = last;
+      this.info.state = 'streaming';
+    }
+    await this.o.sink.refresh();
+    await this.commit(journal);
+    this.failures = 0;
+    this.info.state = 'streaming';
+  }
+
+  private async commit(journal: Journal<Uint8Array>): Promise<void> {
+    const committed = this.o.sink.committedSeq() ?? 0;
+    this.info.committedSeq = this.o.sink.committedSeq();
+    // Everything up to the last processed record is done once every reading sent is committed.
+    let safe = committed >= this.lastSentReading ? this.lastProcessed : committed;
+    const held = this.restamper.firstHeldSeq;
+    if (held !== null) safe = Math.min(safe, held - 1);
+    safe = Math.min(safe, journal.readableSeq);
+    if (safe > journal.cursor(this.name)) {
+      await journal.commit(this.name, safe);
+      this.info.lastCommitAt = new Date(this.o.clock.now()).toISOString();
+    }
+  }
+
+  private failed(err: unknown): false {
+    this.failures++;
+    this.info.errors++;
+    this.info.state = 'backing-off';
+    this.info.lastError = err instanceof Error ? err.message : String(err);
+    const action = (err as { action?: string }).action;
+    // Whatever failed, the journal still has the rows: the next attempt reopens and resumes.
+    this.opened = false;
+    this.log.warn('Snowflake streaming failed; rows stay in the journal and are retried', {
+      action: action ?? 'retry',
+      attempt: this.failures,
+      err: this.info.lastError,
+    });
+    return false;
+  }
+
+  private backoff(): number {
+    const cap = this.o.maxBackoffMs ?? 300_000;
+    const base = Math.min(cap, 1000 * 2 ** Math.min(this.failures, 16));
+    return Math.floor((this.o.random ?? Math.random)() * base) + 500;
+  }
+}
