@@ -14,7 +14,7 @@ import { defaultHealthPrefix } from './lake-files.js';
 import { openLedger } from './ledger.js';
 import { applyRetention } from './retention.js';
 import { syncLake } from './sync.js';
-import { type ChecksumMode, createS3Target, type S3Target } from './target.js';
+import { type ChecksumMode, type ConditionalWriteMode, createS3Target, type S3Target } from './target.js';
 import { fakeLakePath, type MotoServer, startMotoServer, writeFakeLake } from './testing.js';
 import { SHA256_METADATA_KEY } from './upload.js';
 
@@ -44,7 +44,9 @@ describe('syncLake against moto_server', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function target(opts: { prefix?: string; checksum?: ChecksumMode } = {}): Promise<S3Target> {
+  async function target(
+    opts: { prefix?: string; checksum?: ChecksumMode; conditionalWrites?: ConditionalWriteMode } = {},
+  ): Promise<S3Target> {
     const bucket = `lake-${process.pid}-${++bucketSeq}`;
     await moto.createBucket(bucket);
     const t = await createS3Target({
@@ -124,20 +126,25 @@ describe('syncLake against moto_server', () => {
     expect(health[0]?.relativePath).toMatch(/\/health_0015\.parquet$/);
   });
 
-  it('reports a conflicting remote object and never overwrites it', async () => {
-    const t = await target({ prefix: 'p' });
-    const files = await writeFakeLake(root, { filesPerStation: 2 });
-    const key = `p/${files[1]?.relativePath}`;
-    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
-    await t.client.send(new PutObjectCommand({ Bucket: t.bucket, Key: key, Body: Buffer.from('not ours') }));
-    const s = await syncLake({ root, target: t, ledger });
-    expect(s).toMatchObject({ uploaded: 1, conflicts: 1, ok: false });
-    expect(s.errors).toEqual([expect.objectContaining({ key, code: 'conflict', retryable: false })]);
-    expect((await moto.getObject(t.bucket, key))?.toString()).toBe('not ours');
-    const again = await syncLake({ root, target: t, ledger });
-    expect(again).toMatchObject({ uploaded: 0, conflicts: 1 });
-    expect((await moto.getObject(t.bucket, key))?.toString()).toBe('not ours');
-  });
+  it.each(['if-none-match', 'head-before-put'] as const)(
+    'never overwrites a conflicting remote object (%s)',
+    async (conditionalWrites) => {
+      const t = await target({ prefix: 'p', conditionalWrites });
+      const files = await writeFakeLake(root, { filesPerStation: 2 });
+      const key = `p/${files[1]?.relativePath}`;
+      const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+      await t.client.send(
+        new PutObjectCommand({ Bucket: t.bucket, Key: key, Body: Buffer.from('not ours') }),
+      );
+      const s = await syncLake({ root, target: t, ledger });
+      expect(s).toMatchObject({ uploaded: 1, conflicts: 1, ok: false, conditionalWrites });
+      expect(s.errors).toEqual([expect.objectContaining({ key, code: 'conflict', retryable: false })]);
+      expect((await moto.getObject(t.bucket, key))?.toString()).toBe('not ours');
+      const again = await syncLake({ root, target: t, ledger });
+      expect(again).toMatchObject({ uploaded: 0, conflicts: 1 });
+      expect((await moto.getObject(t.bucket, key))?.toString()).toBe('not ours');
+    },
+  );
 
   it('recovers from a crash mid-upload: torn ledger line, object uploaded but unrecorded, unfinished multipart', async () => {
     const t = await target();

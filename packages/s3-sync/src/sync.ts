@@ -255,8 +255,9 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
       if (reason === 'time-budget' || reason === 'aborted')
         stop.abort(new S3SyncError(reason, `sync stopped: ${reason}`, { retryable: true }));
     };
+    // setTimeout fires at once for delays beyond 2^31-1 ms; such a budget never needs to abort anything.
     const budgetTimer =
-      budget === undefined
+      budget === undefined || budget > 2_147_483_647
         ? undefined
         : setTimeout(() => halt('time-budget'), Math.max(0, deadline - clock.now()));
     budgetTimer?.unref();
