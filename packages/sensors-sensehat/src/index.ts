@@ -1,0 +1,64 @@
+/**
+ * @opensensor/sensors-sensehat: drivers for the Raspberry Pi Sense HAT (HTS221, LPS25H, LSM9DS1),
+ * orientation from gravity and the magnetic field, and a board facade with the lake's column names.
+ */
+export {
+  type Clock,
+  type I2cBus,
+  openI2cBus,
+  SensorError,
+  type SensorErrorCode,
+  type Sleep,
+} from '@opensensor/sensors-enviroplus';
+export {
+  decodeHts221Calibration,
+  HTS221,
+  HTS221_ADDRESS,
+  type Hts221Calibration,
+  type Hts221Options,
+  type Hts221Reading,
+  hts221Humidity,
+  hts221Temperature,
+} from './hts221.js';
+export {
+  LPS25H,
+  LPS25H_ADDRESS,
+  LPS25H_ALT_ADDRESS,
+  type Lps25hOptions,
+  type Lps25hReading,
+  lps25hPressure,
+  lps25hTemperature,
+} from './lps25h.js';
+export {
+  decodeLsm9ds1Vector,
+  type ImuReading,
+  LSM9DS1,
+  LSM9DS1_AG_ADDRESS,
+  LSM9DS1_AG_ALT_ADDRESS,
+  LSM9DS1_AXIS_NEGATION,
+  LSM9DS1_MAG_ADDRESS,
+  LSM9DS1_MAG_ALT_ADDRESS,
+  LSM9DS1_SCALES,
+  LSM9DS1Magnetometer,
+  type Lsm9ds1MagOptions,
+  type Lsm9ds1Options,
+  type Vector3,
+} from './lsm9ds1.js';
+export { type Orientation, orientationFromImu } from './orientation.js';
+export {
+  type ColumnInfo,
+  emptySenseHatReading,
+  SENSEHAT_COLUMN_INFO,
+  SENSEHAT_COLUMNS,
+  type SenseHatColumn,
+  type SenseHatReading,
+} from './reading.js';
+export {
+  SENSEHAT_SENSORS,
+  SenseHat,
+  type SenseHatOptions,
+  type SenseHatSample,
+  type SenseHatSensor,
+  type SenseHatSensorStatus,
+} from './sensehat.js';
+export type { SensorReadResult, SensorReadState, SensorStatus } from './sensor-slot.js';
