@@ -1,3 +1,5 @@
+import type { EnviroplusSample, SensorStatus } from '@opensensor/sensors-enviroplus';
+
 /** Where a command writes and what it runs in; injectable so commands are tested in-process. */
 export interface CliIo {
   stdout: (text: string) => void;
@@ -6,6 +8,68 @@ export interface CliIo {
   cwd: string;
   /** True when stdout is an interactive terminal (progress bars, tables, colours). */
   isTty: boolean;
+  /** Replaceable collaborators (external programs, hardware, time, randomness, prompts); real ones when absent. */
+  deps?: CliDeps;
+}
+
+/** Result of running an external program. `error` is set when it could not be started at all. */
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  error?: { code?: string; message: string };
+}
+
+/**
+ * Runs an external program (systemctl, journalctl, id, getent). With `stream`, output is passed to
+ * the CLI's stdout/stderr as it arrives (for `journalctl -f`) instead of only being collected.
+ */
+export type CommandRunner = (
+  command: string,
+  args: readonly string[],
+  options?: { stream?: boolean },
+) => Promise<CommandResult>;
+
+/** Asks the user one question on the terminal and returns the line typed; `secret` hides the input. */
+export type PromptInput = (question: string, options?: { secret?: boolean }) => Promise<string>;
+
+/**
+ * What commands reach outside the process through. Every field is optional; tests replace the ones
+ * they need. Types of heavy packages are imported as types only, so `--help` stays fast.
+ */
+export interface CliDeps {
+  run?: CommandRunner;
+  prompt?: PromptInput;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  /** Fills a buffer of `size` random bytes (UUIDv7 station ids). */
+  randomBytes?: (size: number) => Uint8Array;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Builds the board `opensensor test` reads (default: the real Enviro+). */
+  createBoard?: (options: TestBoardOptions) => TestBoard;
+  /** Effective user id (0 = root); default `process.getuid()`. */
+  uid?: number;
+  /** Where `service install` writes the unit; default /etc/systemd/system/opensensor.service. */
+  systemdUnitPath?: string;
+  /** Exists when systemd is the init system; default /run/systemd/system. */
+  systemdRuntimeDir?: string;
+  /** Node binary and CLI script the unit runs; default this process's. */
+  nodePath?: string;
+  cliPath?: string;
+}
+
+/** The Enviro+ facade as `opensensor test` uses it. */
+export interface TestBoard {
+  detect(): Promise<SensorStatus[]>;
+  read(): Promise<EnviroplusSample>;
+  close(): Promise<void>;
+}
+
+export interface TestBoardOptions {
+  pms5003Device: string;
+  /** Compensation factor, or false for raw values. */
+  compensation: number | false;
+  onWarning: (message: string) => void;
 }
 
 export function processIo(): CliIo {

@@ -1,8 +1,18 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerConfig } from './config.js';
+import { registerService } from './service.js';
+import { registerSetup } from './setup.js';
+import { registerSnowflake } from './snowflake.js';
+import { registerTest } from './test.js';
 
 /** Each command registers itself; heavy modules are imported inside actions, so `--help` stays fast. */
 export type RegisterCommand = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerConfig];
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerSetup,
+  registerConfig,
+  registerTest,
+  registerService,
+  registerSnowflake,
+];

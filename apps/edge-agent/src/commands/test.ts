@@ -1,0 +1,188 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { EnviroplusSample, SensorStatus } from '@opensensor/sensors-enviroplus';
+import type { Command } from 'commander';
+import { CliError, type CliIo, EXIT, type TestBoard, type TestBoardOptions } from '../io.js';
+import { loadLenientConfig } from '../lenient-config.js';
+import type { ConfigFlags } from '../load-config.js';
+
+interface TestOptions {
+  readings: string;
+  interval: string;
+  warmup: string;
+  json?: boolean;
+}
+
+/** Reading columns shown in the table: [column, header, decimals]. */
+const SHOWN = [
+  ['temperature', '°C', 1],
+  ['humidity', '%RH', 1],
+  ['pressure', 'hPa', 1],
+  ['oxidised', 'ox kΩ', 1],
+  ['reducing', 'red kΩ', 1],
+  ['nh3', 'nh3 kΩ', 1],
+  ['lux', 'lux', 1],
+  ['proximity', 'prox', 0],
+  ['pm1', 'PM1', 0],
+  ['pm25', 'PM2.5', 0],
+  ['pm10', 'PM10', 0],
+] as const;
+
+export function registerTest(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('test')
+    .description('Detect the sensors, print their status and a few live readings')
+    .option('-r, --readings <n>', 'live readings to take (0: only detect)', '6')
+    .option('-i, --interval <seconds>', 'seconds between readings', '10')
+    .option('-w, --warmup <seconds>', 'seconds to let the sensors settle before the first reading', '5')
+    .option('--json', 'print one JSON document instead of tables')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ opensensor test                          # status table, then 6 readings 10 s apart
+  $ opensensor test -r 3 -i 2 -w 0
+  $ opensensor test --readings 0 --json      # only detect, as JSON
+
+Temperature and humidity are compensated for CPU heat as the agent stores them (raw values in --json).
+Works before \`opensensor setup\`. Exits 1 when no sensor answers.`,
+    )
+    .action(async (opts: TestOptions) => {
+      const readings = count('--readings', opts.readings, 0, 10_000, true);
+      const intervalS = count('--interval', opts.interval, 0, 3600, false);
+      const warmupS = count('--warmup', opts.warmup, 0, 3600, false);
+      const { config } = loadLenientConfig(io, program.opts<ConfigFlags>().envFile).loaded;
+      const deps = io.deps ?? {};
+      const warnings: string[] = [];
+      const boardOptions: TestBoardOptions = {
+        pms5003Device: config.pms5003Device,
+        compensation: config.tempCompensationEnabled ? config.tempCompensationFactor : false,
+        onWarning: (message) => {
+          warnings.push(message);
+          io.stderr(`warning: ${message}\n`);
+        },
+      };
+      const board = deps.createBoard ? deps.createBoard(boardOptions) : await enviroplusBoard(boardOptions);
+      const stop = new AbortController();
+      const sleep = deps.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }));
+      // Ctrl-C must still reach board.close(): it turns the gas heater off and releases the pins.
+      const onSigint = () => stop.abort();
+      process.once('SIGINT', onSigint);
+      const samples: EnviroplusSample[] = [];
+      let sensors: SensorStatus[] = [];
+      try {
+        sensors = await board.detect();
+        if (!opts.json) printStatus(io, sensors);
+        const answering = sensors.filter((s) => s.state === 'ok').length;
+        if (answering === 0) {
+          if (!opts.json) {
+            io.stderr(
+              'No sensor answered. Check that the board is seated, I2C and the UART are enabled and this user is in the i2c, dialout and gpio groups (docs/deployment.md).\n',
+            );
+          }
+        } else if (readings > 0) {
+          if (!opts.json) io.stdout(`\nLive readings (${readings}, every ${intervalS} s, UTC):\n`);
+          if (warmupS > 0) await sleep(warmupS * 1000, stop.signal);
+          for (let i = 0; i < readings && !stop.signal.aborted; i++) {
+            if (i > 0) await sleep(intervalS * 1000, stop.signal);
+            const sample = await board.read();
+            samples.push(sample);
+            if (!opts.json) printSample(io, sample, i === 0);
+          }
+        }
+        if (opts.json) {
+          io.stdout(
+            `${JSON.stringify(
+              {
+                ok: answering > 0,
+                sensors,
+                readings: samples.map((s) => ({
+                  timestamp: new Date(s.timestamp).toISOString(),
+                  reading: s.reading,
+                  sensors: s.sensors,
+                  cpuTemperature: s.cpuTemperature,
+                })),
+                errors: samples.at(-1)?.errors ?? null,
+                warnings,
+              },
+              null,
+              2,
+            )}\n`,
+          );
+        } else if (samples.length > 0) {
+          const errors: Readonly<Record<string, number>> = samples.at(-1)?.errors ?? {};
+          const failed = Object.entries(errors).filter(([, n]) => n > 0);
+          io.stdout(
+            failed.length === 0
+              ? `\n${samples.length} reading${samples.length === 1 ? '' : 's'}, no failed sensor reads.\n`
+              : `\n${samples.length} readings; failed reads: ${failed.map(([s, n]) => `${s} ${n}`).join(', ')}.\n`,
+          );
+        }
+        if (answering === 0) setExit(EXIT.failed);
+      } catch (err) {
+        if (!(err instanceof Error && err.name === 'AbortError')) throw err;
+        io.stderr('\nstopped\n');
+      } finally {
+        process.off('SIGINT', onSigint);
+        await board.close();
+      }
+    });
+}
+
+async function enviroplusBoard(options: TestBoardOptions): Promise<TestBoard> {
+  const { Enviroplus } = await import('@opensensor/sensors-enviroplus');
+  return new Enviroplus({
+    pms5003: { device: options.pms5003Device },
+    compensation: options.compensation === false ? false : { factor: options.compensation },
+    // The test shows every reading; the agent's 10-reading warm-up is for stored data.
+    warmupReadings: 0,
+    onWarning: options.onWarning,
+  });
+}
+
+function count(flag: string, raw: string, min: number, max: number, integer: boolean): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new CliError(
+      `${flag}: expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, received ${JSON.stringify(raw)}`,
+      EXIT.usage,
+    );
+  }
+  return n;
+}
+
+function printStatus(io: CliIo, sensors: SensorStatus[]): void {
+  const rows = [
+    ['sensor', 'chip', 'address', 'state', 'detail'],
+    ...sensors.map((s) => [s.sensor, s.chip, s.address, s.state, s.detail ?? '']),
+  ];
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  io.stdout('Sensors:\n');
+  for (const r of rows) {
+    io.stdout(
+      `${`  ${r
+        .slice(0, 4)
+        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+        .join('  ')}  ${r[4]}`.trimEnd()}\n`,
+    );
+  }
+}
+
+function printSample(io: CliIo, sample: EnviroplusSample, header: boolean): void {
+  const cells = SHOWN.map(([column, , decimals]) => {
+    const v = sample.reading[column];
+    return v === null || v === undefined ? '-' : v.toFixed(decimals);
+  });
+  // Fixed widths keep the rows aligned under the header printed with the first one.
+  const widths = SHOWN.map(([, head]) => Math.max(head.length, 7));
+  if (header)
+    io.stdout(
+      `  ${'time'.padEnd(8)}  ${SHOWN.map(([, head], i) => head.padStart(widths[i] ?? 0)).join('  ')}\n`,
+    );
+  const time = new Date(sample.timestamp).toISOString().slice(11, 19);
+  io.stdout(`  ${time}  ${cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ')}\n`);
+  for (const [sensor, result] of Object.entries(sample.sensors)) {
+    if (result.state !== 'ok' && result.state !== 'absent' && result.state !== 'disabled') {
+      io.stdout(`    ${sensor}: ${result.state}${result.error ? ` (${result.error})` : ''}\n`);
+    }
+  }
+}
