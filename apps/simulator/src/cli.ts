@@ -1,15 +1,92 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { ConfigError } from '@opensensor/config';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
+import { backfill, describeBackfill, run, type SimIo, UsageError } from './commands.js';
 
-// The simulated stations and the backfill/run commands arrive with the pipeline; until then the
-// CLI answers --help and --version so that scripts and the README's commands already run it.
-const program = new Command('opensensor-sim')
-  .description('Simulated OpenSensor stations and fleets, in real time or backfilled on a simulated clock')
-  .version(pkg.version, '-v, --version')
-  .exitOverride();
+const number = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, received "${v}"`);
+  return n;
+};
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  process.exitCode = err instanceof CommanderError ? err.exitCode : 1;
-  if (!(err instanceof CommanderError)) process.stderr.write(`${String(err)}\n`);
-});
+export async function runSim(argv: readonly string[], io: SimIo): Promise<number> {
+  let code = 0;
+  const program = new Command('opensensor-sim')
+    .description('Simulated OpenSensor stations and fleets, through the same pipeline as the agent')
+    .version(pkg.version, '-v, --version')
+    .option('--env-file <path>', 'read OPENSENSOR_* settings from this file instead of ./.env')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const common = (c: Command) =>
+    c
+      .option('--stations <n>', 'number of simulated stations', number('--stations'), 1)
+      .option('--station-id <uuid>', 'station id (one station); default: derived from the seed')
+      .option('--seed <seed>', 'seed of the physics, faults and station ids', 'opensensor')
+      .option('--output <dir>', 'lake root (default OPENSENSOR_OUTPUT_DIR or ./output)')
+      .option('--read-interval <sec>', 'seconds between readings (0.05 to 3600)', number('--read-interval'))
+      .option('--batch-duration <sec>', 'seconds per Parquet file window', number('--batch-duration'))
+      .option('--faults <spec>', 'fault probabilities per reading, e.g. dropout=0.01,i2c=0.005,pms=0.05');
+
+  common(program.command('backfill'))
+    .description('Generate a period of readings on a simulated clock, as fast as the machine allows')
+    .option('--start <iso>', 'first instant (default: 24 h before --end)')
+    .option('--end <iso>', 'end instant, exclusive (default: the current hour)')
+    .option('--json', 'print a JSON summary')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ opensensor-sim backfill --stations 1 --output ./output
+  $ opensensor-sim backfill --stations 100 --start 2026-11-01T00:00:00Z --end 2026-11-02T00:00:00Z --output ./fleet --json
+  $ OPENSENSOR_SYNC_ENABLED=true OPENSENSOR_STORAGE_BUCKET=my-lake opensensor-sim backfill --stations 2
+
+With sync or Snowflake configured (OPENSENSOR_* variables or .env), the generated data flows there too.`,
+    )
+    .action(async (opts) => {
+      const s = await backfill(io, { ...opts, envFile: program.opts().envFile });
+      io.stdout(opts.json ? `${JSON.stringify(s, null, 2)}\n` : describeBackfill(s, io.cwd));
+    });
+
+  common(program.command('run'))
+    .description('Run simulated stations in real time through the real pipeline until Ctrl-C')
+    .option('--duration <sec>', 'stop after this many seconds', number('--duration'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ opensensor-sim run                                   # one station, every 5 s, 15-minute files
+  $ opensensor-sim run --stations 10 --read-interval 0.05 --batch-duration 60 --output ./dev-lake
+  $ opensensor-sim run --faults dropout=0.02,pms=0.1`,
+    )
+    .action(async (opts) => {
+      await run(io, { ...opts, envFile: program.opts().envFile });
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      io.stderr(`${err.message}\n`);
+      return 2;
+    }
+    io.stderr(`opensensor-sim: ${err instanceof Error ? err.message : String(err)}\n`);
+    code = 1;
+  }
+  return code;
+}
+
+// Run when executed (not when imported by tests).
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '\0')) {
+  runSim(process.argv.slice(2), {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    env: process.env,
+    cwd: process.cwd(),
+    isTty: process.stderr.isTTY === true,
+  }).then((c) => {
+    process.exitCode = c;
+  });
+}

@@ -214,6 +214,42 @@ export const settings = {
     description: 'Secret access key, paired with OPENSENSOR_AWS_ACCESS_KEY_ID.',
     secret: true,
   }),
+  storageChecksum: spec({
+    env: 'OPENSENSOR_STORAGE_CHECKSUM',
+    group: 'storage',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['when_supported', 'when_required'])),
+    expected: 'when_supported or when_required',
+    description:
+      'when_supported: the AWS SDK sends CRC32 checksums with every upload (AWS, MinIO, recent R2). when_required: only where the API demands one, for stores that reject the SDK checksum headers (older MinIO, B2, Wasabi, Ceph, GCS). Unset: the provider default.',
+  }),
+  syncConcurrency: spec({
+    env: 'OPENSENSOR_SYNC_CONCURRENCY',
+    group: 'sync',
+    schema: z.coerce.number().int().min(1).max(16),
+    expected: 'a whole number from 1 to 16',
+    description: 'Files uploaded at once.',
+    default: '2',
+  }),
+  retentionDays: spec({
+    env: 'OPENSENSOR_RETENTION_DAYS',
+    group: 'sync',
+    schema: z.coerce.number().int().min(1).max(36_500),
+    expected: 'a whole number of days from 1 to 36500',
+    description:
+      'Delete local lake files older than this, but only once their upload is verified. Unset: keep everything.',
+  }),
+  retentionMaxMb: spec({
+    env: 'OPENSENSOR_RETENTION_MAX_MB',
+    group: 'sync',
+    schema: z.coerce.number().int().min(1),
+    expected: 'a whole number of MiB, at least 1',
+    description:
+      'Keep the local lake under this size by deleting the oldest verified uploads first. Unset: no bound.',
+  }),
   healthSyncEnabled: spec({
     env: 'OPENSENSOR_HEALTH_SYNC_ENABLED',
     group: 'health-storage',
@@ -400,6 +436,43 @@ export const settings = {
     expected: 'a directory path',
     description: 'Journal, consumer cursors, upload ledger and channel state. Keep it on persistent storage.',
     default: 'state',
+  }),
+  clockPolicy: spec({
+    env: 'OPENSENSOR_CLOCK_POLICY',
+    group: 'state',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['wait-for-sync', 'trust-system-clock'])),
+    expected: 'wait-for-sync or trust-system-clock',
+    description:
+      'wait-for-sync: readings taken before NTP has synchronised the clock are re-dated once it has (a Pi has no RTC). trust-system-clock: for stations with a battery-backed RTC. See docs/clock.md.',
+    default: 'wait-for-sync',
+  }),
+  journalFsync: spec({
+    env: 'OPENSENSOR_JOURNAL_FSYNC',
+    group: 'state',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(always|never|\d+)$/)
+      .transform((s) => (s === 'always' || s === 'never' ? s : { interval: Number(s) }))
+      .refine((v) => typeof v === 'string' || (v.interval >= 10 && v.interval <= 60_000)),
+    expected: 'always, never, or a flush interval in milliseconds from 10 to 60000',
+    description:
+      'When journaled readings reach the SD card. 1000 (default): a power cut loses at most ~1 s of readings; a crash of the agent alone loses nothing. always: nothing is lost, more SD wear. See docs/buffer.md.',
+    default: '1000',
+  }),
+  journalMaxMb: spec({
+    env: 'OPENSENSOR_JOURNAL_MAX_MB',
+    group: 'state',
+    schema: z.coerce.number().int().min(8).max(100_000),
+    expected: 'a whole number of MiB from 8 to 100000',
+    description:
+      'Upper bound of the journal on disk. When full (a consumer stuck for weeks), the oldest records are dropped, counted and logged.',
+    default: '256',
   }),
   logLevel: spec({
     env: 'OPENSENSOR_LOG_LEVEL',

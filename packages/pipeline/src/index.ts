@@ -11,6 +11,15 @@ export {
   systemClockSources,
 } from './clock-sync.js';
 export {
+  ledgerPath,
+  type SimulationSettings,
+  type StationFromConfigOptions,
+  type SyncRunSummary,
+  schemaForBoard,
+  stationFromConfig,
+  syncOnce,
+} from './from-config.js';
+export {
   type CollectHealthOptions,
   collectHealth,
   type HealthSources,
@@ -49,6 +58,7 @@ export {
 } from './records.js';
 export { Restamper, type RestampStats, type Sequenced } from './restamp.js';
 export { runSchedule, type ScheduleOptions, type ScheduleResult } from './scheduler.js';
+export { type ShutdownOptions, shutdownSignal } from './shutdown.js';
 export {
   float32ToNumber,
   type SnowpipeSinkLike,

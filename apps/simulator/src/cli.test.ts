@@ -1,0 +1,142 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspectJournal } from '@opensensor/buffer';
+import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSim } from './cli.js';
+import type { SimIo } from './commands.js';
+import { simulatedStationId } from './station-ids.js';
+
+let db: LakeReader;
+beforeAll(async () => {
+  db = await openLakeReader();
+});
+afterAll(() => db.close());
+
+function io(cwd: string, env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sim: SimIo = {
+    stdout: (s) => void out.push(s),
+    stderr: (s) => void err.push(s),
+    env,
+    cwd,
+    isTty: false,
+  };
+  return { sim, out: () => out.join(''), err: () => err.join('') };
+}
+
+describe('opensensor-sim backfill', () => {
+  it('backfills a station across midnight and prints a JSON summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-sim-'));
+    const t = io(dir);
+    const code = await runSim(
+      [
+        'backfill',
+        '--stations',
+        '1',
+        '--start',
+        '2026-11-26T23:00:00Z',
+        '--end',
+        '2026-11-27T01:00:00Z',
+        '--output',
+        'lake',
+        '--json',
+      ],
+      t.sim,
+    );
+    expect(t.err()).toBe('');
+    expect(code).toBe(0);
+    const summary = JSON.parse(t.out());
+    expect(summary).toMatchObject({ stations: 1, rows: 1440, files: 8, output: join(dir, 'lake') });
+    expect(summary.stationIds).toEqual([simulatedStationId('opensensor', 0)]);
+    const rows = await db.rows(
+      `SELECT day::INT d, count(*)::INT n FROM ${lakeGlob(join(dir, 'lake'))} GROUP BY d ORDER BY d`,
+    );
+    expect(rows).toEqual([
+      { d: 26, n: 720 },
+      { d: 27, n: 720 },
+    ]);
+  });
+
+  it('is reproducible: the same seed gives the same station ids and readings', async () => {
+    const args = [
+      'backfill',
+      '--start',
+      '2026-11-27T00:00:00Z',
+      '--end',
+      '2026-11-27T00:15:00Z',
+      '--output',
+      'lake',
+      '--json',
+      '--seed',
+      's1',
+    ];
+    const a = mkdtempSync(join(tmpdir(), 'os-sim-a-'));
+    const b = mkdtempSync(join(tmpdir(), 'os-sim-b-'));
+    await runSim(args, io(a).sim);
+    await runSim(args, io(b).sim);
+    const q = (d: string) =>
+      db.rows(`SELECT * EXCLUDE (station) FROM ${lakeGlob(join(d, 'lake'))} ORDER BY timestamp`);
+    expect(await q(a)).toEqual(await q(b));
+  });
+
+  it('prints a readable summary with a DuckDB query', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-sim-text-'));
+    const t = io(dir);
+    await runSim(
+      ['backfill', '--start', '2026-11-27T00:00:00Z', '--end', '2026-11-27T00:15:00Z', '--output', 'output'],
+      t.sim,
+    );
+    expect(t.out()).toMatch(/180 readings in 1 files/);
+    expect(t.out()).toContain(`read_parquet('output/**/*.parquet', hive_partitioning=true)`);
+  });
+
+  it.each([
+    [['backfill', '--stations', '0'], /--stations: expected a whole number from 1 to 100000, received 0/],
+    [['backfill', '--start', 'yesterday'], /--start: expected an ISO 8601 time/],
+    [
+      ['backfill', '--start', '2026-11-27T00:00:00Z', '--end', '2026-11-26T00:00:00Z'],
+      /--end must be after --start/,
+    ],
+    [['backfill', '--read-interval', '0.01'], /--read-interval: expected seconds from 0.05 to 3600/],
+    [['backfill', '--faults', 'dropout=2'], /--faults: expected name=probability pairs/],
+    [
+      ['backfill', '--stations', '2', '--station-id', '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f'],
+      /--station-id names one station/,
+    ],
+    [
+      ['backfill', '--batch-duration', '450'],
+      /--batch-duration \(OPENSENSOR_BATCH_DURATION\): expected seconds that tile an hour/,
+    ],
+  ])('rejects %j with exit 2 and a clear message', async (args, message) => {
+    const t = io(mkdtempSync(join(tmpdir(), 'os-sim-bad-')));
+    expect(await runSim(args, t.sim)).toBe(2);
+    expect(t.err()).toMatch(message);
+  });
+});
+
+describe('opensensor-sim run', () => {
+  it('runs simulated stations in real time and stops cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-sim-run-'));
+    const t = io(dir, { OPENSENSOR_LOG_LEVEL: 'warn' });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 700);
+    const { run } = await import('./commands.js');
+    await run(
+      t.sim,
+      { stations: 2, seed: 'rt', output: 'lake', readInterval: 0.05, batchDuration: 60 },
+      controller.signal,
+    );
+    expect(t.err()).toBe('');
+    // Both stations journaled readings (the 60 s window is still open, so they wait in the journal).
+    for (const index of [0, 1]) {
+      const journal = await inspectJournal(
+        join(dir, 'state', 'sim', simulatedStationId('rt', index), 'journal'),
+      );
+      expect(journal.lastSeq).toBeGreaterThanOrEqual(5);
+      expect(journal.openBy).toBeNull();
+    }
+  });
+});

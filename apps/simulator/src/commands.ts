@@ -1,0 +1,267 @@
+import { join, resolve } from 'node:path';
+import { loadConfig, type OpenSensorConfig } from '@opensensor/config';
+import {
+  createLogger,
+  type HealthSources,
+  type Logger,
+  SimulatedClock,
+  type SimulationSettings,
+  type Station,
+  shutdownSignal,
+  stationFromConfig,
+  syncOnce,
+  systemClock,
+} from '@opensensor/pipeline';
+import { progressBar } from './progress.js';
+import { simulatedStationId, stationSeed } from './station-ids.js';
+
+export interface SimIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  isTty: boolean;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface CommonSimOptions {
+  stations: number;
+  stationId?: string;
+  seed: string;
+  output?: string;
+  readInterval?: number;
+  batchDuration?: number;
+  faults?: string;
+  envFile?: string;
+}
+
+/** `dropout=0.01,i2c=0.005,pms=0.05` → fault probabilities. */
+export function parseFaults(spec: string | undefined): SimulationSettings['faults'] {
+  if (!spec) return undefined;
+  const names: Record<string, 'dropout' | 'i2cError' | 'pmsGarbage'> = {
+    dropout: 'dropout',
+    i2c: 'i2cError',
+    pms: 'pmsGarbage',
+  };
+  const faults: NonNullable<SimulationSettings['faults']> = {};
+  for (const part of spec.split(',')) {
+    const [k, v] = part.split('=');
+    const key = names[(k ?? '').trim()];
+    const p = Number(v);
+    if (!key || !(p >= 0 && p <= 1)) {
+      throw new UsageError(
+        `--faults: expected name=probability pairs with names dropout, i2c, pms and probabilities 0-1, received "${part}"`,
+      );
+    }
+    faults[key] = p;
+  }
+  return faults;
+}
+
+/** The configuration of simulated station `index`: the user's settings, with the simulator's overrides. */
+export function stationConfig(io: SimIo, o: CommonSimOptions, index: number): OpenSensorConfig {
+  const stationId = o.stationId ?? simulatedStationId(o.seed, index);
+  const flags: Record<string, string | number | undefined> = { stationId };
+  if (o.output) flags.outputDir = o.output;
+  if (o.batchDuration !== undefined) flags.batchDuration = o.batchDuration;
+  return loadConfig({
+    env: io.env,
+    cwd: io.cwd,
+    envFile: o.envFile,
+    flags,
+    flagNames: { stationId: '--station-id', outputDir: '--output', batchDuration: '--batch-duration' },
+  }).config;
+}
+
+function validateCommon(o: CommonSimOptions): void {
+  if (!Number.isInteger(o.stations) || o.stations < 1 || o.stations > 100_000) {
+    throw new UsageError(`--stations: expected a whole number from 1 to 100000, received ${o.stations}`);
+  }
+  if (o.stationId && o.stations !== 1)
+    throw new UsageError('--station-id names one station: use it with --stations 1');
+  if (o.readInterval !== undefined && !(o.readInterval >= 0.05 && o.readInterval <= 3600)) {
+    throw new UsageError(`--read-interval: expected seconds from 0.05 to 3600, received ${o.readInterval}`);
+  }
+}
+
+/** Health of a simulated station: plausible numbers, not the host's. */
+function simulatedHealth(seed: number, now: () => number): HealthSources {
+  return {
+    readFile: async (path) =>
+      path.endsWith('thermal_zone0/temp')
+        ? String(Math.round(45000 + 8000 * Math.sin(now() / 3.6e6 + seed)))
+        : null,
+    run: async () => null,
+    statfs: async () => ({ totalBytes: 32 * 1024 ** 3, freeBytes: 20 * 1024 ** 3 }),
+    loadavg: () => [0.2, 0.15, 0.1],
+    uptimeSeconds: () => 3600,
+    networkInterfaces: () => ({}),
+  };
+}
+
+function makeLogger(io: SimIo, config: OpenSensorConfig, quiet: boolean): Logger {
+  return createLogger({
+    level: quiet ? 'warn' : config.logLevel,
+    json: config.logJson ?? !io.isTty,
+    write: io.stderr,
+    redact: [config.awsSecretAccessKey, config.snowflakePat, config.snowflakePrivateKeyPassphrase].filter(
+      (s): s is string => typeof s === 'string',
+    ),
+  });
+}
+
+export interface BackfillOptions extends CommonSimOptions {
+  start?: string;
+  end?: string;
+  json?: boolean;
+}
+
+export interface BackfillSummary {
+  stations: number;
+  stationIds: string[];
+  start: string;
+  end: string;
+  rows: number;
+  files: number;
+  bytes: number;
+  seconds: number;
+  output: string;
+  sync: { uploaded: number; failed: number; bytes: number } | null;
+}
+
+function parseTime(name: string, value: string): number {
+  const t = Date.parse(value);
+  if (!Number.isFinite(t))
+    throw new UsageError(
+      `${name}: expected an ISO 8601 time such as 2026-11-01T00:00:00Z, received "${value}"`,
+    );
+  return t;
+}
+
+export async function backfill(io: SimIo, o: BackfillOptions): Promise<BackfillSummary> {
+  validateCommon(o);
+  const hour = 3_600_000;
+  const end = o.end ? parseTime('--end', o.end) : Math.floor(Date.now() / hour) * hour;
+  const start = o.start ? parseTime('--start', o.start) : end - 24 * hour;
+  if (!(end > start))
+    throw new UsageError(
+      `--end must be after --start (got ${new Date(start).toISOString()} .. ${new Date(end).toISOString()})`,
+    );
+  const faults = parseFaults(o.faults);
+  const began = process.hrtime.bigint();
+  const bar = progressBar(io.isTty && !o.json, io.stderr);
+  const summary: BackfillSummary = {
+    stations: o.stations,
+    stationIds: [],
+    start: new Date(start).toISOString(),
+    end: new Date(end).toISOString(),
+    rows: 0,
+    files: 0,
+    bytes: 0,
+    seconds: 0,
+    output: '',
+    sync: null,
+  };
+  let config: OpenSensorConfig | undefined;
+  for (let i = 0; i < o.stations; i++) {
+    config = stationConfig(io, o, i);
+    summary.output = config.outputDir;
+    summary.stationIds.push(config.stationId);
+    const clock = new SimulatedClock(start);
+    const seed = stationSeed(o.seed, i);
+    const station: Station = await stationFromConfig({
+      config,
+      clock,
+      simulate: { seed, ...(faults ? { faults } : {}) },
+      trustClock: true,
+      withoutRemote: !config.snowflakeEnabled,
+      stateDir: join(config.stateDir, 'sim', config.stationId),
+      healthSources: simulatedHealth(seed, () => clock.now()),
+      logger: makeLogger(io, config, true),
+      ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
+    });
+    try {
+      await station.backfill({
+        from: start,
+        to: end,
+        onProgress: (t) =>
+          bar.update((i + (t - start) / (end - start)) / o.stations, `station ${i + 1}/${o.stations}`),
+      });
+      const s = station.status();
+      summary.rows += s.lake.rows;
+      summary.files += s.lake.windows;
+      summary.bytes += s.lake.bytes;
+    } finally {
+      await station.close();
+    }
+  }
+  bar.done();
+  if (config?.syncEnabled) {
+    const r = await syncOnce(config, { logger: makeLogger(io, config, true) });
+    summary.sync = {
+      uploaded: r.data.uploaded + (r.health?.uploaded ?? 0),
+      failed: r.data.failed + (r.health?.failed ?? 0),
+      bytes: r.data.bytes + (r.health?.bytes ?? 0),
+    };
+  }
+  summary.seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  return summary;
+}
+
+export function describeBackfill(s: BackfillSummary, cwd: string): string {
+  const rel = s.output.startsWith(`${cwd}/`) ? s.output.slice(cwd.length + 1) : s.output;
+  return [
+    `Backfilled ${s.stations} station${s.stations === 1 ? '' : 's'} from ${s.start} to ${s.end}: ${s.rows} readings in ${s.files} files (${(s.bytes / 1024).toFixed(1)} KiB) in ${s.seconds.toFixed(2)} s.`,
+    s.sync ? `Uploaded ${s.sync.uploaded} files (${s.sync.failed} failed).` : '',
+    `The lake is in ${s.output}`,
+    'Read it with DuckDB:',
+    `  duckdb -c "SELECT station, count(*) AS readings, min(timestamp), max(timestamp), avg(temperature) FROM read_parquet('${rel}/**/*.parquet', hive_partitioning=true) GROUP BY station"`,
+    '',
+  ]
+    .filter((l) => l !== '')
+    .join('\n')
+    .concat('\n');
+}
+
+export interface RunOptions extends CommonSimOptions {
+  /** Stop after this many seconds (tests, demos); default: until a signal. */
+  duration?: number;
+}
+
+/** Simulated stations in real time through the real pipeline, until a signal (or `duration`). */
+export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promise<void> {
+  validateCommon(o);
+  const faults = parseFaults(o.faults);
+  const shutdown = signal ? null : shutdownSignal({ onSignal: (s) => io.stderr(`${s}: stopping…\n`) });
+  const stop = signal ?? (shutdown as { signal: AbortSignal }).signal;
+  const controller = new AbortController();
+  stop.addEventListener('abort', () => controller.abort(), { once: true });
+  const timer = o.duration ? setTimeout(() => controller.abort(), o.duration * 1000) : undefined;
+  const stations: Station[] = [];
+  try {
+    for (let i = 0; i < o.stations; i++) {
+      const config = stationConfig(io, o, i);
+      const log = makeLogger(io, config, false).child({ sim: i });
+      stations.push(
+        await stationFromConfig({
+          config,
+          clock: systemClock,
+          simulate: { seed: stationSeed(o.seed, i), ...(faults ? { faults } : {}) },
+          trustClock: true,
+          stateDir: join(config.stateDir, 'sim', config.stationId),
+          logger: log,
+          ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
+        }),
+      );
+      log.info('simulated station started', { station: config.stationId, output: resolve(config.outputDir) });
+    }
+    await Promise.all(stations.map((s) => s.run(controller.signal)));
+  } finally {
+    if (timer) clearTimeout(timer);
+    for (const s of stations) await s.close();
+    shutdown?.dispose();
+  }
+}

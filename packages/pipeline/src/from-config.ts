@@ -1,0 +1,267 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OpenSensorConfig, StorageSettings } from '@opensensor/config';
+import { type LakeSchema, SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
+import type { SyncSummary } from '@opensensor/s3-sync';
+import type { Board } from './board.js';
+import { enviroplusBoard, simulatedBoard } from './boards.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { ClockSyncMonitor, systemClockSources } from './clock-sync.js';
+import { type HealthSources, runCommand } from './health.js';
+import { type Logger, silentLogger } from './logger.js';
+import { type JournalTask, type PeriodicTask, Station, type StationOptions } from './station.js';
+
+export interface SimulationSettings {
+  seed: number;
+  faults?: { dropout?: number; i2cError?: number; pmsGarbage?: number };
+}
+
+export interface StationFromConfigOptions {
+  config: OpenSensorConfig;
+  logger?: Logger;
+  clock?: Clock;
+  /** Read simulated sensors instead of the board. */
+  simulate?: SimulationSettings | false;
+  /** A board of your own (overrides `simulate` and the real board). */
+  board?: Board;
+  /** Overrides for tests and simulations. */
+  readIntervalMs?: number;
+  healthSources?: HealthSources;
+  /** Trust the clock (simulations, backfills). Default: the configured policy. */
+  trustClock?: boolean;
+  /** Skip the S3 sync and Snowflake tasks (e.g. a backfill that syncs once at the end). */
+  withoutRemote?: boolean;
+  stateDir?: string;
+  onWindowWritten?: StationOptions['onWindowWritten'];
+}
+
+/** The lake schema of a board. */
+export function schemaForBoard(_board: 'enviroplus'): LakeSchema {
+  return SENSOR_SCHEMA;
+}
+
+async function createBoard(o: StationFromConfigOptions, clock: Clock, log: Logger): Promise<Board> {
+  if (o.board) return o.board;
+  if (o.simulate) {
+    const { SimulatedEnviroplus } = await import('@opensensor/simulation');
+    return simulatedBoard(
+      new SimulatedEnviroplus({
+        seed: o.simulate.seed,
+        now: () => clock.now(),
+        ...(o.simulate.faults ? { faults: o.simulate.faults } : {}),
+      }),
+    );
+  }
+  const { Enviroplus } = await import('@opensensor/sensors-enviroplus');
+  const c = o.config;
+  const board = new Enviroplus({
+    busNumber: 1,
+    pms5003: { device: c.pms5003Device },
+    compensation: c.tempCompensationEnabled ? { factor: c.tempCompensationFactor } : false,
+    onWarning: (message) => log.warn(message, { component: 'sensors' }),
+  });
+  const status = await board.detect();
+  for (const s of status)
+    log.info('sensor', {
+      sensor: s.sensor,
+      chip: s.chip,
+      address: s.address,
+      state: s.state,
+      detail: s.detail,
+    });
+  if (!status.some((s) => s.state === 'ok')) {
+    log.error(
+      'no sensor answers: check the board, I2C (raspi-config) and the i2c/dialout groups; readings will be null',
+    );
+  }
+  return enviroplusBoard(board);
+}
+
+/** Ledger files of the uploads (one per lake root). */
+export function ledgerPath(config: Pick<OpenSensorConfig, 'stateDir'>, stream: 'data' | 'health'): string {
+  return join(config.stateDir, 'ledger', `${stream}.jsonl`);
+}
+
+export interface SyncRunSummary {
+  data: SyncSummary;
+  health: SyncSummary | null;
+  retention: { deleted: number; bytes: number } | null;
+}
+
+async function targetFor(storage: StorageSettings, config: OpenSensorConfig) {
+  const { createS3Target } = await import('@opensensor/s3-sync');
+  if (!storage.bucket) throw new Error('OPENSENSOR_STORAGE_BUCKET is not set: nothing to sync to');
+  return createS3Target({
+    provider: storage.provider,
+    bucket: storage.bucket,
+    prefix: storage.prefix,
+    ...(storage.region ? { region: storage.region } : {}),
+    ...(storage.endpoint ? { endpoint: storage.endpoint } : {}),
+    ...(storage.accessKeyId && storage.secretAccessKey
+      ? { credentials: { accessKeyId: storage.accessKeyId, secretAccessKey: storage.secretAccessKey } }
+      : {}),
+    ...(config.storageChecksum ? { checksum: config.storageChecksum } : {}),
+  });
+}
+
+/**
+ * Uploads everything pending once: the lake, then the health lake (when its sync is on), then
+ * applies local retention to files whose upload the ledger has verified.
+ */
+export async function syncOnce(
+  config: OpenSensorConfig,
+  options: {
+    signal?: AbortSignal;
+    dryRun?: boolean;
+    onProgress?: Parameters<typeof import('@opensensor/s3-sync').syncLake>[0]['onProgress'];
+    logger?: Logger;
+  } = {},
+): Promise<SyncRunSummary> {
+  const { syncLake, applyRetention } = await import('@opensensor/s3-sync');
+  const log = options.logger ?? silentLogger;
+  const streams: { stream: 'data' | 'health'; root: string; storage: StorageSettings }[] = [
+    { stream: 'data', root: config.outputDir, storage: config.storage },
+  ];
+  if (config.healthEnabled && config.healthSyncEnabled) {
+    streams.push({ stream: 'health', root: config.healthDir, storage: config.healthStorage });
+  }
+  const summaries: Record<string, SyncSummary> = {};
+  let retention: SyncRunSummary['retention'] = null;
+  for (const s of streams) {
+    const target = await targetFor(s.storage, config);
+    if (target.plainHttp)
+      log.warn('uploading over plain http: credentials are signed but traffic is not encrypted', {
+        endpoint: target.endpoint,
+      });
+    try {
+      summaries[s.stream] = await syncLake({
+        root: s.root,
+        target,
+        ledger: ledgerPath(config, s.stream),
+        concurrency: config.syncConcurrency,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        dryRun: options.dryRun === true,
+      });
+      if (!options.dryRun && (config.retentionDays !== undefined || config.retentionMaxMb !== undefined)) {
+        const report = await applyRetention({
+          root: s.root,
+          ledger: ledgerPath(config, s.stream),
+          target,
+          ...(config.retentionDays !== undefined ? { keepDays: config.retentionDays } : {}),
+          ...(config.retentionMaxMb !== undefined ? { maxBytes: config.retentionMaxMb * 1024 * 1024 } : {}),
+        });
+        const before: { deleted: number; bytes: number } = retention ?? { deleted: 0, bytes: 0 };
+        retention = {
+          deleted: before.deleted + report.deleted.length,
+          bytes: before.bytes + report.deletedBytes,
+        };
+        if (report.keptUnverified > 0) {
+          log.info('retention kept files whose upload is not verified yet', { files: report.keptUnverified });
+        }
+      }
+    } finally {
+      target.destroy();
+    }
+  }
+  return { data: summaries.data as SyncSummary, health: summaries.health ?? null, retention };
+}
+
+async function snowpipeTask(
+  config: OpenSensorConfig,
+  schema: LakeSchema,
+  clock: Clock,
+  log: Logger,
+): Promise<JournalTask> {
+  const { SnowpipeClient, SnowpipeSink } = await import('@opensensor/snowpipe-client');
+  const { SnowpipeTask } = await import('./snowpipe-task.js');
+  const auth = config.snowflakePat
+    ? { pat: config.snowflakePat }
+    : {
+        privateKey: await readFile(config.snowflakePrivateKeyFile as string, 'utf8'),
+        ...(config.snowflakePrivateKeyPassphrase ? { passphrase: config.snowflakePrivateKeyPassphrase } : {}),
+      };
+  const client = new SnowpipeClient({
+    account: config.snowflakeAccount as string,
+    user: config.snowflakeUser as string,
+    ...(config.snowflakeUrl ? { url: config.snowflakeUrl } : {}),
+    ...(config.snowflakeRole ? { role: config.snowflakeRole } : {}),
+    auth,
+    database: config.snowflakeDatabase as string,
+    schema: config.snowflakeSchema as string,
+    pipe: config.snowflakePipe as string,
+    logger: log.child({ component: 'snowpipe' }),
+  });
+  const sink = new SnowpipeSink({
+    client,
+    channel: config.snowflakeChannel,
+    onRowErrors: (e) => log.error('Snowflake refused rows after accepting the request', { ...e }),
+  });
+  return new SnowpipeTask({
+    sink,
+    stationId: config.stationId,
+    columns: schema.columns.map((c) => c.name),
+    clock,
+    logger: log,
+  });
+}
+
+/** Builds the station the configuration describes: board, journal, lake, health, S3 sync, Snowflake. */
+export async function stationFromConfig(o: StationFromConfigOptions): Promise<Station> {
+  const c = o.config;
+  const log = o.logger ?? silentLogger;
+  const clock = o.clock ?? systemClock;
+  const stateDir = o.stateDir ?? c.stateDir;
+  const schema = schemaForBoard('enviroplus');
+  const board = await createBoard(o, clock, log);
+  const tasks: JournalTask[] = [];
+  const periodic: PeriodicTask[] = [];
+  if (!o.withoutRemote && c.snowflakeEnabled) tasks.push(await snowpipeTask(c, schema, clock, log));
+  if (!o.withoutRemote && c.syncEnabled) {
+    periodic.push({
+      name: 'sync',
+      intervalMs: c.syncIntervalMinutes * 60_000,
+      run: async (signal) => {
+        const r = await syncOnce(c, { signal, logger: log });
+        const summary = {
+          uploaded: r.data.uploaded + (r.health?.uploaded ?? 0),
+          failed: r.data.failed + (r.health?.failed ?? 0),
+          pending: r.data.pending + (r.health?.pending ?? 0),
+          conflicts: r.data.conflicts + (r.health?.conflicts ?? 0),
+          bytes: r.data.bytes + (r.health?.bytes ?? 0),
+          retentionDeleted: r.retention?.deleted ?? 0,
+        };
+        log.info('sync', summary);
+        return summary;
+      },
+    });
+  }
+  const trust = o.trustClock === true || c.clockPolicy === 'trust-system-clock';
+  return Station.open({
+    stationId: c.stationId,
+    board,
+    schema,
+    clock,
+    stateDir,
+    outputDir: c.outputDir,
+    healthDir: c.healthDir,
+    readIntervalMs: o.readIntervalMs ?? c.readInterval * 1000,
+    batchDurationSec: c.batchDuration,
+    compression: c.compression,
+    fsync: c.journalFsync,
+    journalMaxBytes: c.journalMaxMb * 1024 * 1024,
+    clockSync: trust
+      ? null
+      : new ClockSyncMonitor({
+          policy: c.clockPolicy,
+          stateFile: join(stateDir, 'clock-sync.json'),
+          sources: systemClockSources((cmd, args) => runCommand(cmd, args)),
+        }),
+    health: c.healthEnabled ? (o.healthSources ? { sources: o.healthSources } : {}) : null,
+    tasks,
+    periodic,
+    logger: log,
+    ...(o.onWindowWritten ? { onWindowWritten: o.onWindowWritten } : {}),
+  });
+}
