@@ -56,6 +56,8 @@ export interface CliDeps {
   /** Node binary and CLI script the unit runs; default this process's. */
   nodePath?: string;
   cliPath?: string;
+  /** SIGINT/SIGTERM handling of `start` (tests abort it themselves). */
+  shutdown?: typeof import('@opensensor/pipeline').shutdownSignal;
 }
 
 /** The Enviro+ facade as `opensensor test` uses it. */

@@ -4,6 +4,9 @@ import { registerConfig } from './config.js';
 import { registerService } from './service.js';
 import { registerSetup } from './setup.js';
 import { registerSnowflake } from './snowflake.js';
+import { registerStart } from './start.js';
+import { registerStatus } from './status.js';
+import { registerSync } from './sync.js';
 import { registerTest } from './test.js';
 
 /** Each command registers itself; heavy modules are imported inside actions, so `--help` stays fast. */
@@ -11,6 +14,9 @@ export type RegisterCommand = (program: Command, io: CliIo, setExit: (code: numb
 
 export const COMMANDS: readonly RegisterCommand[] = [
   registerSetup,
+  registerStart,
+  registerStatus,
+  registerSync,
   registerConfig,
   registerTest,
   registerService,

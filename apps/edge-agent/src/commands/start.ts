@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { type CliIo, EXIT } from '../io.js';
+import { type ConfigFlags, loadCommandConfig } from '../load-config.js';
+
+interface StartOptions {
+  simulate?: boolean;
+  seed?: string;
+  readInterval?: number;
+}
+
+export function registerStart(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('start')
+    .description('Run the station: read the board, journal every reading, write the lake, sync, stream')
+    .option('--simulate', 'read simulated Enviro+ sensors instead of the board')
+    .option('--seed <seed>', 'seed of the simulated sensors (default: the station id)')
+    .option('--foreground', 'accepted for compatibility; the agent always runs in the foreground')
+    .addHelpText(
+      'after',
+      `
+Runs until SIGINT/SIGTERM: then it stops reading, writes finished windows, commits and exits 0
+(a second signal exits at once; nothing is corrupted either way). Under systemd, see
+\`opensensor service install\`.
+
+Examples:
+  $ opensensor start
+  $ opensensor start --simulate                       # no hardware needed
+  $ OPENSENSOR_LOG_LEVEL=debug opensensor start --simulate`,
+    )
+    .action(async (opts: StartOptions) => {
+      const { config } = loadCommandConfig(io, { envFile: program.opts<ConfigFlags>().envFile });
+      const { shutdownSignal, stationFromConfig } = await import('@opensensor/pipeline');
+      const { seedFromString } = await import('@opensensor/simulation');
+      const { agentLogger } = await import('../logging.js');
+      const { writeStatusFile } = await import('../status-file.js');
+      const log = agentLogger(io, config);
+      const startedAt = new Date().toISOString();
+      const station = await stationFromConfig({
+        config,
+        logger: log,
+        ...(opts.simulate
+          ? { simulate: { seed: seedFromString(opts.seed ?? config.stationId) }, trustClock: true }
+          : {}),
+      });
+      const publish = (stopped = false) =>
+        writeStatusFile(config.stateDir, {
+          pid: process.pid,
+          startedAt,
+          updatedAt: new Date().toISOString(),
+          ...(stopped ? { stoppedAt: new Date().toISOString() } : {}),
+          simulate: opts.simulate === true,
+          station: station.status(),
+        }).catch((err: unknown) => log.warn('could not write the status file', { err }));
+      const shutdown = (io.deps?.shutdown ?? shutdownSignal)({
+        onSignal: (sig) => log.info('stopping', { signal: sig }),
+      });
+      const timer = setInterval(() => void publish(), 30_000);
+      timer.unref();
+      log.info('started', {
+        station: config.stationId,
+        board: station.status().board,
+        output: config.outputDir,
+        readInterval: config.readInterval,
+        batchDuration: config.batchDuration,
+        sync: config.syncEnabled,
+        snowflake: config.snowflakeEnabled,
+      });
+      try {
+        await publish();
+        await station.run(shutdown.signal);
+      } finally {
+        clearInterval(timer);
+        await publish(true);
+        await station.close();
+        shutdown.dispose();
+      }
+      log.info('stopped cleanly');
+      setExit(EXIT.ok);
+    });
+}

@@ -1,0 +1,170 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { type ConfigFlags, loadCommandConfig } from '../load-config.js';
+
+export interface StatusReport {
+  station: string;
+  board: string | null;
+  agent: {
+    running: boolean;
+    pid: number | null;
+    startedAt: string | null;
+    updatedAt: string | null;
+    simulate: boolean;
+  };
+  sensors: Record<string, number> | null;
+  clockSynced: boolean | null;
+  journal: { exists: boolean; lastSeq: number; bytes: number; backlog: Record<string, number> };
+  lake: { lastWindowEnd: string | null; lastFile: string | null; files: number; bytes: number };
+  uploads: {
+    enabled: boolean;
+    pending: number | null;
+    uploaded: number | null;
+    lastUploadAt: string | null;
+    lastSync: unknown;
+  };
+  snowflake: { enabled: boolean; channel: string | null; state: unknown };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Gathers the status from what is on disk: the agent's status file, the journal, the lake, the ledgers. */
+export async function gatherStatus(io: CliIo, envFile: string | undefined): Promise<StatusReport> {
+  const { config } = loadCommandConfig(io, { envFile });
+  const { join } = await import('node:path');
+  const { inspectJournal } = await import('@opensensor/buffer');
+  const { ledgerPath } = await import('@opensensor/pipeline');
+  const { listLakeFiles, openLedger, lakeObjectKey } = await import('@opensensor/s3-sync');
+  const { readStatusFile } = await import('../status-file.js');
+
+  const file = await readStatusFile(config.stateDir);
+  const running =
+    file !== null && !file.stoppedAt && alive(file.pid) && file.station.station === config.stationId;
+  const journal = await inspectJournal(join(config.stateDir, 'journal'));
+  const files = (await listLakeFiles(config.outputDir)).filter((f) => f.stationId === config.stationId);
+  let newest: (typeof files)[number] | undefined;
+  for (const f of files)
+    if (
+      !newest ||
+      `${f.year}${f.month}${f.day}${f.hhmm}` > `${newest.year}${newest.month}${newest.day}${newest.hhmm}`
+    )
+      newest = f;
+  const { stat } = await import('node:fs/promises');
+  let bytes = 0;
+  for (const f of files)
+    bytes += await stat(f.path).then(
+      (s) => s.size,
+      () => 0,
+    );
+
+  let pending: number | null = null;
+  let uploaded: number | null = null;
+  let lastUploadAt: string | null = null;
+  if (config.storage.bucket) {
+    const ledger = await openLedger(ledgerPath(config, 'data'), { lock: false }).catch(() => null);
+    const keys = new Set<string>();
+    if (ledger) {
+      for (const e of ledger.entries()) {
+        keys.add(e.key);
+        if (!lastUploadAt || e.uploadedAt > lastUploadAt) lastUploadAt = e.uploadedAt;
+      }
+      await ledger.close();
+    }
+    pending = files.filter((f) => !keys.has(lakeObjectKey(config.storage.prefix, f.relativePath))).length;
+    uploaded = files.length - pending;
+  }
+  const s = file?.station;
+  return {
+    station: config.stationId,
+    board: s?.board ?? null,
+    agent: {
+      running,
+      pid: running ? (file?.pid ?? null) : null,
+      startedAt: file?.startedAt ?? null,
+      updatedAt: file?.updatedAt ?? null,
+      simulate: file?.simulate ?? false,
+    },
+    sensors: s?.stats.sensorErrors ?? null,
+    clockSynced: s?.clockSynced ?? null,
+    journal: {
+      exists: journal.exists,
+      lastSeq: journal.lastSeq,
+      bytes: journal.bytes,
+      backlog: Object.fromEntries(Object.entries(journal.consumers).map(([k, v]) => [k, v.backlog])),
+    },
+    lake: {
+      lastWindowEnd: s?.lake.lastWindowEnd ?? null,
+      lastFile: newest?.relativePath ?? null,
+      files: files.length,
+      bytes,
+    },
+    uploads: {
+      enabled: config.syncEnabled,
+      pending,
+      uploaded,
+      lastUploadAt,
+      lastSync: s?.tasks.sync ?? null,
+    },
+    snowflake: {
+      enabled: config.snowflakeEnabled,
+      channel: config.snowflakeEnabled ? config.snowflakeChannel : null,
+      state: s?.tasks.snowpipe ?? null,
+    },
+  };
+}
+
+export function registerStatus(program: Command, io: CliIo): void {
+  program
+    .command('status')
+    .description('Show the station: agent, sensors, journal backlog, last window, pending uploads, Snowflake')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `
+Reads what is on disk (the running agent's status file, the journal, the lake and the upload
+ledger), so it works whether or not the agent runs and never disturbs it.
+
+Examples:
+  $ opensensor status
+  $ opensensor status --json | jq .journal.backlog`,
+    )
+    .action(async (opts: { json?: boolean }) => {
+      const r = await gatherStatus(io, program.opts<ConfigFlags>().envFile);
+      if (opts.json) {
+        io.stdout(`${JSON.stringify(r, null, 2)}\n`);
+        return;
+      }
+      const lines = [
+        `Station     ${r.station}${r.board ? ` (${r.board})` : ''}`,
+        `Agent       ${r.agent.running ? `running, pid ${r.agent.pid}, since ${r.agent.startedAt}` : `not running${r.agent.updatedAt ? ` (last seen ${r.agent.updatedAt})` : ''}`}`,
+        `Clock       ${r.clockSynced === null ? 'unknown' : r.clockSynced ? 'synchronised' : 'NOT synchronised (readings wait to be dated)'}`,
+        `Sensors     ${
+          r.sensors
+            ? Object.entries(r.sensors)
+                .map(([k, v]) => `${k}: ${v} errors`)
+                .join(', ') || 'no errors'
+            : 'unknown'
+        }`,
+        `Journal     ${
+          r.journal.exists
+            ? `${r.journal.lastSeq} records written, ${(r.journal.bytes / 1024).toFixed(1)} KiB on disk, backlog ${Object.entries(
+                r.journal.backlog,
+              )
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')}`
+            : 'none yet'
+        }`,
+        `Lake        ${r.lake.files} files, ${(r.lake.bytes / 1024).toFixed(1)} KiB; newest ${r.lake.lastFile ?? '—'}`,
+        `Uploads     ${r.uploads.pending === null ? 'no bucket configured' : `${r.uploads.uploaded} uploaded, ${r.uploads.pending} pending; last upload ${r.uploads.lastUploadAt ?? 'never'}${r.uploads.enabled ? '' : ' (periodic sync off)'}`}`,
+        `Snowflake   ${r.snowflake.enabled ? `channel ${r.snowflake.channel}: ${JSON.stringify(r.snowflake.state)}` : 'off'}`,
+      ];
+      io.stdout(`${lines.join('\n')}\n`);
+    });
+}

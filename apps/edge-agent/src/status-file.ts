@@ -1,0 +1,31 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { StationStatus } from '@opensensor/pipeline';
+
+/** What a running agent publishes for `opensensor status` (the journal is locked while it runs). */
+export interface AgentStatusFile {
+  pid: number;
+  startedAt: string;
+  updatedAt: string;
+  /** Set by a clean stop; absent while running (or after a crash). */
+  stoppedAt?: string;
+  simulate: boolean;
+  station: StationStatus;
+}
+
+export const statusFilePath = (stateDir: string) => join(stateDir, 'status.json');
+
+export async function writeStatusFile(stateDir: string, status: AgentStatusFile): Promise<void> {
+  const path = statusFilePath(stateDir);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
+}
+
+export async function readStatusFile(stateDir: string): Promise<AgentStatusFile | null> {
+  try {
+    return JSON.parse(await readFile(statusFilePath(stateDir), 'utf8')) as AgentStatusFile;
+  } catch {
+    return null;
+  }
+}
