@@ -52,6 +52,10 @@ With sync or Snowflake configured (OPENSENSOR_* variables or .env), the generate
   common(program.command('run'))
     .description('Run simulated stations in real time through the real pipeline until Ctrl-C')
     .option('--duration <sec>', 'stop after this many seconds', number('--duration'))
+    .option(
+      '--flush-on-exit',
+      'write the open window files when stopping (default: they wait in the journal)',
+    )
     .addHelpText(
       'after',
       `

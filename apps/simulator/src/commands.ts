@@ -229,6 +229,8 @@ export function describeBackfill(s: BackfillSummary, cwd: string): string {
 export interface RunOptions extends CommonSimOptions {
   /** Stop after this many seconds (tests, demos); default: until a signal. */
   duration?: number;
+  /** Write the open windows when stopping instead of leaving them in the journal. */
+  flushOnExit?: boolean;
 }
 
 /** Simulated stations in real time through the real pipeline, until a signal (or `duration`). */
@@ -258,7 +260,7 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
       );
       log.info('simulated station started', { station: config.stationId, output: resolve(config.outputDir) });
     }
-    await Promise.all(stations.map((s) => s.run(controller.signal)));
+    await Promise.all(stations.map((s) => s.run(controller.signal, { flushOnExit: o.flushOnExit === true })));
   } finally {
     if (timer) clearTimeout(timer);
     for (const s of stations) await s.close();

@@ -264,9 +264,10 @@ export class Station {
   /**
    * Runs in real time until `signal` aborts: reads on the grid, writes windows as they close, runs
    * the tasks. On abort: stops reading, waits for in-flight appends, writes closed windows, commits
-   * cursors, fsyncs. Open windows stay in the journal and are completed after the next start.
+   * cursors, fsyncs. Open windows stay in the journal and are completed after the next start,
+   * unless `flushOnExit` writes them now (development: see the data at once).
    */
-  async run(signal: AbortSignal): Promise<void> {
+  async run(signal: AbortSignal, options: { flushOnExit?: boolean } = {}): Promise<void> {
     const healthEvery = this.o.health?.everyReadings ?? 12;
     const statsEvery = this.o.statsIntervalMs ?? 15 * 60_000;
     let nextStats = this.o.clock.now() + statsEvery;
@@ -304,9 +305,10 @@ export class Station {
     await Promise.allSettled([...this.pendingAppends]);
     await this.journal.sync();
     await Promise.allSettled([...consumers, ...tasks, ...periodic]);
-    // Everything the journal holds that closes a window is on disk now; commit and report.
-    await this.lake.drain();
-    await this.healthLake?.drain();
+    // Everything the journal holds that closes a window is on disk now; commit and report. With
+    // flushOnExit the open window is written too (a later batch of it goes to a suffixed file).
+    await this.lake.drain({ final: options.flushOnExit === true });
+    await this.healthLake?.drain({ final: options.flushOnExit === true });
     this.logStats();
   }
 
