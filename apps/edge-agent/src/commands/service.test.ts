@@ -151,6 +151,14 @@ describe('opensensor service install', () => {
     expect(missingDirs.stderr()).toMatch(/output.*do not exist; run `opensensor setup` as pi/);
   });
 
+  it('warns when the station lives under /tmp, which PrivateTmp hides from the service', async () => {
+    station();
+    const t = io({ SUDO_USER: 'pi' }, { run: fakeRunner().run, uid: 1000 });
+    expect(await runCli(['service', 'install', '--print'], t.io)).toBe(0);
+    const underTmp = dir.startsWith('/tmp/');
+    expect(t.stderr().includes('PrivateTmp=yes')).toBe(underTmp);
+  });
+
   it('reports a failing systemctl with its message', async () => {
     station();
     const r = fakeRunner({

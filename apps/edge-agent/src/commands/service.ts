@@ -96,9 +96,15 @@ Run it from the station's directory (the one with .env); reinstalling updates th
           EXIT.usage,
         );
       }
+      const hidden = [io.cwd, ...readWritePathsOf(config)].filter((p) => /^\/(var\/)?tmp(\/|$)/.test(p));
+      if (hidden.length > 0) {
+        io.stderr(
+          `warning: ${hidden.join(', ')} under /tmp: the service gets a private /tmp (PrivateTmp=yes) and would not see ${hidden.length === 1 ? 'it' : 'them'}; keep the station on persistent storage\n`,
+        );
+      }
       const group = await primaryGroup(c.run, user);
       const groups = await existingGroups(c.run, io);
-      const readWritePaths = [config.outputDir, config.healthDir, config.stateDir, config.logDir];
+      const readWritePaths = readWritePathsOf(config);
       let unit: string;
       try {
         unit = renderSystemdUnit({
@@ -219,6 +225,16 @@ Run it from the station's directory (the one with .env); reinstalling updates th
         );
       }
     });
+}
+
+/** Where the agent writes: the lake, the health lake, journal and ledgers, the log file. */
+function readWritePathsOf(config: {
+  outputDir: string;
+  healthDir: string;
+  stateDir: string;
+  logDir: string;
+}): string[] {
+  return [config.outputDir, config.healthDir, config.stateDir, config.logDir];
 }
 
 function requireSystemd(c: ServiceContext): void {
