@@ -1,0 +1,41 @@
+/** Measurement columns of a breakout station's lake files, in lake order (after `timestamp`). */
+export const BREAKOUT_COLUMNS = [
+  'co2',
+  'temperature',
+  'humidity',
+  'eco2',
+  'tvoc',
+  'pressure',
+  'pressure_temperature',
+] as const;
+
+export type BreakoutColumn = (typeof BREAKOUT_COLUMNS)[number];
+
+/** Unit and meaning of a lake column. */
+export interface ColumnInfo {
+  unit: string;
+  description: string;
+}
+
+export const BREAKOUT_COLUMN_INFO: Readonly<Record<BreakoutColumn, ColumnInfo>> = {
+  co2: { unit: 'ppm', description: 'CO₂ concentration from the SCD4x (photoacoustic NDIR)' },
+  temperature: { unit: '°C', description: 'Air temperature from the SCD4x' },
+  humidity: { unit: '%RH', description: 'Relative humidity from the SCD4x' },
+  eco2: { unit: 'ppm', description: 'Equivalent CO₂ estimated by the SGP30 from VOCs (400 during start-up)' },
+  tvoc: { unit: 'ppb', description: 'Total volatile organic compounds from the SGP30 (0 during start-up)' },
+  pressure: {
+    unit: 'hPa',
+    description: 'Barometric pressure from the ICP-10125 (the chip reports Pa; stored as hPa)',
+  },
+  pressure_temperature: { unit: '°C', description: 'Temperature of the ICP-10125' },
+};
+
+/** One breakout reading keyed by lake column; null where the sensor is missing or failed. */
+export type BreakoutReading = Record<BreakoutColumn, number | null>;
+
+/** A reading with every column null. */
+export function emptyBreakoutReading(): BreakoutReading {
+  const reading = {} as BreakoutReading;
+  for (const column of BREAKOUT_COLUMNS) reading[column] = null;
+  return reading;
+}
