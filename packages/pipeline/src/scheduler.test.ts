@@ -23,7 +23,7 @@ describe('runSchedule', () => {
       '25.000',
       '30.000',
     ]);
-    expect(res).toEqual({ ticks: 6, overruns: 0 });
+    expect(res).toEqual({ ticks: 6, overruns: 0, clockJumps: 0 });
   });
 
   it('skips and counts deadlines that a slow tick ran past, then keeps the grid', async () => {
@@ -76,8 +76,30 @@ describe('runSchedule', () => {
       },
     });
     setTimeout(() => controller.abort(), 20);
-    expect(await done).toEqual({ ticks: 1, overruns: 0 });
+    expect(await done).toEqual({ ticks: 1, overruns: 0, clockJumps: 0 });
     expect(ticks).toBe(1);
+  });
+
+  it('re-anchors the grid when the wall clock jumps back, instead of sleeping through the jump', async () => {
+    const clock = new SimulatedClock(10 * 3_600_000);
+    const deadlines: number[] = [];
+    const res = await runSchedule({
+      clock,
+      intervalMs: 5000,
+      startAt: 10 * 3_600_000,
+      endAt: 10 * 3_600_000 + 20_000,
+      onTick: (d) => {
+        deadlines.push(d);
+        if (deadlines.length === 2)
+          clock.advance(-3_600_000); // NTP moves the clock back one hour
+        else clock.advance(10);
+      },
+    });
+    // After the jump (10:00:05 → 9:00:05) readings continue on the interval from the new time.
+    expect(deadlines.slice(0, 2)).toEqual([36_000_000, 36_005_000]);
+    expect(deadlines[2]).toBe(32_405_000);
+    expect(deadlines[3]).toBe(32_410_000);
+    expect(res.clockJumps).toBe(1);
   });
 
   it('rejects a non-positive interval', async () => {

@@ -17,6 +17,8 @@ export interface ScheduleOptions {
 export interface ScheduleResult {
   ticks: number;
   overruns: number;
+  /** Times the wall clock was found to have jumped back and the grid was re-anchored. */
+  clockJumps: number;
 }
 
 /**
@@ -29,13 +31,23 @@ export async function runSchedule(options: ScheduleOptions): Promise<ScheduleRes
   if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) {
     throw new RangeError(`intervalMs must be a positive number of milliseconds, got ${intervalMs}`);
   }
-  const start = options.startAt ?? Math.ceil(clock.now() / intervalMs) * intervalMs;
+  let start = options.startAt ?? Math.ceil(clock.now() / intervalMs) * intervalMs;
   let k = 0;
   let ticks = 0;
   let overruns = 0;
+  let clockJumps = 0;
   while (!signal?.aborted) {
-    const deadline = start + k * intervalMs;
+    let deadline = start + k * intervalMs;
     if (options.endAt !== undefined && deadline > options.endAt) break;
+    // The next deadline is never more than one interval away unless the wall clock jumped back
+    // (NTP correcting a fast clock): then sleeping until it would stop reading for as long as the
+    // jump. Re-anchor the grid on the new time instead.
+    if (k > 0 && deadline - clock.now() > intervalMs) {
+      start = Math.ceil(clock.now() / intervalMs) * intervalMs;
+      k = 0;
+      deadline = start;
+      clockJumps++;
+    }
     await clock.sleepUntil(deadline, signal);
     if (signal?.aborted) break;
     await options.onTick(deadline);
@@ -50,5 +62,5 @@ export async function runSchedule(options: ScheduleOptions): Promise<ScheduleRes
     }
     k = next;
   }
-  return { ticks, overruns };
+  return { ticks, overruns, clockJumps };
 }

@@ -65,6 +65,8 @@ export interface StationStats {
   readings: number;
   warmupSkipped: number;
   overruns: number;
+  /** The wall clock jumped back and the read grid was re-anchored. */
+  clockJumps: number;
   readErrors: number;
   healthRecords: number;
   appendErrors: number;
@@ -107,6 +109,7 @@ export class Station {
     readings: 0,
     warmupSkipped: 0,
     overruns: 0,
+    clockJumps: 0,
     readErrors: 0,
     healthRecords: 0,
     appendErrors: 0,
@@ -302,6 +305,9 @@ export class Station {
       },
     });
     this.stats.overruns = result.overruns;
+    this.stats.clockJumps = result.clockJumps;
+    if (result.clockJumps > 0)
+      this.log.warn('the wall clock jumped back while running', { times: result.clockJumps });
     await Promise.allSettled([...this.pendingAppends]);
     await this.journal.sync();
     await Promise.allSettled([...consumers, ...tasks, ...periodic]);
