@@ -1,0 +1,81 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bootTagOf, CLOCK_FLOOR_MS, ClockSyncMonitor, type ClockSyncSources } from './clock-sync.js';
+
+function sources(state: { ntp: boolean | null; boot: string | null; now: number }): ClockSyncSources {
+  return {
+    ntpSynchronized: async () => state.ntp,
+    bootId: async () => state.boot,
+    now: () => state.now,
+    monotonic: () => 1,
+  };
+}
+
+const NOW = Date.UTC(2026, 10, 27, 12);
+
+describe('ClockSyncMonitor', () => {
+  it('trust-system-clock counts as synchronised at once', async () => {
+    const m = new ClockSyncMonitor({
+      policy: 'trust-system-clock',
+      stateFile: '/nonexistent/x',
+      sources: sources({ ntp: false, boot: 'b', now: 0 }),
+    });
+    await m.init();
+    expect(m.synced).toBe(true);
+  });
+
+  it('waits for NTP, reports the moment it synchronises once, and remembers it for the boot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-clock-'));
+    const state = { ntp: false as boolean | null, boot: 'boot-1', now: Date.UTC(1970, 0, 1) };
+    const stateFile = join(dir, 'clock-sync.json');
+    const m = new ClockSyncMonitor({ policy: 'wait-for-sync', stateFile, sources: sources(state) });
+    await m.init();
+    expect(m.synced).toBe(false);
+    expect(m.bootTag).toBe(bootTagOf('boot-1'));
+    expect(await m.poll()).toBe(false);
+    state.ntp = true;
+    state.now = NOW;
+    expect(await m.poll()).toBe(true);
+    expect(await m.poll()).toBe(false);
+    expect(m.synced).toBe(true);
+
+    // An agent restart in the same boot while NTP is unreachable keeps the synchronised state…
+    state.ntp = false;
+    const again = new ClockSyncMonitor({ policy: 'wait-for-sync', stateFile, sources: sources(state) });
+    await again.init();
+    expect(again.synced).toBe(true);
+    // …a new boot does not.
+    state.boot = 'boot-2';
+    const rebooted = new ClockSyncMonitor({ policy: 'wait-for-sync', stateFile, sources: sources(state) });
+    await rebooted.init();
+    expect(rebooted.synced).toBe(false);
+  });
+
+  it('without systemd, a clock after the release floor counts as synchronised, one before never does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-clock-floor-'));
+    const early = new ClockSyncMonitor({
+      policy: 'wait-for-sync',
+      stateFile: join(dir, 'a.json'),
+      sources: sources({ ntp: null, boot: null, now: CLOCK_FLOOR_MS - 1 }),
+    });
+    await early.init();
+    expect(early.synced).toBe(false);
+    const late = new ClockSyncMonitor({
+      policy: 'wait-for-sync',
+      stateFile: join(dir, 'b.json'),
+      sources: sources({ ntp: null, boot: null, now: NOW }),
+    });
+    await late.init();
+    expect(late.synced).toBe(true);
+    // Even systemd saying "synchronised" does not make a 1970 clock right.
+    const wrong = new ClockSyncMonitor({
+      policy: 'wait-for-sync',
+      stateFile: join(dir, 'c.json'),
+      sources: sources({ ntp: true, boot: 'x', now: 0 }),
+    });
+    await wrong.init();
+    expect(wrong.synced).toBe(false);
+  });
+});
