@@ -10,6 +10,7 @@ export {
   type RowErrorListener,
   type WaitForCommitOptions,
 } from './channel.js';
+export { checkSnowflake, type SnowflakeCheckReport } from './check.js';
 export {
   type SnowpipeAuth,
   SnowpipeClient,

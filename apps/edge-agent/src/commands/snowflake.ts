@@ -262,7 +262,7 @@ Exits 0 when the channel is usable, 1 when Snowflake refuses (with the reason), 
       } else {
         auth = { pat: config.snowflakePat as string };
       }
-      const { SnowpipeClient, SnowpipeConfigError, SnowpipeError } = await import(
+      const { checkSnowflake, SnowpipeClient, SnowpipeConfigError, SnowpipeError } = await import(
         '@opensensor/snowpipe-client'
       );
       const channel = config.snowflakeChannel;
@@ -281,10 +281,9 @@ Exits 0 when the channel is usable, 1 when Snowflake refuses (with the reason), 
           maxRetries: 2,
           requestTimeoutMs: 15_000,
         });
-        const ingestHostname = await client.ingestHostname();
-        // Reading the status first matters: opening an existing channel would invalidate a running agent's session.
-        const existing = (await client.channelStatuses([channel])).get(channel);
-        const status = existing ?? (await client.openChannel(channel)).lastKnownStatus;
+        // Reads an existing channel without reopening it (that would invalidate a running agent's session).
+        const checked = await checkSnowflake(client, channel);
+        const { ingestHostname, status } = checked;
         if (!status) throw new CliError(`Snowflake opened channel ${channel} but reported no status`);
         const ok = status.channelStatusCode === 'SUCCESS';
         const report = {
@@ -298,7 +297,7 @@ Exits 0 when the channel is usable, 1 when Snowflake refuses (with the reason), 
           publicKeyFingerprint: client.publicKeyFingerprint ?? null,
           ingestHostname,
           channel,
-          opened: existing === undefined,
+          opened: checked.opened,
           status,
         };
         if (opts.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
