@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startAgent } from '../lib/agent-process.mjs';
+import { procSample } from '../lib/proc.mjs';
+import { summarize, summarizeFields } from '../lib/stats.mjs';
+import { repeat } from './backfill.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** 4. The agent's steady state: simulated hours for CPU and write volume, a real process for memory. */
+export async function agentSteadyState(ctx) {
+  const { hours, warmup, reps } = ctx.profile.agent;
+  const sims = await repeat('agent-sim', { hours }, { warmup, reps });
+  ctx.emit({
+    name: 'agent-steady-state',
+    params: {
+      clock: 'simulated',
+      hours,
+      readIntervalSec: 5,
+      batchDurationSec: 900,
+      health: 'every 12 readings',
+      journalFsync: 'interval 1000 ms',
+      compression: 'zstd',
+    },
+    description:
+      'the station `opensensor start --simulate` builds from the defaults, run through simulated hours',
+    figures: summarizeFields(sims, {
+      cpuSecondsPerSimHour: 's/h',
+      peakRssMB: 'MB',
+      journalBytesPerHour: 'B/h',
+      lakeBytesPerHour: 'B/h',
+      writeBytesPerHour: 'B/h',
+      writeCallsPerHour: 'calls/h',
+    }),
+  });
+
+  const { warmupMs, sampleMs, batchDurationSec } = ctx.profile.realtime;
+  const agent = startAgent({ env: { OPENSENSOR_BATCH_DURATION: String(batchDurationSec) } });
+  try {
+    await sleep(warmupMs);
+    const first = procSample(agent.child.pid);
+    if (!first) throw new Error(`the agent exited during warm-up: ${agent.stderr().slice(-2000)}`);
+    const samples = [];
+    const t0 = process.hrtime.bigint();
+    for (let waited = 0; waited < sampleMs; waited += 1000) {
+      await sleep(1000);
+      const s = procSample(agent.child.pid);
+      if (s) samples.push(s);
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const last = samples[samples.length - 1] ?? first;
+    const { code } = await agent.stop();
+    if (code !== 0) throw new Error(`the agent exited with ${code}: ${agent.stderr().slice(-2000)}`);
+    const status = JSON.parse(readFileSync(join(agent.dir, 'state', 'status.json'), 'utf8'));
+    const perHour = 3600 / seconds;
+    ctx.emit({
+      name: 'agent-steady-state',
+      params: {
+        clock: 'real',
+        command: 'opensensor start --simulate',
+        readIntervalSec: 1,
+        batchDurationSec,
+        warmupS: warmupMs / 1000,
+        sampleS: sampleMs / 1000,
+      },
+      description:
+        'RSS sampled from /proc every second after warm-up; CPU and write(2) volume over the sample',
+      figures: {
+        rssMB: summarize(
+          samples.map((s) => s.rssMB),
+          'MB',
+        ),
+        peakRssMB: summarize([last.peakRssMB], 'MB'),
+        cpuPercent: summarize([((last.cpuMs - first.cpuMs) / 1000 / seconds) * 100], '%'),
+        writeBytesPerHour: summarize([(last.writeBytes - first.writeBytes) * perHour], 'B/h'),
+        writeCallsPerHour: summarize([(last.writeCalls - first.writeCalls) * perHour], 'calls/h'),
+        readings: summarize([status.station.stats.readings], 'readings'),
+        windowsWritten: summarize([status.station.lake.windows], 'files'),
+      },
+    });
+  } finally {
+    await agent.stop();
+    agent.cleanup();
+  }
+}

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { agentCli, journalRecords, startAgent } from '../lib/agent-process.mjs';
+import { summarize, summarizeFields } from '../lib/stats.mjs';
+
+const PROBE = fileURLToPath(new URL('../workers/probe.mjs', import.meta.url));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Spawn → exit of `node <args>`, in ms; with `probe`, also the child's peak RSS and CPU. */
+function timeProcess(args, { probe = false } = {}) {
+  const dir = probe ? mkdtempSync(join(tmpdir(), 'opensensor-probe-')) : undefined;
+  const out = dir ? join(dir, 'probe.json') : undefined;
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, [...(probe ? ['--import', PROBE] : []), ...args], {
+      stdio: 'ignore',
+      env: { ...process.env, ...(out ? { OPENSENSOR_BENCH_PROBE: out } : {}) },
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) return reject(new Error(`node ${args.join(' ')} exited with ${code}`));
+      let usage = {};
+      if (out) {
+        usage = JSON.parse(readFileSync(out, 'utf8'));
+        rmSync(dir, { recursive: true, force: true });
+      }
+      resolve({ wallMs, ...usage });
+    });
+  });
+}
+
+/**
+ * Spawn → first record in the journal (the health record the run loop writes before its first
+ * deadline: the agent is up), and → first reading. Readings are taken on the interval's grid
+ * (:00, :01, … at 1 s), so the first one waits up to one interval after the agent is ready; the
+ * wait is reported separately from the start-up cost.
+ */
+async function startToFirstReading() {
+  const agent = startAgent();
+  const spawnedAt = Date.now();
+  try {
+    let firstRecordMs;
+    for (;;) {
+      const records = journalRecords(agent.journalDir);
+      const elapsed = Number(process.hrtime.bigint() - agent.started) / 1e6;
+      if (records.length > 0 && firstRecordMs === undefined) firstRecordMs = elapsed;
+      const reading = records.find((r) => r.kind === 1);
+      if (reading) {
+        const now = Date.now();
+        return {
+          firstRecordMs,
+          firstReadingMs: elapsed,
+          // From the reading's deadline (its timestamp) to seeing it in the journal.
+          deadlineToJournalMs: now - reading.timestamp,
+          gridWaitMs: reading.timestamp - spawnedAt - firstRecordMs,
+        };
+      }
+      if (agent.child.exitCode !== null) throw new Error(`the agent exited: ${agent.stderr().slice(-2000)}`);
+      if (elapsed > 15_000) throw new Error('no reading was journaled within 15 s');
+      await sleep(2);
+    }
+  } finally {
+    await agent.stop();
+    agent.cleanup();
+  }
+}
+
+/** 5. Cold start: `opensensor --help`, and `opensensor start --simulate` to its first journaled reading. */
+export async function coldStart(ctx) {
+  const { warmup, reps } = ctx.profile.coldStart;
+  const cli = agentCli();
+  for (const [label, args] of [
+    ['node -e 0 (baseline)', ['-e', '0']],
+    ['opensensor --help', [cli, '--help']],
+  ]) {
+    for (let i = 0; i < warmup; i++) await timeProcess(args);
+    const runs = [];
+    for (let i = 0; i < reps; i++) runs.push(await timeProcess(args));
+    const probed = await timeProcess(args, { probe: true });
+    ctx.emit({
+      name: 'cold-start',
+      params: { command: label },
+      figures: {
+        wallMs: summarize(
+          runs.map((r) => r.wallMs),
+          'ms',
+        ),
+        peakRssMB: summarize([probed.peakRssMB], 'MB'),
+        cpuMs: summarize([probed.cpuMs], 'ms'),
+      },
+    });
+  }
+  for (let i = 0; i < warmup; i++) await startToFirstReading();
+  const runs = [];
+  for (let i = 0; i < reps; i++) runs.push(await startToFirstReading());
+  ctx.emit({
+    name: 'cold-start',
+    params: { command: 'opensensor start --simulate', readIntervalSec: 1 },
+    description:
+      'firstRecordMs: spawn → the first journal record (the agent is reading); firstReadingMs adds the wait for the reading grid',
+    figures: summarizeFields(runs, {
+      firstRecordMs: 'ms',
+      firstReadingMs: 'ms',
+      gridWaitMs: 'ms',
+      deadlineToJournalMs: 'ms',
+    }),
+  });
+}

@@ -1,0 +1,28 @@
+import { runWorker } from '../lib/child.mjs';
+import { summarize, summarizeFields } from '../lib/stats.mjs';
+
+/** 1. One 15-minute window (180 readings × 20 columns) → Parquet bytes, per codec. */
+export async function batchEncode(ctx) {
+  for (const codec of ['zstd', 'snappy', 'gzip']) {
+    const params = { codec, rowsPerBatch: 180, columns: 20, ...ctx.profile.encode };
+    const r = await runWorker('encode', params);
+    ctx.emit({
+      name: 'batch-encode',
+      params: { ...params, implementation: r.implementation },
+      figures: {
+        ...summarizeFields(r.samples, { usPerBatch: 'µs', rowsPerSec: 'rows/s' }),
+        bytesPerFile: summarize([r.bytesPerFile], 'B'),
+        peakRssMB: summarize([r.peakRssMB], 'MB'),
+      },
+      ...(codec === 'zstd'
+        ? {
+            reference: {
+              bytesPerFile: 14_800,
+              source:
+                'Polars 1.44 + PyArrow 25, zstd, one station-day / 96 files (measurements.md); other rows',
+            },
+          }
+        : {}),
+    });
+  }
+}
