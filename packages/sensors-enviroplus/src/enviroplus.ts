@@ -1,42 +1,26 @@
 import { BME280 } from './bme280.js';
+import { BoardBus, SensorSlots } from './board.js';
 import {
   type CompensationOptions,
   type CpuTemperatureSource,
   sysfsCpuTemperature,
   TemperatureCompensator,
 } from './compensation.js';
-import { describeError, formatAddress, OptionalDependencyError, SensorError } from './errors.js';
+import { describeError, formatAddress, SensorError } from './errors.js';
 import { ADS1X15_ADDRESS, type AdcChip, GasSensor } from './gas.js';
 import { emitWarning, type Gpio, GpioGuard, LibgpiodGpio } from './gpio.js';
-import { type ClosableI2cBus, type I2cBus, openI2cBus } from './i2c.js';
+import type { I2cBus } from './i2c.js';
 import { LTR559, type Ltr559Gain, type Ltr559IntegrationMs } from './ltr559.js';
 import { PMS5003_DEFAULT_DEVICE, Pms5003, type Pms5003Port } from './pms5003.js';
 import { type EnviroplusReading, emptyReading } from './reading.js';
-import { type Clock, type Sleep, systemClock, withTimeout } from './timing.js';
+import { type SensorReadResult, SensorSlot, type SensorSlotStatus } from './sensor-slot.js';
+import { type Clock, type Sleep, systemClock } from './timing.js';
 
 export const ENVIROPLUS_SENSORS = ['bme280', 'ltr559', 'gas', 'pms5003'] as const;
 export type EnviroplusSensor = (typeof ENVIROPLUS_SENSORS)[number];
 
 /** What {@link Enviroplus.detect} found for one sensor. */
-export interface SensorStatus {
-  sensor: EnviroplusSensor;
-  /** Chip name, e.g. `BME280`, `ADS1115 + MICS6814`. */
-  chip: string;
-  /** I2C address (`0x76`) or serial device. */
-  address: string;
-  /** `ok`: answered; `absent`: did not answer (or could not be opened); `error`: answered, then failed; `disabled`: turned off by options. */
-  state: 'ok' | 'absent' | 'error' | 'disabled';
-  /** Why it is absent or failing, or extra facts (ADC type, heater). */
-  detail?: string;
-}
-
-/** Outcome of one sensor in one reading. */
-export type SensorReadState = 'ok' | 'absent' | 'error' | 'timeout' | 'busy' | 'disabled';
-
-export interface SensorReadResult {
-  state: SensorReadState;
-  error?: string;
-}
+export type SensorStatus = SensorSlotStatus<EnviroplusSensor>;
 
 /** One reading of the whole board. */
 export interface EnviroplusSample {
@@ -91,15 +75,13 @@ export interface EnviroplusOptions {
   sleep?: Sleep;
 }
 
-interface Slot<D> {
-  sensor: EnviroplusSensor;
-  chip: string;
-  address: string;
-  driver: D | undefined;
-  status: SensorStatus;
-  pending: boolean;
-  failuresInRow: number;
-  needsInit: boolean;
+type EnviroplusDriver = BME280 | LTR559 | GasSensor | Pms5003;
+
+interface EnviroplusSlots {
+  bme280: EnviroplusSlot<'bme280', BME280>;
+  ltr559: EnviroplusSlot<'ltr559', LTR559>;
+  gas: EnviroplusSlot<'gas', GasSensor>;
+  pms5003: EnviroplusSlot<'pms5003', Pms5003>;
 }
 
 type BmeValues = { temperature: number; pressure: number; humidity: number };
@@ -116,25 +98,11 @@ export class Enviroplus {
   private readonly guard: GpioGuard;
   private readonly cpuTemperature: CpuTemperatureSource;
   private readonly compensator: TemperatureCompensator | null;
-  private readonly sensorTimeoutMs: number;
   private readonly warmupReadings: number;
   private readonly retryAbsentEvery: number;
-  private readonly reinitAfterFailures: number;
-  private bus: I2cBus | undefined;
-  private ownedBus: ClosableI2cBus | undefined;
-  private busError: string | undefined;
-  private readonly slots: {
-    bme280: Slot<BME280>;
-    ltr559: Slot<LTR559>;
-    gas: Slot<GasSensor>;
-    pms5003: Slot<Pms5003>;
-  };
-  private readonly errorCounts: Record<EnviroplusSensor, number> = {
-    bme280: 0,
-    ltr559: 0,
-    gas: 0,
-    pms5003: 0,
-  };
+  private readonly i2c: BoardBus;
+  private readonly slots: EnviroplusSlots;
+  private readonly group: SensorSlots<EnviroplusSensor>;
   private detected: Promise<SensorStatus[]> | undefined;
   private reads = 0;
 
@@ -149,30 +117,56 @@ export class Enviroplus {
     this.cpuTemperature = options.cpuTemperature ?? sysfsCpuTemperature();
     this.compensator =
       options.compensation === false ? null : new TemperatureCompensator(options.compensation);
-    this.sensorTimeoutMs = options.sensorTimeoutMs ?? 2000;
     this.warmupReadings = options.warmupReadings ?? 10;
     this.retryAbsentEvery = options.retryAbsentEvery ?? 60;
-    this.reinitAfterFailures = options.reinitAfterFailures ?? 3;
-    this.bus = options.bus;
+    this.i2c = new BoardBus({ bus: options.bus, busNumber: options.busNumber });
+    const sensorTimeoutMs = options.sensorTimeoutMs ?? 2000;
+    const policy = { timeoutMs: sensorTimeoutMs, reinitAfterFailures: options.reinitAfterFailures ?? 3 };
+    const sleep = options.sleep ? { sleep: options.sleep } : {};
     const bme = options.bme280 === false ? undefined : options.bme280;
+    const ltr = options.ltr559 === false ? undefined : options.ltr559;
     const gas = options.gas === false ? undefined : options.gas;
     const pms = options.pms5003 === false ? undefined : options.pms5003;
     this.slots = {
-      bme280: slot('bme280', 'BME280', formatAddress(bme?.address ?? 0x76), options.bme280 === false),
-      ltr559: slot('ltr559', 'LTR559', '0x23', options.ltr559 === false),
-      gas: slot(
+      bme280: new EnviroplusSlot(
+        'bme280',
+        'BME280',
+        formatAddress(bme?.address ?? 0x76),
+        () => this.i2c.bus && new BME280(this.i2c.bus, { ...bme, ...sleep }),
+        policy,
+        options.bme280 === false,
+      ),
+      ltr559: new EnviroplusSlot(
+        'ltr559',
+        'LTR559',
+        '0x23',
+        () => this.i2c.bus && new LTR559(this.i2c.bus, { ...ltr, ...sleep }),
+        policy,
+        options.ltr559 === false,
+      ),
+      gas: new EnviroplusSlot(
         'gas',
         'ADS1x15 + MICS6814',
         formatAddress(gas?.address ?? ADS1X15_ADDRESS),
+        () => this.i2c.bus && new GasSensor(this.i2c.bus, { ...gas, gpioGuard: this.guard, ...sleep }),
+        policy,
         options.gas === false,
       ),
-      pms5003: slot(
+      pms5003: new EnviroplusSlot(
         'pms5003',
         'PMS5003',
         pms?.port?.path ?? pms?.device ?? PMS5003_DEFAULT_DEVICE,
+        () => new Pms5003({ ...pms, gpioGuard: this.guard, clock: this.clock, ...sleep }),
+        // The reader applies its own frame timeout; the outer one is a backstop.
+        {
+          ...policy,
+          timeoutMs: (pms?.readTimeoutMs ?? 5000) + 1000,
+          initTimeoutMs: sensorTimeoutMs + 5000,
+        },
         options.pms5003 === false,
       ),
     };
+    this.group = new SensorSlots(ENVIROPLUS_SENSORS, this.slots);
   }
 
   /** Number of samples taken so far. */
@@ -182,7 +176,7 @@ export class Enviroplus {
 
   /** Failed reads per sensor so far. */
   get errors(): Readonly<Record<EnviroplusSensor, number>> {
-    return { ...this.errorCounts };
+    return this.group.errors();
   }
 
   /** Probes every enabled sensor (concurrently) and sets up those that answer. Runs once; later calls return the same result. */
@@ -193,7 +187,7 @@ export class Enviroplus {
 
   /** Current status of every sensor, after {@link detect}. */
   status(): SensorStatus[] {
-    return ENVIROPLUS_SENSORS.map((s) => ({ ...this.slots[s].status }));
+    return this.group.status();
   }
 
   /** Takes one sample of all sensors. Never throws because of a sensor. */
@@ -205,16 +199,12 @@ export class Enviroplus {
 
     const reading = emptyReading();
     const pmsOptions = this.options.pms5003 === false ? undefined : this.options.pms5003;
+    const s = this.slots;
     const [bme, ltr, gas, pms, cpu] = await Promise.all([
-      this.readSlot(this.slots.bme280, (d) => d.read(), this.sensorTimeoutMs),
-      this.readSlot(this.slots.ltr559, (d) => d.read(), this.sensorTimeoutMs),
-      this.readSlot(this.slots.gas, (d) => d.read(), this.sensorTimeoutMs),
-      // The reader applies its own frame timeout; the outer one is a backstop.
-      this.readSlot(
-        this.slots.pms5003,
-        (d) => d.read({ maxAgeMs: pmsOptions?.maxAgeMs ?? 2500 }),
-        (pmsOptions?.readTimeoutMs ?? 5000) + 1000,
-      ),
+      s.bme280.read((d) => d.read()),
+      s.ltr559.read((d) => d.read()),
+      s.gas.read((d) => d.read()),
+      s.pms5003.read((d) => d.read({ maxAgeMs: pmsOptions?.maxAgeMs ?? 2500 })),
       this.compensator ? this.readCpuTemperature() : Promise.resolve(null),
     ]);
 
@@ -255,11 +245,7 @@ export class Enviroplus {
     const gas = this.slots.gas.driver;
     const pms = this.slots.pms5003.driver;
     const results = await Promise.allSettled([gas?.close(), pms?.close()]);
-    if (this.ownedBus) {
-      const bus = this.ownedBus;
-      this.ownedBus = undefined;
-      await bus.close();
-    }
+    await this.i2c.close();
     for (const result of results) {
       if (result.status === 'rejected') this.warn(`closing the Enviro+: ${describeError(result.reason)}`);
     }
@@ -267,151 +253,17 @@ export class Enviroplus {
 
   private async runDetect(): Promise<SensorStatus[]> {
     await this.openBusIfNeeded();
-    await Promise.all(ENVIROPLUS_SENSORS.map((s) => this.initSlot(s)));
+    await this.group.init('all', this.i2c.error);
     return this.status();
   }
 
-  private async openBusIfNeeded(): Promise<void> {
-    const needsBus = (['bme280', 'ltr559', 'gas'] as const).some(
-      (x) => this.slots[x].status.state !== 'disabled',
-    );
-    if (this.bus || !needsBus) return;
-    try {
-      this.ownedBus = await openI2cBus(this.options.busNumber ?? 1);
-      this.bus = this.ownedBus;
-      this.busError = undefined;
-    } catch (error) {
-      this.busError = describeError(error);
-    }
+  private openBusIfNeeded(): Promise<void> {
+    return this.i2c.openIfNeeded(this.group.anyEnabled(['bme280', 'ltr559', 'gas']));
   }
 
   private async retryAbsent(): Promise<void> {
     await this.openBusIfNeeded();
-    await Promise.all(
-      ENVIROPLUS_SENSORS.filter((s) => this.slots[s].status.state === 'absent').map((s) => this.initSlot(s)),
-    );
-  }
-
-  private createDriver(sensor: EnviroplusSensor): BME280 | LTR559 | GasSensor | Pms5003 | undefined {
-    const o = this.options;
-    const sleep = o.sleep;
-    if (sensor === 'pms5003') {
-      const pms = o.pms5003 === false ? {} : (o.pms5003 ?? {});
-      return new Pms5003({ ...pms, gpioGuard: this.guard, clock: this.clock, ...(sleep ? { sleep } : {}) });
-    }
-    const bus = this.bus;
-    if (!bus) return undefined;
-    if (sensor === 'bme280') {
-      return new BME280(bus, { ...(o.bme280 === false ? {} : o.bme280), ...(sleep ? { sleep } : {}) });
-    }
-    if (sensor === 'ltr559') {
-      return new LTR559(bus, { ...(o.ltr559 === false ? {} : o.ltr559), ...(sleep ? { sleep } : {}) });
-    }
-    const gas = o.gas === false ? {} : (o.gas ?? {});
-    return new GasSensor(bus, { ...gas, gpioGuard: this.guard, ...(sleep ? { sleep } : {}) });
-  }
-
-  private async initSlot(sensor: EnviroplusSensor): Promise<void> {
-    const s = this.slots[sensor] as Slot<BME280 | LTR559 | GasSensor | Pms5003>;
-    if (s.status.state === 'disabled') return;
-    const driver = s.driver ?? this.createDriver(sensor);
-    if (!driver) {
-      s.status = { ...s.status, state: 'absent', detail: `no I2C bus: ${this.busError ?? 'not opened'}` };
-      return;
-    }
-    const timeoutMs = sensor === 'pms5003' ? this.sensorTimeoutMs + 5000 : this.sensorTimeoutMs;
-    try {
-      await withTimeout(
-        driver.init(),
-        timeoutMs,
-        () => new SensorError(s.chip, s.address, 'timeout', `no answer within ${timeoutMs} ms`),
-      );
-    } catch (error) {
-      const absent =
-        error instanceof OptionalDependencyError ||
-        (error instanceof SensorError && (error.code === 'not-found' || error.code === 'wrong-chip'));
-      if (absent && !s.driver) {
-        s.status = { ...s.status, state: 'absent', detail: describeError(error) };
-      } else {
-        // It answered before or answered badly: keep it, and let the next read try init again.
-        s.driver = driver;
-        s.needsInit = true;
-        s.status = { ...s.status, state: 'error', detail: describeError(error) };
-      }
-      return;
-    }
-    s.driver = driver;
-    s.needsInit = false;
-    s.failuresInRow = 0;
-    s.status = { ...s.status, state: 'ok', ...this.describeDriver(driver) };
-    if (driver instanceof Pms5003) {
-      // An open port proves little: the sensor counts as answering once a valid frame arrives.
-      try {
-        await driver.read();
-      } catch (error) {
-        s.status = { ...s.status, state: 'error', detail: describeError(error) };
-      }
-    }
-  }
-
-  private describeDriver(driver: BME280 | LTR559 | GasSensor | Pms5003): Partial<SensorStatus> {
-    if (driver instanceof GasSensor) {
-      const adc = driver.adc === 'ads1115' ? 'ADS1115' : 'ADS1015';
-      return { chip: `${adc} + MICS6814`, detail: `heater ${driver.heaterOn ? 'on' : 'not driven'}` };
-    }
-    return {};
-  }
-
-  private async readSlot<D extends BME280 | LTR559 | GasSensor | Pms5003, R>(
-    s: Slot<D>,
-    read: (driver: D) => Promise<R>,
-    timeoutMs: number,
-  ): Promise<{ value: R | null; result: SensorReadResult }> {
-    if (s.status.state === 'disabled') return { value: null, result: { state: 'disabled' } };
-    if (!s.driver || s.status.state === 'absent') {
-      return {
-        value: null,
-        result: { state: 'absent', ...(s.status.detail ? { error: s.status.detail } : {}) },
-      };
-    }
-    if (s.pending) {
-      this.errorCounts[s.sensor]++;
-      return { value: null, result: { state: 'busy', error: 'the previous read has not finished' } };
-    }
-    const driver = s.driver;
-    s.pending = true;
-    const attempt = (async () => {
-      if (s.needsInit) {
-        await driver.init();
-        s.needsInit = false;
-      }
-      return read(driver);
-    })();
-    attempt.then(
-      () => {
-        s.pending = false;
-      },
-      () => {
-        s.pending = false;
-      },
-    );
-    try {
-      const value = await withTimeout(
-        attempt,
-        timeoutMs,
-        () => new SensorError(s.chip, s.address, 'timeout', `read took longer than ${timeoutMs} ms`),
-      );
-      s.failuresInRow = 0;
-      if (s.status.state !== 'ok') s.status = { ...s.status, state: 'ok', ...this.describeDriver(driver) };
-      return { value, result: { state: 'ok' } };
-    } catch (error) {
-      this.errorCounts[s.sensor]++;
-      s.failuresInRow++;
-      if (s.failuresInRow >= this.reinitAfterFailures) s.needsInit = true;
-      s.status = { ...s.status, state: 'error', detail: describeError(error) };
-      const timedOut = error instanceof SensorError && error.code === 'timeout';
-      return { value: null, result: { state: timedOut ? 'timeout' : 'error', error: describeError(error) } };
-    }
+    await this.group.init('absent', this.i2c.error);
   }
 
   private async readCpuTemperature(): Promise<number | null> {
@@ -438,15 +290,43 @@ export class Enviroplus {
   }
 }
 
-function slot<D>(sensor: EnviroplusSensor, chip: string, address: string, disabled: boolean): Slot<D> {
-  return {
-    sensor,
-    chip,
-    address,
-    driver: undefined,
-    status: { sensor, chip, address, state: disabled ? 'disabled' : 'absent' },
-    pending: false,
-    failuresInRow: 0,
-    needsInit: true,
-  };
+/**
+ * An Enviro+ sensor: the status names the ADC found and the heater, a set-up timeout reads "no
+ * answer", and a PMS5003 counts as answering only once a valid frame arrives (an open port proves
+ * little).
+ */
+class EnviroplusSlot<S extends EnviroplusSensor, D extends EnviroplusDriver> extends SensorSlot<S, D> {
+  override async init(noBusReason?: string): Promise<void> {
+    await super.init(noBusReason);
+    const driver = this.driver;
+    if (this.status.state !== 'ok' || !(driver instanceof Pms5003)) return;
+    try {
+      await driver.read();
+    } catch (error) {
+      this.status = { ...this.status, state: 'error', detail: describeError(error) };
+    }
+  }
+
+  // Unlike the base, the Enviro+ keeps the detail of an earlier failure (gas: replaced by ADC and heater).
+  protected override answering(driver: D): SensorSlotStatus<S> {
+    return { ...this.status, state: 'ok', ...describeDriver(driver) };
+  }
+
+  protected override timeoutError(what: 'set-up' | 'read', timeoutMs: number): SensorError {
+    if (what === 'read') return super.timeoutError(what, timeoutMs);
+    return new SensorError(
+      this.status.chip,
+      this.status.address,
+      'timeout',
+      `no answer within ${timeoutMs} ms`,
+    );
+  }
+}
+
+function describeDriver(driver: EnviroplusDriver): Pick<SensorStatus, 'chip' | 'detail'> | undefined {
+  if (driver instanceof GasSensor) {
+    const adc = driver.adc === 'ads1115' ? 'ADS1115' : 'ADS1015';
+    return { chip: `${adc} + MICS6814`, detail: `heater ${driver.heaterOn ? 'on' : 'not driven'}` };
+  }
+  return undefined;
 }

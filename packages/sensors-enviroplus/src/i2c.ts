@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import type { PromisifiedBus } from 'i2c-bus';
 import { describeError, SensorError } from './errors.js';
+import { toSensorError } from './io-errors.js';
 import { loadOptionalModule } from './optional.js';
 
 /**
@@ -79,9 +80,6 @@ export async function readBlock(
   return buffer;
 }
 
-// errno names Linux I2C adapters use when nothing acknowledges the address.
-const NO_DEVICE_CODES = new Set(['ENXIO', 'EREMOTEIO', 'ENODEV']);
-
 /**
  * Runs one bus step and turns any failure into a {@link SensorError} naming the chip and address.
  * On first contact a NACK means the chip is absent, which callers treat differently from a flaky read.
@@ -96,20 +94,6 @@ export async function i2cStep<T>(
   try {
     return await op();
   } catch (error) {
-    if (error instanceof SensorError) throw error;
-    const code = (error as { code?: unknown }).code;
-    if (firstContact && typeof code === 'string' && NO_DEVICE_CODES.has(code)) {
-      throw new SensorError(
-        chip,
-        address,
-        'not-found',
-        `no device answers (${describeError(error)}); check that the board is seated, I2C is enabled ` +
-          '(raspi-config nonint do_i2c 0) and the user is in the i2c group',
-        { cause: error },
-      );
-    }
-    throw new SensorError(chip, address, 'io', `I2C error while ${what}: ${describeError(error)}`, {
-      cause: error,
-    });
+    throw toSensorError(error, chip, address, { what, firstContact });
   }
 }

@@ -15,6 +15,7 @@ export {
   decodeBme280Calibration,
   decodeBme280Raw,
 } from './bme280.js';
+export { BoardBus, type BoardBusOptions, SensorSlots, type SlotMap } from './board.js';
 export {
   type CompensatedClimate,
   type CompensationOptions,
@@ -32,11 +33,11 @@ export {
   type EnviroplusOptions,
   type EnviroplusSample,
   type EnviroplusSensor,
-  type SensorReadResult,
-  type SensorReadState,
   type SensorStatus,
 } from './enviroplus.js';
 export {
+  describeError,
+  formatAddress,
   OptionalDependencyError,
   Pms5003FrameError,
   type Pms5003FrameProblem,
@@ -63,6 +64,7 @@ export {
   type LibgpiodGpioOptions,
 } from './gpio.js';
 export { type ClosableI2cBus, type I2cBus, openI2cBus } from './i2c.js';
+export { type IoErrorContext, NOT_FOUND_HINT, toSensorError } from './io-errors.js';
 export {
   computeLux,
   LTR559,
@@ -96,4 +98,12 @@ export {
   type EnviroplusReading,
   emptyReading,
 } from './reading.js';
-export type { Clock, Sleep } from './timing.js';
+export {
+  type SensorReadResult,
+  type SensorReadState,
+  SensorSlot,
+  type SensorSlotStatus,
+  type SlotDriver,
+  type SlotPolicy,
+} from './sensor-slot.js';
+export { type Clock, realSleep, type Sleep, systemClock } from './timing.js';
