@@ -1,16 +1,10 @@
-import { type I2cBus, SensorError, type SensorErrorCode } from '@opensensor/sensors-enviroplus';
-
-// errno names Linux I2C adapters use when nothing acknowledges the address.
-const NO_DEVICE_CODES = new Set(['ENXIO', 'EREMOTEIO', 'ENODEV']);
-
-/** A one-line reason for any thrown value, with the errno name when the message lacks it. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && !error.message.includes(code)
-    ? `${error.message} (${code})`
-    : error.message;
-}
+import {
+  formatAddress,
+  type I2cBus,
+  SensorError,
+  type SensorErrorCode,
+  toSensorError,
+} from '@opensensor/sensors-enviroplus';
 
 /**
  * Register access to one chip that turns every bus failure into a {@link SensorError} naming the
@@ -27,17 +21,7 @@ export class ChipIo {
     try {
       return await op();
     } catch (error) {
-      if (error instanceof SensorError) throw error;
-      const code = (error as { code?: unknown }).code;
-      if (firstContact && typeof code === 'string' && NO_DEVICE_CODES.has(code)) {
-        throw this.error(
-          'not-found',
-          `no device answers (${describeError(error)}); check that the board is seated, I2C is enabled ` +
-            '(raspi-config nonint do_i2c 0) and the user is in the i2c group',
-          error,
-        );
-      }
-      throw this.error('io', `I2C error while ${what}: ${describeError(error)}`, error);
+      throw toSensorError(error, this.chip, this.address, { what, firstContact });
     }
   }
 
@@ -68,7 +52,7 @@ export class ChipIo {
     if (id !== expected) {
       throw this.error(
         'wrong-chip',
-        `WHO_AM_I (0x${register.toString(16)}) is ${hex(id)}, expected ${hex(expected)}`,
+        `WHO_AM_I (0x${register.toString(16)}) is ${formatAddress(id)}, expected ${formatAddress(expected)}`,
       );
     }
   }
@@ -82,8 +66,4 @@ export class ChipIo {
       cause === undefined ? undefined : { cause },
     );
   }
-}
-
-export function hex(value: number): string {
-  return `0x${value.toString(16).padStart(2, '0')}`;
 }

@@ -1,6 +1,6 @@
-import type { I2cBus, Sleep } from '@opensensor/sensors-enviroplus';
+import { type I2cBus, realSleep, type Sleep } from '@opensensor/sensors-enviroplus';
 import { ChipIo } from './chip-io.js';
-import { AUTO_INCREMENT, realSleep } from './timing.js';
+import { AUTO_INCREMENT } from './timing.js';
 
 export const HTS221_ADDRESS = 0x5f;
 export const HTS221_WHO_AM_I = 0xbc;

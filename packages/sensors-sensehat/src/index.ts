@@ -8,6 +8,8 @@ export {
   openI2cBus,
   SensorError,
   type SensorErrorCode,
+  type SensorReadResult,
+  type SensorReadState,
   type Sleep,
 } from '@opensensor/sensors-enviroplus';
 export {
@@ -60,5 +62,5 @@ export {
   type SenseHatSample,
   type SenseHatSensor,
   type SenseHatSensorStatus,
+  type SensorStatus,
 } from './sensehat.js';
-export type { SensorReadResult, SensorReadState, SensorStatus } from './sensor-slot.js';

@@ -1,6 +1,6 @@
-import type { I2cBus, Sleep } from '@opensensor/sensors-enviroplus';
+import { type I2cBus, realSleep, type Sleep } from '@opensensor/sensors-enviroplus';
 import { ChipIo } from './chip-io.js';
-import { AUTO_INCREMENT, realSleep } from './timing.js';
+import { AUTO_INCREMENT } from './timing.js';
 
 export const LPS25H_ADDRESS = 0x5c;
 export const LPS25H_ALT_ADDRESS = 0x5d;

@@ -1,6 +1,6 @@
-import type { I2cBus, Sleep } from '@opensensor/sensors-enviroplus';
+import { type I2cBus, realSleep, type Sleep } from '@opensensor/sensors-enviroplus';
 import { ChipIo } from './chip-io.js';
-import { AUTO_INCREMENT, realSleep } from './timing.js';
+import { AUTO_INCREMENT } from './timing.js';
 
 export const LSM9DS1_AG_ADDRESS = 0x6a;
 export const LSM9DS1_AG_ALT_ADDRESS = 0x6b;

@@ -1,11 +1,16 @@
 import {
+  BoardBus,
   type Clock,
-  type ClosableI2cBus,
+  describeError,
+  formatAddress,
   type I2cBus,
-  openI2cBus,
+  type SensorReadResult,
+  SensorSlot,
+  type SensorSlotStatus,
+  SensorSlots,
   type Sleep,
+  systemClock,
 } from '@opensensor/sensors-enviroplus';
-import { describeError, hex } from './chip-io.js';
 import { HTS221, HTS221_ADDRESS } from './hts221.js';
 import { LPS25H, LPS25H_ADDRESS } from './lps25h.js';
 import {
@@ -18,7 +23,9 @@ import {
 } from './lsm9ds1.js';
 import { orientationFromImu } from './orientation.js';
 import { emptySenseHatReading, type SenseHatReading } from './reading.js';
-import { type SensorReadResult, SensorSlot, type SensorStatus } from './sensor-slot.js';
+
+/** What detection found for one sensor of a board. */
+export type SensorStatus<S extends string = string> = SensorSlotStatus<S>;
 
 export const SENSEHAT_SENSORS = ['hts221', 'lps25h', 'lsm9ds1', 'lsm9ds1_mag'] as const;
 export type SenseHatSensor = (typeof SENSEHAT_SENSORS)[number];
@@ -60,8 +67,6 @@ export interface SenseHatOptions {
   onWarning?: (message: string) => void;
 }
 
-const systemClock: Clock = { now: () => Date.now() };
-
 /**
  * The Raspberry Pi Sense HAT as one device: finds which sensors answer, reads them with a
  * per-sensor timeout and returns one reading with the lake's column names. A missing or failing
@@ -72,9 +77,8 @@ export class SenseHat {
   private readonly clock: Clock;
   private readonly warmupReadings: number;
   private readonly retryAbsentEvery: number;
-  private bus: I2cBus | undefined;
-  private ownedBus: ClosableI2cBus | undefined;
-  private busError: string | undefined;
+  private readonly i2c: BoardBus;
+  private readonly group: SensorSlots<SenseHatSensor>;
   private readonly slots: {
     hts221: SensorSlot<'hts221', HTS221>;
     lps25h: SensorSlot<'lps25h', LPS25H>;
@@ -91,7 +95,7 @@ export class SenseHat {
     this.clock = options.clock ?? systemClock;
     this.warmupReadings = options.warmupReadings ?? 2;
     this.retryAbsentEvery = options.retryAbsentEvery ?? 60;
-    this.bus = options.bus;
+    this.i2c = new BoardBus({ bus: options.bus, busNumber: options.busNumber });
     const policy = {
       timeoutMs: options.sensorTimeoutMs ?? 2000,
       reinitAfterFailures: options.reinitAfterFailures ?? 3,
@@ -106,36 +110,38 @@ export class SenseHat {
       hts221: new SensorSlot(
         'hts221',
         'HTS221',
-        hex(hts.address ?? HTS221_ADDRESS),
-        () => this.bus && new HTS221(this.bus, { ...hts, ...sleep }),
+        formatAddress(hts.address ?? HTS221_ADDRESS),
+        () => this.i2c.bus && new HTS221(this.i2c.bus, { ...hts, ...sleep }),
         policy,
         options.hts221 === false,
       ),
       lps25h: new SensorSlot(
         'lps25h',
         'LPS25H',
-        hex(lps.address ?? LPS25H_ADDRESS),
-        () => this.bus && new LPS25H(this.bus, { ...lps, ...sleep }),
+        formatAddress(lps.address ?? LPS25H_ADDRESS),
+        () => this.i2c.bus && new LPS25H(this.i2c.bus, { ...lps, ...sleep }),
         policy,
         options.lps25h === false,
       ),
       lsm9ds1: new SensorSlot(
         'lsm9ds1',
         'LSM9DS1',
-        hex(ag.address ?? LSM9DS1_AG_ADDRESS),
-        () => this.bus && new LSM9DS1(this.bus, { ...ag, ...sleep }),
+        formatAddress(ag.address ?? LSM9DS1_AG_ADDRESS),
+        () => this.i2c.bus && new LSM9DS1(this.i2c.bus, { ...ag, ...sleep }),
         policy,
         options.lsm9ds1 === false,
       ),
       lsm9ds1_mag: new SensorSlot(
         'lsm9ds1_mag',
         'LSM9DS1 magnetometer',
-        hex(mag.address ?? LSM9DS1_MAG_ADDRESS),
-        () => this.bus && new LSM9DS1Magnetometer(this.bus, mag),
+        formatAddress(mag.address ?? LSM9DS1_MAG_ADDRESS),
+        () => this.i2c.bus && new LSM9DS1Magnetometer(this.i2c.bus, mag),
         policy,
         options.lsm9ds1Mag === false,
       ),
     };
+    // One transfer at a time: the bus is shared.
+    this.group = new SensorSlots(SENSEHAT_SENSORS, this.slots, true);
   }
 
   /** Number of samples taken so far. */
@@ -145,13 +151,7 @@ export class SenseHat {
 
   /** Failed reads per sensor so far. */
   get errors(): Readonly<Record<SenseHatSensor, number>> {
-    const s = this.slots;
-    return {
-      hts221: s.hts221.errors,
-      lps25h: s.lps25h.errors,
-      lsm9ds1: s.lsm9ds1.errors,
-      lsm9ds1_mag: s.lsm9ds1_mag.errors,
-    };
+    return this.group.errors();
   }
 
   /** Probes every enabled sensor and sets up those that answer. Runs once; later calls return the same result. */
@@ -162,7 +162,7 @@ export class SenseHat {
 
   /** Current status of every sensor, after {@link detect}. */
   status(): SenseHatSensorStatus[] {
-    return SENSEHAT_SENSORS.map((s) => ({ ...this.slots[s].status }));
+    return this.group.status();
   }
 
   /** Takes one sample of all sensors. Never throws because of a sensor. */
@@ -219,11 +219,8 @@ export class SenseHat {
 
   /** Closes the bus this instance opened (a bus passed in stays open). */
   async close(): Promise<void> {
-    const bus = this.ownedBus;
-    this.ownedBus = undefined;
-    if (!bus) return;
     try {
-      await bus.close();
+      await this.i2c.close();
     } catch (error) {
       (this.options.onWarning ?? ((m: string) => process.emitWarning(m)))(
         `closing the Sense HAT bus: ${describeError(error)}`,
@@ -233,26 +230,16 @@ export class SenseHat {
 
   private async runDetect(): Promise<SenseHatSensorStatus[]> {
     await this.openBusIfNeeded();
-    for (const sensor of SENSEHAT_SENSORS) await this.slots[sensor].init(this.busError);
+    await this.group.init('all', this.i2c.error);
     return this.status();
   }
 
   private async initAbsent(): Promise<void> {
     await this.openBusIfNeeded();
-    for (const sensor of SENSEHAT_SENSORS) {
-      const slot = this.slots[sensor];
-      if (slot.status.state === 'absent') await slot.init(this.busError);
-    }
+    await this.group.init('absent', this.i2c.error);
   }
 
-  private async openBusIfNeeded(): Promise<void> {
-    if (this.bus || SENSEHAT_SENSORS.every((x) => this.slots[x].status.state === 'disabled')) return;
-    try {
-      this.ownedBus = await openI2cBus(this.options.busNumber ?? 1);
-      this.bus = this.ownedBus;
-      this.busError = undefined;
-    } catch (error) {
-      this.busError = describeError(error);
-    }
+  private openBusIfNeeded(): Promise<void> {
+    return this.i2c.openIfNeeded(this.group.anyEnabled());
   }
 }

@@ -1,6 +1,2 @@
-import type { Sleep } from '@opensensor/sensors-enviroplus';
-
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** ST parts set bit 7 of the register address to auto-increment over a multi-byte read. */
 export const AUTO_INCREMENT = 0x80;
