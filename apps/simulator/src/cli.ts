@@ -22,6 +22,7 @@ export async function runSim(argv: readonly string[], io: SimIo): Promise<number
   const common = (c: Command) =>
     c
       .option('--stations <n>', 'number of simulated stations', number('--stations'), 1)
+      .option('--board <kind>', 'enviroplus, sensehat or breakout (default OPENSENSOR_BOARD or enviroplus)')
       .option('--station-id <uuid>', 'station id (one station); default: derived from the seed')
       .option('--seed <seed>', 'seed of the physics, faults and station ids', 'opensensor')
       .option('--output <dir>', 'lake root (default OPENSENSOR_OUTPUT_DIR or ./output)')
@@ -40,6 +41,7 @@ export async function runSim(argv: readonly string[], io: SimIo): Promise<number
 Examples:
   $ opensensor-sim backfill --stations 1 --output ./output
   $ opensensor-sim backfill --stations 100 --start 2026-11-01T00:00:00Z --end 2026-11-02T00:00:00Z --output ./fleet --json
+  $ opensensor-sim backfill --board breakout --stations 5 --output ./co2-lake
   $ OPENSENSOR_SYNC_ENABLED=true OPENSENSOR_STORAGE_BUCKET=my-lake opensensor-sim backfill --stations 2
 
 With sync or Snowflake configured (OPENSENSOR_* variables or .env), the generated data flows there too.`,

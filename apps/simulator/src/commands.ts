@@ -29,6 +29,8 @@ export class UsageError extends Error {
 
 export interface CommonSimOptions {
   stations: number;
+  /** enviroplus (default), sensehat or breakout; default OPENSENSOR_BOARD. */
+  board?: string;
   stationId?: string;
   seed: string;
   output?: string;
@@ -67,12 +69,18 @@ export function stationConfig(io: SimIo, o: CommonSimOptions, index: number): Op
   const flags: Record<string, string | number | undefined> = { stationId };
   if (o.output) flags.outputDir = o.output;
   if (o.batchDuration !== undefined) flags.batchDuration = o.batchDuration;
+  if (o.board !== undefined) flags.board = o.board;
   return loadConfig({
     env: io.env,
     cwd: io.cwd,
     envFile: o.envFile,
     flags,
-    flagNames: { stationId: '--station-id', outputDir: '--output', batchDuration: '--batch-duration' },
+    flagNames: {
+      stationId: '--station-id',
+      outputDir: '--output',
+      batchDuration: '--batch-duration',
+      board: '--board',
+    },
   }).config;
 }
 

@@ -59,6 +59,37 @@ export const settings = {
     expected: 'a UUID such as 01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f (run `opensensor setup` to generate one)',
     description: 'Identifier of this station; names its partition `station=<id>` in the lake.',
   }),
+  board: spec({
+    env: 'OPENSENSOR_BOARD',
+    group: 'sensors',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['enviroplus', 'sensehat', 'breakout', 'auto'])),
+    expected: 'one of enviroplus, sensehat, breakout, auto',
+    description:
+      'Sensor board: Pimoroni Enviro+, Raspberry Pi Sense HAT, or SCD4x/SGP30/ICP-10125 breakouts. auto probes the I2C bus at start. Sets the lake columns; a station keeps one board (docs/boards.md).',
+    default: 'enviroplus',
+  }),
+  snowflakeBatchRows: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_BATCH_ROWS',
+    group: 'snowflake',
+    schema: z.coerce.number().int().min(1).max(100_000),
+    expected: 'a whole number of rows from 1 to 100000',
+    description:
+      'Rows per Snowpipe append at most (larger backlogs are split; requests also stay under 4 MB).',
+    default: '1000',
+  }),
+  snowflakeBatchInterval: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_BATCH_INTERVAL',
+    group: 'snowflake',
+    schema: z.coerce.number().min(0.1).max(3600),
+    expected: 'seconds from 0.1 to 3600',
+    description:
+      'Seconds between two sends to Snowflake: rows read in between go in one request (fewer requests cost less).',
+    default: '10',
+  }),
   readInterval: spec({
     env: 'OPENSENSOR_READ_INTERVAL',
     group: 'sensors',

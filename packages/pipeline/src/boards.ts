@@ -1,11 +1,27 @@
-import type { Enviroplus } from '@opensensor/sensors-enviroplus';
-import type { SimulatedEnviroplus } from '@opensensor/simulation';
 import type { Board } from './board.js';
 
-/** The real Enviro+ facade as a pipeline board. */
-export function enviroplusBoard(board: Enviroplus): Board {
+/** A board facade (Enviro+, Sense HAT, breakouts): one sample with the lake's column names. */
+interface FacadeLike {
+  read(): Promise<{
+    reading: Readonly<Record<string, number | null>>;
+    warmup: boolean;
+    errors: Readonly<Record<string, number>>;
+  }>;
+  close(): Promise<void>;
+}
+
+/** A simulated board: values at the clock's instant plus counted faults. */
+interface SimulatedLike {
+  readonly name: string;
+  readonly errors: object;
+  read(): Promise<Readonly<Record<string, number | null>>>;
+  close(): Promise<void>;
+}
+
+/** A real board facade as a pipeline board. */
+export function facadeBoard(name: string, board: FacadeLike): Board {
   return {
-    name: 'enviroplus',
+    name,
     async read() {
       const s = await board.read();
       return { values: s.reading, warmup: s.warmup, errors: s.errors };
@@ -14,16 +30,12 @@ export function enviroplusBoard(board: Enviroplus): Board {
   };
 }
 
-/** A simulated Enviro+ as a pipeline board (no warm-up: the model has no heater to settle). */
-export function simulatedBoard(board: SimulatedEnviroplus): Board {
+/** A simulated board as a pipeline board (no warm-up: a model has nothing to settle). */
+export function simulatedBoard(board: SimulatedLike): Board {
   return {
     name: board.name,
     async read() {
-      return {
-        values: await board.read(),
-        warmup: false,
-        errors: board.errors as unknown as Record<string, number>,
-      };
+      return { values: await board.read(), warmup: false, errors: board.errors as Record<string, number> };
     },
     close: () => board.close(),
   };

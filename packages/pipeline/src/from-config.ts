@@ -1,15 +1,16 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenSensorConfig, StorageSettings } from '@opensensor/config';
-import { type LakeSchema, SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
+import type { LakeSchema } from '@opensensor/parquet-hive-writer';
 import type { SyncSummary } from '@opensensor/s3-sync';
 import type { Board } from './board.js';
-import { enviroplusBoard, simulatedBoard } from './boards.js';
+import { facadeBoard, simulatedBoard } from './boards.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { ClockSyncMonitor, systemClockSources } from './clock-sync.js';
 import { type HealthSources, runCommand } from './health.js';
 import { type Logger, silentLogger } from './logger.js';
+import { BOARD_KINDS, type BoardKind, schemaForBoard } from './schemas.js';
 import { type JournalTask, type PeriodicTask, Station, type StationOptions } from './station.js';
 
 export interface SimulationSettings {
@@ -23,8 +24,8 @@ export interface StationFromConfigOptions {
   clock?: Clock;
   /** Read simulated sensors instead of the board. */
   simulate?: SimulationSettings | false;
-  /** A board of your own (overrides `simulate` and the real board). */
-  board?: Board;
+  /** A board of your own (overrides `simulate` and the real board); give its kind for the schema. */
+  board?: { board: Board; kind: BoardKind };
   /** Overrides for tests and simulations. */
   readIntervalMs?: number;
   healthSources?: HealthSources;
@@ -36,46 +37,129 @@ export interface StationFromConfigOptions {
   onWindowWritten?: StationOptions['onWindowWritten'];
 }
 
-/** The lake schema of a board. */
-export function schemaForBoard(_board: 'enviroplus'): LakeSchema {
-  return SENSOR_SCHEMA;
+/** A board whose sensors are missing or wrong for the station, or a station that changed boards. */
+export class BoardError extends Error {
+  override readonly name = 'BoardError';
 }
 
-async function createBoard(o: StationFromConfigOptions, clock: Clock, log: Logger): Promise<Board> {
+interface DetectingFacade {
+  detect(): Promise<{ sensor: string; chip: string; address: string; state: string; detail?: string }[]>;
+  read(): Promise<{
+    reading: Readonly<Record<string, number | null>>;
+    warmup: boolean;
+    errors: Readonly<Record<string, number>>;
+  }>;
+  close(): Promise<void>;
+}
+
+async function realFacade(kind: BoardKind, c: OpenSensorConfig, log: Logger): Promise<DetectingFacade> {
+  const onWarning = (message: string) => log.warn(message, { component: 'sensors', board: kind });
+  switch (kind) {
+    case 'enviroplus': {
+      const { Enviroplus } = await import('@opensensor/sensors-enviroplus');
+      return new Enviroplus({
+        busNumber: 1,
+        pms5003: { device: c.pms5003Device },
+        compensation: c.tempCompensationEnabled ? { factor: c.tempCompensationFactor } : false,
+        onWarning,
+      });
+    }
+    case 'sensehat': {
+      const { SenseHat } = await import('@opensensor/sensors-sensehat');
+      return new SenseHat({ busNumber: 1, onWarning });
+    }
+    case 'breakout': {
+      const { Breakout } = await import('@opensensor/sensors-breakout');
+      return new Breakout({ busNumber: 1, onWarning });
+    }
+  }
+}
+
+/** The sensors that must answer for `auto` to pick a board (the one chip only that board has). */
+const SIGNATURE: Record<BoardKind, readonly string[]> = {
+  enviroplus: ['bme280', 'ltr559'],
+  sensehat: ['hts221', 'lps25h', 'lsm9ds1'],
+  breakout: ['scd4x', 'sgp30', 'icp10125'],
+};
+
+async function createBoard(
+  o: StationFromConfigOptions,
+  clock: Clock,
+  log: Logger,
+): Promise<{ board: Board; kind: BoardKind }> {
   if (o.board) return o.board;
-  if (o.simulate) {
-    const { SimulatedEnviroplus } = await import('@opensensor/simulation');
-    return simulatedBoard(
-      new SimulatedEnviroplus({
-        seed: o.simulate.seed,
-        now: () => clock.now(),
-        ...(o.simulate.faults ? { faults: o.simulate.faults } : {}),
-      }),
-    );
-  }
-  const { Enviroplus } = await import('@opensensor/sensors-enviroplus');
   const c = o.config;
-  const board = new Enviroplus({
-    busNumber: 1,
-    pms5003: { device: c.pms5003Device },
-    compensation: c.tempCompensationEnabled ? { factor: c.tempCompensationFactor } : false,
-    onWarning: (message) => log.warn(message, { component: 'sensors' }),
-  });
-  const status = await board.detect();
-  for (const s of status)
-    log.info('sensor', {
-      sensor: s.sensor,
-      chip: s.chip,
-      address: s.address,
-      state: s.state,
-      detail: s.detail,
-    });
-  if (!status.some((s) => s.state === 'ok')) {
-    log.error(
-      'no sensor answers: check the board, I2C (raspi-config) and the i2c/dialout groups; readings will be null',
+  if (o.simulate) {
+    const kind: BoardKind = c.board === 'auto' ? 'enviroplus' : c.board;
+    const sim = await import('@opensensor/simulation');
+    const options = {
+      seed: o.simulate.seed,
+      now: () => clock.now(),
+      ...(o.simulate.faults ? { faults: o.simulate.faults } : {}),
+    };
+    const board =
+      kind === 'sensehat'
+        ? new sim.SimulatedSenseHat(options)
+        : kind === 'breakout'
+          ? new sim.SimulatedBreakout(options)
+          : new sim.SimulatedEnviroplus(options);
+    return { board: simulatedBoard(board), kind };
+  }
+  const candidates: BoardKind[] = c.board === 'auto' ? [...BOARD_KINDS] : [c.board];
+  for (const kind of candidates) {
+    const facade = await realFacade(kind, c, log);
+    const status = await facade.detect();
+    const answering = status.filter((s) => s.state === 'ok');
+    if (c.board === 'auto' && !answering.some((s) => SIGNATURE[kind].includes(s.sensor))) {
+      await facade.close();
+      continue;
+    }
+    for (const s of status)
+      log.info('sensor', {
+        board: kind,
+        sensor: s.sensor,
+        chip: s.chip,
+        address: s.address,
+        state: s.state,
+        detail: s.detail,
+      });
+    if (answering.length === 0) {
+      log.error(
+        'no sensor answers: check the board, I2C (raspi-config) and the i2c/dialout groups; readings will be null',
+        { board: kind },
+      );
+    }
+    return { board: facadeBoard(kind, facade), kind };
+  }
+  throw new BoardError(
+    'OPENSENSOR_BOARD=auto found no Enviro+, Sense HAT or breakout sensor on I2C bus 1: check the wiring and that I2C is enabled, or set OPENSENSOR_BOARD',
+  );
+}
+
+/**
+ * A station keeps one board: its files must never mix schemas. The first start records the board in
+ * the state directory; a later start with another board is refused with what to do.
+ */
+async function checkBoardOfStation(stateDir: string, stationId: string, kind: BoardKind): Promise<void> {
+  const path = join(stateDir, 'board.json');
+  let recorded: { station?: string; board?: string } | null = null;
+  try {
+    recorded = JSON.parse(await readFile(path, 'utf8')) as { station?: string; board?: string };
+  } catch {}
+  if (recorded?.station === stationId && recorded.board && recorded.board !== kind) {
+    throw new BoardError(
+      `station ${stationId} has written ${recorded.board} files; a ${kind} board would mix two schemas in its partition. ` +
+        'Give this board its own station id (opensensor setup --force, or OPENSENSOR_STATION_ID) and state directory, ' +
+        `or, if the ${recorded.board} is really gone for good, delete ${path}`,
     );
   }
-  return enviroplusBoard(board);
+  if (recorded?.station !== stationId || recorded.board !== kind) {
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(
+      path,
+      `${JSON.stringify({ station: stationId, board: kind, since: new Date().toISOString() })}\n`,
+    );
+  }
 }
 
 /** Ledger files of the uploads (one per lake root). */
@@ -204,6 +288,8 @@ async function snowpipeTask(
     columns: schema.columns.map((c) => c.name),
     clock,
     logger: log,
+    batchIntervalMs: config.snowflakeBatchInterval * 1000,
+    maxBatchRows: config.snowflakeBatchRows,
   });
 }
 
@@ -213,8 +299,9 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
   const log = o.logger ?? silentLogger;
   const clock = o.clock ?? systemClock;
   const stateDir = o.stateDir ?? c.stateDir;
-  const schema = schemaForBoard('enviroplus');
-  const board = await createBoard(o, clock, log);
+  const { board, kind } = await createBoard(o, clock, log);
+  const schema = schemaForBoard(kind);
+  await checkBoardOfStation(stateDir, c.stationId, kind);
   const tasks: JournalTask[] = [];
   const periodic: PeriodicTask[] = [];
   if (!o.withoutRemote && c.snowflakeEnabled) tasks.push(await snowpipeTask(c, schema, clock, log));

@@ -1,5 +1,5 @@
 export type { Board, BoardSample } from './board.js';
-export { enviroplusBoard, simulatedBoard } from './boards.js';
+export { facadeBoard, simulatedBoard } from './boards.js';
 export { type Clock, SimulatedClock, systemClock } from './clock.js';
 export {
   bootTagOf,
@@ -11,11 +11,11 @@ export {
   systemClockSources,
 } from './clock-sync.js';
 export {
+  BoardError,
   ledgerPath,
   type SimulationSettings,
   type StationFromConfigOptions,
   type SyncRunSummary,
-  schemaForBoard,
   stationFromConfig,
   syncOnce,
 } from './from-config.js';
@@ -58,6 +58,7 @@ export {
 } from './records.js';
 export { Restamper, type RestampStats, type Sequenced } from './restamp.js';
 export { runSchedule, type ScheduleOptions, type ScheduleResult } from './scheduler.js';
+export { BOARD_KINDS, type BoardKind, BREAKOUT_SCHEMA, SENSEHAT_SCHEMA, schemaForBoard } from './schemas.js';
 export { type ShutdownOptions, shutdownSignal } from './shutdown.js';
 export {
   float32ToNumber,

@@ -284,6 +284,8 @@ export class Station {
     if (this.o.health)
       await this.takeHealth().catch((err: unknown) => this.log.warn('health failed', { err }));
     let ticks = 0;
+    let lastOverrunLog = Number.NEGATIVE_INFINITY;
+    let overrunsLogged = 0;
     const result = await runSchedule({
       clock: this.o.clock,
       intervalMs: this.o.readIntervalMs,
@@ -301,10 +303,18 @@ export class Station {
       },
       onOverrun: (missed) => {
         this.stats.overruns += missed;
-        this.log.warn('reading took longer than the interval; deadlines skipped', { missed });
+        // At most one line a minute: a slow SD card or a busy core must not also flood the log.
+        const now = this.o.clock.now();
+        if (now - lastOverrunLog >= 60_000) {
+          this.log.warn('readings took longer than the interval; deadlines skipped', {
+            missed: this.stats.overruns - overrunsLogged,
+            total: this.stats.overruns,
+          });
+          lastOverrunLog = now;
+          overrunsLogged = this.stats.overruns;
+        }
       },
     });
-    this.stats.overruns = result.overruns;
     this.stats.clockJumps = result.clockJumps;
     if (result.clockJumps > 0)
       this.log.warn('the wall clock jumped back while running', { times: result.clockJumps });

@@ -155,12 +155,17 @@ The private key and the passphrase are never printed.`,
     .option('--user <name>', 'station user (default: OPENSENSOR_SNOWFLAKE_USER or OPENSENSOR_STATION)')
     .option('--warehouse <name>', 'also grant USAGE on this warehouse (only needed to query the table)')
     .option('--timestamp-type <type>', 'TIMESTAMP_TZ (keeps the UTC offset) or TIMESTAMP_NTZ', 'TIMESTAMP_TZ')
+    .option(
+      '--board <kind>',
+      'columns of this board: enviroplus, sensehat or breakout (default OPENSENSOR_BOARD)',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   $ opensensor snowflake sql > snowflake-setup.sql
   $ opensensor snowflake sql --database SENSORS --schema RAW --warehouse COMPUTE_WH
+  $ opensensor snowflake sql --board breakout      # CO2 / eCO2 / TVOC columns
 
 Names come from the flags, then the OPENSENSOR_SNOWFLAKE_* settings, then the defaults above.
 The statements are idempotent (IF NOT EXISTS) and never replace an existing pipe.`,
@@ -175,6 +180,7 @@ The statements are idempotent (IF NOT EXISTS) and never replace an existing pipe
         user?: string;
         warehouse?: string;
         timestampType: string;
+        board?: string;
       }) => {
         const cfg = configuredSnowflake(io, envFile());
         const type = opts.timestampType.toUpperCase();
@@ -184,10 +190,16 @@ The statements are idempotent (IF NOT EXISTS) and never replace an existing pipe
             EXIT.usage,
           );
         }
-        const [{ snowflakeSetupSql, SnowpipeConfigError }, { SENSOR_SCHEMA }] = await Promise.all([
-          import('@opensensor/snowpipe-client'),
-          import('@opensensor/parquet-hive-writer'),
-        ]);
+        const [{ snowflakeSetupSql, SnowpipeConfigError }, { schemaForBoard, BOARD_KINDS }] =
+          await Promise.all([import('@opensensor/snowpipe-client'), import('@opensensor/pipeline')]);
+        const board = (opts.board ?? cfg.board).toLowerCase();
+        if (!(BOARD_KINDS as readonly string[]).includes(board)) {
+          throw new CliError(
+            `${opts.board ? '--board' : 'OPENSENSOR_BOARD'}: expected one of ${BOARD_KINDS.join(', ')} for the table's columns, received ${JSON.stringify(board)}`,
+            EXIT.usage,
+          );
+        }
+        const lakeSchema = schemaForBoard(board as (typeof BOARD_KINDS)[number]);
         try {
           io.stdout(
             snowflakeSetupSql({
@@ -199,7 +211,7 @@ The statements are idempotent (IF NOT EXISTS) and never replace an existing pipe
               user: opts.user ?? cfg.snowflakeUser ?? SNOWFLAKE_DEFAULTS.user,
               warehouse: opts.warehouse,
               timestampType: type,
-              columns: SENSOR_SCHEMA.columns.map((c) => ({ name: c.name, type: snowflakeType(c.type) })),
+              columns: lakeSchema.columns.map((c) => ({ name: c.name, type: snowflakeType(c.type) })),
             }),
           );
         } catch (err) {

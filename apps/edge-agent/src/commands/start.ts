@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
-import { type CliIo, EXIT } from '../io.js';
+import { CliError, type CliIo, EXIT } from '../io.js';
 import { type ConfigFlags, loadCommandConfig } from '../load-config.js';
 
 interface StartOptions {
   simulate?: boolean;
   seed?: string;
-  readInterval?: number;
+  board?: string;
+  interval?: string;
+  batchSize?: string;
 }
 
 export function registerStart(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -14,6 +16,12 @@ export function registerStart(program: Command, io: CliIo, setExit: (code: numbe
     .description('Run the station: read the board, journal every reading, write the lake, sync, stream')
     .option('--simulate', 'read simulated Enviro+ sensors instead of the board')
     .option('--seed <seed>', 'seed of the simulated sensors (default: the station id)')
+    .option('--board <kind>', 'enviroplus, sensehat, breakout or auto (overrides OPENSENSOR_BOARD)')
+    .option('--interval <sec>', 'seconds between readings (overrides OPENSENSOR_READ_INTERVAL)')
+    .option(
+      '--batch-size <n>',
+      'send to Snowflake every n readings (sets OPENSENSOR_SNOWFLAKE_BATCH_INTERVAL to n x the read interval)',
+    )
     .option('--foreground', 'accepted for compatibility; the agent always runs in the foreground')
     .addHelpText(
       'after',
@@ -25,10 +33,34 @@ Runs until SIGINT/SIGTERM: then it stops reading, writes finished windows, commi
 Examples:
   $ opensensor start
   $ opensensor start --simulate                       # no hardware needed
+  $ opensensor start --simulate --board breakout       # simulated SCD4x/SGP30/ICP-10125
+  $ opensensor start --interval 10 --batch-size 6       # read every 10 s, send to Snowflake every minute
   $ OPENSENSOR_LOG_LEVEL=debug opensensor start --simulate`,
     )
     .action(async (opts: StartOptions) => {
-      const { config } = loadCommandConfig(io, { envFile: program.opts<ConfigFlags>().envFile });
+      const envFile = program.opts<ConfigFlags>().envFile;
+      const flags = { board: opts.board, readInterval: opts.interval };
+      const flagNames = {
+        board: '--board',
+        readInterval: '--interval',
+        snowflakeBatchInterval: '--batch-size',
+      } as const;
+      let { config } = loadCommandConfig(io, { envFile }, flags, flagNames);
+      if (opts.batchSize !== undefined) {
+        const n = Number(opts.batchSize);
+        if (!Number.isInteger(n) || n < 1) {
+          throw new CliError(
+            `--batch-size: expected a whole number of readings, at least 1, received ${JSON.stringify(opts.batchSize)}`,
+            EXIT.usage,
+          );
+        }
+        ({ config } = loadCommandConfig(
+          io,
+          { envFile },
+          { ...flags, snowflakeBatchInterval: n * config.readInterval },
+          flagNames,
+        ));
+      }
       const { shutdownSignal, stationFromConfig } = await import('@opensensor/pipeline');
       const { seedFromString } = await import('@opensensor/simulation');
       const { agentLogger } = await import('../logging.js');
