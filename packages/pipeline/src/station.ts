@@ -427,6 +427,8 @@ export class Station {
       readErrors: s.stats.readErrors,
       sensorErrors: s.stats.sensorErrors,
       lostToFull: s.journal.lostToFull,
+      ...(s.tasks.sync ? { sync: s.tasks.sync } : {}),
+      ...(s.tasks.snowpipe ? { snowpipe: s.tasks.snowpipe } : {}),
     });
   }
 
