@@ -39,6 +39,17 @@ describe('unexplainedGaps', () => {
     ]);
   });
 
+  it('accepts a gap while up that the station logged as skipped deadlines, and no longer one', () => {
+    const ts = [...grid(1000, 1400), ...grid(1500, 1950), ...grid(3100, 4000)];
+    const logged = (missed: number): Lifetime[] => [
+      { readyAt: 1000, endedAt: 2000, overruns: [{ at: 1460, missed }] },
+      { readyAt: 3000, endedAt: 4000 },
+    ];
+    // 1350 -> 1500: the deadlines 1400 and 1450 were skipped.
+    expect(unexplainedGaps(ts, logged(2), policy)).toEqual([]);
+    expect(unexplainedGaps(ts, logged(1), policy)[0]?.reason).toMatch(/1 skipped deadline/);
+  });
+
   it('reports readings lost well before a kill', () => {
     const ts = [...grid(1000, 1500), ...grid(3100, 4000)];
     expect(unexplainedGaps(ts, lives, policy)[0]?.reason).toMatch(/before the kill/);

@@ -9,6 +9,14 @@ export interface Lifetime {
   readyAt: number | null;
   /** When the test killed or stopped it (epoch ms). */
   endedAt: number;
+  /** Deadlines the station skipped because a reading ran long, as it logged them (explicit, counted). */
+  overruns?: readonly Overrun[];
+}
+
+export interface Overrun {
+  /** When it was logged, just after the reading that ran long. */
+  at: number;
+  missed: number;
 }
 
 export interface Downtime {
@@ -62,6 +70,7 @@ export function unexplainedGaps(
 ): Gap[] {
   const maxStep = policy.maxStepMs ?? 2 * policy.intervalMs;
   const down = downtimes(lifetimes);
+  const overruns = lifetimes.flatMap((l) => l.overruns ?? []);
   const gaps: Gap[] = [];
   const ready = lifetimes.map((l) => l.readyAt).filter((t): t is number => t !== null);
   const first = Math.min(...ready);
@@ -77,9 +86,19 @@ export function unexplainedGaps(
     const b = timestamps[i] as number;
     if (b - a <= maxStep) continue;
     const d = down.find((w) => a < w.to && b > w.from);
-    if (!d)
-      gaps.push({ after: a, before: b, reason: 'no downtime overlaps it: readings lost while running' });
-    else if (a < d.from - policy.lossSlackMs)
+    if (!d) {
+      // While running, only deadlines the station said it skipped may be missing: m skipped
+      // deadlines leave a step of (m + 1) intervals, plus less than one of wake-up lateness.
+      const missed = overruns
+        .filter((o) => o.at >= a && o.at <= b + policy.intervalMs)
+        .reduce((n, o) => n + o.missed, 0);
+      if (missed === 0 || b - a >= (missed + 2) * policy.intervalMs)
+        gaps.push({
+          after: a,
+          before: b,
+          reason: `no downtime overlaps it and ${missed} skipped deadline(s) were logged: readings lost while running`,
+        });
+    } else if (a < d.from - policy.lossSlackMs)
       gaps.push({
         after: a,
         before: b,

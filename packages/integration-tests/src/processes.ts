@@ -173,3 +173,29 @@ export function tempDir(prefix: string): { path: string; remove: () => void } {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The JSON log lines (one object per line) a CLI wrote to stderr. */
+export function logLines(p: CliProcess): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of p.stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // A line cut short by a kill.
+    }
+  }
+  return out;
+}
+
+/** When (the child's clock, epoch ms) it logged `msg`, or null if it has not. */
+export function loggedAt(p: CliProcess, msg: string): number | null {
+  const line = logLines(p).find((l) => l.msg === msg);
+  return line && typeof line.time === 'string' ? Date.parse(line.time) : null;
+}
+
+/** Waits until the child logs `msg`; returns when (its clock). */
+export async function waitForLog(p: CliProcess, msg: string, timeoutMs = 30_000): Promise<number> {
+  await p.waitFor(new RegExp(`"msg":"${msg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`), timeoutMs);
+  return loggedAt(p, msg) as number;
+}
