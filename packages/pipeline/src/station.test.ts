@@ -67,6 +67,17 @@ describe('Station', () => {
     expect(health[0]?.n).toBe(120);
   });
 
+  it('forgets a journal consumer that is no longer configured, so it cannot pin the journal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-station-consumers-'));
+    const clock = new SimulatedClock(Date.UTC(2026, 10, 27));
+    const withHealth = await Station.open(options(dir, clock, 5000));
+    expect(withHealth.journal.consumers().sort()).toEqual(['health', 'parquet']);
+    await withHealth.close();
+    const without = await Station.open({ ...options(dir, clock, 5000), health: null });
+    expect(without.journal.consumers()).toEqual(['parquet']);
+    await without.close();
+  });
+
   it('runs in real time and on abort keeps the open window in the journal for the next start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-station-rt-'));
     const station = await Station.open(options(dir, systemClock, 50));

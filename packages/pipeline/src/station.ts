@@ -177,10 +177,14 @@ export class Station {
       consumers,
       logger: (options.logger ?? silentLogger).child({ component: 'journal' }),
     });
-    // A consumer added later (Snowpipe enabled after months of running) starts at the newest record,
-    // not at whatever the journal still holds.
-    for (const name of consumers)
-      if (!journal.consumers().includes(name)) await journal.addConsumer(name, { startAt: 'latest' });
+    // A consumer configured later (Snowflake switched on) starts at the oldest record the journal still
+    // holds. One that is no longer configured would pin every segment until the journal is full: forget it.
+    for (const name of journal.consumers()) {
+      if (!consumers.includes(name)) {
+        await journal.removeConsumer(name);
+        options.logger?.info('journal consumer removed: it is no longer configured', { consumer: name });
+      }
+    }
     await cleanupTempFiles(options.outputDir).catch(() => {});
     if (options.health) await cleanupTempFiles(options.healthDir).catch(() => {});
     await options.clockSync?.init();
