@@ -4,7 +4,7 @@ import type { PromisifiedBus } from 'i2c-bus';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { OptionalDependencyError, SensorError } from './errors.js';
 import { type I2cBus, i2cStep, openI2cBus } from './i2c.js';
-import { FakeI2cBus, i2cSystemError, parseRegisterImage, RegisterFileDevice } from './testing.js';
+import { FakeI2cBus, i2cSystemError, PLAIN_READ, parseRegisterImage, RegisterFileDevice } from './testing.js';
 
 describe('openI2cBus', () => {
   it('accepts a real i2c-bus PromisifiedBus as an I2cBus', () => {
@@ -84,6 +84,31 @@ describe('FakeI2cBus', () => {
     expect(bus.log.at(-1)).toEqual(['write', 0x40, 0x20, [9, 8]]);
     await expect(bus.readByte(0x41, 0)).rejects.toMatchObject({ code: 'EREMOTEIO', errno: 121 });
     await expect(bus.readI2cBlock(0x40, 0, 33, Buffer.alloc(33))).rejects.toThrow(/1..32/);
+  });
+
+  it('passes plain transfers to the device: first byte as register, reads with PLAIN_READ', async () => {
+    const bus = new FakeI2cBus();
+    const dev = bus.loadImage(0x40, '10: 01 02 03');
+    await bus.i2cWrite(0x40, 3, Buffer.from([0x20, 9, 8, 7]));
+    expect(dev.get(0x20, 3)).toEqual([9, 8, 0]);
+    expect(bus.log.at(-1)).toEqual(['write', 0x40, 0x20, [9, 8]]);
+    const reads: Array<[number, number]> = [];
+    bus.attach(0x41, {
+      read: (register, length, out) => {
+        reads.push([register, length]);
+        out.fill(0xab, 0, length);
+      },
+      write: () => {},
+    });
+    const buf = Buffer.alloc(40);
+    expect(await bus.i2cRead(0x41, 40, buf)).toEqual({ bytesRead: 40, buffer: buf });
+    expect(reads).toEqual([[PLAIN_READ, 40]]);
+    expect(buf[39]).toBe(0xab);
+    await expect(bus.i2cRead(0x42, 1, buf)).rejects.toMatchObject({ code: 'EREMOTEIO' });
+    bus.fail(0x40, { code: 'EIO', only: 'write', times: 1 });
+    await expect(bus.i2cWrite(0x40, 1, Buffer.from([0x10]))).rejects.toMatchObject({ code: 'EIO' });
+    await expect(bus.i2cWrite(0x40, 0, buf)).rejects.toThrow(RangeError);
+    await expect(bus.i2cRead(0x41, 4, Buffer.alloc(2))).rejects.toThrow(/shorter/);
   });
 
   it('injects faults after N reads, for a number of times, and detaches devices', async () => {

@@ -20,6 +20,7 @@ export {
   type FakeI2cDevice,
   type I2cFault,
   i2cSystemError,
+  PLAIN_READ,
   parseRegisterImage,
   RegisterFileDevice,
   type RegisterFileOptions,

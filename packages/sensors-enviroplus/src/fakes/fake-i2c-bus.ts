@@ -1,6 +1,12 @@
 import type { ClosableI2cBus } from '../i2c.js';
 
-/** A device model on a {@link FakeI2cBus}. `read` fills `out[0..length)`. */
+/** The register a plain read ({@link FakeI2cBus.i2cRead}, no register pointer) arrives with at a device. */
+export const PLAIN_READ = -1;
+
+/**
+ * A device model on a {@link FakeI2cBus}. `read` fills `out[0..length)`. A plain write arrives as
+ * `write(firstByte, rest)`, a plain read as `read(PLAIN_READ, length)`.
+ */
 export interface FakeI2cDevice {
   read(register: number, length: number, out: Buffer): void;
   write(register: number, bytes: Uint8Array): void;
@@ -128,8 +134,10 @@ interface ActiveFault extends Required<I2cFault> {
 }
 
 /**
- * An in-memory I2C bus with the `i2c-bus` PromisifiedBus methods the drivers use. Attach device
- * models per address; an address without a device NACKs like real hardware (EREMOTEIO).
+ * An in-memory I2C bus with the `i2c-bus` PromisifiedBus methods the drivers use: register (SMBus)
+ * transfers and plain ones (`i2cRead`/`i2cWrite`, for command-based chips). Attach device models per
+ * address; an address without a device NACKs like real hardware (EREMOTEIO). Fault injection and
+ * the log cover both kinds.
  */
 export class FakeI2cBus implements ClosableI2cBus {
   readonly devices = new Map<number, FakeI2cDevice>();
@@ -201,8 +209,38 @@ export class FakeI2cBus implements ClosableI2cBus {
     return { bytesWritten: length, buffer };
   }
 
+  /** Plain write with no register pointer: the device sees the first byte as the register, the rest as data. */
+  async i2cWrite(
+    address: number,
+    length: number,
+    buffer: Buffer,
+  ): Promise<{ bytesWritten: number; buffer: Buffer }> {
+    this.checkPlain(length, buffer);
+    this.transfer('write', address, buffer[0] as number, length - 1, buffer.subarray(1, length));
+    return { bytesWritten: length, buffer };
+  }
+
+  /** Plain read with no register pointer: the device is asked for `read(PLAIN_READ, length)`. */
+  async i2cRead(
+    address: number,
+    length: number,
+    buffer: Buffer,
+  ): Promise<{ bytesRead: number; buffer: Buffer }> {
+    this.checkPlain(length, buffer);
+    this.transfer('read', address, PLAIN_READ, length, buffer);
+    return { bytesRead: length, buffer };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  private checkPlain(length: number, buffer: Buffer): void {
+    // Plain transfers are not SMBus: no 32-byte limit, but at least one byte.
+    if (!Number.isInteger(length) || length < 1)
+      throw new RangeError(`I2C transfer length must be ≥ 1, got ${length}`);
+    if (buffer.length < length)
+      throw new RangeError(`buffer of ${buffer.length} bytes is shorter than ${length}`);
   }
 
   private checkBlock(length: number, buffer: Buffer): void {
