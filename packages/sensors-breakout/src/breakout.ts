@@ -1,10 +1,23 @@
-import { type Clock, type ClosableI2cBus, openI2cBus, type Sleep } from '@opensensor/sensors-enviroplus';
-import { type CommandI2cBus, describeError, isCommandBus, systemClock } from './command-bus.js';
+import {
+  BoardBus,
+  type Clock,
+  describeError,
+  formatAddress,
+  type SensorReadResult,
+  SensorSlot,
+  type SensorSlotStatus,
+  SensorSlots,
+  type Sleep,
+  systemClock,
+} from '@opensensor/sensors-enviroplus';
+import { type CommandI2cBus, isCommandBus } from './command-bus.js';
 import { ICP10125, ICP10125_ADDRESS, type Icp10125Mode } from './icp10125.js';
 import { type BreakoutReading, emptyBreakoutReading } from './reading.js';
 import { SCD4X_ADDRESS, SCD4x, type Scd4xOptions } from './scd4x.js';
-import { type SensorReadResult, SensorSlot, type SensorStatus } from './sensor-slot.js';
 import { absoluteHumidity, SGP30, SGP30_ADDRESS, type Sgp30Reading, sgp30HumidityWord } from './sgp30.js';
+
+/** What detection found for one sensor of a board. */
+export type SensorStatus<S extends string = string> = SensorSlotStatus<S>;
 
 export const BREAKOUT_SENSORS = ['scd4x', 'sgp30', 'icp10125'] as const;
 export type BreakoutSensor = (typeof BREAKOUT_SENSORS)[number];
@@ -75,9 +88,8 @@ export class Breakout {
   private readonly warmupReadings: number;
   private readonly retryAbsentEvery: number;
   private readonly sgp30EveryMs: number;
-  private bus: CommandI2cBus | undefined;
-  private ownedBus: ClosableI2cBus | undefined;
-  private busError: string | undefined;
+  private readonly i2c: BoardBus<CommandI2cBus>;
+  private readonly group: SensorSlots<BreakoutSensor>;
   private readonly slots: {
     scd4x: SensorSlot<'scd4x', SCD4x>;
     sgp30: SensorSlot<'sgp30', SGP30>;
@@ -98,20 +110,27 @@ export class Breakout {
     this.warmupReadings = options.warmupReadings ?? 1;
     this.retryAbsentEvery = options.retryAbsentEvery ?? 60;
     this.sgp30EveryMs = options.sgp30EveryMs ?? 1000;
-    this.bus = options.bus;
+    this.i2c = new BoardBus({
+      bus: options.bus,
+      busNumber: options.busNumber,
+      adopt: async (bus) => {
+        if (isCommandBus(bus)) return bus;
+        await bus.close();
+        throw new Error('the I2C bus object has no i2cRead/i2cWrite (plain transfers are needed)');
+      },
+    });
     const timeoutMs = options.sensorTimeoutMs ?? 2000;
     const reinitAfterFailures = options.reinitAfterFailures ?? 3;
     const shared = { clock: this.clock, ...(options.sleep ? { sleep: options.sleep } : {}) };
     const scd = options.scd4x || {};
     const sgp = options.sgp30 || {};
     const icp = options.icp10125 || {};
-    const hex = (a: number) => `0x${a.toString(16).padStart(2, '0')}`;
     this.slots = {
       scd4x: new SensorSlot(
         'scd4x',
         'SCD4x',
-        hex(scd.address ?? SCD4X_ADDRESS),
-        () => this.bus && new SCD4x(this.bus, { ...scd, ...shared }),
+        formatAddress(scd.address ?? SCD4X_ADDRESS),
+        () => this.i2c.bus && new SCD4x(this.i2c.bus, { ...scd, ...shared }),
         // Stopping a running measurement takes 500 ms, and the first result up to one 5 s period.
         { timeoutMs: timeoutMs + (scd.readyTimeoutMs ?? 6000), reinitAfterFailures },
         options.scd4x === false,
@@ -119,21 +138,23 @@ export class Breakout {
       sgp30: new SensorSlot(
         'sgp30',
         'SGP30',
-        hex(sgp.address ?? SGP30_ADDRESS),
-        () => this.bus && new SGP30(this.bus, { ...sgp, ...shared }),
+        formatAddress(sgp.address ?? SGP30_ADDRESS),
+        () => this.i2c.bus && new SGP30(this.i2c.bus, { ...sgp, ...shared }),
         { timeoutMs, reinitAfterFailures },
         options.sgp30 === false,
       ),
       icp10125: new SensorSlot(
         'icp10125',
         'ICP-10125',
-        hex(icp.address ?? ICP10125_ADDRESS),
+        formatAddress(icp.address ?? ICP10125_ADDRESS),
         () =>
-          this.bus && new ICP10125(this.bus, { ...icp, ...(options.sleep ? { sleep: options.sleep } : {}) }),
+          this.i2c.bus &&
+          new ICP10125(this.i2c.bus, { ...icp, ...(options.sleep ? { sleep: options.sleep } : {}) }),
         { timeoutMs, reinitAfterFailures },
         options.icp10125 === false,
       ),
     };
+    this.group = new SensorSlots(BREAKOUT_SENSORS, this.slots);
   }
 
   get readCount(): number {
@@ -141,8 +162,7 @@ export class Breakout {
   }
 
   get errors(): Readonly<Record<BreakoutSensor, number>> {
-    const s = this.slots;
-    return { scd4x: s.scd4x.errors, sgp30: s.sgp30.errors, icp10125: s.icp10125.errors };
+    return this.group.errors();
   }
 
   /** Probes every enabled sensor and sets up those that answer. Runs once; later calls return the same result. */
@@ -152,9 +172,8 @@ export class Breakout {
   }
 
   status(): BreakoutSensorStatus[] {
-    return BREAKOUT_SENSORS.map((s) => {
-      const slot = this.slots[s];
-      const status = { ...slot.status };
+    return this.group.status().map((status) => {
+      const slot = this.slots[status.sensor];
       const serial = slot.driver && 'serialNumber' in slot.driver ? slot.driver.serialNumber : undefined;
       if (status.state === 'ok' && serial !== undefined) {
         status.detail = `serial 0x${serial.toString(16).toUpperCase().padStart(12, '0')}`;
@@ -216,14 +235,10 @@ export class Breakout {
         this.warn(`stopping the SCD4x: ${describeError(error)}`);
       }
     }
-    const bus = this.ownedBus;
-    this.ownedBus = undefined;
-    if (bus) {
-      try {
-        await bus.close();
-      } catch (error) {
-        this.warn(`closing the I2C bus: ${describeError(error)}`);
-      }
+    try {
+      await this.i2c.close();
+    } catch (error) {
+      this.warn(`closing the I2C bus: ${describeError(error)}`);
     }
   }
 
@@ -289,7 +304,7 @@ export class Breakout {
 
   private async runDetect(): Promise<BreakoutSensorStatus[]> {
     await this.openBusIfNeeded();
-    await Promise.all(BREAKOUT_SENSORS.map((x) => this.slots[x].init(this.busError)));
+    await this.group.init('all', this.i2c.error);
     this.startSgp30Cadence();
     return this.status();
   }
@@ -301,27 +316,11 @@ export class Breakout {
 
   private async initAbsent(): Promise<void> {
     await this.openBusIfNeeded();
-    await Promise.all(
-      BREAKOUT_SENSORS.filter((x) => this.slots[x].status.state === 'absent').map((x) =>
-        this.slots[x].init(this.busError),
-      ),
-    );
+    await this.group.init('absent', this.i2c.error);
     this.startSgp30Cadence();
   }
 
-  private async openBusIfNeeded(): Promise<void> {
-    if (this.bus || BREAKOUT_SENSORS.every((x) => this.slots[x].status.state === 'disabled')) return;
-    try {
-      const bus = await openI2cBus(this.options.busNumber ?? 1);
-      if (!isCommandBus(bus)) {
-        await bus.close();
-        throw new Error('the I2C bus object has no i2cRead/i2cWrite (plain transfers are needed)');
-      }
-      this.ownedBus = bus;
-      this.bus = bus;
-      this.busError = undefined;
-    } catch (error) {
-      this.busError = describeError(error);
-    }
+  private openBusIfNeeded(): Promise<void> {
+    return this.i2c.openIfNeeded(this.group.anyEnabled());
   }
 }

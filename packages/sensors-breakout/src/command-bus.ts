@@ -1,10 +1,10 @@
 import {
-  type Clock,
   type ClosableI2cBus,
   type I2cBus,
   SensorError,
   type SensorErrorCode,
   type Sleep,
+  toSensorError,
 } from '@opensensor/sensors-enviroplus';
 import { CrcError, decodeWords, encodeCommand } from './crc.js';
 
@@ -27,20 +27,8 @@ export function isCommandBus(bus: I2cBus | ClosableI2cBus | CommandI2cBus): bus 
   return typeof b.i2cRead === 'function' && typeof b.i2cWrite === 'function';
 }
 
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-export const systemClock: Clock = { now: () => Date.now() };
-
-// errno names Linux I2C adapters use when nothing acknowledges the address.
-const NO_DEVICE_CODES = new Set(['ENXIO', 'EREMOTEIO', 'ENODEV']);
-
-/** A one-line reason for any thrown value, with the errno name when the message lacks it. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && !error.message.includes(code)
-    ? `${error.message} (${code})`
-    : error.message;
-}
+const NOT_FOUND_HINT =
+  "check the breakout's connection, that I2C is enabled (raspi-config nonint do_i2c 0) and that the user is in the i2c group";
 
 export interface CommandOptions {
   /** Argument words (each sent with its CRC). */
@@ -106,18 +94,12 @@ export class CommandDevice {
       }
       return decodeWords(this.response, words);
     } catch (error) {
-      if (error instanceof SensorError) throw error;
       if (error instanceof CrcError) throw this.error('io', `${label}: ${error.message}`, error);
-      const code = (error as { code?: unknown }).code;
-      if (o.firstContact && typeof code === 'string' && NO_DEVICE_CODES.has(code)) {
-        throw this.error(
-          'not-found',
-          `no device answers (${describeError(error)}); check the breakout's connection, that I2C is ` +
-            'enabled (raspi-config nonint do_i2c 0) and that the user is in the i2c group',
-          error,
-        );
-      }
-      throw this.error('io', `I2C error while ${label}: ${describeError(error)}`, error);
+      throw toSensorError(error, this.chip, this.address, {
+        what: label,
+        firstContact: o.firstContact === true,
+        notFoundHint: NOT_FOUND_HINT,
+      });
     }
   }
 }

@@ -1,5 +1,5 @@
-import type { Sleep } from '@opensensor/sensors-enviroplus';
-import { CommandDevice, type CommandI2cBus, realSleep } from './command-bus.js';
+import { realSleep, type Sleep } from '@opensensor/sensors-enviroplus';
+import { CommandDevice, type CommandI2cBus } from './command-bus.js';
 
 export const ICP10125_ADDRESS = 0x63;
 

@@ -8,6 +8,8 @@ export {
   openI2cBus,
   SensorError,
   type SensorErrorCode,
+  type SensorReadResult,
+  type SensorReadState,
   type Sleep,
 } from '@opensensor/sensors-enviroplus';
 export {
@@ -18,6 +20,7 @@ export {
   type BreakoutSensor,
   type BreakoutSensorStatus,
   type RepeatTimer,
+  type SensorStatus,
 } from './breakout.js';
 export {
   CommandDevice,
@@ -56,7 +59,6 @@ export {
   scd4xSerialNumber,
   scd4xTemperatureOffsetWord,
 } from './scd4x.js';
-export type { SensorReadResult, SensorReadState, SensorStatus } from './sensor-slot.js';
 export {
   absoluteHumidity,
   SGP30,

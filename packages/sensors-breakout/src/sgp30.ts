@@ -1,5 +1,5 @@
-import type { Clock, Sleep } from '@opensensor/sensors-enviroplus';
-import { CommandDevice, type CommandI2cBus, realSleep, systemClock } from './command-bus.js';
+import { type Clock, realSleep, type Sleep, systemClock } from '@opensensor/sensors-enviroplus';
+import { CommandDevice, type CommandI2cBus } from './command-bus.js';
 
 export const SGP30_ADDRESS = 0x58;
 

@@ -1,34 +1,29 @@
 import type { Clock, Sleep } from '@opensensor/sensors-enviroplus';
-import { FakeI2cBus, type FakeI2cDevice, i2cSystemError } from '@opensensor/sensors-enviroplus/testing';
+import {
+  FakeI2cBus,
+  type FakeI2cDevice,
+  i2cSystemError,
+  PLAIN_READ,
+} from '@opensensor/sensors-enviroplus/testing';
 import type { CommandI2cBus } from '../command-bus.js';
 import { sensirionCrc8 } from '../crc.js';
 
-/** The register argument a plain read arrives with on a {@link FakeCommandI2cBus} device. */
-export const PLAIN_READ = -1;
+export { PLAIN_READ };
 
 /**
- * The fake I2C bus with plain (command) transfers too. They go through the register-level bus, so
- * fault injection (`fail()`), NACKs of absent addresses and the transfer log work the same: a
- * write arrives at the device as `write(firstByte, rest)`, a read as `read(PLAIN_READ, n)`.
+ * The fake I2C bus of @opensensor/sensors-enviroplus, whose plain transfers (a write arrives at the
+ * device as `write(firstByte, rest)`, a read as `read(PLAIN_READ, n)`) carry the commands, with
+ * fault injection, NACKs of absent addresses and the transfer log as for register transfers. A
+ * command write must hold the two command bytes.
  */
 export class FakeCommandI2cBus extends FakeI2cBus implements CommandI2cBus {
-  async i2cWrite(
+  override async i2cWrite(
     address: number,
     length: number,
     buffer: Buffer,
   ): Promise<{ bytesWritten: number; buffer: Buffer }> {
     if (length < 2) throw new RangeError(`command writes carry at least 2 bytes, got ${length}`);
-    await this.writeI2cBlock(address, buffer[0] as number, length - 1, buffer.subarray(1));
-    return { bytesWritten: length, buffer };
-  }
-
-  async i2cRead(
-    address: number,
-    length: number,
-    buffer: Buffer,
-  ): Promise<{ bytesRead: number; buffer: Buffer }> {
-    await this.readI2cBlock(address, PLAIN_READ, length, buffer);
-    return { bytesRead: length, buffer };
+    return super.i2cWrite(address, length, buffer);
   }
 }
 
