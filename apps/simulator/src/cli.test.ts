@@ -98,18 +98,34 @@ describe('opensensor-sim backfill', () => {
       const dir = mkdtempSync(join(tmpdir(), `os-sim-${board}-`));
       const t = io(dir);
       const code = await runSim(
-        ['backfill', '--board', board, '--start', '2026-11-27T00:00:00Z', '--end', '2026-11-27T00:15:00Z', '--output', 'lake', '--json'],
+        [
+          'backfill',
+          '--board',
+          board,
+          '--start',
+          '2026-11-27T00:00:00Z',
+          '--end',
+          '2026-11-27T00:15:00Z',
+          '--output',
+          'lake',
+          '--json',
+        ],
         t.sim,
       );
       expect(code).toBe(0);
-      const cols = (await db.rows(`DESCRIBE SELECT * FROM ${lakeGlob(join(dir, 'lake'))}`)).map((r) => r.column_name);
+      const cols = (await db.rows(`DESCRIBE SELECT * FROM ${lakeGlob(join(dir, 'lake'))}`)).map(
+        (r) => r.column_name,
+      );
       expect(cols).toContain(board === 'sensehat' ? 'compass_heading' : 'co2');
       expect(cols).not.toContain('pm25');
     }
   });
 
   it.each([
-    [['backfill', '--board', 'unicorn'], /--board \(OPENSENSOR_BOARD\): expected one of enviroplus, sensehat, breakout, auto/],
+    [
+      ['backfill', '--board', 'unicorn'],
+      /--board \(OPENSENSOR_BOARD\): expected one of enviroplus, sensehat, breakout, auto/,
+    ],
     [['backfill', '--stations', '0'], /--stations: expected a whole number from 1 to 100000, received 0/],
     [['backfill', '--start', 'yesterday'], /--start: expected an ISO 8601 time/],
     [

@@ -30,16 +30,27 @@ describe('stationFromConfig', () => {
       const dir = mkdtempSync(join(tmpdir(), `os-board-${board}-`));
       const from = Date.UTC(2026, 10, 27, 10, 0, 0);
       const clock = new SimulatedClock(from);
-      const station = await stationFromConfig({ config: config(dir, board), clock, simulate: { seed: 5 }, trustClock: true });
+      const station = await stationFromConfig({
+        config: config(dir, board),
+        clock,
+        simulate: { seed: 5 },
+        trustClock: true,
+      });
       await station.backfill({ from, to: from + 15 * 60_000 });
       await station.close();
       const schema = schemaForBoard(board);
       const described = await db.rows(`DESCRIBE SELECT * FROM ${lakeGlob(join(dir, 'output'))}`);
       const columns = described.map((d) => d.column_name);
-      expect(columns.slice(0, schema.columns.length + 1)).toEqual(['timestamp', ...schema.columns.map((c) => c.name)]);
-      for (const c of schema.columns) expect(described.find((d) => d.column_name === c.name)?.column_type).toBe('FLOAT');
+      expect(columns.slice(0, schema.columns.length + 1)).toEqual([
+        'timestamp',
+        ...schema.columns.map((c) => c.name),
+      ]);
+      for (const c of schema.columns)
+        expect(described.find((d) => d.column_name === c.name)?.column_type).toBe('FLOAT');
       const first = schema.columns[0]?.name as string;
-      const [row] = await db.rows(`SELECT count(*)::INT n, count("${first}")::INT v FROM ${lakeGlob(join(dir, 'output'))}`);
+      const [row] = await db.rows(
+        `SELECT count(*)::INT n, count("${first}")::INT v FROM ${lakeGlob(join(dir, 'output'))}`,
+      );
       expect(row).toEqual({ n: 180, v: 180 });
       const [meta] = await db.rows(
         `SELECT decode(value) AS v FROM parquet_kv_metadata('${join(dir, 'output')}/**/*.parquet') WHERE decode(key) = 'opensensor.schema'`,
@@ -51,16 +62,28 @@ describe('stationFromConfig', () => {
   it('refuses to switch a station to another board, saying what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-board-switch-'));
     const clock = new SimulatedClock(Date.UTC(2026, 10, 27));
-    const first = await stationFromConfig({ config: config(dir, 'enviroplus'), clock, simulate: { seed: 1 }, trustClock: true });
+    const first = await stationFromConfig({
+      config: config(dir, 'enviroplus'),
+      clock,
+      simulate: { seed: 1 },
+      trustClock: true,
+    });
     await first.close();
     await expect(
       stationFromConfig({ config: config(dir, 'sensehat'), clock, simulate: { seed: 1 }, trustClock: true }),
     ).rejects.toThrow(BoardError);
     await expect(
       stationFromConfig({ config: config(dir, 'sensehat'), clock, simulate: { seed: 1 }, trustClock: true }),
-    ).rejects.toThrow(/has written enviroplus files; a sensehat board would mix two schemas .* its own station id/);
+    ).rejects.toThrow(
+      /has written enviroplus files; a sensehat board would mix two schemas .* its own station id/,
+    );
     // The same board again is fine.
-    const again = await stationFromConfig({ config: config(dir, 'enviroplus'), clock, simulate: { seed: 1 }, trustClock: true });
+    const again = await stationFromConfig({
+      config: config(dir, 'enviroplus'),
+      clock,
+      simulate: { seed: 1 },
+      trustClock: true,
+    });
     await again.close();
   });
 });
