@@ -1,0 +1,160 @@
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lakeGlob, openLakeReader, seededRandom } from '@opensensor/parquet-hive-writer/testing';
+import { generateKeyPair } from '@opensensor/snowpipe-client';
+import { type FakeSnowpipeServer, startFakeSnowpipeServer } from '@opensensor/snowpipe-client/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { duplicateReadings } from './lake.js';
+import { CliProcess, runCli, sleep, tempDir, waitForLog } from './processes.js';
+
+const STATION = '0193a5c1-4e2f-7b3a-8c1d-5f10c0ffee01';
+const CHANNEL = `opensensor_${STATION}`;
+const ACCOUNT = 'MYORG-STATIONS';
+const USER = 'OPENSENSOR_STREAMING';
+
+/** Polls until `check` holds; fails after `timeoutMs` with `what`. */
+async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', () => {
+  const dir = tempDir('snowflake');
+  const output = join(dir.path, 'output');
+  let fake: FakeSnowpipeServer;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    const keys = generateKeyPair();
+    fake = await startFakeSnowpipeServer({ account: ACCOUNT, user: USER, publicKeyPem: keys.publicKeyPem });
+    const keyFile = join(dir.path, 'snowflake', 'rsa_key.p8');
+    mkdirSync(join(dir.path, 'snowflake'), { recursive: true });
+    writeFileSync(keyFile, keys.privateKeyPem, { mode: 0o600 });
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    env = {
+      OPENSENSOR_STATE_DIR: join(dir.path, 'state'),
+      OPENSENSOR_LOG_LEVEL: 'info',
+      OPENSENSOR_LOG_JSON: 'true',
+      OPENSENSOR_SNOWFLAKE_ENABLED: 'true',
+      OPENSENSOR_SNOWFLAKE_ACCOUNT: ACCOUNT,
+      OPENSENSOR_SNOWFLAKE_USER: USER,
+      OPENSENSOR_SNOWFLAKE_URL: fake.url,
+      OPENSENSOR_SNOWFLAKE_DATABASE: 'OPENSENSOR',
+      OPENSENSOR_SNOWFLAKE_SCHEMA: 'RAW',
+      OPENSENSOR_SNOWFLAKE_PIPE: 'READINGS_PIPE',
+      OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE: keyFile,
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    await fake?.stop();
+    dir.remove();
+  });
+
+  it('every reading is committed exactly once and the committed rows are the lake', async () => {
+    const random = seededRandom(4242);
+    const runArgs = [
+      'run',
+      '--station-id',
+      STATION,
+      '--read-interval',
+      '0.05',
+      '--batch-duration',
+      '60',
+      '--output',
+      output,
+      '--flush-on-exit',
+    ];
+    const processes: CliProcess[] = [];
+    const start = async () => {
+      const p = new CliProcess('sim', runArgs, { cwd: dir.path, env });
+      processes.push(p);
+      await waitForLog(p, 'simulated station started');
+      return p;
+    };
+    const committed = () => fake.rows(CHANNEL).length;
+
+    // 1. Killed before its first batch (every 10 s) went out: its readings wait in the journal.
+    const first = await start();
+    await sleep(800 + random() * 700);
+    const firstKilledAt = Date.now();
+    expect(await first.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+
+    // 2-3. Each restart sends the backlog at once; kill it at a random moment after Snowflake has
+    // committed rows, maybe before the journal cursor caught up. The first append's answer is
+    // lost on the way back (the rows are accepted): the client must not send them twice.
+    fake.inject({ kind: 'dropConnection', endpoint: 'append' });
+    for (let i = 0; i < 2; i++) {
+      const before = committed();
+      const p = await start();
+      await until('the restart has committed the backlog', () => committed() > before);
+      await sleep(random() * 400);
+      expect(await p.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+    }
+    expect(fake.stats.droppedConnections).toBe(1);
+
+    // 4. A clean stop: what was sent and committed stays; the rest waits in the journal.
+    const before = committed();
+    const last = await start();
+    await until('the last run has committed the backlog', () => committed() > before);
+    last.signal('SIGTERM');
+    expect(await last.exited, last.stderr).toEqual({ code: 0, signal: null });
+
+    // 5. A backfill of the next minute for the same station drains the journal into Snowflake.
+    const from = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
+    const backfill = await runCli(
+      'sim',
+      [
+        'backfill',
+        '--station-id',
+        STATION,
+        '--start',
+        new Date(from).toISOString(),
+        '--end',
+        new Date(from + 60_000).toISOString(),
+        '--batch-duration',
+        '60',
+        '--output',
+        output,
+        '--json',
+      ],
+      { cwd: dir.path, env },
+    );
+    expect(backfill.code, backfill.stderr).toBe(0);
+
+    for (const p of processes) expect(p.stderr).not.toMatch(/"level":"error"/);
+    const rows = fake.rows(CHANNEL);
+    const reader = await openLakeReader();
+    try {
+      expect(await duplicateReadings(reader, output)).toEqual([]);
+      const lake = await reader.rows(
+        `SELECT epoch_ms(timestamp)::DOUBLE AS t, temperature, pm25 FROM ${lakeGlob(output)} ORDER BY t`,
+      );
+      const lakeByTime = new Map(lake.map((r) => [r.t as number, r]));
+      const times = rows.map((r) => Date.parse(String(r.timestamp)));
+      expect(new Set(times).size).toBe(times.length); // exactly once
+      expect(rows.every((r) => r.station_id === STATION)).toBe(true);
+      expect([...times].sort((a, b) => a - b)).toEqual([...lakeByTime.keys()]); // and every one
+      // The same values: Snowflake gets the shortest decimal of each 32-bit float in the lake.
+      for (const r of rows) {
+        const l = lakeByTime.get(Date.parse(String(r.timestamp)));
+        expect([r.timestamp, Math.fround(r.temperature as number), r.pm25]).toEqual([
+          r.timestamp,
+          l?.temperature,
+          l?.pm25,
+        ]);
+      }
+      // The readings of the process killed before its first batch arrived through a later one.
+      expect(times.filter((t) => t < firstKilledAt).length).toBeGreaterThan(10);
+      // And the backfill's minute: 12 readings at the default 5 s.
+      expect(times.filter((t) => t >= from)).toHaveLength(12);
+    } finally {
+      reader.close();
+    }
+    expect(fake.channel(CHANNEL)?.rowsErrorCount).toBe(0);
+    expect(fake.stats.opens).toBeGreaterThanOrEqual(5);
+  }, 120_000);
+});
