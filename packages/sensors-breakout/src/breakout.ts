@@ -154,7 +154,7 @@ export class Breakout {
         options.icp10125 === false,
       ),
     };
-    this.group = new SensorSlots(BREAKOUT_SENSORS, this.slots);
+    this.group = new SensorSlots(BREAKOUT_SENSORS, this.slots, { bus: this.i2c });
   }
 
   get readCount(): number {
@@ -303,8 +303,7 @@ export class Breakout {
   }
 
   private async runDetect(): Promise<BreakoutSensorStatus[]> {
-    await this.openBusIfNeeded();
-    await this.group.init('all', this.i2c.error);
+    await this.group.setUp('all');
     this.startSgp30Cadence();
     return this.status();
   }
@@ -315,12 +314,7 @@ export class Breakout {
   }
 
   private async initAbsent(): Promise<void> {
-    await this.openBusIfNeeded();
-    await this.group.init('absent', this.i2c.error);
+    await this.group.setUp('absent');
     this.startSgp30Cadence();
-  }
-
-  private openBusIfNeeded(): Promise<void> {
-    return this.i2c.openIfNeeded(this.group.anyEnabled());
   }
 }

@@ -22,7 +22,7 @@ function group(sequential: boolean) {
       disabled,
     );
   const slots = { a: make('a', () => true), b: make('b', () => false), c: make('c', () => true, true) };
-  const g = new SensorSlots(['a', 'b', 'c'] as const, slots, sequential);
+  const g = new SensorSlots(['a', 'b', 'c'] as const, slots, { sequential });
   return { g, slots, order };
 }
 
@@ -52,6 +52,55 @@ describe('SensorSlots', () => {
     expect(slots.a.status.state).toBe('ok');
     expect(g.anyEnabled()).toBe(true);
     expect(g.anyEnabled(['c'])).toBe(false);
+  });
+});
+
+describe('SensorSlots.setUp', () => {
+  it('opens the bus when a sensor on it is enabled and passes on why it could not', async () => {
+    const make = (name: 'a' | 'b', disabled: boolean, bus: BoardBus) =>
+      new SensorSlot(
+        name,
+        name,
+        '0x10',
+        () => bus.bus && { init: async () => {} },
+        { timeoutMs: 0, reinitAfterFailures: 3 },
+        disabled,
+      );
+    const idle = new BoardBus({ busNumber: 252 });
+    const off = new SensorSlots(
+      ['a', 'b'] as const,
+      { a: make('a', true, idle), b: make('b', false, idle) },
+      {
+        bus: idle,
+        busSensors: ['a'],
+      },
+    );
+    await off.setUp('all');
+    expect(idle.error).toBeUndefined();
+    expect(off.status()[1]).toMatchObject({ state: 'absent', detail: 'no I2C bus: not opened' });
+
+    const fake = new FakeI2cBus();
+    const given = new BoardBus({ bus: fake });
+    const on = new SensorSlots(
+      ['a', 'b'] as const,
+      { a: make('a', false, given), b: make('b', false, given) },
+      {
+        bus: given,
+      },
+    );
+    await on.setUp('all');
+    expect(on.status().map((s) => s.state)).toEqual(['ok', 'ok']);
+
+    const missing = new BoardBus({ busNumber: 253 });
+    const none = new SensorSlots(
+      ['a', 'b'] as const,
+      { a: make('a', false, missing), b: make('b', true, missing) },
+      {
+        bus: missing,
+      },
+    );
+    await none.setUp('absent');
+    expect(none.status()[0]?.detail).toMatch(/^no I2C bus: .*i2c/);
   });
 });
 

@@ -5,6 +5,15 @@ import type { SensorSlot, SensorSlotStatus, SlotDriver } from './sensor-slot.js'
 /** The slots of a board facade, one per sensor name. */
 export type SlotMap<S extends string> = Readonly<Record<S, SensorSlot<S, SlotDriver>>>;
 
+export interface SensorSlotsOptions<S extends string> {
+  /** Set up one sensor at a time instead of all at once. */
+  sequential?: boolean;
+  /** The board's bus, opened by {@link SensorSlots.setUp} when a sensor on it is enabled. */
+  bus?: BoardBus<unknown>;
+  /** The sensors on that bus; default all. */
+  busSensors?: readonly S[];
+}
+
 /**
  * The sensors of a board facade as a group: their statuses and error counts in a fixed order, and
  * (re-)initialisation of all or only the absent ones, one after another or concurrently.
@@ -13,8 +22,7 @@ export class SensorSlots<S extends string> {
   constructor(
     readonly sensors: readonly S[],
     readonly slots: SlotMap<S>,
-    /** Set up one sensor at a time instead of all at once. */
-    private readonly sequential = false,
+    private readonly options: SensorSlotsOptions<S> = {},
   ) {}
 
   /** A copy of every sensor's status, in `sensors` order. */
@@ -34,10 +42,20 @@ export class SensorSlots<S extends string> {
     return among.some((s) => this.slots[s].status.state !== 'disabled');
   }
 
+  /**
+   * Opens the bus if it is not open yet and a sensor on it is enabled (or says why it cannot), then
+   * sets up every sensor (`all`) or only those that did not answer so far (`absent`).
+   */
+  async setUp(which: 'all' | 'absent'): Promise<void> {
+    const bus = this.options.bus;
+    await bus?.openIfNeeded(this.anyEnabled(this.options.busSensors));
+    await this.init(which, bus?.error);
+  }
+
   /** Sets up every sensor (`all`) or only those that did not answer so far (`absent`). */
   async init(which: 'all' | 'absent', noBusReason?: string): Promise<void> {
     const due = this.sensors.filter((s) => which === 'all' || this.slots[s].status.state === 'absent');
-    if (this.sequential) {
+    if (this.options.sequential) {
       for (const s of due) await this.slots[s].init(noBusReason);
     } else {
       await Promise.all(due.map((s) => this.slots[s].init(noBusReason)));

@@ -166,7 +166,10 @@ export class Enviroplus {
         options.pms5003 === false,
       ),
     };
-    this.group = new SensorSlots(ENVIROPLUS_SENSORS, this.slots);
+    this.group = new SensorSlots(ENVIROPLUS_SENSORS, this.slots, {
+      bus: this.i2c,
+      busSensors: ['bme280', 'ltr559', 'gas'],
+    });
   }
 
   /** Number of samples taken so far. */
@@ -195,7 +198,8 @@ export class Enviroplus {
     await this.detect();
     const timestamp = this.clock.now();
     this.reads++;
-    if (this.retryAbsentEvery > 0 && this.reads % this.retryAbsentEvery === 0) await this.retryAbsent();
+    if (this.retryAbsentEvery > 0 && this.reads % this.retryAbsentEvery === 0)
+      await this.group.setUp('absent');
 
     const reading = emptyReading();
     const pmsOptions = this.options.pms5003 === false ? undefined : this.options.pms5003;
@@ -252,18 +256,8 @@ export class Enviroplus {
   }
 
   private async runDetect(): Promise<SensorStatus[]> {
-    await this.openBusIfNeeded();
-    await this.group.init('all', this.i2c.error);
+    await this.group.setUp('all');
     return this.status();
-  }
-
-  private openBusIfNeeded(): Promise<void> {
-    return this.i2c.openIfNeeded(this.group.anyEnabled(['bme280', 'ltr559', 'gas']));
-  }
-
-  private async retryAbsent(): Promise<void> {
-    await this.openBusIfNeeded();
-    await this.group.init('absent', this.i2c.error);
   }
 
   private async readCpuTemperature(): Promise<number | null> {

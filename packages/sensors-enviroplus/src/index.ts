@@ -15,7 +15,13 @@ export {
   decodeBme280Calibration,
   decodeBme280Raw,
 } from './bme280.js';
-export { BoardBus, type BoardBusOptions, SensorSlots, type SlotMap } from './board.js';
+export {
+  BoardBus,
+  type BoardBusOptions,
+  SensorSlots,
+  type SensorSlotsOptions,
+  type SlotMap,
+} from './board.js';
 export {
   type CompensatedClimate,
   type CompensationOptions,

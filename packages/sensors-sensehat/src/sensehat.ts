@@ -141,7 +141,7 @@ export class SenseHat {
       ),
     };
     // One transfer at a time: the bus is shared.
-    this.group = new SensorSlots(SENSEHAT_SENSORS, this.slots, true);
+    this.group = new SensorSlots(SENSEHAT_SENSORS, this.slots, { sequential: true, bus: this.i2c });
   }
 
   /** Number of samples taken so far. */
@@ -170,7 +170,8 @@ export class SenseHat {
     await this.detect();
     const timestamp = this.clock.now();
     this.reads++;
-    if (this.retryAbsentEvery > 0 && this.reads % this.retryAbsentEvery === 0) await this.initAbsent();
+    if (this.retryAbsentEvery > 0 && this.reads % this.retryAbsentEvery === 0)
+      await this.group.setUp('absent');
 
     // One transfer at a time on a shared bus is what the kernel does anyway; in sequence the IMU
     // and magnetometer samples are also as close together as they can be.
@@ -229,17 +230,7 @@ export class SenseHat {
   }
 
   private async runDetect(): Promise<SenseHatSensorStatus[]> {
-    await this.openBusIfNeeded();
-    await this.group.init('all', this.i2c.error);
+    await this.group.setUp('all');
     return this.status();
-  }
-
-  private async initAbsent(): Promise<void> {
-    await this.openBusIfNeeded();
-    await this.group.init('absent', this.i2c.error);
-  }
-
-  private openBusIfNeeded(): Promise<void> {
-    return this.i2c.openIfNeeded(this.group.anyEnabled());
   }
 }
