@@ -15,9 +15,14 @@ export interface HealthSources {
   networkInterfaces(): NodeJS.Dict<os.NetworkInterfaceInfo[]>;
 }
 
+/** Commands found missing once are not spawned again: on a Pi Zero every spawn costs CPU time. */
+const missingCommands = new Set<string>();
+
 export function runCommand(command: string, args: string[], timeoutMs = 2000): Promise<string | null> {
+  if (missingCommands.has(command)) return Promise.resolve(null);
   return new Promise((resolve) => {
     execFile(command, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout) => {
+      if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') missingCommands.add(command);
       resolve(err ? null : stdout);
     });
   });

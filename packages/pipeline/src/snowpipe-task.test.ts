@@ -72,7 +72,7 @@ describe('SnowpipeTask', () => {
         );
     }
     await journal.appendBatch(records);
-    await task().drain(journal);
+    await task().drain(journal, { final: true });
     const rows = server.rows(`opensensor_${STATION}`);
     expect(rows).toHaveLength(50);
     expect(new Set(rows.map((r) => r.timestamp)).size).toBe(50);
@@ -90,11 +90,11 @@ describe('SnowpipeTask', () => {
   it('resumes after a restart from what Snowflake committed, without duplicates', async () => {
     const { server, journal, task } = await setup();
     await journal.appendBatch(Array.from({ length: 30 }, (_, i) => reading(i)));
-    await task().drain(journal);
+    await task().drain(journal, { final: true });
     // More readings, and a new task (a restarted agent) whose journal cursor is behind Snowflake.
     await journal.appendBatch(Array.from({ length: 30 }, (_, i) => reading(30 + i)));
     const again = task();
-    await again.drain(journal);
+    await again.drain(journal, { final: true });
     const rows = server.rows(`opensensor_${STATION}`);
     expect(rows).toHaveLength(60);
     expect(new Set(rows.map((r) => r.timestamp)).size).toBe(60);
@@ -113,7 +113,7 @@ describe('SnowpipeTask', () => {
         { timestamp: T0 + 5000, monotonic: 70_000, bootTag: 4, unsynced: false },
       ),
     ]);
-    await task().drain(journal);
+    await task().drain(journal, { final: true });
     expect(server.rows(`opensensor_${STATION}`).map((r) => r.timestamp)).toEqual([
       '2026-11-27T07:59:00.000Z',
       '2026-11-27T08:00:05.000Z',
@@ -125,12 +125,12 @@ describe('SnowpipeTask', () => {
     await journal.appendBatch(Array.from({ length: 10 }, (_, i) => reading(i)));
     server.inject({ kind: 'status', status: 503, count: 20 });
     const t = task();
-    await t.drain(journal);
+    await t.drain(journal, { final: true });
     expect(t.status()).toMatchObject({ state: 'backing-off', errors: 1 });
     expect(journal.cursor('snowpipe')).toBe(0);
     expect(server.rows(`opensensor_${STATION}`)).toHaveLength(0);
     // The outage ends (the fault budget runs out); the next attempt delivers every row once.
-    for (let i = 0; i < 30 && journal.cursor('snowpipe') < 10; i++) await t.drain(journal);
+    for (let i = 0; i < 30 && journal.cursor('snowpipe') < 10; i++) await t.drain(journal, { final: true });
     expect(server.rows(`opensensor_${STATION}`)).toHaveLength(10);
     expect(journal.cursor('snowpipe')).toBe(10);
   });

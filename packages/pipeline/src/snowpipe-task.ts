@@ -101,11 +101,13 @@ export class SnowpipeTask implements JournalTask {
     );
   }
 
-  async drain(journal: Journal<Uint8Array>): Promise<void> {
+  async drain(journal: Journal<Uint8Array>, options: { final?: boolean } = {}): Promise<void> {
     try {
       await this.step(journal);
-      await this.o.sink.flush({ timeoutMs: 60_000 });
-      await this.commit(journal);
+      if (options.final) {
+        await this.o.sink.flush({ timeoutMs: 60_000 });
+        await this.commit(journal);
+      }
     } catch (err) {
       this.failed(err);
     }

@@ -21,8 +21,8 @@ export interface JournalTask {
   readonly name: string;
   /** Follows the journal until `signal` aborts. Must never throw for a remote failure. */
   run(journal: Journal<Uint8Array>, signal: AbortSignal): Promise<void>;
-  /** Processes everything readable now (backfills). */
-  drain(journal: Journal<Uint8Array>): Promise<void>;
+  /** Processes everything readable now (backfills); with `final`, also waits until it is delivered. */
+  drain(journal: Journal<Uint8Array>, options?: { final?: boolean }): Promise<void>;
   status(): Record<string, unknown>;
 }
 
@@ -382,7 +382,7 @@ export class Station {
     await this.journal.sync();
     await this.lake.drain({ final: true });
     await this.healthLake?.drain({ final: true });
-    for (const t of this.o.tasks ?? []) await t.drain(this.journal);
+    for (const t of this.o.tasks ?? []) await t.drain(this.journal, { final: true });
     range.onProgress?.(range.to);
   }
 
