@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import type { CompressionCodec, KeyValue, SchemaElement } from 'hyparquet';
-import { ByteWriter, type ColumnSource, parquetWrite } from 'hyparquet-writer';
+import type { ColumnSource } from 'hyparquet-writer';
 import type { LoadedCodec } from './codecs.js';
 import type { PreparedColumns } from './rows.js';
 import type { LakeColumnType, LakeSchema } from './schema.js';
@@ -20,7 +21,27 @@ export interface EncodeRequest {
 export interface ParquetEncoder {
   /** Library name and version, e.g. `hyparquet-writer 0.17.0`; written into `created_by`. */
   readonly id: string;
+  /** Loads what `encode` needs, if it is loaded lazily; `writeWindowFile` awaits it before encoding. */
+  load?(): Promise<void>;
   encode(request: EncodeRequest): Uint8Array;
+}
+
+type HyparquetWriter = typeof import('hyparquet-writer');
+let writerModule: HyparquetWriter | undefined;
+
+/**
+ * hyparquet-writer (with the part of hyparquet it uses) takes about 40 ms and a few MB to load, and
+ * the agent first needs it when its first window closes, 15 minutes after start: so it is loaded
+ * then, not when this package is imported.
+ */
+async function loadWriter(): Promise<void> {
+  writerModule ??= await import('hyparquet-writer');
+}
+
+function writer(): HyparquetWriter {
+  // A caller that skipped `load()` still works: Node >= 20.19 can require an ES module synchronously.
+  writerModule ??= createRequire(import.meta.url)('hyparquet-writer') as HyparquetWriter;
+  return writerModule;
 }
 
 const PHYSICAL: Record<LakeColumnType, Omit<SchemaElement, 'name'>> = {
@@ -64,11 +85,13 @@ export const HYPARQUET_WRITER_VERSION = '0.17.0';
 /** The default encoder: hyparquet-writer (pure JS), one row group per file, statistics on. */
 export const hyparquetEncoder: ParquetEncoder = {
   id: `hyparquet-writer ${HYPARQUET_WRITER_VERSION}`,
+  load: loadWriter,
   encode({ schema, columns, codec, metadata, createdBy }) {
     const codecName = CODEC_NAMES[codec.compression];
-    const writer = new ByteWriter();
+    const { ByteWriter, parquetWrite } = writer();
+    const out = new ByteWriter();
     const result = parquetWrite({
-      writer,
+      writer: out,
       schema: parquetSchemaOf(schema),
       columnData: schema.allColumns.map(
         (c, i): ColumnSource => ({ name: c.name, data: columns.data[i] as ColumnSource['data'] }),
@@ -83,6 +106,6 @@ export const hyparquetEncoder: ParquetEncoder = {
       createdBy,
     });
     if (result instanceof Promise) throw new Error('hyparquet-writer returned a Promise for a ByteWriter');
-    return writer.getBytes();
+    return out.getBytes();
   },
 };

@@ -1,5 +1,4 @@
 import { open } from 'node:fs/promises';
-import { parquetMetadata } from 'hyparquet';
 
 /** Key-value metadata keys this writer puts in every footer. */
 export const FOOTER_KEYS = {
@@ -42,6 +41,8 @@ export async function readLakeFooter(path: string): Promise<LakeFileFooter> {
     }
     const buf = Buffer.alloc(footerLength + 8);
     await handle.read(buf, 0, buf.length, size - buf.length);
+    // Loaded on first use, like the encoder: importing this package stays cheap (see encoder.ts).
+    const { parquetMetadata } = await import('hyparquet');
     const meta = parquetMetadata(buf);
     const metadata: Record<string, string> = {};
     for (const { key, value } of meta.key_value_metadata ?? []) metadata[key] = value ?? '';

@@ -143,6 +143,7 @@ export async function writeWindowFile(options: WriteWindowFileOptions): Promise<
   }
   const codec = await loadCodec(options.compression ?? 'zstd', options.zstd ?? 'auto');
   const encoder = options.encoder ?? hyparquetEncoder;
+  await encoder.load?.();
 
   await mkdirDurable(dir);
   let bytes: Uint8Array | undefined;
