@@ -34,8 +34,13 @@ export function startAgent({ env = {}, args = [] } = {}) {
     },
   });
   let stderr = '';
+  let startedLogMs;
   child.stderr.setEncoding('utf8').on('data', (d) => {
     if (stderr.length < 65_536) stderr += d;
+    // The agent logs "started" right before its read loop begins: configuration, modules, board and
+    // journal are ready.
+    if (startedLogMs === undefined && stderr.includes('"msg":"started"'))
+      startedLogMs = Number(process.hrtime.bigint() - started) / 1e6;
   });
   const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   return {
@@ -44,6 +49,7 @@ export function startAgent({ env = {}, args = [] } = {}) {
     started,
     journalDir: join(dir, 'state', 'journal'),
     stderr: () => stderr,
+    startedLogMs: () => startedLogMs,
     exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
