@@ -301,9 +301,10 @@ class EnviroplusSlot<S extends EnviroplusSensor, D extends EnviroplusDriver> ext
     }
   }
 
-  // Unlike the base, the Enviro+ keeps the detail of an earlier failure (gas: replaced by ADC and heater).
   protected override answering(driver: D): SensorSlotStatus<S> {
-    return { ...this.status, state: 'ok', ...describeDriver(driver) };
+    // A sensor that answers again must not keep the detail of its last failure.
+    const { detail: _stale, ...status } = this.status;
+    return { ...status, state: 'ok', ...describeDriver(driver) };
   }
 
   protected override timeoutError(what: 'set-up' | 'read', timeoutMs: number): SensorError {
