@@ -1,17 +1,10 @@
+import { BREAKOUT_COLUMNS } from '@opensensor/sensors-breakout';
 import { gaussian, seededRandom, smooth, uniform } from './noise.js';
 import { applyFaults, checkFaults } from './sensehat-model.js';
 import type { SimulatedFaults } from './simulated-enviroplus.js';
 
 /** The breakout lake columns, in lake order (same names as @opensensor/sensors-breakout). */
-export const BREAKOUT_SIM_COLUMNS = [
-  'co2',
-  'temperature',
-  'humidity',
-  'eco2',
-  'tvoc',
-  'pressure',
-  'pressure_temperature',
-] as const;
+export const BREAKOUT_SIM_COLUMNS = BREAKOUT_COLUMNS;
 export type BreakoutSimColumn = (typeof BREAKOUT_SIM_COLUMNS)[number];
 export type BreakoutSimReading = Record<BreakoutSimColumn, number | null>;
 

@@ -1,27 +1,8 @@
+import { ENVIROPLUS_COLUMNS } from '@opensensor/sensors-enviroplus';
 import { gaussian, seededRandom, smooth, uniform } from './noise.js';
 
-/** The Enviro+ lake columns, in lake order (same names as the board facade and the Parquet schema). */
-export const ENVIROPLUS_SIM_COLUMNS = [
-  'temperature',
-  'raw_temperature',
-  'pressure',
-  'humidity',
-  'raw_humidity',
-  'oxidised',
-  'reducing',
-  'nh3',
-  'lux',
-  'proximity',
-  'pm1',
-  'pm25',
-  'pm10',
-  'particles_03um',
-  'particles_05um',
-  'particles_10um',
-  'particles_25um',
-  'particles_50um',
-  'particles_100um',
-] as const;
+/** The Enviro+ lake columns, in lake order: the board facade's own list. */
+export const ENVIROPLUS_SIM_COLUMNS = ENVIROPLUS_COLUMNS;
 export type EnviroplusSimColumn = (typeof ENVIROPLUS_SIM_COLUMNS)[number];
 export type EnviroplusSimReading = Record<EnviroplusSimColumn, number | null>;
 

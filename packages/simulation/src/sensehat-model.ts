@@ -1,26 +1,9 @@
+import { SENSEHAT_COLUMNS } from '@opensensor/sensors-sensehat';
 import { gaussian, seededRandom, smooth, uniform } from './noise.js';
 import type { SimulatedFaults } from './simulated-enviroplus.js';
 
 /** The Sense HAT lake columns, in lake order (same names as @opensensor/sensors-sensehat). */
-export const SENSEHAT_SIM_COLUMNS = [
-  'temperature',
-  'humidity',
-  'pressure',
-  'pressure_temperature',
-  'accel_x',
-  'accel_y',
-  'accel_z',
-  'gyro_x',
-  'gyro_y',
-  'gyro_z',
-  'mag_x',
-  'mag_y',
-  'mag_z',
-  'pitch',
-  'roll',
-  'yaw',
-  'compass_heading',
-] as const;
+export const SENSEHAT_SIM_COLUMNS = SENSEHAT_COLUMNS;
 export type SenseHatSimColumn = (typeof SENSEHAT_SIM_COLUMNS)[number];
 export type SenseHatSimReading = Record<SenseHatSimColumn, number | null>;
 

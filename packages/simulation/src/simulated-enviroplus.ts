@@ -26,21 +26,12 @@ export interface SimulatedEnviroplusOptions {
   faults?: SimulatedFaults;
 }
 
+// Which columns each chip fills (the lake order groups them by chip).
 const GROUPS: Record<'bme280' | 'gas' | 'ltr559' | 'pms5003', readonly EnviroplusSimColumn[]> = {
-  bme280: ['temperature', 'raw_temperature', 'pressure', 'humidity', 'raw_humidity'],
-  gas: ['oxidised', 'reducing', 'nh3'],
-  ltr559: ['lux', 'proximity'],
-  pms5003: [
-    'pm1',
-    'pm25',
-    'pm10',
-    'particles_03um',
-    'particles_05um',
-    'particles_10um',
-    'particles_25um',
-    'particles_50um',
-    'particles_100um',
-  ],
+  bme280: ENVIROPLUS_SIM_COLUMNS.slice(0, 5),
+  gas: ENVIROPLUS_SIM_COLUMNS.slice(5, 8),
+  ltr559: ENVIROPLUS_SIM_COLUMNS.slice(8, 10),
+  pms5003: ENVIROPLUS_SIM_COLUMNS.slice(10),
 };
 type Sensor = keyof typeof GROUPS;
 const SENSORS = Object.keys(GROUPS) as Sensor[];
