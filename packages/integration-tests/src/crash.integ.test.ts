@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { inspectJournal } from '@opensensor/buffer';
 import { openLakeReader, seededRandom } from '@opensensor/parquet-hive-writer/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, type ExpectStatic, it } from 'vitest';
 import { type Lifetime, type Overrun, unexplainedGaps } from './gaps.js';
 import { duplicateReadings, listFiles, stationTimestamps } from './lake.js';
 import { CliProcess, loggedAt, logLines, sleep, tempDir, waitForLog } from './processes.js';
@@ -23,7 +23,7 @@ const overruns = (p: CliProcess): Overrun[] =>
  * journal recovery and steady reading alike) and restarted; then stopped with two signals at once
  * (exits 130 at once), restarted again and stopped cleanly with --flush-on-exit.
  */
-async function crashAndRestart(fsync: string, seed: number) {
+async function crashAndRestart(expect: ExpectStatic, fsync: string, seed: number) {
   const dir = tempDir(`crash-${fsync}`);
   const output = join(dir.path, 'output');
   const env = {
@@ -112,12 +112,13 @@ async function crashAndRestart(fsync: string, seed: number) {
   }
 }
 
-describe('opensensor-sim run killed with SIGKILL and restarted, several times', () => {
-  it('journal fsync always: no duplicate, no gap outside the downtimes, clean exits', async () => {
-    await crashAndRestart('always', 20261127);
+// The two policies run side by side: the processes mostly sleep between readings.
+describe.concurrent('opensensor-sim run killed with SIGKILL and restarted, several times', () => {
+  it('journal fsync always: no duplicate, no gap outside the downtimes, clean exits', async ({ expect }) => {
+    await crashAndRestart(expect, 'always', 20261127);
   }, 90_000);
 
-  it('journal fsync every 1000 ms (the default): the same', async () => {
-    await crashAndRestart('1000', 1337);
+  it('journal fsync every 1000 ms (the default): the same', async ({ expect }) => {
+    await crashAndRestart(expect, '1000', 1337);
   }, 90_000);
 });

@@ -1,0 +1,64 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CliProcess, runCli, sleep, tempDir, waitForLog } from './processes.js';
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('a new user: opensensor setup --yes, then start --simulate, in an empty directory', () => {
+  const dir = tempDir('new-user');
+  const cwd = dir.path;
+  afterAll(() => dir.remove());
+
+  it('sets up, collects simulated readings until SIGTERM, and reports them', async () => {
+    expect(readdirSync(cwd)).toEqual([]);
+    const setup = await runCli('agent', ['setup', '--yes'], { cwd });
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(setup.stdout).toMatch(/Next steps:/);
+
+    const envFile = join(cwd, '.env');
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    const dotenv = readFileSync(envFile, 'utf8');
+    const station = /^OPENSENSOR_STATION_ID=(.+)$/m.exec(dotenv)?.[1];
+    expect(station).toMatch(UUID_V7);
+    for (const d of ['output', 'output-health', 'logs', 'state'])
+      expect(existsSync(join(cwd, d)), d).toBe(true);
+
+    const config = await runCli('agent', ['config'], { cwd });
+    expect(config.code, config.stderr).toBe(0);
+    expect(config.stdout).toContain(station);
+
+    // Only the read interval is shortened, so a few readings take seconds rather than half a minute.
+    const env = { OPENSENSOR_READ_INTERVAL: '1' };
+    const agent = new CliProcess('agent', ['start', '--simulate'], { cwd, env });
+    await waitForLog(agent, 'started');
+    await sleep(2500);
+    const live = await runCli('agent', ['status', '--json'], { cwd, env });
+    expect(live.code, live.stderr).toBe(0);
+    expect(JSON.parse(live.stdout).agent).toMatchObject({ running: true, pid: agent.pid, simulate: true });
+    await sleep(1000);
+    agent.signal('SIGTERM');
+    expect(await agent.exited, agent.stderr).toEqual({ code: 0, signal: null });
+    expect(agent.stderr).not.toMatch(/"level":"(error|warn)"/);
+    expect(agent.stderr).toMatch(/"msg":"stopped cleanly"/);
+    // Its log file is where setup said.
+    expect(readFileSync(join(cwd, 'logs', 'opensensor.log'), 'utf8')).toMatch(/"msg":"stopped cleanly"/);
+
+    const status = await runCli('agent', ['status', '--json'], { cwd });
+    expect(status.code, status.stderr).toBe(0);
+    const report = JSON.parse(status.stdout);
+    expect(report).toMatchObject({
+      station,
+      board: 'enviroplus (simulated)',
+      agent: { running: false, simulate: true },
+      clockSynced: true,
+    });
+    // At least three readings (one a second for 3.5 s) and a health record, all journaled; the open
+    // 15-minute window waits there for the next start.
+    expect(report.journal.exists).toBe(true);
+    expect(report.journal.lastSeq).toBeGreaterThanOrEqual(4);
+    expect(report.journal.backlog.parquet).toBeGreaterThanOrEqual(3);
+    expect(report.journal.backlog.parquet).toBeLessThanOrEqual(report.journal.lastSeq);
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+  }, 60_000);
+});
