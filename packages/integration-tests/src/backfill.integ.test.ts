@@ -3,7 +3,7 @@ import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duplicateReadings, lakeColumnTypes, listFiles } from './lake.js';
-import { runCli, tempDir } from './processes.js';
+import { runCli, type TempDir, tempDir } from './processes.js';
 
 // 26 hours that cross midnight, and with it the year, month and day partitions.
 const START = Date.UTC(2025, 11, 31, 10);
@@ -12,12 +12,14 @@ const READINGS_PER_HOUR = 720; // every 5 s, the default
 const pad = (n: number) => String(n).padStart(2, '0');
 
 describe('opensensor-sim backfill: two stations over 26 hours across midnight', () => {
-  const dir = tempDir('backfill');
-  const output = join(dir.path, 'output');
+  let dir: TempDir;
+  let output: string;
   let reader: LakeReader;
   let summary: { rows: number; files: number; stations: number; stationIds: string[]; output: string };
 
   beforeAll(async () => {
+    dir = tempDir('backfill');
+    output = join(dir.path, 'output');
     const r = await runCli(
       'sim',
       [
@@ -42,7 +44,7 @@ describe('opensensor-sim backfill: two stations over 26 hours across midnight', 
 
   afterAll(() => {
     reader?.close();
-    dir.remove();
+    dir?.remove();
   });
 
   it('reports what it wrote: 2 x 26 h x 720 readings in 2 x 104 fifteen-minute files', () => {

@@ -4,7 +4,7 @@ import { openLakeReader, seededRandom } from '@opensensor/parquet-hive-writer/te
 import { describe, type ExpectStatic, it } from 'vitest';
 import { type Lifetime, type Overrun, unexplainedGaps } from './gaps.js';
 import { duplicateReadings, listFiles, stationTimestamps } from './lake.js';
-import { CliProcess, loggedAt, logLines, sleep, tempDir, waitForLog } from './processes.js';
+import { CliProcess, killAll, loggedAt, logLines, sleep, tempDir, waitForLog } from './processes.js';
 
 const STATION = '0193a5c1-4e2f-7b3a-8c1d-2f6e9a0b4c7d';
 const INTERVAL_MS = 50;
@@ -23,11 +23,27 @@ const overruns = (p: CliProcess): Overrun[] =>
  * journal recovery and steady reading alike) and restarted; then stopped with two signals at once
  * (exits 130 at once), restarted again and stopped cleanly with --flush-on-exit.
  */
-async function crashAndRestart(expect: ExpectStatic, fsync: string, seed: number) {
+async function crashAndRestart(expect: ExpectStatic, fsync: string, seed: number): Promise<void> {
   const dir = tempDir(`crash-${fsync}`);
-  const output = join(dir.path, 'output');
+  const processes: CliProcess[] = [];
+  try {
+    await scenario(expect, fsync, seed, dir.path, processes);
+  } finally {
+    await killAll(processes);
+    dir.remove();
+  }
+}
+
+async function scenario(
+  expect: ExpectStatic,
+  fsync: string,
+  seed: number,
+  root: string,
+  processes: CliProcess[],
+): Promise<void> {
+  const output = join(root, 'output');
   const env = {
-    OPENSENSOR_STATE_DIR: join(dir.path, 'state'),
+    OPENSENSOR_STATE_DIR: join(root, 'state'),
     OPENSENSOR_JOURNAL_FSYNC: fsync,
     // Info, for the "simulated station started" line that dates each process's readiness.
     OPENSENSOR_LOG_LEVEL: 'info',
@@ -47,9 +63,8 @@ async function crashAndRestart(expect: ExpectStatic, fsync: string, seed: number
   ];
   const random = seededRandom(seed);
   const lifetimes: Lifetime[] = [];
-  const processes: CliProcess[] = [];
   const start = () => {
-    const p = new CliProcess('sim', args, { cwd: dir.path, env });
+    const p = new CliProcess('sim', args, { cwd: root, env });
     processes.push(p);
     return p;
   };
@@ -105,10 +120,8 @@ async function crashAndRestart(expect: ExpectStatic, fsync: string, seed: number
     expect(journal.consumers.parquet?.backlog).toBe(0);
     expect(journal.consumers.health?.backlog).toBe(0);
     expect(listFiles(output).every((f) => f.endsWith('.parquet'))).toBe(true);
-    return { readings: ts.length, lifetimes };
   } finally {
     reader.close();
-    dir.remove();
   }
 }
 

@@ -1,16 +1,21 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CliProcess, runCli, sleep, tempDir, waitForLog } from './processes.js';
+import { CliProcess, killAll, runCli, sleep, type TempDir, tempDir, waitForLog } from './processes.js';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('a new user: opensensor setup --yes, then start --simulate, in an empty directory', () => {
-  const dir = tempDir('new-user');
-  const cwd = dir.path;
-  afterAll(() => dir.remove());
+  let dir: TempDir | undefined;
+  const processes: CliProcess[] = [];
+  afterAll(async () => {
+    await killAll(processes);
+    dir?.remove();
+  });
 
   it('sets up, collects simulated readings until SIGTERM, and reports them', async () => {
+    dir = tempDir('new-user');
+    const cwd = dir.path;
     expect(readdirSync(cwd)).toEqual([]);
     const setup = await runCli('agent', ['setup', '--yes'], { cwd });
     expect(setup.code, setup.stderr).toBe(0);
@@ -31,6 +36,7 @@ describe('a new user: opensensor setup --yes, then start --simulate, in an empty
     // Only the read interval is shortened, so a few readings take seconds rather than half a minute.
     const env = { OPENSENSOR_READ_INTERVAL: '1' };
     const agent = new CliProcess('agent', ['start', '--simulate'], { cwd, env });
+    processes.push(agent);
     await waitForLog(agent, 'started');
     await sleep(2500);
     const live = await runCli('agent', ['status', '--json'], { cwd, env });

@@ -166,8 +166,13 @@ export async function runCli(
   }
 }
 
+export interface TempDir {
+  readonly path: string;
+  remove(): void;
+}
+
 /** A fresh directory under the system temp dir; `remove()` deletes it. */
-export function tempDir(prefix: string): { path: string; remove: () => void } {
+export function tempDir(prefix: string): TempDir {
   const path = mkdtempSync(join(tmpdir(), `opensensor-${prefix}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
@@ -198,4 +203,9 @@ export function loggedAt(p: CliProcess, msg: string): number | null {
 export async function waitForLog(p: CliProcess, msg: string, timeoutMs = 30_000): Promise<number> {
   await p.waitFor(new RegExp(`"msg":"${msg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`), timeoutMs);
   return loggedAt(p, msg) as number;
+}
+
+/** SIGKILLs every process still running (after a failed test) and waits for them to go. */
+export async function killAll(processes: readonly CliProcess[]): Promise<void> {
+  await Promise.all(processes.filter((p) => p.running).map((p) => p.kill()));
 }

@@ -5,7 +5,7 @@ import { generateKeyPair } from '@opensensor/snowpipe-client';
 import { type FakeSnowpipeServer, startFakeSnowpipeServer } from '@opensensor/snowpipe-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duplicateReadings } from './lake.js';
-import { CliProcess, runCli, sleep, tempDir, waitForLog } from './processes.js';
+import { CliProcess, killAll, runCli, sleep, type TempDir, tempDir, waitForLog } from './processes.js';
 
 const STATION = '0193a5c1-4e2f-7b3a-8c1d-5f10c0ffee01';
 const CHANNEL = `opensensor_${STATION}`;
@@ -22,12 +22,15 @@ async function until(what: string, check: () => boolean, timeoutMs = 30_000): Pr
 }
 
 describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', () => {
-  const dir = tempDir('snowflake');
-  const output = join(dir.path, 'output');
+  let dir: TempDir;
+  let output: string;
   let fake: FakeSnowpipeServer;
   let env: Record<string, string>;
+  const processes: CliProcess[] = [];
 
   beforeAll(async () => {
+    dir = tempDir('snowflake');
+    output = join(dir.path, 'output');
     const keys = generateKeyPair();
     fake = await startFakeSnowpipeServer({ account: ACCOUNT, user: USER, publicKeyPem: keys.publicKeyPem });
     const keyFile = join(dir.path, 'snowflake', 'rsa_key.p8');
@@ -50,8 +53,9 @@ describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', ()
   }, 60_000);
 
   afterAll(async () => {
+    await killAll(processes);
     await fake?.stop();
-    dir.remove();
+    dir?.remove();
   });
 
   it('every reading is committed exactly once and the committed rows are the lake', async () => {
@@ -68,7 +72,6 @@ describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', ()
       output,
       '--flush-on-exit',
     ];
-    const processes: CliProcess[] = [];
     const start = async () => {
       const p = new CliProcess('sim', runArgs, { cwd: dir.path, env });
       processes.push(p);

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type MotoServer, startMotoServer } from '@opensensor/s3-sync/testing';
+import { type MotoServer, startMotoServer, writeFakeLake } from '@opensensor/s3-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFiles } from './lake.js';
-import { runCli, tempDir } from './processes.js';
+import { runCli, type TempDir, tempDir } from './processes.js';
 
 const BUCKET = 'station-lake';
 const PREFIX = 'opensensor/sensors';
 
 describe('opensensor-sim backfill with sync to moto_server, then opensensor sync', () => {
-  const dir = tempDir('sync');
-  const output = join(dir.path, 'output');
+  let dir: TempDir;
+  let output: string;
   let moto: MotoServer;
   const storageEnv = () => ({
     OPENSENSOR_STATE_DIR: join(dir.path, 'state'),
@@ -26,13 +26,15 @@ describe('opensensor-sim backfill with sync to moto_server, then opensensor sync
   });
 
   beforeAll(async () => {
+    dir = tempDir('sync');
+    output = join(dir.path, 'output');
     moto = await startMotoServer();
     await moto.createBucket(BUCKET);
   }, 60_000);
 
   afterAll(async () => {
     await moto?.stop();
-    dir.remove();
+    dir?.remove();
   });
 
   it('uploads every data and health file under its key with identical bytes; a second sync uploads nothing', async () => {
@@ -95,4 +97,36 @@ describe('opensensor-sim backfill with sync to moto_server, then opensensor sync
       moto.credentials.secretAccessKey,
     );
   }, 120_000);
+
+  // Known bug, reported: OPENSENSOR_HEALTH_SYNC_ENABLED follows OPENSENSOR_SYNC_ENABLED, so with the
+  // periodic sync off a manual `opensensor sync` silently leaves the health lake behind, although
+  // its help says OPENSENSOR_SYNC_ENABLED only controls the periodic sync. Remove `.fails` with the fix.
+  it.fails('opensensor sync uploads the health lake too when the periodic sync is off', async () => {
+    const station = '0193a5c1-4e2f-7b3a-8c1d-00000000beef';
+    const root = join(dir.path, 'manual');
+    await writeFakeLake(join(root, 'output'), { stations: [station], filesPerStation: 2 });
+    await writeFakeLake(join(root, 'output-health'), {
+      stations: [station],
+      filesPerStation: 2,
+      stream: 'health',
+    });
+    const sync = await runCli('agent', ['sync', '--json'], {
+      cwd: root,
+      env: {
+        ...storageEnv(),
+        OPENSENSOR_SYNC_ENABLED: 'false',
+        OPENSENSOR_STORAGE_PREFIX: 'manual',
+        OPENSENSOR_OUTPUT_DIR: join(root, 'output'),
+        OPENSENSOR_STATE_DIR: join(root, 'state'),
+        OPENSENSOR_STATION_ID: station,
+      },
+    });
+    expect(sync.code, sync.stderr).toBe(0);
+    const result = JSON.parse(sync.stdout) as {
+      data: { uploaded: number };
+      health: { uploaded: number } | null;
+    };
+    expect(result.data.uploaded).toBe(2);
+    expect(result.health?.uploaded).toBe(2);
+  }, 60_000);
 });
