@@ -1,3 +1,4 @@
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
@@ -161,5 +162,14 @@ describe('opensensor-sim backfill: two stations over 26 hours across midnight', 
     const types = await lakeColumnTypes(reader, health);
     expect(types.timestamp).toBe('TIMESTAMP WITH TIME ZONE');
     expect(listFiles(health).filter((f) => /\/health_\d{4}\.parquet$/.test(f))).toHaveLength(2 * 104);
+  });
+
+  // Last: it changes the lake. The other tests' "no duplicate" would be worthless if the query missed one.
+  it('the duplicate check finds a window written twice under another name', async () => {
+    const file = listFiles(output).find((f) => f.endsWith('/data_1015.parquet')) as string;
+    copyFileSync(join(output, file), join(output, file.replace('data_1015', 'data_1015_copy')));
+    const dups = await duplicateReadings(reader, output);
+    expect(dups).toHaveLength(20); // the query's limit; the window has 180
+    expect(dups.every((d) => d.n === 2 && file.startsWith(`station=${d.station}/`))).toBe(true);
   });
 });
