@@ -4,6 +4,7 @@ import { lakeGlob, openLakeReader, seededRandom } from '@opensensor/parquet-hive
 import { generateKeyPair } from '@opensensor/snowpipe-client';
 import { type FakeSnowpipeServer, startFakeSnowpipeServer } from '@opensensor/snowpipe-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Lifetime, unexplainedGaps } from './gaps.js';
 import { duplicateReadings } from './lake.js';
 import { CliProcess, killAll, runCli, sleep, type TempDir, tempDir, waitForLog } from './processes.js';
 
@@ -160,4 +161,64 @@ describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', ()
     expect(fake.channel(CHANNEL)?.rowsErrorCount).toBe(0);
     expect(fake.stats.opens).toBeGreaterThanOrEqual(5);
   }, 120_000);
+
+  it('opensensor start --simulate: killed mid-stream and restarted, every reading it sent is there exactly once', async () => {
+    const station = '0193a5c1-4e2f-7b3a-8c1d-5f10c0ffee02';
+    const channel = `opensensor_${station}`;
+    const cwd = join(dir.path, 'agent');
+    mkdirSync(cwd);
+    const agentEnv = { ...env, OPENSENSOR_STATION_ID: station, OPENSENSOR_READ_INTERVAL: '1' };
+    const lifetimes: Lifetime[] = [];
+    const committed = () => fake.rows(channel).length;
+    const start = async () => {
+      const p = new CliProcess('agent', ['start', '--simulate'], { cwd, env: agentEnv });
+      processes.push(p);
+      const readyAt = await waitForLog(p, 'started');
+      return { p, readyAt };
+    };
+
+    // Killed before its first batch: nothing of it has reached Snowflake yet.
+    const first = await start();
+    await sleep(2500);
+    const firstEnd = Date.now();
+    expect(await first.p.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+    lifetimes.push({ readyAt: first.readyAt, endedAt: firstEnd });
+    expect(committed()).toBe(0);
+
+    // The restart sends that backlog at once and reads on; killed after Snowflake committed the backlog.
+    const second = await start();
+    await until('the restart has committed the backlog', () => committed() > 0);
+    await sleep(1500);
+    const secondEnd = Date.now();
+    expect(await second.p.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+    lifetimes.push({ readyAt: second.readyAt, endedAt: secondEnd });
+
+    const before = committed();
+    const third = await start();
+    await until('the second restart has committed its backlog', () => committed() > before);
+    third.p.signal('SIGTERM');
+    const thirdEnd = Date.now();
+    expect(await third.p.exited, third.p.stderr).toEqual({ code: 0, signal: null });
+    lifetimes.push({ readyAt: third.readyAt, endedAt: thirdEnd });
+
+    const times = fake.rows(channel).map((r) => Date.parse(String(r.timestamp)));
+    expect(new Set(times).size).toBe(times.length);
+    const sorted = [...times].sort((a, b) => a - b);
+    // Readings of both killed processes arrived, and none is missing among them.
+    expect(sorted.filter((t) => t < firstEnd).length).toBeGreaterThanOrEqual(1);
+    expect(sorted.filter((t) => t > second.readyAt && t < secondEnd).length).toBeGreaterThanOrEqual(1);
+    expect(
+      unexplainedGaps(sorted, lifetimes, { intervalMs: 1000, lossSlackMs: 1250, resumeSlackMs: 1500 }),
+    ).toEqual([]);
+    // What the agent sent but had not committed when stopped is in its journal for the next start.
+    const status = await runCli('agent', ['status', '--json'], { cwd, env: agentEnv });
+    expect(status.code, status.stderr).toBe(0);
+    const report = JSON.parse(status.stdout);
+    expect(report.snowflake).toMatchObject({
+      enabled: true,
+      channel,
+      state: { state: 'stopped', errors: 0 },
+    });
+    expect(fake.channel(channel)?.lastCommittedOffsetToken).toBe(String(report.snowflake.state.committedSeq));
+  }, 60_000);
 });
