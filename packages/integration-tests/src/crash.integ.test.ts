@@ -113,7 +113,14 @@ async function scenario(
       // From the ready line to the first tick: a health record, then the next 50 ms deadline.
       resumeSlackMs: 1500,
     });
-    expect(gaps.map((g) => ({ ...g, after: new Date(g.after), before: new Date(g.before) }))).toEqual([]);
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    const context = JSON.stringify(
+      lifetimes.map((l) => ({ ready: iso(l.readyAt), ended: iso(l.endedAt), overruns: l.overruns })),
+    );
+    expect(
+      gaps.map((g) => ({ ...g, after: iso(g.after), before: iso(g.before) })),
+      `lifetimes: ${context}`,
+    ).toEqual([]);
     // Everything journaled reached the lake: no consumer has a backlog after the clean stop.
     const journal = await inspectJournal(join(env.OPENSENSOR_STATE_DIR, 'sim', STATION, 'journal'));
     expect(journal.corruptRegions).toBe(0);

@@ -50,6 +50,15 @@ describe('unexplainedGaps', () => {
     expect(unexplainedGaps(ts, logged(1), policy)[0]?.reason).toMatch(/1 skipped deadline/);
   });
 
+  it('accepts a stall within the loss window just before a kill, which could not log its skipped deadlines', () => {
+    // The 1850 tick woke late at 1950, journaled, and was killed at 2000 before it could log.
+    const ts = [...grid(1000, 1850), 1950, ...grid(3100, 4000)];
+    expect(unexplainedGaps(ts, lives, policy)).toEqual([]);
+    // The same stall earlier in the run is a loss.
+    const early = [...grid(1000, 1500), ...grid(1650, 1950), ...grid(3100, 4000)];
+    expect(unexplainedGaps(early, lives, policy)).toHaveLength(1);
+  });
+
   it('reports readings lost well before a kill', () => {
     const ts = [...grid(1000, 1500), ...grid(3100, 4000)];
     expect(unexplainedGaps(ts, lives, policy)[0]?.reason).toMatch(/before the kill/);

@@ -86,6 +86,10 @@ export function unexplainedGaps(
     const b = timestamps[i] as number;
     if (b - a <= maxStep) continue;
     const d = down.find((w) => a < w.to && b > w.from);
+    // A stall just before a kill: its skipped deadlines would have been logged after the tick the
+    // kill cut short, so the loss window before a kill covers them.
+    const cutShort = down.some((w) => b <= w.from && a >= w.from - policy.lossSlackMs);
+    if (!d && cutShort) continue;
     if (!d) {
       // While running, only deadlines the station said it skipped may be missing: m skipped
       // deadlines leave a step of (m + 1) intervals, plus less than one of wake-up lateness.
