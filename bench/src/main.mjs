@@ -29,8 +29,8 @@ export const PROFILES = {
     day: { hours: 1, warmup: 0, reps: 1 },
     fleet: [{ stations: 2, hours: 1 }],
     agent: { hours: 1, warmup: 0, reps: 1 },
-    realtime: { warmupMs: 1500, sampleMs: 2000, batchDurationSec: 60 },
-    coldStart: { warmup: 0, reps: 1 },
+    realtime: { warmupMs: 1000, sampleMs: 2000, batchDurationSec: 60, waitForWindow: false },
+    coldStart: { warmup: 0, reps: 1, lakeDays: 2 },
     sync: { warmup: 0, reps: 1, files: 4, largeBytes: 8 * 1024 * 1024 },
   },
   default: {
@@ -42,8 +42,8 @@ export const PROFILES = {
       { stations: 10, hours: 24 },
     ],
     agent: { hours: 24, warmup: 1, reps: 3 },
-    realtime: { warmupMs: 5000, sampleMs: 20_000, batchDurationSec: 60 },
-    coldStart: { warmup: 2, reps: 9 },
+    realtime: { warmupMs: 3000, sampleMs: 20_000, batchDurationSec: 60, waitForWindow: true },
+    coldStart: { warmup: 2, reps: 9, lakeDays: 365 },
     sync: { warmup: 1, reps: 3, files: 96, largeBytes: 100 * 1024 * 1024 },
   },
 };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAgent } from '../lib/agent-process.mjs';
 import { procSample } from '../lib/proc.mjs';
@@ -6,6 +6,15 @@ import { summarize, summarizeFields } from '../lib/stats.mjs';
 import { repeat } from './backfill.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** True once a `.parquet` file exists anywhere under `dir`. */
+function hasParquet(dir) {
+  try {
+    return readdirSync(dir, { recursive: true }).some((name) => String(name).endsWith('.parquet'));
+  } catch {
+    return false;
+  }
+}
 
 /** 4. The agent's steady state: simulated hours for CPU and write volume, a real process for memory. */
 export async function agentSteadyState(ctx) {
@@ -34,9 +43,18 @@ export async function agentSteadyState(ctx) {
     }),
   });
 
-  const { warmupMs, sampleMs, batchDurationSec } = ctx.profile.realtime;
+  const { warmupMs, sampleMs, batchDurationSec, waitForWindow } = ctx.profile.realtime;
   const agent = startAgent({ env: { OPENSENSOR_BATCH_DURATION: String(batchDurationSec) } });
   try {
+    // Steady state includes the lake writer: wait until the first window file is on disk (the
+    // encoder and zstd are loaded then), at most one window plus its close grace.
+    const began = Date.now();
+    const deadline = waitForWindow ? began + (batchDurationSec + 10) * 1000 : began;
+    while (!hasParquet(join(agent.dir, 'output')) && Date.now() < deadline) {
+      if (agent.child.exitCode !== null) throw new Error(`the agent exited: ${agent.stderr().slice(-2000)}`);
+      await sleep(500);
+    }
+    const firstWindowS = hasParquet(join(agent.dir, 'output')) ? (Date.now() - began) / 1000 : null;
     await sleep(warmupMs);
     const first = procSample(agent.child.pid);
     if (!first) throw new Error(`the agent exited during warm-up: ${agent.stderr().slice(-2000)}`);
@@ -62,6 +80,7 @@ export async function agentSteadyState(ctx) {
         batchDurationSec,
         warmupS: warmupMs / 1000,
         sampleS: sampleMs / 1000,
+        startedSamplingAfterFirstWindow: firstWindowS !== null,
       },
       description:
         'RSS sampled from /proc every second after warm-up; CPU and write(2) volume over the sample',
@@ -73,7 +92,6 @@ export async function agentSteadyState(ctx) {
         peakRssMB: summarize([last.peakRssMB], 'MB'),
         cpuPercent: summarize([((last.cpuMs - first.cpuMs) / 1000 / seconds) * 100], '%'),
         writeBytesPerHour: summarize([(last.writeBytes - first.writeBytes) * perHour], 'B/h'),
-        writeCallsPerHour: summarize([(last.writeCalls - first.writeCalls) * perHour], 'calls/h'),
         readings: summarize([status.station.stats.readings], 'readings'),
         windowsWritten: summarize([status.station.lake.windows], 'files'),
       },

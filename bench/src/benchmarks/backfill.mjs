@@ -70,6 +70,11 @@ export async function fleetBackfill(ctx) {
     const stationHours = stations * hours;
     // The first station pays for JIT warm-up; the others are the repetitions of "one station".
     const perStation = r.perStationMs.slice(stations > 1 ? 1 : 0).map((ms) => ms / hours);
+    // Does a station cost more when many came before it in the same lake? Compare the last tenth
+    // of the stations with the first tenth (after the first).
+    const tenth = Math.max(1, Math.floor(perStation.length / 10));
+    const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+    const growth = mean(perStation.slice(-tenth)) / mean(perStation.slice(0, tenth));
     ctx.emit({
       name: 'fleet-backfill',
       params: { stations, hours, readIntervalSec: 5, compression: 'zstd', health: true },
@@ -81,6 +86,7 @@ export async function fleetBackfill(ctx) {
         filesPerSec: summarize([(r.files + r.healthFiles) / (r.runMs / 1000)], 'files/s'),
         cpuMsPerStationHour: summarize([r.runCpuMs / stationHours], 'ms'),
         wallMsPerStationHour: summarize(perStation, 'ms'),
+        lastTenthVsFirstTenth: summarize([growth], '×'),
         lakeMB: summarize([r.lakeBytes / 1e6], 'MB'),
       },
     });

@@ -18,8 +18,11 @@ export function agentCli() {
  * Starts `opensensor start --simulate` in a fresh directory with a 1 s read interval (the fastest
  * the configuration allows) and the other settings at their defaults.
  */
-export function startAgent({ env = {}, args = [] } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'opensensor-agent-'));
+export function startAgent({
+  env = {},
+  args = [],
+  dir = mkdtempSync(join(tmpdir(), 'opensensor-agent-')),
+} = {}) {
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [agentCli(), 'start', '--simulate', ...args], {
     cwd: dir,
