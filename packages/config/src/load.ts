@@ -27,7 +27,10 @@ export type OpenSensorConfig = Settings & {
   healthDir: string;
   stateDir: string;
   logDir: string;
+  /** Whether the periodic sync uploads the health lake (OPENSENSOR_HEALTH_SYNC_ENABLED, else the main sync). */
   healthSyncEnabled: boolean;
+  /** OPENSENSOR_HEALTH_SYNC_ENABLED exactly as set; undefined when it follows the main sync. */
+  healthSyncSetting: boolean | undefined;
   storage: StorageSettings;
   /** The main storage with every OPENSENSOR_HEALTH_* override applied. */
   healthStorage: StorageSettings;
@@ -260,6 +263,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     stateDir: abs(settingsValue.stateDir),
     logDir: abs(settingsValue.logDir),
     healthSyncEnabled: settingsValue.healthSyncEnabled ?? settingsValue.syncEnabled,
+    healthSyncSetting: settingsValue.healthSyncEnabled,
     storage,
     healthStorage,
     snowflakePrivateKeyFile: settingsValue.snowflakePrivateKeyFile

@@ -286,7 +286,8 @@ export const settings = {
     group: 'health-storage',
     schema: stringbool(),
     expected: BOOL,
-    description: 'Upload the health lake too. Unset: follows OPENSENSOR_SYNC_ENABLED.',
+    description:
+      'Upload the health lake too. Unset: the periodic sync follows OPENSENSOR_SYNC_ENABLED; `opensensor sync` uploads it unless this is false.',
   }),
   healthStorageProvider: spec({
     env: 'OPENSENSOR_HEALTH_STORAGE_PROVIDER',

@@ -98,10 +98,9 @@ describe('opensensor-sim backfill with sync to moto_server, then opensensor sync
     );
   }, 120_000);
 
-  // Known bug, reported: OPENSENSOR_HEALTH_SYNC_ENABLED follows OPENSENSOR_SYNC_ENABLED, so with the
-  // periodic sync off a manual `opensensor sync` silently leaves the health lake behind, although
-  // its help says OPENSENSOR_SYNC_ENABLED only controls the periodic sync. Remove `.fails` with the fix.
-  it.fails('opensensor sync uploads the health lake too when the periodic sync is off', async () => {
+  // OPENSENSOR_SYNC_ENABLED only controls the periodic sync: a manual sync must not leave the
+  // health lake behind when it is off.
+  it('opensensor sync uploads the health lake too when the periodic sync is off', async () => {
     const station = '0193a5c1-4e2f-7b3a-8c1d-00000000beef';
     const root = join(dir.path, 'manual');
     await writeFakeLake(join(root, 'output'), { stations: [station], filesPerStation: 2 });

@@ -198,6 +198,8 @@ export async function syncOnce(
   options: {
     signal?: AbortSignal;
     dryRun?: boolean;
+    /** A sync the user asked for (`opensensor sync`) rather than the agent's periodic one. */
+    manual?: boolean;
     onProgress?: Parameters<typeof import('@opensensor/s3-sync').syncLake>[0]['onProgress'];
     logger?: Logger;
   } = {},
@@ -207,7 +209,10 @@ export async function syncOnce(
   const streams: { stream: 'data' | 'health'; root: string; storage: StorageSettings }[] = [
     { stream: 'data', root: config.outputDir, storage: config.storage },
   ];
-  if (config.healthEnabled && config.healthSyncEnabled) {
+  // The periodic sync follows OPENSENSOR_HEALTH_SYNC_ENABLED (default: the main sync); a manual sync
+  // uploads the health lake too unless that is explicitly false.
+  const health = options.manual ? config.healthSyncSetting !== false : config.healthSyncEnabled;
+  if (config.healthEnabled && health) {
     streams.push({ stream: 'health', root: config.healthDir, storage: config.healthStorage });
   }
   const summaries: Record<string, SyncSummary> = {};

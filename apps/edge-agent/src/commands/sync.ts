@@ -34,6 +34,7 @@ Examples:
         io.isTty && !opts.json ? createProgressBar({ write: (s: string) => io.stderr(s) }) : undefined;
       const result = await syncOnce(config, {
         dryRun: opts.dryRun === true,
+        manual: true,
         ...(bar ? { onProgress: bar.onProgress } : {}),
       });
       bar?.end();
