@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
@@ -65,6 +65,16 @@ describe('Station', () => {
     ]);
     const health = await db.rows(`SELECT count(*)::INT n FROM ${lakeGlob(join(dir, 'output-health'))}`);
     expect(health[0]?.n).toBe(120);
+  });
+
+  it("removes temp files a crash left in the station's newest partitions", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-station-tmp-'));
+    const day = join(dir, 'output', `station=${STATION}`, 'year=2026', 'month=11', 'day=27');
+    mkdirSync(day, { recursive: true });
+    writeFileSync(join(day, '.data_0915.parquet.123.tmp'), 'torn');
+    const station = await Station.open(options(dir, new SimulatedClock(Date.UTC(2026, 10, 27)), 5000));
+    await station.close();
+    expect(readdirSync(day)).toEqual([]);
   });
 
   it('forgets a journal consumer that is no longer configured, so it cannot pin the journal', async () => {

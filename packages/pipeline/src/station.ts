@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FsyncPolicy, Journal } from '@opensensor/buffer';
 import {
@@ -97,6 +97,28 @@ export interface StationStatus {
   tasks: Record<string, unknown>;
 }
 
+/** The `n` newest `year=/month=/day=` directories under a station directory (names sort by date). */
+async function newestPartitionDirs(stationDir: string, n: number): Promise<string[]> {
+  const newest = async (dir: string, prefix: string): Promise<string[]> => {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    return names
+      .filter((x) => x.startsWith(prefix))
+      .sort()
+      .reverse()
+      .map((x) => join(dir, x));
+  };
+  const out: string[] = [];
+  for (const year of await newest(stationDir, 'year=')) {
+    for (const month of await newest(year, 'month=')) {
+      for (const day of await newest(month, 'day=')) {
+        out.push(day);
+        if (out.length >= n) return out;
+      }
+    }
+  }
+  return out;
+}
+
 const monotonicNow = () => Number(process.hrtime.bigint() / 1000n) / 1000;
 
 /**
@@ -185,8 +207,13 @@ export class Station {
         options.logger?.info('journal consumer removed: it is no longer configured', { consumer: name });
       }
     }
-    await cleanupTempFiles(options.outputDir).catch(() => {});
-    if (options.health) await cleanupTempFiles(options.healthDir).catch(() => {});
+    // A crash can leave a temp file only where windows were being written: this station's newest days.
+    // (Scanning the whole lake at every start grew with every day and every station.)
+    for (const root of options.health ? [options.outputDir, options.healthDir] : [options.outputDir]) {
+      for (const dir of await newestPartitionDirs(join(root, `station=${options.stationId}`), 3)) {
+        await cleanupTempFiles(dir).catch(() => {});
+      }
+    }
     await options.clockSync?.init();
     return new Station(options, journal);
   }
@@ -285,8 +312,16 @@ export class Station {
         .catch((err: unknown) => this.log.error('consumer stopped', { task: t.name, err })),
     );
     const periodic = (this.o.periodic ?? []).map((p) => this.runPeriodic(p, signal));
-    if (this.o.health)
-      await this.takeHealth().catch((err: unknown) => this.log.warn('health failed', { err }));
+    // Health probes spawn programs (slow on a Pi Zero): they run beside the read loop, never in it.
+    let health: Promise<void> | null = null;
+    const startHealth = () => {
+      health ??= this.takeHealth()
+        .catch((err: unknown) => this.log.warn('health record failed', { err }))
+        .finally(() => {
+          health = null;
+        });
+    };
+    if (this.o.health) startHealth();
     let ticks = 0;
     let lastOverrunLog = Number.NEGATIVE_INFINITY;
     let overrunsLogged = 0;
@@ -297,9 +332,7 @@ export class Station {
       onTick: async () => {
         await this.takeReading();
         ticks++;
-        if (this.o.health && ticks % healthEvery === 0) {
-          await this.takeHealth().catch((err: unknown) => this.log.warn('health record failed', { err }));
-        }
+        if (this.o.health && ticks % healthEvery === 0) startHealth();
         if (this.o.clock.now() >= nextStats) {
           nextStats += statsEvery;
           this.logStats();
@@ -322,6 +355,7 @@ export class Station {
     this.stats.clockJumps = result.clockJumps;
     if (result.clockJumps > 0)
       this.log.warn('the wall clock jumped back while running', { times: result.clockJumps });
+    await (health as Promise<void> | null);
     await Promise.allSettled([...this.pendingAppends]);
     await this.journal.sync();
     await Promise.allSettled([...consumers, ...tasks, ...periodic]);

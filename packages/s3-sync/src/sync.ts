@@ -118,7 +118,8 @@ const FATAL_CODES = new Set<S3SyncError['code']>(['no-such-bucket', 'bad-credent
 
 const DEFAULT_MULTIPART: MultipartSettings = {
   thresholdBytes: 64 * 1024 * 1024,
-  partSizeBytes: 16 * 1024 * 1024,
+  // 8 MiB parts keep a large upload within the memory of a 512 MB Pi Zero (peak ~ part x (queue + 1)).
+  partSizeBytes: 8 * 1024 * 1024,
   queueSize: 1,
 };
 
