@@ -194,3 +194,32 @@ describe('LakeConsumer', () => {
     await journal.close();
   });
 });
+
+describe('LakeConsumer.run', () => {
+  it('waits for the retry time after a failed write instead of spinning on new records', async () => {
+    const journal = await openJournal();
+    // A clock that stands still: sleeping only ends when the run is aborted.
+    const still = {
+      now: () => T0,
+      sleepUntil: (_: number, signal?: AbortSignal) =>
+        new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true })),
+    };
+    writeFileSync(join(dir, 'output'), 'not a directory');
+    await journal.appendBatch(Array.from({ length: 200 }, (_, i) => reading(T0 + i * 5000, i)));
+    const c = consumer(journal, still as unknown as SimulatedClock);
+    let drains = 0;
+    const drain = c.drain.bind(c);
+    c.drain = async (o) => {
+      drains++;
+      return drain(o);
+    };
+    const controller = new AbortController();
+    const running = c.run(controller.signal);
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    await running;
+    expect(c.stats.writeErrors).toBe(1);
+    expect(drains).toBe(1);
+    await journal.close();
+  });
+});

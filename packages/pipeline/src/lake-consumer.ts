@@ -168,9 +168,10 @@ export class LakeConsumer {
       const onAbort = () => wake.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       const deadline = this.closeDeadline;
-      const waits: Promise<unknown>[] = [
-        this.o.journal.waitForSeq(this.nextSeq, wake.signal).catch(() => false),
-      ];
+      const waits: Promise<unknown>[] = [];
+      // While a failed write waits for its retry, new records must not wake the loop (it would spin).
+      if (this.retryAt === 0)
+        waits.push(this.o.journal.waitForSeq(this.nextSeq, wake.signal).catch(() => false));
       if (deadline !== null) waits.push(this.o.clock.sleepUntil(deadline, wake.signal));
       await Promise.race(waits);
       wake.abort();
