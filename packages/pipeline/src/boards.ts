@@ -1,7 +1,7 @@
 import type { Board } from './board.js';
 
 /** A board facade (Enviro+, Sense HAT, breakouts): one sample with the lake's column names. */
-interface FacadeLike {
+export interface FacadeLike {
   read(): Promise<{
     reading: Readonly<Record<string, number | null>>;
     warmup: boolean;

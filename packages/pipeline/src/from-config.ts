@@ -4,7 +4,7 @@ import type { OpenSensorConfig, StorageSettings } from '@opensensor/config';
 import type { LakeSchema } from '@opensensor/parquet-hive-writer';
 import type { SyncSummary } from '@opensensor/s3-sync';
 import type { Board } from './board.js';
-import { facadeBoard, simulatedBoard } from './boards.js';
+import { type FacadeLike, facadeBoard, simulatedBoard } from './boards.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { ClockSyncMonitor, systemClockSources } from './clock-sync.js';
@@ -42,14 +42,8 @@ export class BoardError extends Error {
   override readonly name = 'BoardError';
 }
 
-interface DetectingFacade {
+interface DetectingFacade extends FacadeLike {
   detect(): Promise<{ sensor: string; chip: string; address: string; state: string; detail?: string }[]>;
-  read(): Promise<{
-    reading: Readonly<Record<string, number | null>>;
-    warmup: boolean;
-    errors: Readonly<Record<string, number>>;
-  }>;
-  close(): Promise<void>;
 }
 
 async function realFacade(kind: BoardKind, c: OpenSensorConfig, log: Logger): Promise<DetectingFacade> {
