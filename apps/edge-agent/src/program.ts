@@ -42,6 +42,20 @@ Examples:
       io.stderr(`error: ${err.message}\n`);
       return err.exitCode;
     }
+    // The packages' typed errors (a `code`, a message that says what to do) are for the user as they
+    // are; only an error nobody anticipated gets a stack trace.
+    if (
+      err instanceof Error &&
+      (typeof (err as { code?: unknown }).code === 'string' || err.name === 'BoardError')
+    ) {
+      const code = (err as { code?: string }).code;
+      const hint =
+        code === 'JOURNAL_LOCKED'
+          ? '\nIs the agent already running? See `opensensor status` (or `opensensor service status`).'
+          : '';
+      io.stderr(`error: ${err.message}${hint}\n`);
+      return EXIT.failed;
+    }
     throw err;
   }
   return exitCode;
