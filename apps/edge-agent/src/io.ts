@@ -1,5 +1,3 @@
-import type { EnviroplusSample, SensorStatus } from '@opensensor/sensors-enviroplus';
-
 /** Where a command writes and what it runs in; injectable so commands are tested in-process. */
 export interface CliIo {
   stdout: (text: string) => void;
@@ -60,16 +58,36 @@ export interface CliDeps {
   shutdown?: typeof import('@opensensor/pipeline').shutdownSignal;
 }
 
-/** The Enviro+ facade as `opensensor test` uses it. */
+/** One sensor of a board as `opensensor test` shows it. */
+export interface TestSensorStatus {
+  sensor: string;
+  chip: string;
+  address: string;
+  state: string;
+  detail?: string;
+}
+
+/** One sample of a board facade (Enviro+, Sense HAT, breakouts share this shape). */
+export interface TestSample {
+  timestamp: number;
+  reading: Readonly<Record<string, number | null>>;
+  sensors: Readonly<Record<string, { state: string; error?: string }>>;
+  errors: Readonly<Record<string, number>>;
+  /** Enviro+ only: the CPU temperature used for compensation. */
+  cpuTemperature?: number | null;
+}
+
+/** A board facade as `opensensor test` uses it. */
 export interface TestBoard {
-  detect(): Promise<SensorStatus[]>;
-  read(): Promise<EnviroplusSample>;
+  detect(): Promise<TestSensorStatus[]>;
+  read(): Promise<TestSample>;
   close(): Promise<void>;
 }
 
 export interface TestBoardOptions {
+  board: 'enviroplus' | 'sensehat' | 'breakout';
   pms5003Device: string;
-  /** Compensation factor, or false for raw values. */
+  /** Compensation factor, or false for raw values (Enviro+). */
   compensation: number | false;
   onWarning: (message: string) => void;
 }

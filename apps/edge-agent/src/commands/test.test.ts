@@ -172,3 +172,59 @@ describe('opensensor test', () => {
     expect(h.seen).toHaveLength(0);
   });
 });
+
+describe('opensensor test on other boards', () => {
+  it('reads a Sense HAT (here on its register-level fake) with its own columns', async () => {
+    const { SenseHat } = await import('@opensensor/sensors-sensehat');
+    const { createFakeSenseHatBus } = await import('@opensensor/sensors-sensehat/testing');
+    const t = memoryIo({}, dir);
+    const boards: string[] = [];
+    t.io.deps = {
+      sleep: async () => {},
+      createBoard: (options) => {
+        boards.push(options.board);
+        return new SenseHat({ bus: createFakeSenseHatBus(), sleep: async () => {}, warmupReadings: 0 });
+      },
+    };
+    expect(await runCli(['test', '--board', 'sensehat', '-r', '2', '-w', '0'], t.io)).toBe(0);
+    expect(boards).toEqual(['sensehat']);
+    expect(t.stdout()).toMatch(/Sensors \(sensehat\):/);
+    expect(t.stdout()).toMatch(/hts221\s+HTS221/);
+    expect(t.stdout()).toContain('pressure hPa');
+    expect(t.stdout()).toContain('1023.35');
+    expect(t.stdout()).toMatch(/2 readings, no failed sensor reads/);
+  });
+
+  it('auto tries the boards in turn and keeps the first whose sensors answer', async () => {
+    const { SenseHat } = await import('@opensensor/sensors-sensehat');
+    const { createFakeSenseHatBus } = await import('@opensensor/sensors-sensehat/testing');
+    const t = memoryIo({}, dir);
+    const tried: string[] = [];
+    t.io.deps = {
+      sleep: async () => {},
+      createBoard: (options) => {
+        tried.push(options.board);
+        // Only a Sense HAT is on this bus: the Enviro+ facade finds nothing.
+        if (options.board === 'enviroplus') {
+          const empty = new Enviroplus({
+            bus: new FakeI2cBus(),
+            gpio: false,
+            pms5003: false,
+            warmupReadings: 0,
+          });
+          return { detect: () => empty.detect(), read: () => empty.read(), close: () => empty.close() };
+        }
+        return new SenseHat({ bus: createFakeSenseHatBus(), sleep: async () => {}, warmupReadings: 0 });
+      },
+    };
+    expect(await runCli(['test', '--board', 'auto', '-r', '0', '--json'], t.io)).toBe(0);
+    expect(tried).toEqual(['enviroplus', 'sensehat']);
+    expect(JSON.parse(t.stdout())).toMatchObject({ ok: true, board: 'sensehat' });
+  });
+
+  it('rejects an unknown board', async () => {
+    const t = memoryIo({}, dir);
+    expect(await runCli(['test', '--board', 'unicorn'], t.io)).toBe(2);
+    expect(t.stderr()).toMatch(/--board: expected one of enviroplus, sensehat, breakout or auto/);
+  });
+});

@@ -1,7 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { EnviroplusSample, SensorStatus } from '@opensensor/sensors-enviroplus';
 import type { Command } from 'commander';
-import { CliError, type CliIo, EXIT, type TestBoard, type TestBoardOptions } from '../io.js';
+import {
+  CliError,
+  type CliIo,
+  EXIT,
+  type TestBoard,
+  type TestBoardOptions,
+  type TestSample,
+  type TestSensorStatus,
+} from '../io.js';
 import { loadLenientConfig } from '../lenient-config.js';
 import type { ConfigFlags } from '../load-config.js';
 
@@ -9,11 +16,16 @@ interface TestOptions {
   readings: string;
   interval: string;
   warmup: string;
+  board?: string;
   json?: boolean;
 }
 
+type BoardKind = TestBoardOptions['board'];
+const BOARDS: readonly BoardKind[] = ['enviroplus', 'sensehat', 'breakout'];
+
 /** Reading columns shown in the table: [column, header, decimals]. */
-const SHOWN = [
+type Shown = readonly (readonly [string, string, number])[];
+const ENVIROPLUS_SHOWN: Shown = [
   ['temperature', '°C', 1],
   ['humidity', '%RH', 1],
   ['pressure', 'hPa', 1],
@@ -25,7 +37,7 @@ const SHOWN = [
   ['pm1', 'PM1', 0],
   ['pm25', 'PM2.5', 0],
   ['pm10', 'PM10', 0],
-] as const;
+];
 
 export function registerTest(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
@@ -34,6 +46,7 @@ export function registerTest(program: Command, io: CliIo, setExit: (code: number
     .option('-r, --readings <n>', 'live readings to take (0: only detect)', '6')
     .option('-i, --interval <seconds>', 'seconds between readings', '10')
     .option('-w, --warmup <seconds>', 'seconds to let the sensors settle before the first reading', '5')
+    .option('--board <kind>', 'enviroplus, sensehat, breakout or auto (default OPENSENSOR_BOARD)')
     .option('--json', 'print one JSON document instead of tables')
     .addHelpText(
       'after',
@@ -42,6 +55,7 @@ Examples:
   $ opensensor test                          # status table, then 6 readings 10 s apart
   $ opensensor test -r 3 -i 2 -w 0
   $ opensensor test --readings 0 --json      # only detect, as JSON
+  $ opensensor test --board sensehat
 
 Temperature and humidity are compensated for CPU heat as the agent stores them (raw values in --json).
 Works before \`opensensor setup\`. Exits 1 when no sensor answers.`,
@@ -53,7 +67,14 @@ Works before \`opensensor setup\`. Exits 1 when no sensor answers.`,
       const { config } = loadLenientConfig(io, program.opts<ConfigFlags>().envFile).loaded;
       const deps = io.deps ?? {};
       const warnings: string[] = [];
-      const boardOptions: TestBoardOptions = {
+      const requested = (opts.board ?? config.board).toLowerCase();
+      if (requested !== 'auto' && !(BOARDS as readonly string[]).includes(requested)) {
+        throw new CliError(
+          `--board: expected one of ${BOARDS.join(', ')} or auto, received ${JSON.stringify(opts.board)}`,
+          EXIT.usage,
+        );
+      }
+      const boardOptions: Omit<TestBoardOptions, 'board'> = {
         pms5003Device: config.pms5003Device,
         compensation: config.tempCompensationEnabled ? config.tempCompensationFactor : false,
         onWarning: (message) => {
@@ -61,17 +82,32 @@ Works before \`opensensor setup\`. Exits 1 when no sensor answers.`,
           io.stderr(`warning: ${message}\n`);
         },
       };
-      const board = deps.createBoard ? deps.createBoard(boardOptions) : await enviroplusBoard(boardOptions);
+      const create = async (kind: BoardKind) =>
+        deps.createBoard
+          ? deps.createBoard({ ...boardOptions, board: kind })
+          : await realBoard({ ...boardOptions, board: kind });
+      // auto: the first board whose sensors answer (the others are closed again).
+      let kind: BoardKind = requested === 'auto' ? 'enviroplus' : (requested as BoardKind);
+      let board = await create(kind);
+      let sensors: TestSensorStatus[] = await board.detect();
+      if (requested === 'auto') {
+        for (const next of BOARDS.slice(1)) {
+          if (sensors.some((x) => x.state === 'ok')) break;
+          await board.close();
+          kind = next;
+          board = await create(kind);
+          sensors = await board.detect();
+        }
+      }
+      const shown = kind === 'enviroplus' ? ENVIROPLUS_SHOWN : await columnsOf(kind);
       const stop = new AbortController();
       const sleep = deps.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }));
       // Ctrl-C must still reach board.close(): it turns the gas heater off and releases the pins.
       const onSigint = () => stop.abort();
       process.once('SIGINT', onSigint);
-      const samples: EnviroplusSample[] = [];
-      let sensors: SensorStatus[] = [];
+      const samples: TestSample[] = [];
       try {
-        sensors = await board.detect();
-        if (!opts.json) printStatus(io, sensors);
+        if (!opts.json) printStatus(io, kind, sensors);
         const answering = sensors.filter((s) => s.state === 'ok').length;
         if (answering === 0) {
           if (!opts.json) {
@@ -86,7 +122,7 @@ Works before \`opensensor setup\`. Exits 1 when no sensor answers.`,
             if (i > 0) await sleep(intervalS * 1000, stop.signal);
             const sample = await board.read();
             samples.push(sample);
-            if (!opts.json) printSample(io, sample, i === 0);
+            if (!opts.json) printSample(io, shown, sample, i === 0);
           }
         }
         if (opts.json) {
@@ -94,12 +130,13 @@ Works before \`opensensor setup\`. Exits 1 when no sensor answers.`,
             `${JSON.stringify(
               {
                 ok: answering > 0,
+                board: kind,
                 sensors,
                 readings: samples.map((s) => ({
                   timestamp: new Date(s.timestamp).toISOString(),
                   reading: s.reading,
                   sensors: s.sensors,
-                  cpuTemperature: s.cpuTemperature,
+                  cpuTemperature: s.cpuTemperature ?? null,
                 })),
                 errors: samples.at(-1)?.errors ?? null,
                 warnings,
@@ -128,15 +165,38 @@ Works before \`opensensor setup\`. Exits 1 when no sensor answers.`,
     });
 }
 
-async function enviroplusBoard(options: TestBoardOptions): Promise<TestBoard> {
-  const { Enviroplus } = await import('@opensensor/sensors-enviroplus');
-  return new Enviroplus({
-    pms5003: { device: options.pms5003Device },
-    compensation: options.compensation === false ? false : { factor: options.compensation },
-    // The test shows every reading; the agent's 10-reading warm-up is for stored data.
-    warmupReadings: 0,
-    onWarning: options.onWarning,
-  });
+async function realBoard(options: TestBoardOptions): Promise<TestBoard> {
+  switch (options.board) {
+    case 'sensehat': {
+      const { SenseHat } = await import('@opensensor/sensors-sensehat');
+      return new SenseHat({ warmupReadings: 0, onWarning: options.onWarning });
+    }
+    case 'breakout': {
+      const { Breakout } = await import('@opensensor/sensors-breakout');
+      return new Breakout({ warmupReadings: 0, onWarning: options.onWarning });
+    }
+    case 'enviroplus': {
+      const { Enviroplus } = await import('@opensensor/sensors-enviroplus');
+      return new Enviroplus({
+        pms5003: { device: options.pms5003Device },
+        compensation: options.compensation === false ? false : { factor: options.compensation },
+        // The test shows every reading; the agent's 10-reading warm-up is for stored data.
+        warmupReadings: 0,
+        onWarning: options.onWarning,
+      });
+    }
+  }
+}
+
+/** The columns of the Sense HAT and breakout lakes, with their units, for the readings table. */
+async function columnsOf(kind: 'sensehat' | 'breakout'): Promise<Shown> {
+  const info =
+    kind === 'sensehat'
+      ? (await import('@opensensor/sensors-sensehat')).SENSEHAT_COLUMN_INFO
+      : (await import('@opensensor/sensors-breakout')).BREAKOUT_COLUMN_INFO;
+  return Object.entries(info as Record<string, { unit: string }>).map(
+    ([column, { unit }]) => [column, `${column} ${unit}`, /ppm|ppb/.test(unit) ? 0 : 2] as const,
+  );
 }
 
 function count(flag: string, raw: string, min: number, max: number, integer: boolean): number {
@@ -150,13 +210,13 @@ function count(flag: string, raw: string, min: number, max: number, integer: boo
   return n;
 }
 
-function printStatus(io: CliIo, sensors: SensorStatus[]): void {
+function printStatus(io: CliIo, kind: BoardKind, sensors: TestSensorStatus[]): void {
   const rows = [
     ['sensor', 'chip', 'address', 'state', 'detail'],
     ...sensors.map((s) => [s.sensor, s.chip, s.address, s.state, s.detail ?? '']),
   ];
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  io.stdout('Sensors:\n');
+  io.stdout(`Sensors (${kind}):\n`);
   for (const r of rows) {
     io.stdout(
       `${`  ${r
@@ -167,16 +227,16 @@ function printStatus(io: CliIo, sensors: SensorStatus[]): void {
   }
 }
 
-function printSample(io: CliIo, sample: EnviroplusSample, header: boolean): void {
-  const cells = SHOWN.map(([column, , decimals]) => {
+function printSample(io: CliIo, shown: Shown, sample: TestSample, header: boolean): void {
+  const cells = shown.map(([column, , decimals]) => {
     const v = sample.reading[column];
     return v === null || v === undefined ? '-' : v.toFixed(decimals);
   });
   // Fixed widths keep the rows aligned under the header printed with the first one.
-  const widths = SHOWN.map(([, head]) => Math.max(head.length, 7));
+  const widths = shown.map(([, head]) => Math.max(head.length, 7));
   if (header)
     io.stdout(
-      `  ${'time'.padEnd(8)}  ${SHOWN.map(([, head], i) => head.padStart(widths[i] ?? 0)).join('  ')}\n`,
+      `  ${'time'.padEnd(8)}  ${shown.map(([, head], i) => head.padStart(widths[i] ?? 0)).join('  ')}\n`,
     );
   const time = new Date(sample.timestamp).toISOString().slice(11, 19);
   io.stdout(`  ${time}  ${cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ')}\n`);
