@@ -8,26 +8,11 @@ import {
   roomCo2At,
   SimulatedBreakout,
 } from './breakout-model.js';
+import { correlation } from './test-support.js';
 
 const MONDAY = Date.UTC(2026, 2, 2); // 2026-03-02 is a Monday
 const HOUR = 3_600_000;
 type Values = Record<(typeof BREAKOUT_SIM_COLUMNS)[number], number>;
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-function correlation(xs: number[], ys: number[]): number {
-  const mx = mean(xs);
-  const my = mean(ys);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  xs.forEach((x, i) => {
-    const dy = (ys[i] as number) - my;
-    sxy += (x - mx) * dy;
-    sxx += (x - mx) ** 2;
-    syy += dy * dy;
-  });
-  return sxy / Math.sqrt(sxx * syy);
-}
 
 /** Instant of a local hour on day `day` after MONDAY for this site. */
 const localAt = (longitudeDeg: number, day: number, hour: number) =>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENVIROPLUS_SIM_COLUMNS, emptySimReading, enviroplusAt, siteClimate } from './enviroplus-model.js';
 import { SimulatedEnviroplus } from './simulated-enviroplus.js';
+import { correlation } from './test-support.js';
 
 const DAY0 = Date.UTC(2026, 5, 15); // mid-June
 const HOUR = 3_600_000;
@@ -11,23 +12,6 @@ function series(seed: number, from: number, hours: number, stepMs = 60_000) {
   for (let t = from; t < from + hours * HOUR; t += stepMs)
     out.push({ ...enviroplusAt(c, t, emptySimReading()) });
   return out;
-}
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-function correlation(xs: number[], ys: number[]): number {
-  const mx = mean(xs);
-  const my = mean(ys);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const dx = (xs[i] ?? 0) - mx;
-    const dy = (ys[i] ?? 0) - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  return sxy / Math.sqrt(sxx * syy);
 }
 
 describe('Enviro+ physical model', () => {
