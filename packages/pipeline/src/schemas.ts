@@ -1,6 +1,6 @@
 import { defineLakeSchema, type LakeSchema, SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
-import { BREAKOUT_COLUMN_INFO, BREAKOUT_COLUMNS } from '@opensensor/sensors-breakout';
-import { SENSEHAT_COLUMN_INFO, SENSEHAT_COLUMNS } from '@opensensor/sensors-sensehat';
+import { BREAKOUT_COLUMN_INFO, BREAKOUT_COLUMNS } from '@opensensor/sensors-breakout/columns';
+import { SENSEHAT_COLUMN_INFO, SENSEHAT_COLUMNS } from '@opensensor/sensors-sensehat/columns';
 
 export type BoardKind = 'enviroplus' | 'sensehat' | 'breakout';
 export const BOARD_KINDS: readonly BoardKind[] = ['enviroplus', 'sensehat', 'breakout'];

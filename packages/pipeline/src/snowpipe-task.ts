@@ -1,5 +1,5 @@
 import type { Journal } from '@opensensor/buffer';
-import { type SnowpipeSink, toSnowpipeRow } from '@opensensor/snowpipe-client';
+import type { SnowpipeSink, toSnowpipeRow } from '@opensensor/snowpipe-client';
 import type { Clock } from './clock.js';
 import { type Logger, silentLogger } from './logger.js';
 import { decodeRecord, type PipelineRecord, RECORD_KIND } from './records.js';
@@ -63,6 +63,8 @@ export class SnowpipeTask implements JournalTask {
   private lastProcessed = 0;
   private lastSentReading = 0;
   private opened = false;
+  /** Loaded with the channel, so that a station without Snowflake never loads the client. */
+  private toRow: typeof toSnowpipeRow | undefined;
   private failures = 0;
   private readonly info: SnowpipeTaskStatus = {
     state: 'starting',
@@ -116,6 +118,7 @@ export class SnowpipeTask implements JournalTask {
   /** Opens (once), sends everything readable in batches, then advances the cursor to the commit point. */
   private async step(journal: Journal<Uint8Array>): Promise<void> {
     if (!this.opened) {
+      this.toRow ??= (await import('@opensensor/snowpipe-client')).toSnowpipeRow;
       const committed = await this.o.sink.open();
       this.opened = true;
       this.restamper = new Restamper();
@@ -147,7 +150,14 @@ export class SnowpipeTask implements JournalTask {
         this.o.columns.forEach((c, i) => {
           this.values[c] = float32ToNumber(record.values[i] as number);
         });
-        rows.push(toSnowpipeRow(this.o.stationId, record.timestamp, this.values, this.o.columns));
+        rows.push(
+          (this.toRow as typeof toSnowpipeRow)(
+            this.o.stationId,
+            record.timestamp,
+            this.values,
+            this.o.columns,
+          ),
+        );
         seqs.push(seq);
       }
       if (rows.length > 0) {

@@ -1,4 +1,4 @@
-import { BREAKOUT_COLUMNS } from '@opensensor/sensors-breakout';
+import { BREAKOUT_COLUMNS } from '@opensensor/sensors-breakout/columns';
 import { gaussian, seededRandom, smooth, uniform } from './noise.js';
 import { applyFaults, checkFaults } from './sensehat-model.js';
 import type { SimulatedFaults } from './simulated-enviroplus.js';

@@ -1,4 +1,4 @@
-import { ENVIROPLUS_COLUMNS } from '@opensensor/sensors-enviroplus';
+import { ENVIROPLUS_COLUMNS } from '@opensensor/sensors-enviroplus/columns';
 import { gaussian, seededRandom, smooth, uniform } from './noise.js';
 
 /** The Enviro+ lake columns, in lake order: the board facade's own list. */

@@ -1,4 +1,4 @@
-import { SENSEHAT_COLUMNS } from '@opensensor/sensors-sensehat';
+import { SENSEHAT_COLUMNS } from '@opensensor/sensors-sensehat/columns';
 import { gaussian, seededRandom, smooth, uniform } from './noise.js';
 import type { SimulatedFaults } from './simulated-enviroplus.js';
 
