@@ -23,8 +23,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 Settings come from OPENSENSOR_* environment variables and ./.env (see docs/configuration.md).
 
 Examples:
-  $ opensensor config
-  $ opensensor --env-file /etc/opensensor/.env config --json`,
+  $ opensensor setup --yes && opensensor start --simulate   # try it without hardware
+  $ opensensor test                                         # are the sensors there?
+  $ opensensor status
+  $ opensensor --env-file /etc/opensensor/.env config --json
+
+Exit codes: 0 ok, 1 the job failed, 2 invalid configuration or usage.`,
     );
   for (const register of COMMANDS) register(program, io, setExit);
   try {
