@@ -73,20 +73,27 @@ export class ClockSyncMonitor {
       (t) => (JSON.parse(t) as { bootId?: string }).bootId ?? null,
       () => null,
     );
-    if (remembered !== null && remembered === this.bootIdValue) this.syncedState = true;
-    else await this.poll();
+    if ((remembered !== null && remembered === this.bootIdValue) || (await this.poll()))
+      await this.markSynced();
   }
 
-  /** Checks again; returns true exactly when the clock has just become synchronised. */
+  /**
+   * Whether the clock is synchronised now (the OS says so and the time is plausible). It does not
+   * change `synced`: the caller first journals the marker that re-dates earlier readings, then calls
+   * {@link markSynced}, so a failed marker is simply tried again at the next reading.
+   */
   async poll(): Promise<boolean> {
-    if (this.syncedState) return false;
     const os = await this.options.sources.ntpSynchronized();
     const plausible = this.options.sources.now() >= (this.options.floorMs ?? CLOCK_FLOOR_MS);
-    const synced = os === null ? plausible : os && plausible;
-    if (!synced) return false;
+    return os === null ? plausible : os && plausible;
+  }
+
+  /** From now on readings are dated; remembered for this boot (best effort: a full disk must not stop readings). */
+  async markSynced(): Promise<void> {
     this.syncedState = true;
-    if (this.bootIdValue !== null) await this.remember(this.bootIdValue);
-    return true;
+    if (this.bootIdValue !== null && this.options.policy === 'wait-for-sync') {
+      await this.remember(this.bootIdValue).catch(() => {});
+    }
   }
 
   private async remember(bootId: string): Promise<void> {

@@ -161,7 +161,16 @@ export class LakeConsumer {
     while (!signal.aborted) {
       if (this.retryAt === 0 || this.o.clock.now() >= this.retryAt) {
         this.retryAt = 0;
-        await this.drain();
+        try {
+          await this.drain();
+        } catch (err) {
+          // A journal read or a cursor write failed (I/O error, full or read-only card): start again
+          // from the cursor later rather than end the writer.
+          this.stats.writeErrors++;
+          this.resetToCursor();
+          this.retryAt = this.o.clock.now() + (this.o.retryDelayMs ?? 30_000);
+          this.log.error('lake writer failed; retrying from the journal cursor', { err });
+        }
       }
       if (signal.aborted) break;
       const wake = new AbortController();

@@ -48,6 +48,14 @@ describe('Restamper', () => {
     expect(r.firstHeldSeq).toBeNull();
   });
 
+  it('re-dates to whole milliseconds even from fractional monotonic times', () => {
+    const r = new Restamper();
+    r.push(1, reading(10_000, 10_000.377, 7, true));
+    const out = r.push(2, marker(SYNC, 40_000.912, 7));
+    expect(out[0]?.record.timestamp).toBe(SYNC - 30_001);
+    expect(Number.isInteger(out[0]?.record.timestamp)).toBe(true);
+  });
+
   it('drops (and counts) readings of a boot that ended before the clock synchronised', () => {
     const r = new Restamper();
     const out = feed(r, [

@@ -74,7 +74,12 @@ export class Restamper {
       if (marker && marker.bootTag === r.bootTag) {
         out.push({
           seq: item.seq,
-          record: { ...r, unsynced: false, timestamp: marker.timestamp - (marker.monotonic - r.monotonic) },
+          // Whole milliseconds: monotonic time has sub-millisecond fractions, lake timestamps do not.
+          record: {
+            ...r,
+            unsynced: false,
+            timestamp: Math.round(marker.timestamp - (marker.monotonic - r.monotonic)),
+          },
         });
         this.stats.restamped++;
       } else {

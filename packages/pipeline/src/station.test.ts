@@ -7,6 +7,7 @@ import { SimulatedEnviroplus } from '@opensensor/simulation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedBoard } from './boards.js';
 import { SimulatedClock, systemClock } from './clock.js';
+import { ClockSyncMonitor } from './clock-sync.js';
 import type { HealthSources } from './health.js';
 import { Station } from './station.js';
 
@@ -107,5 +108,55 @@ describe('Station', () => {
     const n = await db.rows(`SELECT count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))}`);
     expect(n[0]?.n).toBe(first.stats.readings);
     await again.close();
+  });
+});
+
+describe('Station and the clock', () => {
+  it('a reading during which NTP steps the clock is re-dated, never filed under 1970', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-station-step-'));
+    const SYNC = Date.UTC(2026, 10, 27, 10, 0, 0);
+    const clock = new SimulatedClock(60_000); // 1970, as after a boot without RTC
+    let mono = 5_000;
+    let ntp = false;
+    const board = {
+      name: 'stepping',
+      read: async () => {
+        mono += 200;
+        if (mono > 5_600) {
+          // NTP steps the clock while this read is in progress.
+          ntp = true;
+          clock.advance(SYNC - clock.now());
+        }
+        return { values: { temperature: 20 }, warmup: false, errors: {} };
+      },
+      close: async () => {},
+    };
+    const clockSync = new ClockSyncMonitor({
+      policy: 'wait-for-sync',
+      stateFile: join(dir, 'state', 'clock-sync.json'),
+      sources: {
+        ntpSynchronized: async () => ntp,
+        bootId: async () => 'boot-1',
+        now: () => clock.now(),
+        monotonic: () => mono,
+      },
+    });
+    const station = await Station.open({
+      ...options(dir, clock, 5000),
+      board,
+      clockSync,
+      monotonic: () => mono,
+      health: null,
+    });
+    for (let i = 0; i < 5; i++) await station.takeReading();
+    await station.backfill({ from: clock.now(), to: clock.now() });
+    await station.close();
+    const rows = await db.rows(
+      `SELECT year::INT y, epoch_ms(timestamp)::BIGINT t FROM ${lakeGlob(join(dir, 'output'))} ORDER BY t`,
+    );
+    expect(rows.map((r) => r.y)).toEqual([2026, 2026, 2026, 2026, 2026]);
+    // The four readings taken before the step (the fourth while it happened) are dated back from the
+    // marker (wall SYNC at monotonic 5,800 ms) by their monotonic start times 5,000 … 5,600 ms.
+    expect(rows.map((r) => Number(r.t) - SYNC)).toEqual([-800, -600, -400, -200, 0]);
   });
 });

@@ -145,6 +145,9 @@ export class Station {
   private readonly healthLake: LakeConsumer | null;
   private readonly periodicStatus: Record<string, unknown> = {};
   private pendingAppends = new Set<Promise<unknown>>();
+  /** Set when the journal fails for good: `run` stops and rethrows it. */
+  private fatal: Error | null = null;
+  private readonly stopInternally = new AbortController();
 
   private constructor(
     private readonly o: StationOptions,
@@ -160,8 +163,12 @@ export class Station {
       batchDurationSec: o.batchDurationSec,
       compression: o.compression,
       clock: o.clock,
-      // Close a window by time only once its last reading must have reached the journal.
-      closeGraceMs: o.readIntervalMs + 5000,
+      // Close a window by time only once its last reading must be readable: readers see records
+      // only after the journal's fsync, so its interval counts too.
+      closeGraceMs:
+        o.readIntervalMs +
+        5000 +
+        (typeof o.fsync === 'object' ? o.fsync.interval : o.fsync === undefined ? 1000 : 0),
       logger: this.log,
     };
     this.lake = new LakeConsumer({
@@ -215,12 +222,22 @@ export class Station {
       }
     }
     await options.clockSync?.init();
-    return new Station(options, journal);
+    const station = new Station(options, journal);
+    // An agent restarted after the clock synchronised may find undated readings of this boot from
+    // before the restart in its journal: a marker now re-dates them (harmless when there are none).
+    if (options.clockSync?.synced && options.clockSync.bootTag !== 0) {
+      await station.journalClockSynced('clock synchronised at start');
+    }
+    return station;
   }
 
   /** Reads once and journals it. Returns the sequence number, or null if nothing was stored. */
   async takeReading(): Promise<number | null> {
     let sample: Awaited<ReturnType<Board['read']>>;
+    const sync = this.o.clockSync;
+    // Whether this reading can be dated is decided before it is taken: if NTP steps the clock during
+    // the read, `started` is still the old time, and the marker journaled below re-dates it.
+    const dated = sync ? sync.synced : true;
     const started = this.o.clock.now();
     const mono = this.monotonic();
     try {
@@ -237,29 +254,34 @@ export class Station {
     }
     for (let i = 0; i < this.columns.length; i++)
       this.values[i] = sample.values[this.columns[i] as string] ?? null;
-    const sync = this.o.clockSync;
-    if (sync && !sync.synced && (await sync.poll())) {
-      // The clock has just been synchronised: journal the pair that re-dates earlier readings.
-      await this.append(
-        encodeClockSynced({
-          timestamp: this.o.clock.now(),
-          monotonic: this.monotonic(),
-          bootTag: sync.bootTag,
-        }),
-      );
-      this.log.info('system clock synchronised; readings taken before are re-dated');
-    }
-    const unsynced = sync ? !sync.synced : false;
     const seq = await this.append(
       encodeReading(this.values, {
         timestamp: started,
         monotonic: mono,
         bootTag: sync?.bootTag ?? 0,
-        unsynced,
+        unsynced: !dated,
       }),
     );
     if (seq !== null) this.stats.readings++;
+    if (sync && !sync.synced && (await sync.poll()))
+      await this.journalClockSynced('system clock synchronised; readings taken before are re-dated');
     return seq;
+  }
+
+  /** Journals the wall/monotonic pair that re-dates this boot's undated readings, then counts the clock as synchronised. */
+  private async journalClockSynced(message: string): Promise<void> {
+    const sync = this.o.clockSync;
+    if (!sync) return;
+    const marker = await this.append(
+      encodeClockSynced({
+        timestamp: this.o.clock.now(),
+        monotonic: this.monotonic(),
+        bootTag: sync.bootTag,
+      }),
+    );
+    if (marker === null) return; // tried again with the next reading
+    await sync.markSynced();
+    this.log.info(message);
   }
 
   async takeHealth(): Promise<void> {
@@ -288,7 +310,16 @@ export class Station {
       return await p;
     } catch (err) {
       this.stats.appendErrors++;
-      this.log.error('journal append failed; this reading is lost', { err });
+      const code = (err as { code?: string }).code;
+      if (code === 'IO' || code === 'JOURNAL_CLOSED') {
+        // The journal refuses every append after an I/O failure (a dying SD card): only reopening it
+        // recovers, so stop and let the service manager restart the agent instead of losing every reading.
+        this.fatal ??= err as Error;
+        this.stopInternally.abort();
+        this.log.error('the journal cannot be written; stopping so that a restart reopens it', { err });
+      } else {
+        this.log.error('journal append failed; this reading is lost', { err });
+      }
       return null;
     } finally {
       this.pendingAppends.delete(p);
@@ -301,11 +332,14 @@ export class Station {
    * cursors, fsyncs. Open windows stay in the journal and are completed after the next start,
    * unless `flushOnExit` writes them now (development: see the data at once).
    */
-  async run(signal: AbortSignal, options: { flushOnExit?: boolean } = {}): Promise<void> {
+  async run(outer: AbortSignal, options: { flushOnExit?: boolean } = {}): Promise<void> {
+    const signal = AbortSignal.any([outer, this.stopInternally.signal]);
     const healthEvery = this.o.health?.everyReadings ?? 12;
     const statsEvery = this.o.statsIntervalMs ?? 15 * 60_000;
     let nextStats = this.o.clock.now() + statsEvery;
-    const consumers = [this.lake.run(signal), ...(this.healthLake ? [this.healthLake.run(signal)] : [])];
+    const consumers = [this.lake, ...(this.healthLake ? [this.healthLake] : [])].map((c) =>
+      c.run(signal).catch((err: unknown) => this.log.error('lake writer stopped', { err })),
+    );
     const tasks = (this.o.tasks ?? []).map((t) =>
       t
         .run(this.journal, signal)
@@ -332,7 +366,7 @@ export class Station {
         ticks++;
         if (this.o.health && ticks % healthEvery === 0) startHealth();
         if (this.o.clock.now() >= nextStats) {
-          nextStats += statsEvery;
+          nextStats = this.o.clock.now() + statsEvery;
           this.logStats();
         }
       },
@@ -350,6 +384,10 @@ export class Station {
       this.log.warn('the wall clock jumped back while running', { times: result.clockJumps });
     await (health as Promise<void> | null);
     await Promise.allSettled([...this.pendingAppends]);
+    if (this.fatal) {
+      await Promise.allSettled([...consumers, ...tasks, ...periodic]);
+      throw this.fatal;
+    }
     await this.journal.sync();
     await Promise.allSettled([...consumers, ...tasks, ...periodic]);
     // Everything the journal holds that closes a window is on disk now; commit and report. With

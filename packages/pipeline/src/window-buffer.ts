@@ -60,7 +60,7 @@ export class FloatWindowBuffer implements WindowBuffer {
     if (this.count === this.seqs.length) this.grow();
     const i = this.count++;
     this.seqs[i] = seq;
-    this.timestamps[i] = record.timestamp;
+    this.timestamps[i] = Math.round(record.timestamp);
     const n = Math.min(record.values.length, this.columns.length);
     for (let c = 0; c < this.columns.length; c++) {
       (this.columns[c] as Float32Array)[i] = c < n ? (record.values[c] as number) : Number.NaN;
@@ -140,7 +140,7 @@ export class ObjectWindowBuffer implements WindowBuffer {
 
   add(seq: number, record: ReadingRecord | HealthRecord): void {
     if (record.kind !== RECORD_KIND.health) return;
-    this.entries.push({ seq, ts: record.timestamp, values: record.values });
+    this.entries.push({ seq, ts: Math.round(record.timestamp), values: record.values });
   }
 
   rows(keep?: (seq: number) => boolean) {
