@@ -102,6 +102,24 @@ describe('runSchedule', () => {
     expect(res.clockJumps).toBe(1);
   });
 
+  it('treats a forward step of the clock (NTP after a 1970 boot) as a jump, not as skipped deadlines', async () => {
+    const clock = new SimulatedClock(60_000);
+    const deadlines: number[] = [];
+    const SYNC = Date.UTC(2026, 10, 27, 10, 0, 0);
+    const res = await runSchedule({
+      clock,
+      intervalMs: 5000,
+      startAt: 60_000,
+      endAt: SYNC + 10_000,
+      onTick: (d) => {
+        deadlines.push(d);
+        if (deadlines.length === 2) clock.advance(SYNC - clock.now());
+      },
+    });
+    expect(deadlines).toEqual([60_000, 65_000, SYNC, SYNC + 5000, SYNC + 10_000]);
+    expect(res).toEqual({ ticks: 5, overruns: 0, clockJumps: 1 });
+  });
+
   it('rejects a non-positive interval', async () => {
     await expect(
       runSchedule({ clock: new SimulatedClock(0), intervalMs: 0, onTick: () => {} }),

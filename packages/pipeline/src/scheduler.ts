@@ -17,7 +17,7 @@ export interface ScheduleOptions {
 export interface ScheduleResult {
   ticks: number;
   overruns: number;
-  /** Times the wall clock was found to have jumped back and the grid was re-anchored. */
+  /** Times the wall clock was found to have jumped (back, or forward by more than a minute) and the grid was re-anchored. */
   clockJumps: number;
 }
 
@@ -53,6 +53,14 @@ export async function runSchedule(options: ScheduleOptions): Promise<ScheduleRes
     await options.onTick(deadline);
     ticks++;
     const now = clock.now();
+    // Far past the deadline: not a slow tick but the wall clock stepping forward (NTP after a boot
+    // without RTC). Re-anchor on the new time instead of counting years of "skipped" deadlines.
+    if (now - deadline > Math.max(10 * intervalMs, 60_000)) {
+      start = Math.ceil(now / intervalMs) * intervalMs;
+      k = 0;
+      clockJumps++;
+      continue;
+    }
     // The next deadline is the first grid point strictly after both this one and now.
     const next = Math.max(k + 1, Math.floor((now - start) / intervalMs) + 1);
     const missed = next - (k + 1);

@@ -135,6 +135,24 @@ describe('SnowpipeTask', () => {
     expect(journal.cursor('snowpipe')).toBe(10);
   });
 
+  it('refuses to resume a channel that is ahead of a fresh journal, instead of skipping readings', async () => {
+    const { server, journal, task, dir } = await setup();
+    await journal.appendBatch(Array.from({ length: 20 }, (_, i) => reading(i)));
+    await task().drain(journal, { final: true });
+    // The state directory is lost (new SD card): a fresh journal restarts at seq 1 on the same channel.
+    const fresh = await Journal.open({ dir: join(dir, 'fresh'), fsync: 'never', consumers: ['snowpipe'] });
+    stops.push(() => fresh.close());
+    await fresh.appendBatch(Array.from({ length: 5 }, (_, i) => reading(100 + i)));
+    const t = task();
+    await t.drain(fresh, { final: true });
+    expect(t.status()).toMatchObject({ state: 'stopped' });
+    expect(String(t.status().lastError)).toMatch(
+      /committed offset 20 but this station's journal ends at 5: the state directory was reset/,
+    );
+    expect(fresh.cursor('snowpipe')).toBe(0);
+    expect(server.rows(`opensensor_${STATION}`)).toHaveLength(20);
+  });
+
   it('prints float32 values as their shortest decimal', () => {
     expect(float32ToNumber(Math.fround(21.53))).toBe(21.53);
     expect(float32ToNumber(Math.fround(1013.25))).toBe(1013.25);

@@ -38,6 +38,11 @@ export interface SnowpipeTaskStatus {
   lastCommitAt: string | null;
 }
 
+/** The channel is ahead of the journal (see `step`): retrying cannot help, so the task stops. */
+export class ChannelAheadError extends Error {
+  override readonly name = 'ChannelAheadError';
+}
+
 /** f32 values from the journal as the shortest decimal that reads back as the same f32 (21.53, not 21.530000686645508). */
 export function float32ToNumber(v: number): number | null {
   if (!Number.isFinite(v)) return null;
@@ -91,16 +96,20 @@ export class SnowpipeTask implements JournalTask {
         () => true,
         (err: unknown) => this.failed(err),
       );
-      if (signal.aborted) break;
+      if (signal.aborted || this.info.state === 'stopped') break;
       const wait = ok ? interval : this.backoff();
       await this.o.clock.sleepUntil(this.o.clock.now() + wait, signal);
     }
+    const wasStreaming = this.info.state === 'streaming';
     this.info.state = 'stopped';
     // Commit what Snowflake has already committed; rows in flight are replayed after the next start.
-    await this.o.sink.refresh().then(
-      () => this.commit(journal),
-      () => {},
-    );
+    // Offline, skip it: a refresh with retries could outlast the shutdown grace.
+    if (wasStreaming) {
+      await this.o.sink.refresh().then(
+        () => this.commit(journal),
+        () => {},
+      );
+    }
   }
 
   async drain(journal: Journal<Uint8Array>, options: { final?: boolean } = {}): Promise<void> {
@@ -120,6 +129,16 @@ export class SnowpipeTask implements JournalTask {
     if (!this.opened) {
       this.toRow ??= (await import('@opensensor/snowpipe-client')).toSnowpipeRow;
       const committed = await this.o.sink.open();
+      const last = journal.stats().lastSeq;
+      if (committed !== null && committed > last) {
+        // The channel has committed offsets this journal never wrote: the state directory was reset
+        // (new SD card, reinstall) while the channel name stayed. Resuming would skip every reading up
+        // to the old offset, silently.
+        throw new ChannelAheadError(
+          `Snowflake channel has committed offset ${committed} but this station's journal ends at ${last}: the state directory was reset. ` +
+            'Set OPENSENSOR_SNOWFLAKE_CHANNEL to a new channel name (or drop the old channel) and restart; until then nothing is streamed and the readings stay in the journal.',
+        );
+      }
       this.opened = true;
       this.restamper = new Restamper();
       this.lastSentReading = 0;
@@ -197,8 +216,13 @@ export class SnowpipeTask implements JournalTask {
   private failed(err: unknown): false {
     this.failures++;
     this.info.errors++;
-    this.info.state = 'backing-off';
     this.info.lastError = err instanceof Error ? err.message : String(err);
+    if (err instanceof ChannelAheadError) {
+      this.info.state = 'stopped';
+      this.log.error(err.message);
+      return false;
+    }
+    this.info.state = 'backing-off';
     const action = (err as { action?: string }).action;
     // Whatever failed, the journal still has the rows: the next attempt reopens and resumes.
     this.opened = false;

@@ -381,7 +381,9 @@ export class Station {
     });
     this.stats.clockJumps = result.clockJumps;
     if (result.clockJumps > 0)
-      this.log.warn('the wall clock jumped back while running', { times: result.clockJumps });
+      this.log.warn('the wall clock jumped while running; the read grid was re-anchored', {
+        times: result.clockJumps,
+      });
     await (health as Promise<void> | null);
     await Promise.allSettled([...this.pendingAppends]);
     if (this.fatal) {
