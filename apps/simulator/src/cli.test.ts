@@ -82,6 +82,46 @@ describe('opensensor-sim backfill', () => {
     expect(await q(a)).toEqual(await q(b));
   });
 
+  it('refuses to backfill a range the station already has, instead of storing it twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-sim-again-'));
+    const args = [
+      'backfill',
+      '--start',
+      '2026-11-27T00:00:00Z',
+      '--end',
+      '2026-11-27T01:00:00Z',
+      '--output',
+      'lake',
+    ];
+    expect(await runSim(args, io(dir).sim)).toBe(0);
+    const again = io(dir);
+    expect(await runSim(args, again.sim)).toBe(2);
+    expect(again.err()).toMatch(
+      /already has readings in this range .*data_0015\.parquet\): a second backfill would store them twice/,
+    );
+    // Extending the range after the data already there works.
+    const later = io(dir);
+    expect(
+      await runSim(
+        [
+          'backfill',
+          '--start',
+          '2026-11-27T01:00:00Z',
+          '--end',
+          '2026-11-27T02:00:00Z',
+          '--output',
+          'lake',
+          '--json',
+        ],
+        later.sim,
+      ),
+    ).toBe(0);
+    const [row] = await db.rows(
+      `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT u FROM ${lakeGlob(join(dir, 'lake'))}`,
+    );
+    expect(row).toEqual({ n: 1440, u: 1440 });
+  });
+
   it('prints a readable summary with a DuckDB query', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-sim-text-'));
     const t = io(dir);

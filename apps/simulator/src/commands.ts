@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig, type OpenSensorConfig } from '@opensensor/config';
 import {
@@ -176,6 +177,7 @@ export async function backfill(io: SimIo, o: BackfillOptions): Promise<BackfillS
   let config: OpenSensorConfig | undefined;
   for (let i = 0; i < o.stations; i++) {
     config = stationConfig(io, o, i);
+    await refuseExistingRange(config, start, end);
     summary.output = config.outputDir;
     summary.stationIds.push(config.stationId);
     const clock = new SimulatedClock(start);
@@ -217,6 +219,38 @@ export async function backfill(io: SimIo, o: BackfillOptions): Promise<BackfillS
   }
   summary.seconds = Number(process.hrtime.bigint() - began) / 1e9;
   return summary;
+}
+
+/**
+ * A backfill journals new readings: over a range the station's lake already holds, it would store
+ * the same readings a second time under suffixed file names. Refuse, saying what to do instead.
+ */
+async function refuseExistingRange(config: OpenSensorConfig, start: number, end: number): Promise<void> {
+  const DAY = 86_400_000;
+  const first = Math.floor(start / DAY) * DAY;
+  for (let day = first; day < end; day += DAY) {
+    const d = new Date(day);
+    const dir = join(
+      config.outputDir,
+      `station=${config.stationId}`,
+      `year=${d.getUTCFullYear()}`,
+      `month=${String(d.getUTCMonth() + 1).padStart(2, '0')}`,
+      `day=${String(d.getUTCDate()).padStart(2, '0')}`,
+    );
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const m = /^data_(\d{2})(\d{2})(?:_\d+)?\.parquet$/.exec(name);
+      if (!m) continue;
+      const hhmm = Number(m[1]) * 60 + Number(m[2]);
+      const windowEnd = day + (hhmm === 0 ? 1440 : hhmm) * 60_000;
+      if (windowEnd > start && windowEnd - config.batchDuration * 1000 < end) {
+        throw new UsageError(
+          `station ${config.stationId} already has readings in this range (${join(dir, name)}): a second backfill would store them twice. ` +
+            'Choose another --output, another --seed or --station-id, or a --start after the data already there.',
+        );
+      }
+    }
+  }
 }
 
 export function describeBackfill(s: BackfillSummary, cwd: string): string {
@@ -268,8 +302,19 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
       );
       log.info('simulated station started', { station: config.stationId, output: resolve(config.outputDir) });
     }
-    await Promise.all(stations.map((s) => s.run(controller.signal, { flushOnExit: o.flushOnExit === true })));
+    // One station failing stops the fleet cleanly: the others are asked to stop before anything closes.
+    const results = await Promise.allSettled(
+      stations.map((s) =>
+        s.run(controller.signal, { flushOnExit: o.flushOnExit === true }).catch((err: unknown) => {
+          controller.abort();
+          throw err;
+        }),
+      ),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
+    controller.abort();
     if (timer) clearTimeout(timer);
     for (const s of stations) await s.close();
     shutdown?.dispose();
