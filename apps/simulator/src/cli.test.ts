@@ -82,7 +82,7 @@ describe('opensensor-sim backfill', () => {
     expect(await q(a)).toEqual(await q(b));
   });
 
-  it('refuses to backfill a range the station already has, instead of storing it twice', async () => {
+  it('backfilling a range again continues after the data already there, storing nothing twice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-sim-again-'));
     const args = [
       'backfill',
@@ -92,21 +92,20 @@ describe('opensensor-sim backfill', () => {
       '2026-11-27T01:00:00Z',
       '--output',
       'lake',
+      '--json',
     ];
     expect(await runSim(args, io(dir).sim)).toBe(0);
     const again = io(dir);
-    expect(await runSim(args, again.sim)).toBe(2);
-    expect(again.err()).toMatch(
-      /already has readings in this range .*data_0015\.parquet\): a second backfill would store them twice/,
-    );
-    // Extending the range after the data already there works.
+    expect(await runSim(args, again.sim)).toBe(0);
+    expect(JSON.parse(again.out())).toMatchObject({ rows: 0, files: 0, resumedAfterExisting: 1 });
+    // A longer range adds only the hour after the data already there.
     const later = io(dir);
     expect(
       await runSim(
         [
           'backfill',
           '--start',
-          '2026-11-27T01:00:00Z',
+          '2026-11-27T00:00:00Z',
           '--end',
           '2026-11-27T02:00:00Z',
           '--output',
@@ -116,6 +115,7 @@ describe('opensensor-sim backfill', () => {
         later.sim,
       ),
     ).toBe(0);
+    expect(JSON.parse(later.out())).toMatchObject({ rows: 720, files: 4, resumedAfterExisting: 1 });
     const [row] = await db.rows(
       `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT u FROM ${lakeGlob(join(dir, 'lake'))}`,
     );

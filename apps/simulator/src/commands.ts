@@ -138,6 +138,8 @@ export interface BackfillSummary {
   bytes: number;
   seconds: number;
   output: string;
+  /** Stations whose lake already held part of the range: they continued after their newest window. */
+  resumedAfterExisting: number;
   sync: { uploaded: number; failed: number; bytes: number } | null;
 }
 
@@ -172,12 +174,14 @@ export async function backfill(io: SimIo, o: BackfillOptions): Promise<BackfillS
     bytes: 0,
     seconds: 0,
     output: '',
+    resumedAfterExisting: 0,
     sync: null,
   };
   let config: OpenSensorConfig | undefined;
   for (let i = 0; i < o.stations; i++) {
     config = stationConfig(io, o, i);
-    await refuseExistingRange(config, start, end);
+    const from = await resumeAfterExisting(config, start, end);
+    if (from > start) summary.resumedAfterExisting += 1;
     summary.output = config.outputDir;
     summary.stationIds.push(config.stationId);
     const clock = new SimulatedClock(start);
@@ -195,7 +199,7 @@ export async function backfill(io: SimIo, o: BackfillOptions): Promise<BackfillS
     });
     try {
       await station.backfill({
-        from: start,
+        from,
         to: end,
         onProgress: (t) =>
           bar.update((i + (t - start) / (end - start)) / o.stations, `station ${i + 1}/${o.stations}`),
@@ -222,13 +226,14 @@ export async function backfill(io: SimIo, o: BackfillOptions): Promise<BackfillS
 }
 
 /**
- * A backfill journals new readings: over a range the station's lake already holds, it would store
- * the same readings a second time under suffixed file names. Refuse, saying what to do instead.
+ * Where a backfill of this station may start: a backfill journals new readings, so over a range the
+ * station's lake already holds it would store the same readings a second time. It continues after the
+ * newest window already there instead (running the demo again only adds the hours since).
  */
-async function refuseExistingRange(config: OpenSensorConfig, start: number, end: number): Promise<void> {
+async function resumeAfterExisting(config: OpenSensorConfig, start: number, end: number): Promise<number> {
   const DAY = 86_400_000;
-  const first = Math.floor(start / DAY) * DAY;
-  for (let day = first; day < end; day += DAY) {
+  let resume = start;
+  for (let day = Math.floor(start / DAY) * DAY; day < end; day += DAY) {
     const d = new Date(day);
     const dir = join(
       config.outputDir,
@@ -237,26 +242,24 @@ async function refuseExistingRange(config: OpenSensorConfig, start: number, end:
       `month=${String(d.getUTCMonth() + 1).padStart(2, '0')}`,
       `day=${String(d.getUTCDate()).padStart(2, '0')}`,
     );
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const name of names) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
       const m = /^data_(\d{2})(\d{2})(?:_\d+)?\.parquet$/.exec(name);
       if (!m) continue;
-      const hhmm = Number(m[1]) * 60 + Number(m[2]);
-      const windowEnd = day + (hhmm === 0 ? 1440 : hhmm) * 60_000;
-      if (windowEnd > start && windowEnd - config.batchDuration * 1000 < end) {
-        throw new UsageError(
-          `station ${config.stationId} already has readings in this range (${join(dir, name)}): a second backfill would store them twice. ` +
-            'Choose another --output, another --seed or --station-id, or a --start after the data already there.',
-        );
-      }
+      const minutes = Number(m[1]) * 60 + Number(m[2]);
+      const windowEnd = day + (minutes === 0 ? 1440 : minutes) * 60_000;
+      if (windowEnd > resume && windowEnd - config.batchDuration * 1000 < end) resume = windowEnd;
     }
   }
+  return Math.min(resume, end);
 }
 
 export function describeBackfill(s: BackfillSummary, cwd: string): string {
   const rel = s.output.startsWith(`${cwd}/`) ? s.output.slice(cwd.length + 1) : s.output;
   return [
     `Backfilled ${s.stations} station${s.stations === 1 ? '' : 's'} from ${s.start} to ${s.end}: ${s.rows} readings in ${s.files} files (${(s.bytes / 1024).toFixed(1)} KiB) in ${s.seconds.toFixed(2)} s.`,
+    s.resumedAfterExisting > 0
+      ? `${s.resumedAfterExisting} station${s.resumedAfterExisting === 1 ? '' : 's'} already had part of this range: continued after the data already there (nothing is stored twice).`
+      : '',
     s.sync ? `Uploaded ${s.sync.uploaded} files (${s.sync.failed} failed).` : '',
     `The lake is in ${s.output}`,
     'Read it with DuckDB:',
