@@ -220,13 +220,20 @@ export async function writeWindowFile(options: WriteWindowFileOptions): Promise<
 
 type WindowFile = Omit<LakeFileFooter, 'metadata' | 'createdBy'>;
 
-/** Files of one window (`<prefix>_<HHMM>.parquet` and its suffixed siblings) with their footer ranges. */
-async function existingBatches(dir: string, hhmm: string, prefix: LakeFilePrefix): Promise<WindowFile[]> {
+/**
+ * Files of one window (`<prefix>_<HHMM>.parquet` and its suffixed siblings) with their footer ranges,
+ * or of every window in the directory when `hhmm` is null.
+ */
+async function existingBatches(
+  dir: string,
+  hhmm: string | null,
+  prefix: LakeFilePrefix,
+): Promise<WindowFile[]> {
   const names = await readdir(dir);
   const files: WindowFile[] = [];
   for (const name of names) {
     const parsed = parseLakeFileName(name);
-    if (!parsed || parsed.prefix !== prefix || parsed.hhmm !== hhmm) continue;
+    if (!parsed || parsed.prefix !== prefix || (hhmm !== null && parsed.hhmm !== hhmm)) continue;
     const path = join(dir, name);
     try {
       const { rows, firstSeq, lastSeq } = await readLakeFooter(path);
@@ -245,10 +252,19 @@ export async function listWindowFiles(options: {
   station: string;
   window: LakeWindow;
   prefix?: LakeFilePrefix;
+  /**
+   * Every file of the window's day (partition), not only the window's own: a lake written with another
+   * window length holds the same readings under other file names.
+   */
+  wholeDay?: boolean;
 }): Promise<WindowFile[]> {
   const dir = partitionDir(options);
   try {
-    return await existingBatches(dir, options.window.hhmm, options.prefix ?? 'data');
+    return await existingBatches(
+      dir,
+      options.wholeDay ? null : options.window.hhmm,
+      options.prefix ?? 'data',
+    );
   } catch (err) {
     if (typeof err === 'object' && err !== null && (err as { code?: string }).code === 'ENOENT') return [];
     throw err;

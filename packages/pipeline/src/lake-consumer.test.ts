@@ -41,7 +41,12 @@ async function openJournal() {
   return Journal.open({ dir: join(dir, 'journal'), fsync: 'never', consumers: ['parquet', 'health'] });
 }
 
-function consumer(journal: Journal, clock: SimulatedClock, kind: 'reading' | 'health' = 'reading') {
+function consumer(
+  journal: Journal,
+  clock: SimulatedClock,
+  kind: 'reading' | 'health' = 'reading',
+  batchDurationSec = 900,
+) {
   return new LakeConsumer({
     journal,
     name: kind === 'reading' ? 'parquet' : 'health',
@@ -49,7 +54,7 @@ function consumer(journal: Journal, clock: SimulatedClock, kind: 'reading' | 'he
     schema: kind === 'reading' ? SENSOR_SCHEMA : HEALTH_SCHEMA,
     root: join(dir, kind === 'reading' ? 'output' : 'output-health'),
     station: STATION,
-    batchDurationSec: 900,
+    batchDurationSec,
     compression: 'snappy',
     clock,
     closeGraceMs: 10_000,
@@ -145,6 +150,35 @@ describe('LakeConsumer', () => {
       `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT d FROM ${lakeGlob(join(dir, 'output'))}`,
     );
     expect(n[0]).toEqual({ n: 60, d: 60 });
+    await journal.close();
+  });
+
+  it('a cursor reset with a changed window length writes nothing twice (files of other windows count too)', async () => {
+    const journal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    // 23:40:00–23:52:25 every 5 s, written as 60 s windows; the last minute stays open.
+    await journal.appendBatch(Array.from({ length: 150 }, (_, i) => reading(T0 + i * 5000, i)));
+    await consumer(journal, clock, 'reading', 60).drain();
+    const before = journal.cursor('parquet');
+    expect(before).toBe(144);
+    // The cursor file is gone and the station restarts with 15-minute windows: everything replays.
+    await journal.removeConsumer('parquet');
+    await journal.addConsumer('parquet', { startAt: 'oldest' });
+    const c = consumer(journal, clock, 'reading', 900);
+    await c.drain({ final: true });
+    expect(c.stats.alreadyInLake).toBe(144);
+    const n = await db.rows(
+      `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT d FROM ${lakeGlob(join(dir, 'output'))}`,
+    );
+    expect(n[0]).toEqual({ n: 150, d: 150 });
+    // And the same again after a restart (a new consumer, with a fresh view of the day's files).
+    await journal.removeConsumer('parquet');
+    await journal.addConsumer('parquet', { startAt: 'oldest' });
+    const again = consumer(journal, clock, 'reading', 300);
+    await again.drain({ final: true });
+    expect(again.stats.alreadyInLake).toBe(150);
+    const m = await db.rows(`SELECT count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))}`);
+    expect(m[0]?.n).toBe(150);
     await journal.close();
   });
 

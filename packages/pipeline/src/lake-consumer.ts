@@ -1,9 +1,13 @@
+import { basename } from 'node:path';
 import type { Journal } from '@opensensor/buffer';
 import {
   BatchOverlapError,
   type LakeCompression,
+  type LakeFilePrefix,
   type LakeSchema,
+  type LakeWindow,
   listWindowFiles,
+  parseLakeFileName,
   windowOf,
   writeWindowFile,
 } from '@opensensor/parquet-hive-writer';
@@ -85,6 +89,7 @@ export class LakeConsumer {
   private lastProcessed: number;
   private retryAt = 0;
   private readonly ready: Sequenced<PipelineRecord>[] = [];
+  private readonly days = new Map<string, DaySeqIndex>();
 
   constructor(private readonly o: LakeConsumerOptions) {
     this.buffer = o.kind === 'reading' ? new FloatWindowBuffer(o.schema) : new ObjectWindowBuffer(o.schema);
@@ -218,23 +223,29 @@ export class LakeConsumer {
     };
     try {
       let batch = this.buffer.rows();
-      try {
-        await this.write(base, batch);
-      } catch (err) {
-        if (!(err instanceof BatchOverlapError)) throw err;
-        // Some of these records are already in the lake (a crash between a file and its cursor):
-        // keep only the sequence numbers no existing file of this window covers.
-        const files = await listWindowFiles(base);
-        const covered = files.filter((f) => f.firstSeq !== undefined && f.lastSeq !== undefined);
-        const inLake = (seq: number) =>
-          covered.some((f) => BigInt(seq) >= (f.firstSeq as bigint) && BigInt(seq) <= (f.lastSeq as bigint));
-        batch = this.buffer.rows((seq) => !inLake(seq));
-        this.stats.alreadyInLake += this.buffer.count - batch.count;
-        this.log.warn('window already partly in the lake; writing only the new records', {
-          window: window.fileName,
-          alreadyInLake: this.buffer.count - batch.count,
-        });
-        if (batch.count > 0) await this.write(base, batch);
+      let index = await this.dayIndex(base);
+      // A replay (a crash between a file and its cursor, a cursor reset, a changed window length):
+      // keep only the sequence numbers no file of this day holds, whatever window it was written for.
+      if (batch.firstSeq <= index.maxLastSeq && !index.holdsExactly(batch, window.hhmm)) {
+        batch = this.buffer.rows((seq) => !index.covers(seq));
+        this.noteAlreadyInLake(window.fileName, this.buffer.count - batch.count);
+      }
+      if (batch.count > 0) {
+        try {
+          await this.write(base, batch);
+        } catch (err) {
+          if (!(err instanceof BatchOverlapError)) throw err;
+          // Files appeared that this day's index did not know (written by something else): read the
+          // day again and keep only what none of its files holds.
+          this.days.delete(index.key);
+          const fresh = await this.dayIndex(base);
+          index = fresh;
+          const kept = batch.count;
+          batch = this.buffer.rows((seq) => !fresh.covers(seq));
+          this.noteAlreadyInLake(window.fileName, kept - batch.count);
+          if (batch.count > 0) await this.write(base, batch);
+        }
+        index.add(batch.firstSeq, batch.lastSeq, window.hhmm);
       }
       this.buffer.clear();
       return true;
@@ -247,6 +258,38 @@ export class LakeConsumer {
       });
       return false;
     }
+  }
+
+  private noteAlreadyInLake(fileName: string, n: number): void {
+    if (n <= 0) return;
+    this.stats.alreadyInLake += n;
+    this.log.warn('records already in the lake (a replay); writing only the new ones', {
+      window: fileName,
+      alreadyInLake: n,
+    });
+  }
+
+  /** The sequence ranges of every file of the window's day, read once per day and kept up to date. */
+  private async dayIndex(base: {
+    root: string;
+    station: string;
+    window: LakeWindow;
+    prefix: LakeFilePrefix;
+  }): Promise<DaySeqIndex> {
+    const { year, month, day } = base.window.partition;
+    const key = `${year}-${month}-${day}`;
+    const known = this.days.get(key);
+    if (known) return known;
+    const index = new DaySeqIndex(key);
+    for (const f of await listWindowFiles({ ...base, wholeDay: true })) {
+      const name = parseLakeFileName(basename(f.path));
+      if (f.firstSeq !== undefined && f.lastSeq !== undefined && name)
+        index.add(Number(f.firstSeq), Number(f.lastSeq), name.hhmm);
+    }
+    // A replay rarely spans more than a few days; keep the memory bounded all the same.
+    if (this.days.size >= 8) this.days.delete(this.days.keys().next().value as string);
+    this.days.set(key, index);
+    return index;
   }
 
   private async write(
@@ -297,5 +340,28 @@ export class LakeConsumer {
     if (held !== null) safe = Math.min(safe, held - 1);
     const { journal, name } = this.o;
     if (safe > journal.cursor(name)) await journal.commit(name, safe);
+  }
+}
+
+/** Which journal sequence numbers the files of one lake day hold (from their footers). */
+class DaySeqIndex {
+  maxLastSeq = -1;
+  private readonly ranges: { first: number; last: number; hhmm: string }[] = [];
+
+  constructor(readonly key: string) {}
+
+  add(first: number, last: number, hhmm: string): void {
+    this.ranges.push({ first, last, hhmm });
+    if (last > this.maxLastSeq) this.maxLastSeq = last;
+  }
+
+  covers(seq: number): boolean {
+    for (const r of this.ranges) if (seq >= r.first && seq <= r.last) return true;
+    return false;
+  }
+
+  /** A file of this window already holds exactly this batch: writing it again is an identical replay. */
+  holdsExactly(batch: { firstSeq: number; lastSeq: number }, hhmm: string): boolean {
+    return this.ranges.some((r) => r.first === batch.firstSeq && r.last === batch.lastSeq && r.hhmm === hhmm);
   }
 }
