@@ -1,3 +1,5 @@
+import { describeLockHolder, type LockHolder } from './process-lock.js';
+
 /** What went wrong, as a stable string a caller can switch on. */
 export type JournalErrorCode =
   | 'INVALID_OPTIONS'
@@ -47,16 +49,19 @@ export class JournalOptionsError extends JournalError {
 export class JournalLockedError extends JournalError {
   override readonly name = 'JournalLockedError';
   readonly dir: string;
+  /** Pid of the other process; undefined when it is this process. */
   readonly holderPid: number | undefined;
+  /** The live owner of the journal's LOCK file. */
+  readonly holder: LockHolder;
 
-  constructor(dir: string, holderPid: number | undefined) {
-    const who = holderPid === undefined ? 'this process' : `process ${holderPid}`;
+  constructor(dir: string, holder: LockHolder) {
     super(
       'JOURNAL_LOCKED',
-      `The journal in ${dir} is already open by ${who}. Close it first, or give each writer its own directory.`,
+      `The journal in ${dir} is already open by ${describeLockHolder(holder)}. Close it first, or give each writer its own directory.`,
     );
     this.dir = dir;
-    this.holderPid = holderPid;
+    this.holder = holder;
+    this.holderPid = holder.self ? undefined : holder.pid;
   }
 }
 

@@ -1,7 +1,9 @@
-import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errnoCode, JournalLockedError } from './errors.js';
+import type { JournalLogger } from './options.js';
+import { type LockHolder, readProcessLock, tryAcquireProcessLock } from './process-lock.js';
 
 /**
  * Replaces `path` with `data` so that after a crash or power cut the file holds either the old or
@@ -47,63 +49,14 @@ export async function unlinkIfExists(path: string): Promise<void> {
   }
 }
 
-/** Directories opened by this process: the lock file alone cannot tell two opens in one process apart. */
-const openedHere = new Set<string>();
-
-function bootId(): string | null {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return null;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoCode(err) === 'EPERM';
-  }
-}
-
-interface LockContent {
-  pid: number;
-  bootId: string | null;
-}
-
-/**
- * The pid of the live process that holds the directory's LOCK file, or null. A lock left by a
- * process that died (kill -9, power cut) does not count: its pid is gone, or it was written in
- * another boot (after a reboot the same pid may belong to some unrelated process, so the boot id
- * is what tells).
- */
-export function lockHolder(dir: string): number | null {
-  try {
-    const held = JSON.parse(readFileSync(join(dir, 'LOCK'), 'utf8')) as Partial<LockContent>;
-    if (typeof held.pid !== 'number' || held.bootId !== bootId()) return null;
-    return processAlive(held.pid) ? held.pid : null;
-  } catch {
-    // No lock file, or an unreadable one (torn by a power cut): nobody holds it.
-    return null;
-  }
+/** The pid of the live process that holds the journal directory's LOCK file, or null (see process-lock.ts). */
+export function lockHolder(dir: string): LockHolder | null {
+  return readProcessLock(join(dir, 'LOCK'));
 }
 
 /** Takes the directory's LOCK file, taking over a stale one; returns the release function. */
-export function acquireLock(dir: string): () => void {
-  if (openedHere.has(dir)) throw new JournalLockedError(dir, undefined);
-  const holder = lockHolder(dir);
-  if (holder !== null && holder !== process.pid) throw new JournalLockedError(dir, holder);
-  const path = join(dir, 'LOCK');
-  const mine: LockContent = { pid: process.pid, bootId: bootId() };
-  writeFileSync(path, JSON.stringify(mine));
-  openedHere.add(dir);
-  return () => {
-    openedHere.delete(dir);
-    try {
-      unlinkSync(path);
-    } catch {
-      // Already gone: nothing to release.
-    }
-  };
+export function acquireLock(dir: string, logger: JournalLogger, label?: string): () => void {
+  const attempt = tryAcquireProcessLock(join(dir, 'LOCK'), { logger, ...(label ? { label } : {}) });
+  if (!attempt.acquired) throw new JournalLockedError(dir, attempt.holder);
+  return () => attempt.lock.release();
 }

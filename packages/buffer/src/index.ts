@@ -32,3 +32,13 @@ export {
   type JournalLogger,
   type JournalOptions,
 } from './options.js';
+export {
+  describeLockHolder,
+  type LockAttempt,
+  type LockHolder,
+  type LockOwner,
+  type ProcessLock,
+  type ProcessLockOptions,
+  readProcessLock,
+  tryAcquireProcessLock,
+} from './process-lock.js';

@@ -11,8 +11,10 @@ export interface JournalInspection {
   dir: string;
   /** False when the directory or its segments do not exist (nothing has been journaled there). */
   exists: boolean;
-  /** Pid of the live process that has the journal open, or null. */
+  /** Pid of the live process that has the journal open, or null (a stale LOCK file does not count). */
   openBy: number | null;
+  /** What that process said it is ("opensensor start"), when it did. */
+  openByLabel: string | null;
   segments: number;
   bytes: number;
   /** Smallest seq that may still be in the journal, or null when it holds no record. */
@@ -38,6 +40,7 @@ export async function inspectJournal(dir: string): Promise<JournalInspection> {
     dir: absolute,
     exists: false,
     openBy: null,
+    openByLabel: null,
     segments: 0,
     bytes: 0,
     firstSeq: null,
@@ -53,7 +56,9 @@ export async function inspectJournal(dir: string): Promise<JournalInspection> {
     if (errnoCode(err) === 'ENOENT') return result;
     throw err;
   }
-  result.openBy = lockHolder(absolute);
+  const holder = lockHolder(absolute);
+  result.openBy = holder?.pid ?? null;
+  result.openByLabel = holder?.label ?? null;
   const bases = entries
     .map(segmentBase)
     .filter((b): b is number => b !== null)

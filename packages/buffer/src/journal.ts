@@ -144,7 +144,7 @@ export class Journal<T = Uint8Array> {
   static async open<T = Uint8Array>(options: JournalOptions<T>): Promise<Journal<T>> {
     const opts = resolveOptions(options);
     await mkdir(join(opts.dir, 'cursors'), { recursive: true });
-    const release = acquireLock(opts.dir);
+    const release = acquireLock(opts.dir, opts.logger, opts.lockLabel);
     const journal = new Journal<T>(opts, release);
     try {
       await journal.recover();

@@ -48,6 +48,11 @@ export interface JournalOptions<T = Uint8Array> {
   clock?: JournalClock;
   /** Default: warnings and errors as JSON lines on stderr, info dropped. */
   logger?: JournalLogger;
+  /**
+   * What this process is ("opensensor start"), written into the directory's LOCK file so that a
+   * second opener's `JournalLockedError` can name it.
+   */
+  lockLabel?: string;
 }
 
 export interface ResolvedOptions<T> {
@@ -62,6 +67,7 @@ export interface ResolvedOptions<T> {
   codec: JournalCodec<T>;
   clock: JournalClock;
   logger: JournalLogger;
+  lockLabel: string | undefined;
 }
 
 export const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
@@ -209,5 +215,6 @@ export function resolveOptions<T>(options: JournalOptions<T>): ResolvedOptions<T
     codec: options.codec ?? (bytesCodec as unknown as JournalCodec<T>),
     clock: options.clock ?? systemClock,
     logger: options.logger ?? stderrLogger,
+    lockLabel: typeof options.lockLabel === 'string' ? options.lockLabel : undefined,
   };
 }
