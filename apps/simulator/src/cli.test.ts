@@ -122,6 +122,38 @@ describe('opensensor-sim backfill', () => {
     expect(row).toEqual({ n: 1440, u: 1440 });
   });
 
+  it('an interrupted backfill says what it wrote and how to continue, exits 130, and the rerun completes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-sim-interrupted-'));
+    const args = [
+      'backfill',
+      '--start',
+      '2026-11-27T00:00:00Z',
+      '--end',
+      '2026-11-27T01:00:00Z',
+      '--output',
+      'lake',
+    ];
+    const stop = new AbortController();
+    stop.abort();
+    const first = io(dir);
+    expect(await runSim(args, first.sim, stop.signal)).toBe(130);
+    expect(first.out()).toContain('Backfill interrupted at 2026-11-27T00:00:00.000Z');
+    expect(first.out()).toContain(
+      'To continue, run the same command again:\n  opensensor-sim backfill --start 2026-11-27T00:00:00Z --end 2026-11-27T01:00:00Z --output lake\n',
+    );
+    const json = io(dir);
+    expect(await runSim([...args, '--json'], json.sim, stop.signal)).toBe(130);
+    expect(JSON.parse(json.out())).toMatchObject({
+      completed: false,
+      interrupted: true,
+      failure: null,
+      lostReadings: 0,
+    });
+    const again = io(dir);
+    expect(await runSim([...args, '--json'], again.sim)).toBe(0);
+    expect(JSON.parse(again.out())).toMatchObject({ completed: true, rows: 720, continueWith: null });
+  });
+
   it('prints a readable summary with a DuckDB query', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-sim-text-'));
     const t = io(dir);

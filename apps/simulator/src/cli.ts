@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '@opensensor/config';
+import { shutdownSignal } from '@opensensor/pipeline';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { backfill, describeBackfill, run, type SimIo, UsageError } from './commands.js';
@@ -10,7 +11,13 @@ const number = (name: string) => (v: string) => {
   return n;
 };
 
-export async function runSim(argv: readonly string[], io: SimIo): Promise<number> {
+/** The command line as a user can paste it again (arguments with spaces or quotes quoted). */
+function commandLine(argv: readonly string[]): string {
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['opensensor-sim', ...argv.map(quote)].join(' ');
+}
+
+export async function runSim(argv: readonly string[], io: SimIo, signal?: AbortSignal): Promise<number> {
   let code = 0;
   const program = new Command('opensensor-sim')
     .description('Simulated OpenSensor stations and fleets, through the same pipeline as the agent')
@@ -47,8 +54,22 @@ Examples:
 With sync or Snowflake configured (OPENSENSOR_* variables or .env), the generated data flows there too.`,
     )
     .action(async (opts) => {
-      const s = await backfill(io, { ...opts, envFile: program.opts().envFile });
-      io.stdout(opts.json ? `${JSON.stringify(s, null, 2)}\n` : describeBackfill(s, io.cwd));
+      const shutdown = signal
+        ? null
+        : shutdownSignal({ onSignal: (sig) => io.stderr(`${sig}: stopping the backfill…\n`) });
+      try {
+        const s = await backfill(
+          io,
+          { ...opts, envFile: program.opts().envFile, commandLine: commandLine(argv) },
+          signal ?? shutdown?.signal,
+        );
+        io.stdout(opts.json ? `${JSON.stringify(s, null, 2)}\n` : describeBackfill(s, io.cwd));
+        // Lost or unwritten readings, a full disk: the job failed. Interrupted by the user: 130.
+        if (s.failure !== null || s.lostReadings > 0) code = 1;
+        else if (s.interrupted) code = 130;
+      } finally {
+        shutdown?.dispose();
+      }
     });
 
   common(program.command('run'))

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig, type OpenSensorConfig } from '@opensensor/config';
 import {
+  type BackfillResult,
   createLogger,
   type HealthSources,
   type Logger,
@@ -126,6 +127,8 @@ export interface BackfillOptions extends CommonSimOptions {
   start?: string;
   end?: string;
   json?: boolean;
+  /** How the user ran this backfill, for the line that says how to continue it. */
+  commandLine?: string;
 }
 
 export interface BackfillSummary {
@@ -138,9 +141,23 @@ export interface BackfillSummary {
   bytes: number;
   seconds: number;
   output: string;
-  /** Stations whose lake already held part of the range: they continued after their newest window. */
+  /** Stations whose lake or journal already held part of the range: they continued after it. */
   resumedAfterExisting: number;
   sync: { uploaded: number; failed: number; bytes: number } | null;
+  /** The whole range of every station is in the lake. */
+  completed: boolean;
+  /** Stopped by Ctrl-C or SIGTERM. */
+  interrupted: boolean;
+  /** Why the backfill stopped early (disk full, I/O error), or null. */
+  failure: string | null;
+  /** The station and simulated time where it stopped, when it did not complete. */
+  stoppedAt: { station: string; time: string } | null;
+  /** Readings taken but not journaled (lost): a run that lost readings exits 1. */
+  lostReadings: number;
+  /** Readings journaled but not yet in a lake file: the next run over this range writes them. */
+  unwrittenReadings: number;
+  /** The command that continues this backfill, when it did not complete. */
+  continueWith: string | null;
 }
 
 function parseTime(name: string, value: string): number {
@@ -152,7 +169,11 @@ function parseTime(name: string, value: string): number {
   return t;
 }
 
-export async function backfill(io: SimIo, o: BackfillOptions): Promise<BackfillSummary> {
+export async function backfill(
+  io: SimIo,
+  o: BackfillOptions,
+  signal?: AbortSignal,
+): Promise<BackfillSummary> {
   validateCommon(o);
   const hour = 3_600_000;
   const end = o.end ? parseTime('--end', o.end) : Math.floor(Date.now() / hour) * hour;
@@ -176,12 +197,18 @@ export async function backfill(io: SimIo, o: BackfillOptions): Promise<BackfillS
     output: '',
     resumedAfterExisting: 0,
     sync: null,
+    completed: false,
+    interrupted: false,
+    failure: null,
+    stoppedAt: null,
+    lostReadings: 0,
+    unwrittenReadings: 0,
+    continueWith: null,
   };
   let config: OpenSensorConfig | undefined;
   for (let i = 0; i < o.stations; i++) {
     config = stationConfig(io, o, i);
     const from = await resumeAfterExisting(config, start, end);
-    if (from > start) summary.resumedAfterExisting += 1;
     summary.output = config.outputDir;
     summary.stationIds.push(config.stationId);
     const clock = new SimulatedClock(start);
@@ -197,10 +224,12 @@ export async function backfill(io: SimIo, o: BackfillOptions): Promise<BackfillS
       logger: makeLogger(io, config, true),
       ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
     });
+    let result: BackfillResult;
     try {
-      await station.backfill({
+      result = await station.backfill({
         from,
         to: end,
+        ...(signal ? { signal } : {}),
         onProgress: (t) =>
           bar.update((i + (t - start) / (end - start)) / o.stations, `station ${i + 1}/${o.stations}`),
       });
@@ -211,9 +240,20 @@ export async function backfill(io: SimIo, o: BackfillOptions): Promise<BackfillS
     } finally {
       await station.close();
     }
+    if (result.from > start) summary.resumedAfterExisting += 1;
+    summary.lostReadings += result.lostReadings;
+    summary.unwrittenReadings += result.unwrittenReadings;
+    if (!result.completed) {
+      summary.interrupted = result.failure === null;
+      summary.failure = result.failure;
+      summary.stoppedAt = { station: config.stationId, time: new Date(result.reached).toISOString() };
+      summary.continueWith = o.commandLine ?? 'the same opensensor-sim backfill command';
+      break;
+    }
   }
   bar.done();
-  if (config?.syncEnabled) {
+  summary.completed = summary.stoppedAt === null;
+  if (summary.completed && config?.syncEnabled) {
     const r = await syncOnce(config, { logger: makeLogger(io, config, true) });
     summary.sync = {
       uploaded: r.data.uploaded + (r.health?.uploaded ?? 0),
@@ -255,6 +295,7 @@ async function resumeAfterExisting(config: OpenSensorConfig, start: number, end:
 
 export function describeBackfill(s: BackfillSummary, cwd: string): string {
   const rel = s.output.startsWith(`${cwd}/`) ? s.output.slice(cwd.length + 1) : s.output;
+  if (!s.completed) return describeStoppedBackfill(s, rel);
   return [
     `Backfilled ${s.stations} station${s.stations === 1 ? '' : 's'} from ${s.start} to ${s.end}: ${s.rows} readings in ${s.files} files (${(s.bytes / 1024).toFixed(1)} KiB) in ${s.seconds.toFixed(2)} s.`,
     s.resumedAfterExisting > 0
@@ -264,6 +305,37 @@ export function describeBackfill(s: BackfillSummary, cwd: string): string {
     `The lake is in ${s.output}`,
     'Read it with DuckDB:',
     `  duckdb -c "SELECT station, count(*) AS readings, min(timestamp), max(timestamp), avg(temperature) FROM read_parquet('${rel}/**/*.parquet', hive_partitioning=true) GROUP BY station"`,
+    '',
+  ]
+    .filter((l) => l !== '')
+    .join('\n')
+    .concat('\n');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** What an interrupted or failed backfill wrote, what it lost, and the command that continues it. */
+function describeStoppedBackfill(s: BackfillSummary, rel: string): string {
+  const at = s.stoppedAt as { station: string; time: string };
+  return [
+    s.failure === null
+      ? `Backfill interrupted at ${at.time} (station ${at.station}).`
+      : `Backfill stopped at ${at.time} (station ${at.station}): ${s.failure}`,
+    `Written: ${plural(s.rows, 'reading')} in ${plural(s.files, 'file')} (${(s.bytes / 1024).toFixed(1)} KiB) in ${s.seconds.toFixed(2)} s, into ${rel}.`,
+    s.lostReadings > 0
+      ? `Lost: ${plural(s.lostReadings, 'reading')} could not be journaled and ${s.lostReadings === 1 ? 'is' : 'are'} not stored; the next run takes ${s.lostReadings === 1 ? 'it' : 'them'} again.`
+      : '',
+    s.unwrittenReadings > 0
+      ? `${plural(s.unwrittenReadings, 'reading')} wait in the journal, not yet in a file; the next run writes them (nothing is stored twice).`
+      : '',
+    s.failure === null
+      ? 'To continue, run the same command again:'
+      : /ENOSPC|disk .*is full/i.test(s.failure)
+        ? 'Free space on that disk, then run the same command again to continue:'
+        : 'Fix the cause, then run the same command again to continue:',
+    `  ${s.continueWith}`,
     '',
   ]
     .filter((l) => l !== '')

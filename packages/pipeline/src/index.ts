@@ -68,6 +68,7 @@ export {
   type SnowpipeTaskStatus,
 } from './snowpipe-task.js';
 export {
+  type BackfillResult,
   type JournalTask,
   type PeriodicTask,
   Station,

@@ -90,6 +90,8 @@ export class LakeConsumer {
   private retryAt = 0;
   private readonly ready: Sequenced<PipelineRecord>[] = [];
   private readonly days = new Map<string, DaySeqIndex>();
+  /** The last failure to write a window or read the journal, for a caller that reports it. */
+  lastError: unknown = null;
 
   constructor(private readonly o: LakeConsumerOptions) {
     this.buffer = o.kind === 'reading' ? new FloatWindowBuffer(o.schema) : new ObjectWindowBuffer(o.schema);
@@ -172,6 +174,7 @@ export class LakeConsumer {
           // A journal read or a cursor write failed (I/O error, full or read-only card): start again
           // from the cursor later rather than end the writer.
           this.stats.writeErrors++;
+          this.lastError = err;
           this.resetToCursor();
           this.retryAt = this.o.clock.now() + (this.o.retryDelayMs ?? 30_000);
           this.log.error('lake writer failed; retrying from the journal cursor', { err });
@@ -251,6 +254,7 @@ export class LakeConsumer {
       return true;
     } catch (err) {
       this.stats.writeErrors++;
+      this.lastError = err;
       this.retryAt = this.o.clock.now() + (this.o.retryDelayMs ?? 30_000);
       this.log.error('could not write window; the readings stay in the journal and the write is retried', {
         window: `${window.partition.year}-${window.partition.month}-${window.partition.day} ${window.fileName}`,

@@ -68,6 +68,36 @@ describe('Station', () => {
     expect(health[0]?.n).toBe(120);
   });
 
+  it('a backfill run again after an interruption continues after the journal, storing nothing twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-station-resume-'));
+    const from = Date.UTC(2026, 9, 1, 11, 0, 0);
+    const to = from + 3600_000;
+    const stop = new AbortController();
+    // Ctrl-C at 11:20 (simulated), in the middle of the 11:15–11:30 window.
+    const clock = new SimulatedClock(from);
+    const sleep = clock.sleepUntil.bind(clock);
+    clock.sleepUntil = (t: number) => {
+      if (t >= from + 20 * 60_000) stop.abort();
+      return sleep(t);
+    };
+    const first = await Station.open(options(dir, clock, 5000));
+    const r1 = await first.backfill({ from, to, signal: stop.signal });
+    await first.close();
+    expect(r1).toMatchObject({ completed: false, failure: null, lostReadings: 0, unwrittenReadings: 60 });
+    expect(r1.reached).toBe(from + 20 * 60_000);
+    const n1 = await db.rows(`SELECT count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))}`);
+    expect(n1[0]?.n).toBe(180);
+
+    const second = await Station.open(options(dir, new SimulatedClock(from), 5000));
+    const r2 = await second.backfill({ from, to });
+    await second.close();
+    expect(r2).toMatchObject({ completed: true, from: from + 20 * 60_000 - 5000 + 1, unwrittenReadings: 0 });
+    const rows = await db.rows(
+      `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT u, count(DISTINCT filename)::INT f FROM read_parquet('${join(dir, 'output')}/**/*.parquet', filename=true)`,
+    );
+    expect(rows[0]).toEqual({ n: 720, u: 720, f: 4 });
+  });
+
   it("removes temp files a crash left in the station's newest partitions", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-station-tmp-'));
     const day = join(dir, 'output', `station=${STATION}`, 'year=2026', 'month=11', 'day=27');

@@ -13,7 +13,14 @@ import type { ClockSyncMonitor } from './clock-sync.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { LakeConsumer, type WindowWritten } from './lake-consumer.js';
 import { type Logger, silentLogger } from './logger.js';
-import { encodeClockSynced, encodeHealth, encodeReading } from './records.js';
+import {
+  decodeRecord,
+  encodeClockSynced,
+  encodeHealth,
+  encodeReading,
+  type PipelineRecord,
+  RECORD_KIND,
+} from './records.js';
 import { runSchedule } from './scheduler.js';
 
 /** A consumer of the journal besides the lake writers (the Snowpipe sink). */
@@ -59,6 +66,27 @@ export interface StationOptions {
   /** Statistics line every this many ms of (station) time. Default 15 min. */
   statsIntervalMs?: number;
   onWindowWritten?: (info: WindowWritten & { stream: 'data' | 'health' }) => void;
+}
+
+/** What a backfill did, for a summary that says what was written and how to continue. */
+export interface BackfillResult {
+  /** Where the readings started: after the newest reading the journal already held for the range. */
+  from: number;
+  /** The next reading would have been taken here: the range's end unless the backfill stopped early. */
+  reached: number;
+  /** The whole range is journaled and every window written. */
+  completed: boolean;
+  /** Why the backfill stopped early (a full disk, an I/O error); null when it was not a failure. */
+  failure: string | null;
+  /** Readings taken but not journaled: lost. */
+  lostReadings: number;
+  /** Readings in the journal but not yet in a lake file: written by the next run over the range. */
+  unwrittenReadings: number;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
 }
 
 export interface StationStats {
@@ -148,6 +176,7 @@ export class Station {
   /** Set when the journal fails for good: `run` stops and rethrows it. */
   private fatal: Error | null = null;
   private readonly stopInternally = new AbortController();
+  private lastAppendError: unknown = null;
 
   private constructor(
     private readonly o: StationOptions,
@@ -310,6 +339,7 @@ export class Station {
       return await p;
     } catch (err) {
       this.stats.appendErrors++;
+      this.lastAppendError = err;
       const code = (err as { code?: string }).code;
       if (code === 'IO' || code === 'JOURNAL_CLOSED') {
         // The journal refuses every append after an I/O failure (a dying SD card): only reopening it
@@ -423,34 +453,100 @@ export class Station {
   /**
    * Simulated time from `from` to `to` (exclusive) as fast as the machine allows, through the same
    * journal and writers; needs a clock that jumps (SimulatedClock). Every window is written at the end.
+   *
+   * Readings the journal already holds for the range (an earlier run that was interrupted, killed or
+   * ran out of disk before writing them) are not taken again: the backfill continues after the newest
+   * of them, and the journal replays them into the same windows. It stops early when `signal` aborts
+   * (the open window stays in the journal for the next run) or when a reading cannot be journaled or a
+   * window cannot be written (a full disk): continuing would only lose more.
    */
-  async backfill(range: { from: number; to: number; onProgress?: (t: number) => void }): Promise<void> {
+  async backfill(range: {
+    from: number;
+    to: number;
+    onProgress?: (t: number) => void;
+    signal?: AbortSignal;
+  }): Promise<BackfillResult> {
     const healthEvery = this.o.health?.everyReadings ?? 12;
     let ticks = 0;
     const drainEvery = Math.max(1, Math.round((this.o.batchDurationSec * 1000) / this.o.readIntervalMs));
+    const journaled = await this.unwrittenReadings();
+    const from =
+      journaled.newest !== null && journaled.newest >= range.from && journaled.newest < range.to
+        ? journaled.newest + 1
+        : range.from;
+    const stop = new AbortController();
+    const signal = range.signal ? AbortSignal.any([range.signal, stop.signal]) : stop.signal;
+    let failure: string | null = null;
+    const fail = (why: string) => {
+      failure ??= why;
+      stop.abort();
+    };
+    let reached = from;
     await runSchedule({
       clock: this.o.clock,
       intervalMs: this.o.readIntervalMs,
-      startAt: Math.ceil(range.from / this.o.readIntervalMs) * this.o.readIntervalMs,
+      startAt: Math.ceil(from / this.o.readIntervalMs) * this.o.readIntervalMs,
       endAt: range.to - 1,
+      signal,
       onTick: async (deadline) => {
+        const appendErrors = this.stats.appendErrors;
         await this.takeReading();
         ticks++;
         if (this.o.health && ticks % healthEvery === 0) await this.takeHealth();
+        if (this.stats.appendErrors > appendErrors) {
+          fail(`a reading could not be journaled: ${describeError(this.lastAppendError)}`);
+          return;
+        }
+        reached = Math.min(deadline + this.o.readIntervalMs, range.to);
         if (ticks % drainEvery === 0) {
           await this.journal.sync();
+          const writeErrors = this.lake.stats.writeErrors;
           await this.lake.drain();
           await this.healthLake?.drain();
+          if (this.lake.stats.writeErrors > writeErrors)
+            fail(`a window could not be written: ${describeError(this.lake.lastError)}`);
           for (const t of this.o.tasks ?? []) await t.drain(this.journal);
           range.onProgress?.(deadline);
         }
       },
     });
+    const completed = failure === null && !range.signal?.aborted;
     await this.journal.sync();
-    await this.lake.drain({ final: true });
-    await this.healthLake?.drain({ final: true });
-    for (const t of this.o.tasks ?? []) await t.drain(this.journal, { final: true });
-    range.onProgress?.(range.to);
+    // Interrupted: write the windows that are complete; the open one waits in the journal for the next run.
+    const writeErrors = this.lake.stats.writeErrors;
+    await this.lake.drain({ final: completed });
+    await this.healthLake?.drain({ final: completed });
+    if (this.lake.stats.writeErrors > writeErrors)
+      failure ??= `a window could not be written: ${describeError(this.lake.lastError)}`;
+    for (const t of this.o.tasks ?? []) await t.drain(this.journal, { final: completed });
+    if (completed) range.onProgress?.(range.to);
+    return {
+      from,
+      reached: completed ? range.to : reached,
+      completed: completed && failure === null,
+      failure,
+      lostReadings: this.stats.appendErrors,
+      unwrittenReadings: (await this.unwrittenReadings()).count,
+    };
+  }
+
+  /** Readings in the journal that no lake file holds yet, and the newest of their timestamps. */
+  private async unwrittenReadings(): Promise<{ count: number; newest: number | null }> {
+    let count = 0;
+    let newest: number | null = null;
+    const from = this.journal.cursor('parquet') + 1;
+    for await (const rec of this.journal.read('parquet', { fromSeq: from })) {
+      let record: PipelineRecord;
+      try {
+        record = decodeRecord(rec.value);
+      } catch {
+        continue;
+      }
+      if (record.kind !== RECORD_KIND.reading) continue;
+      count++;
+      if (newest === null || record.timestamp > newest) newest = record.timestamp;
+    }
+    return { count, newest };
   }
 
   status(): StationStatus {
