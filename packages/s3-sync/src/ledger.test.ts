@@ -124,6 +124,32 @@ describe('Ledger', () => {
     await expect(stat(`${path}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('takes over a lock whose pid is alive but now belongs to another process', async () => {
+    // The sync that took it was killed, and its pid went to another process in the same boot (here
+    // pid 1, which always exists): the start time in the lock tells them apart.
+    const stat1 = await readFile('/proc/1/stat', 'utf8').catch(() => null);
+    const boot = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => null);
+    if (stat1 === null || boot === null) return; // no /proc: only the pid can be checked
+    await openLedger(path).then((l) => l.close());
+    const startTime = Number(
+      stat1
+        .slice(stat1.lastIndexOf(')') + 1)
+        .trim()
+        .split(/\s+/)[19],
+    );
+    await writeFile(
+      `${path}.lock`,
+      JSON.stringify({ pid: 1, bootId: boot.trim(), startTime: startTime + 1 }),
+    );
+    const warnings: unknown[] = [];
+    const l = await openLedger(path, { logger: { warn: (_m, fields) => warnings.push(fields) } });
+    expect(JSON.parse(await readFile(`${path}.lock`, 'utf8')).pid).toBe(process.pid);
+    expect(warnings).toEqual([
+      expect.objectContaining({ pid: 1, reason: 'its pid now belongs to another process' }),
+    ]);
+    await l.close();
+  });
+
   it('treats a lock from a previous boot as stale even if its pid is alive now', async () => {
     const { hostname } = await import('node:os');
     await openLedger(path).then((l) => l.close());

@@ -1,6 +1,6 @@
-import { promises as fs, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { type ProcessLock, tryAcquireProcessLock } from '@opensensor/buffer';
 import { type Clock, systemClock } from './clock.js';
 import { LedgerError } from './errors.js';
 
@@ -58,8 +58,8 @@ export interface OpenLedgerOptions {
    * use that for status displays while a sync may be running.
    */
   readonly lock?: boolean;
-  /** A lock whose holder has not touched it for this long is considered abandoned. Default 10 min. */
-  readonly staleLockMs?: number;
+  /** Told when a stale lock (of a process that died, or of an earlier boot) is taken over. */
+  readonly logger?: { warn(message: string, fields?: Record<string, unknown>): void };
 }
 
 const mapKey = (target: string, key: string): string => `${target}\u0000${key}`;
@@ -87,23 +87,6 @@ function isForgetLine(x: unknown): x is ForgetLine {
   return !!l && l.v === 1 && l.op === 'forget' && typeof l.target === 'string' && typeof l.key === 'string';
 }
 
-function bootId(): string {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function fsyncDir(dir: string): Promise<void> {
   const h = await fs.open(dir, 'r');
   try {
@@ -129,9 +112,8 @@ export class Ledger {
   private readonly clock: Clock;
   private handle: fs.FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
-  private readonly lockPath: string | undefined;
+  private readonly lock: ProcessLock | undefined;
   private closed = false;
-  private heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(
     path: string,
@@ -139,39 +121,24 @@ export class Ledger {
     report: LedgerLoadReport,
     clock: Clock,
     handle: fs.FileHandle | undefined,
-    lockPath: string | undefined,
+    lock: ProcessLock | undefined,
   ) {
     this.path = path;
     this.map = map;
     this.report = report;
     this.clock = clock;
     this.handle = handle;
-    this.lockPath = lockPath;
-  }
-
-  private startHeartbeat(staleMs: number): void {
-    const lockPath = this.lockPath;
-    if (!lockPath) return;
-    // A long multipart upload appends nothing for minutes; touching the lock keeps it from looking abandoned.
-    this.heartbeat = setInterval(
-      () => {
-        const t = new Date(this.clock.now());
-        fs.utimes(lockPath, t, t).catch(() => undefined);
-      },
-      Math.max(1000, Math.floor(staleMs / 4)),
-    );
-    this.heartbeat.unref();
+    this.lock = lock;
   }
 
   /** Opens (creating if needed) the ledger at `path`, taking its lock unless `lock: false`. */
   static async open(path: string, options: OpenLedgerOptions = {}): Promise<Ledger> {
     const clock = options.clock ?? systemClock;
     const lock = options.lock ?? true;
-    let lockPath: string | undefined;
+    let held: ProcessLock | undefined;
     if (lock) {
       await fs.mkdir(dirname(path), { recursive: true });
-      lockPath = `${path}.lock`;
-      await acquireLock(lockPath, clock, options.staleLockMs ?? 600_000);
+      held = acquireLock(`${path}.lock`, options.logger);
     }
     try {
       const { map, report, validBytes, fileBytes } = await load(path);
@@ -185,11 +152,9 @@ export class Ledger {
         }
       }
       const handle = lock ? await fs.open(path, 'a') : undefined;
-      const ledger = new Ledger(path, map, finalReport, clock, handle, lockPath);
-      ledger.startHeartbeat(options.staleLockMs ?? 600_000);
-      return ledger;
+      return new Ledger(path, map, finalReport, clock, handle, held);
     } catch (err) {
-      if (lockPath) await fs.rm(lockPath, { force: true });
+      held?.release();
       throw err;
     }
   }
@@ -242,10 +207,6 @@ export class Ledger {
       await handle.write(text);
       await handle.datasync();
       apply();
-      if (this.lockPath) {
-        const t = new Date(this.clock.now());
-        await fs.utimes(this.lockPath, t, t).catch(() => undefined);
-      }
     });
     this.chain = next.catch(() => undefined);
     return next;
@@ -255,11 +216,10 @@ export class Ledger {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.heartbeat) clearInterval(this.heartbeat);
     await this.chain;
     await this.handle?.close();
     this.handle = undefined;
-    if (this.lockPath) await fs.rm(this.lockPath, { force: true });
+    this.lock?.release();
   }
 }
 
@@ -356,58 +316,18 @@ async function rewrite(path: string, map: Map<string, LedgerEntry>): Promise<voi
   await fsyncDir(dirname(path));
 }
 
-interface LockInfo {
-  pid: number;
-  host: string;
-  boot: string;
-}
-
-async function acquireLock(lockPath: string, clock: Clock, staleMs: number): Promise<void> {
-  const mine: LockInfo = { pid: process.pid, host: hostname(), boot: bootId() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const h = await fs.open(lockPath, 'wx');
-      try {
-        await h.write(JSON.stringify(mine));
-        await h.sync();
-      } finally {
-        await h.close();
-      }
-      const t = new Date(clock.now());
-      await fs.utimes(lockPath, t, t);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let holder: Partial<LockInfo> = {};
-    let mtimeMs = 0;
-    try {
-      holder = JSON.parse(await fs.readFile(lockPath, 'utf8')) as Partial<LockInfo>;
-      mtimeMs = (await fs.stat(lockPath)).mtimeMs;
-    } catch {
-      // An unreadable or half-written lock file belongs to a process that died while creating it.
-    }
-    // A pid alone is not enough on a Pi: after a power cut, pids are reused on the next boot.
-    const stale =
-      typeof holder.pid !== 'number' ||
-      holder.boot !== mine.boot ||
-      holder.host !== mine.host ||
-      !processAlive(holder.pid) ||
-      clock.now() - mtimeMs > staleMs;
-    if (!stale) {
-      throw new LedgerError(
-        'ledger-locked',
-        `the upload ledger is in use by another sync (pid ${holder.pid}, lock ${lockPath}); wait for it to finish or stop that process`,
-        { retryable: true },
-      );
-    }
-    await fs.rm(lockPath, { force: true });
-  }
+/**
+ * Takes `<ledger>.lock` with the lock of @opensensor/buffer (pid, boot id and process start time):
+ * a lock left by a process that died, by an earlier boot, or whose pid now belongs to another process
+ * is taken over; a live holder is refused.
+ */
+function acquireLock(lockPath: string, logger: OpenLedgerOptions['logger']): ProcessLock {
+  const attempt = tryAcquireProcessLock(lockPath, logger ? { logger } : {});
+  if (attempt.acquired) return attempt.lock;
+  const who = `pid ${attempt.holder.pid}${attempt.holder.self ? ', this process' : ''}`;
   throw new LedgerError(
     'ledger-locked',
-    `could not take the ledger lock ${lockPath}; another sync keeps taking it`,
-    {
-      retryable: true,
-    },
+    `the upload ledger is in use by another sync (${who}, lock ${lockPath}); wait for it to finish or stop that process`,
+    { retryable: true },
   );
 }
