@@ -30,6 +30,9 @@ export function renderConfigurationDoc(): string {
     'Invalid values stop the agent before it starts, with one line per problem naming the variable, the',
     'expected form and the value received. Secrets are never echoed: `opensensor config` shows them as `***`.',
     '',
+    'Numbers are written in decimal: `5`, `2.5`. Hexadecimal, octal, binary and exponent forms (`0x10`,',
+    '`0o17`, `1e3`) are refused rather than read as some other number.',
+    '',
   ];
   const groups = [...new Set(SETTING_KEYS.map((k) => settings[k].group))];
   for (const group of groups) {

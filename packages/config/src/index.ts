@@ -11,6 +11,7 @@ export {
 } from './load.js';
 export { describeConfig, type EffectiveSetting, REDACTED, redactSecrets } from './redact.js';
 export {
+  parseDecimal,
   SETTING_KEYS,
   type SettingGroup,
   type SettingKey,

@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
 import { loadConfig } from './load.js';
 import { describeConfig, redactSecrets } from './redact.js';
+import { parseDecimal, settings } from './settings.js';
 
 const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';
 let dir: string;
@@ -137,7 +138,7 @@ describe('bad values are all reported at once, each naming the variable, expecta
       'OPENSENSOR_STATION_ID',
     ]);
     expect(err.message).toContain(
-      'OPENSENSOR_READ_INTERVAL: expected a number of seconds from 1 to 60, received "abc" (from environment)',
+      'OPENSENSOR_READ_INTERVAL: expected a decimal number of seconds from 1 to 60, e.g. 5 or 2.5, received "abc" (from environment)',
     );
     expect(err.message).toContain('OPENSENSOR_STATION_ID: expected a UUID');
     expect(err.message).toContain('received "nope"');
@@ -167,6 +168,74 @@ describe('bad values are all reported at once, each naming the variable, expecta
     expect(err.issues[0]?.variable).toBe(variable);
     expect(err.issues[0]?.expected).toMatch(expected);
     expect(err.issues[0]?.received).toBe(JSON.stringify(value));
+  });
+
+  // Number() reads 0x10 as 16, 1e3 as 1000 and a blank as 0: every numeric setting takes decimal only.
+  const NUMERIC = [
+    'OPENSENSOR_SNOWFLAKE_BATCH_ROWS',
+    'OPENSENSOR_SNOWFLAKE_BATCH_INTERVAL',
+    'OPENSENSOR_READ_INTERVAL',
+    'OPENSENSOR_BATCH_DURATION',
+    'OPENSENSOR_TEMP_COMPENSATION_FACTOR',
+    'OPENSENSOR_SYNC_INTERVAL_MINUTES',
+    'OPENSENSOR_SYNC_CONCURRENCY',
+    'OPENSENSOR_RETENTION_DAYS',
+    'OPENSENSOR_RETENTION_MAX_MB',
+    'OPENSENSOR_JOURNAL_MAX_MB',
+    'OPENSENSOR_JOURNAL_FSYNC',
+  ];
+  it.each(
+    NUMERIC.flatMap((variable) =>
+      ['0x10', '0X3c', '0b11', '0o17', '1e3', '6E1', 'Infinity', '+10', '-0', '1_000', '10 20', '١٠'].map(
+        (value) => [variable, value] as const,
+      ),
+    ),
+  )('%s=%s is refused: numbers are decimal', (variable, value) => {
+    const err = errorOf(() => load({ OPENSENSOR_STATION_ID: STATION, [variable]: value }));
+    expect(err.issues).toHaveLength(1);
+    expect(err.issues[0]?.variable).toBe(variable);
+    expect(err.issues[0]?.received).toBe(JSON.stringify(value));
+    expect(err.message).toContain(`${variable}: expected `);
+    expect(err.issues[0]?.expected).toMatch(/decimal|milliseconds/);
+  });
+
+  it('a numeric setting that reaches the schema blank is refused, not read as 0', () => {
+    for (const key of ['readInterval', 'syncConcurrency', 'tempCompensationFactor'] as const) {
+      for (const blank of ['', ' ', '\t'])
+        expect(settings[key].schema.safeParse(blank).success, `${key}=${JSON.stringify(blank)}`).toBe(false);
+    }
+  });
+
+  it('accepts decimal numbers, with a fraction where the setting allows one and surrounding spaces', () => {
+    const { config } = load({
+      OPENSENSOR_STATION_ID: STATION,
+      OPENSENSOR_READ_INTERVAL: ' 2.5 ',
+      OPENSENSOR_SNOWFLAKE_BATCH_INTERVAL: '.5',
+      OPENSENSOR_TEMP_COMPENSATION_FACTOR: '3.',
+      OPENSENSOR_BATCH_DURATION: '0900',
+      OPENSENSOR_SYNC_CONCURRENCY: '4',
+      OPENSENSOR_JOURNAL_MAX_MB: '1024',
+    });
+    expect(config).toMatchObject({
+      readInterval: 2.5,
+      snowflakeBatchInterval: 0.5,
+      tempCompensationFactor: 3,
+      batchDuration: 900,
+      syncConcurrency: 4,
+      journalMaxMb: 1024,
+    });
+    const err = errorOf(() => load({ OPENSENSOR_STATION_ID: STATION, OPENSENSOR_SYNC_CONCURRENCY: '2.0' }));
+    expect(err.message).toContain(
+      'OPENSENSOR_SYNC_CONCURRENCY: expected a whole number from 1 to 16, in decimal digits, received "2.0"',
+    );
+  });
+
+  it('parseDecimal reads flags the way settings are read', () => {
+    expect(parseDecimal('16')).toBe(16);
+    expect(parseDecimal(' 0.05 ')).toBe(0.05);
+    expect(parseDecimal('2.5', { whole: true })).toBeUndefined();
+    for (const bad of ['0x10', '1e3', '', ' ', 'Infinity', '-1', 'NaN'])
+      expect(parseDecimal(bad)).toBeUndefined();
   });
 
   it('accepts the boolean spellings people write', () => {
@@ -232,7 +301,7 @@ describe('bad values are all reported at once, each naming the variable, expecta
       ),
     );
     expect(err.message).toContain(
-      '--read-interval (OPENSENSOR_READ_INTERVAL): expected a number of seconds from 1 to 60, received "fast" (from flag)',
+      '--read-interval (OPENSENSOR_READ_INTERVAL): expected a decimal number of seconds from 1 to 60, e.g. 5 or 2.5, received "fast" (from flag)',
     );
   });
 

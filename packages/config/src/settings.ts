@@ -41,6 +41,29 @@ const stringbool = () =>
 const BOOL = 'true or false (also 1/0, yes/no, on/off)';
 const text = () => z.string().trim().min(1);
 
+/**
+ * Numbers are written in decimal: `5`, `2.5`, `0900`. `Number()` (and `z.coerce.number()`) would also
+ * take `0x10`, `0b1`, `0o7`, `1e3`, `Infinity` and a blank string (0), so a typo or a value copied from
+ * another format would silently become a different setting. Surrounding whitespace is trimmed, as for
+ * every setting.
+ */
+const WHOLE = /^\d+$/;
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+/**
+ * Parses a number written in decimal (`5`, `2.5`, or with `whole` digits only), as every numeric
+ * setting is; `undefined` for any other form (`0x10`, `1e3`, `Infinity`, blank). For CLI flags that
+ * are not settings but should read numbers the same way.
+ */
+export function parseDecimal(text: string, options: { whole?: boolean } = {}): number | undefined {
+  const t = text.trim();
+  return (options.whole ? WHOLE : DECIMAL).test(t) ? Number(t) : undefined;
+}
+
+/** A whole number in decimal digits, then the checks of `n` (range, ...). */
+const wholeNumber = (n: z.ZodNumber) => z.string().trim().regex(WHOLE).transform(Number).pipe(n.int());
+/** A number in decimal notation with an optional fraction (`2.25`), then the checks of `n`. */
+const decimalNumber = (n: z.ZodNumber) => z.string().trim().regex(DECIMAL).transform(Number).pipe(n);
+
 /** Batch windows must tile an hour exactly so that every window is clock-aligned and never spans a day. */
 const BATCH_DURATIONS = [60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600] as const;
 
@@ -75,8 +98,8 @@ export const settings = {
   snowflakeBatchRows: spec({
     env: 'OPENSENSOR_SNOWFLAKE_BATCH_ROWS',
     group: 'snowflake',
-    schema: z.coerce.number().int().min(1).max(100_000),
-    expected: 'a whole number of rows from 1 to 100000',
+    schema: wholeNumber(z.number().min(1).max(100_000)),
+    expected: 'a whole number of rows from 1 to 100000, in decimal digits',
     description:
       'Rows per Snowpipe append at most (larger backlogs are split; requests also stay under 4 MB).',
     default: '1000',
@@ -84,8 +107,8 @@ export const settings = {
   snowflakeBatchInterval: spec({
     env: 'OPENSENSOR_SNOWFLAKE_BATCH_INTERVAL',
     group: 'snowflake',
-    schema: z.coerce.number().min(0.1).max(3600),
-    expected: 'seconds from 0.1 to 3600',
+    schema: decimalNumber(z.number().min(0.1).max(3600)),
+    expected: 'a decimal number of seconds from 0.1 to 3600, e.g. 10 or 2.5',
     description:
       'Seconds between two sends to Snowflake: rows read in between go in one request (fewer requests cost less).',
     default: '10',
@@ -93,19 +116,16 @@ export const settings = {
   readInterval: spec({
     env: 'OPENSENSOR_READ_INTERVAL',
     group: 'sensors',
-    schema: z.coerce.number().min(1).max(60),
-    expected: 'a number of seconds from 1 to 60',
+    schema: decimalNumber(z.number().min(1).max(60)),
+    expected: 'a decimal number of seconds from 1 to 60, e.g. 5 or 2.5',
     description: 'Seconds between two readings of the board.',
     default: '5',
   }),
   batchDuration: spec({
     env: 'OPENSENSOR_BATCH_DURATION',
     group: 'output',
-    schema: z.coerce
-      .number()
-      .int()
-      .refine((n) => (BATCH_DURATIONS as readonly number[]).includes(n)),
-    expected: `seconds that tile an hour: one of ${BATCH_DURATIONS.join(', ')}`,
+    schema: wholeNumber(z.number()).refine((n) => (BATCH_DURATIONS as readonly number[]).includes(n)),
+    expected: `seconds that tile an hour, in decimal digits: one of ${BATCH_DURATIONS.join(', ')}`,
     description: 'Length of one Parquet file window; windows are aligned to the clock (UTC).',
     default: '900',
   }),
@@ -120,8 +140,8 @@ export const settings = {
   tempCompensationFactor: spec({
     env: 'OPENSENSOR_TEMP_COMPENSATION_FACTOR',
     group: 'sensors',
-    schema: z.coerce.number().positive(),
-    expected: 'a number greater than 0',
+    schema: decimalNumber(z.number().positive()),
+    expected: 'a decimal number greater than 0, e.g. 2.25',
     description: 'Compensation factor: larger means less correction (the Pimoroni default is 2.25).',
     default: '2.25',
   }),
@@ -180,8 +200,8 @@ export const settings = {
   syncIntervalMinutes: spec({
     env: 'OPENSENSOR_SYNC_INTERVAL_MINUTES',
     group: 'sync',
-    schema: z.coerce.number().int().min(1).max(1440),
-    expected: 'a whole number of minutes from 1 to 1440',
+    schema: wholeNumber(z.number().min(1).max(1440)),
+    expected: 'a whole number of minutes from 1 to 1440, in decimal digits',
     description: 'Minutes between two periodic syncs (clock-aligned).',
     default: '15',
   }),
@@ -260,24 +280,24 @@ export const settings = {
   syncConcurrency: spec({
     env: 'OPENSENSOR_SYNC_CONCURRENCY',
     group: 'sync',
-    schema: z.coerce.number().int().min(1).max(16),
-    expected: 'a whole number from 1 to 16',
+    schema: wholeNumber(z.number().min(1).max(16)),
+    expected: 'a whole number from 1 to 16, in decimal digits',
     description: 'Files uploaded at once.',
     default: '2',
   }),
   retentionDays: spec({
     env: 'OPENSENSOR_RETENTION_DAYS',
     group: 'sync',
-    schema: z.coerce.number().int().min(1).max(36_500),
-    expected: 'a whole number of days from 1 to 36500',
+    schema: wholeNumber(z.number().min(1).max(36_500)),
+    expected: 'a whole number of days from 1 to 36500, in decimal digits',
     description:
       'Delete local lake files older than this, but only once their upload is verified. Unset: keep everything.',
   }),
   retentionMaxMb: spec({
     env: 'OPENSENSOR_RETENTION_MAX_MB',
     group: 'sync',
-    schema: z.coerce.number().int().min(1),
-    expected: 'a whole number of MiB, at least 1',
+    schema: wholeNumber(z.number().min(1)),
+    expected: 'a whole number of MiB, at least 1, in decimal digits',
     description:
       'Keep the local lake under this size by deleting the oldest verified uploads first. Unset: no bound.',
   }),
@@ -500,8 +520,8 @@ export const settings = {
   journalMaxMb: spec({
     env: 'OPENSENSOR_JOURNAL_MAX_MB',
     group: 'state',
-    schema: z.coerce.number().int().min(8).max(100_000),
-    expected: 'a whole number of MiB from 8 to 100000',
+    schema: wholeNumber(z.number().min(8).max(100_000)),
+    expected: 'a whole number of MiB from 8 to 100000, in decimal digits',
     description:
       'Upper bound of the journal on disk. When full (a consumer stuck for weeks), the oldest records are dropped, counted and logged.',
     default: '256',

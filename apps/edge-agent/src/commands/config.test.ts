@@ -28,7 +28,7 @@ describe('opensensor config', () => {
     const t = memoryIo({ OPENSENSOR_READ_INTERVAL: 'abc', OPENSENSOR_STATION_ID: 'nope' }, dir);
     expect(await runCli(['config'], t.io)).toBe(2);
     expect(t.stderr()).toContain(
-      'OPENSENSOR_READ_INTERVAL: expected a number of seconds from 1 to 60, received "abc"',
+      'OPENSENSOR_READ_INTERVAL: expected a decimal number of seconds from 1 to 60, e.g. 5 or 2.5, received "abc"',
     );
     expect(t.stderr()).toContain('OPENSENSOR_STATION_ID: expected a UUID');
     expect(t.stdout()).toBe('');
