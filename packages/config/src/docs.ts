@@ -33,6 +33,12 @@ export function renderConfigurationDoc(): string {
     'Numbers are written in decimal: `5`, `2.5`. Hexadecimal, octal, binary and exponent forms (`0x10`,',
     '`0o17`, `1e3`) are refused rather than read as some other number.',
     '',
+    'Directories: the lake (`OPENSENSOR_OUTPUT_DIR`) and the health lake (`OPENSENSOR_HEALTH_DIR`) must be',
+    "separate trees — neither may be the other or lie inside it, or `read_parquet('<output>/**/*.parquet')`",
+    'would mix the two schemas. No directory setting may be the filesystem root. The state directory may lie',
+    'inside the lake (it holds no Parquet files), but keeping it apart means copying or publishing the lake',
+    'never copies the journal.',
+    '',
   ];
   const groups = [...new Set(SETTING_KEYS.map((k) => settings[k].group))];
   for (const group of groups) {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -58,6 +58,12 @@ describe('loadConfig defaults and derived values', () => {
       });
       expect(config.healthDir).toBe('/data/lake-health');
     }
+  });
+
+  it('derives the health lake beside the lake even when the output dir ends with a slash', () => {
+    const { config } = load({ OPENSENSOR_STATION_ID: STATION, OPENSENSOR_OUTPUT_DIR: '/data/lake/' });
+    expect(config.outputDir).toBe('/data/lake');
+    expect(config.healthDir).toBe('/data/lake-health');
   });
 
   it('health storage inherits every unset field from the main storage', () => {
@@ -127,6 +133,97 @@ describe('precedence: defaults < snowflake_config.json < .env < environment < fl
   it('ignores .env when told to', () => {
     writeFileSync(join(dir, '.env'), 'OPENSENSOR_READ_INTERVAL=10\n');
     expect(load({ OPENSENSOR_STATION_ID: STATION }, { envFile: false }).config.readInterval).toBe(5);
+  });
+});
+
+describe('the lake, the health lake and the state must not collide', () => {
+  const base = { OPENSENSOR_STATION_ID: STATION };
+
+  it.each([
+    ['the same directory', 'lake', 'lake', 'the same directory as'],
+    ['the same directory, spelled differently', 'lake', './lake/', 'the same directory as'],
+    ['inside the lake', 'lake', 'lake/health', 'inside'],
+    ['a parent of the lake', 'data/lake', 'data', 'a parent of'],
+  ])(
+    'refuses a health dir that is %s, naming both variables and what to do',
+    (_, output, health, relation) => {
+      const err = errorOf(() =>
+        load({ ...base, OPENSENSOR_OUTPUT_DIR: output, OPENSENSOR_HEALTH_DIR: health }),
+      );
+      expect(err.issues).toHaveLength(1);
+      const issue = err.issues[0];
+      expect(issue?.variable).toBe('OPENSENSOR_HEALTH_DIR');
+      expect(issue?.source).toBe('environment');
+      expect(issue?.received).toBe(
+        `${JSON.stringify(join(dir, health).replace(/\/$/, ''))} (${relation} OPENSENSOR_OUTPUT_DIR)`,
+      );
+      expect(issue?.expected).toContain(`outside OPENSENSOR_OUTPUT_DIR (${join(dir, output)})`);
+      expect(issue?.expected).toContain('schema mismatch');
+      expect(issue?.expected).toContain(
+        `unset OPENSENSOR_HEALTH_DIR to use ${JSON.stringify(`${join(dir, output)}-health`)}`,
+      );
+    },
+  );
+
+  it('sees through a symbolic link to the lake', () => {
+    mkdirSync(join(dir, 'lake'));
+    symlinkSync(join(dir, 'lake'), join(dir, 'link'));
+    const err = errorOf(() =>
+      load({ ...base, OPENSENSOR_OUTPUT_DIR: 'lake', OPENSENSOR_HEALTH_DIR: 'link/health' }),
+    );
+    expect(err.issues[0]?.received).toContain('(inside OPENSENSOR_OUTPUT_DIR)');
+  });
+
+  it('names the flag when the output dir came from one', () => {
+    const err = errorOf(() =>
+      load(
+        { ...base, OPENSENSOR_HEALTH_DIR: join(dir, 'out') },
+        { flags: { outputDir: 'out' }, flagNames: { outputDir: '--output' } },
+      ),
+    );
+    expect(err.issues[0]?.expected).toContain(
+      `outside --output (OPENSENSOR_OUTPUT_DIR) (${join(dir, 'out')})`,
+    );
+  });
+
+  it('accepts siblings whose names share a prefix, and a state dir inside the lake', () => {
+    const { config } = load({
+      ...base,
+      OPENSENSOR_OUTPUT_DIR: 'lake',
+      OPENSENSOR_HEALTH_DIR: 'lake-health2',
+      OPENSENSOR_STATE_DIR: 'lake/state',
+    });
+    expect(config.healthDir).toBe(join(dir, 'lake-health2'));
+    expect(config.stateDir).toBe(join(dir, 'lake', 'state'));
+  });
+
+  it('refuses the filesystem root as the output dir (its health lake would be "/-health")', () => {
+    for (const root of ['/', '//', '/..']) {
+      const err = errorOf(() => load({ ...base, OPENSENSOR_OUTPUT_DIR: root }));
+      expect(err.issues).toHaveLength(1);
+      expect(err.issues[0]?.variable).toBe('OPENSENSOR_OUTPUT_DIR');
+      expect(err.issues[0]?.received).toBe('"/"');
+      expect(err.message).toContain('other than the filesystem root');
+      expect(err.message).toContain('"/-health"');
+    }
+  });
+
+  it('refuses the filesystem root for the health, state and log dirs, all at once', () => {
+    const err = errorOf(() =>
+      load({
+        ...base,
+        OPENSENSOR_HEALTH_DIR: '/',
+        OPENSENSOR_STATE_DIR: '/',
+        OPENSENSOR_LOG_DIR: '/',
+        OPENSENSOR_READ_INTERVAL: 'x',
+      }),
+    );
+    expect(err.issues.map((i) => i.variable).sort()).toEqual([
+      'OPENSENSOR_HEALTH_DIR',
+      'OPENSENSOR_LOG_DIR',
+      'OPENSENSOR_READ_INTERVAL',
+      'OPENSENSOR_STATE_DIR',
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import { parseDotenv } from './dotenv.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { SETTING_KEYS, type SettingKey, type Settings, settings } from './settings.js';
@@ -218,13 +218,30 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     }
   }
 
+  // Normalised too: `/data/lake/` must not derive the health lake `/data/lake/-health`, inside the lake.
+  const abs = (p: string) => resolve(cwd, p);
+  const healthDirSet = v.healthDir !== undefined && v.healthDir !== '.';
+  const healthDirOf = (outputDir: string) =>
+    healthDirSet ? abs(v.healthDir as string) : `${outputDir}-health`;
+  if (v.outputDir !== undefined && v.stateDir !== undefined && v.logDir !== undefined) {
+    issues.push(
+      ...checkDirectories({
+        outputDir: abs(v.outputDir),
+        healthDir: healthDirOf(abs(v.outputDir)),
+        healthDirSet,
+        stateDir: abs(v.stateDir),
+        logDir: abs(v.logDir),
+        nameOf,
+        sources,
+      }),
+    );
+  }
+
   if (issues.length > 0) throw new ConfigError(issues);
 
   const settingsValue = v as Settings;
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
   const outputDir = abs(settingsValue.outputDir);
-  const healthDirRaw = settingsValue.healthDir;
-  const healthDir = !healthDirRaw || healthDirRaw === '.' ? `${outputDir}-health` : abs(healthDirRaw);
+  const healthDir = healthDirOf(outputDir);
 
   const storage: StorageSettings = {
     provider: settingsValue.storageProvider,
@@ -277,6 +294,102 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     snowflakeChannel: settingsValue.snowflakeChannel ?? `opensensor_${settingsValue.stationId}`,
   };
   return { config, sources, warnings, envFile };
+}
+
+/**
+ * The directories the agent writes trees into must be usable: none may be the filesystem root, and the
+ * lake and the health lake must be separate trees — a health file inside the lake makes
+ * `read_parquet('<output>/**\/*.parquet')` fail with a schema mismatch (and the reverse breaks the
+ * health query). Paths are compared after resolving symbolic links of the parts that exist. The state
+ * directory may lie inside the lake: it holds no Parquet files, and the lake listing only looks at
+ * `station=` directories.
+ */
+function checkDirectories(d: {
+  outputDir: string;
+  healthDir: string;
+  healthDirSet: boolean;
+  stateDir: string;
+  logDir: string;
+  nameOf: (key: SettingKey) => string;
+  sources: Record<SettingKey, SettingSource | undefined>;
+}): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const source = (key: SettingKey) => (d.sources[key] === 'default' ? undefined : d.sources[key]);
+  for (const [key, dir] of [
+    ['outputDir', d.outputDir],
+    ['healthDir', d.healthDir],
+    ['stateDir', d.stateDir],
+    ['logDir', d.logDir],
+  ] as const) {
+    if (key === 'healthDir' && !d.healthDirSet) continue; // derived from the output dir, reported there
+    if (parse(dir).root === dir) {
+      const what =
+        key === 'outputDir'
+          ? `station=… partitions there, and the health lake next to it as ${JSON.stringify(`${dir}-health`)}`
+          : 'files and directories there';
+      issues.push({
+        variable: d.nameOf(key),
+        expected: `a directory other than the filesystem root (the agent creates ${what}); use a directory of its own such as ${EXAMPLE_DIRS[key]}`,
+        received: JSON.stringify(dir),
+        source: source(key),
+      });
+    }
+  }
+  if (issues.length > 0) return issues;
+
+  const output = realPathOf(d.outputDir);
+  const health = realPathOf(d.healthDir);
+  const relation =
+    output === health
+      ? 'the same directory as'
+      : isInside(health, output)
+        ? 'inside'
+        : isInside(output, health)
+          ? 'a parent of'
+          : null;
+  if (relation) {
+    const outputName = d.nameOf('outputDir');
+    issues.push({
+      variable: d.healthDirSet ? d.nameOf('healthDir') : `${outputName} (with the derived health dir)`,
+      expected: `a directory outside ${outputName} (${d.outputDir}) and not containing it, since health files in the lake make \`read_parquet('<output>/**/*.parquet')\` fail with a schema mismatch; ${
+        d.healthDirSet
+          ? `unset ${settings.healthDir.env} to use ${JSON.stringify(`${d.outputDir}-health`)}, or choose a separate directory`
+          : `set ${settings.healthDir.env} to a separate directory`
+      }`,
+      received: `${JSON.stringify(d.healthDir)} (${relation} ${outputName})`,
+      source: d.healthDirSet ? source('healthDir') : source('outputDir'),
+    });
+  }
+  return issues;
+}
+
+const EXAMPLE_DIRS = {
+  outputDir: '/var/lib/opensensor/output',
+  healthDir: '/var/lib/opensensor/output-health',
+  stateDir: '/var/lib/opensensor/state',
+  logDir: '/var/log/opensensor',
+} as const;
+
+/** `child` lies strictly inside `parent` (both absolute and normalised). */
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/** The path with symbolic links resolved as far as it exists (the rest is appended as it is). */
+function realPathOf(path: string): string {
+  const rest: string[] = [];
+  let head = path;
+  for (;;) {
+    try {
+      return join(realpathSync.native(head), ...rest);
+    } catch {
+      const parent = dirname(head);
+      if (parent === head) return path;
+      rest.unshift(basename(head));
+      head = parent;
+    }
+  }
 }
 
 /** Picks the OPENSENSOR_* entries of one layer (case-insensitively), warning about unknown ones. */

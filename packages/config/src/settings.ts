@@ -159,7 +159,7 @@ export const settings = {
     schema: text(),
     expected: 'a directory path',
     description:
-      'Root of the local Parquet lake (relative paths are resolved against the working directory).',
+      'Root of the local Parquet lake (relative paths are resolved against the working directory). Not the filesystem root.',
     default: 'output',
   }),
   compression: spec({
@@ -187,7 +187,8 @@ export const settings = {
     group: 'health',
     schema: text(),
     expected: 'a directory path',
-    description: 'Root of the local health lake. Unset, empty or "." means `<OPENSENSOR_OUTPUT_DIR>-health`.',
+    description:
+      'Root of the local health lake: a separate tree, neither inside the lake nor containing it (refused otherwise). Unset, empty or "." means `<OPENSENSOR_OUTPUT_DIR>-health`.',
   }),
   syncEnabled: spec({
     env: 'OPENSENSOR_SYNC_ENABLED',

@@ -102,6 +102,17 @@ describe('opensensor setup --yes', () => {
     expect(t.stdout()).toContain(`opensensor --env-file ${join(dir, 'conf', 'station.env')} test`);
   });
 
+  it('refuses the filesystem root as the output dir before writing or creating anything', async () => {
+    const t = io();
+    expect(await runCli(['setup', '--yes', '--output-dir', '/'], t.io)).toBe(2);
+    expect(t.stderr()).toContain('nothing was written or created');
+    expect(t.stderr()).toContain(
+      '--output-dir (OPENSENSOR_OUTPUT_DIR): expected a directory other than the filesystem root',
+    );
+    expect(existsSync(join(dir, '.env'))).toBe(false);
+    expect(existsSync(join(dir, 'state'))).toBe(false);
+  });
+
   it('asks for --yes when it cannot prompt', async () => {
     const t = io();
     expect(await runCli(['setup'], t.io)).toBe(2);

@@ -90,6 +90,25 @@ in the working directory, then validates the result. Secrets you type are never 
         logs: join(io.cwd, 'logs'),
         state: join(io.cwd, 'state'),
       };
+      // Directories the agent would refuse (the filesystem root, whose health lake would be /-health)
+      // are refused before any is created.
+      try {
+        loadConfig({
+          env: {},
+          cwd: io.cwd,
+          envFile: false,
+          flags: {
+            stationId: answerOf(answers, 'stationId'),
+            outputDir,
+            stateDir: dirs.state,
+            logDir: dirs.logs,
+          },
+          flagNames: interactive ? {} : { outputDir: '--output-dir' },
+        });
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        throw new CliError(`nothing was written or created:\n${err.message}`, EXIT.usage);
+      }
       // Absolute paths keep the .env valid whatever directory the service or a shell starts in.
       const entries: Answers = [...answers, ['logDir', dirs.logs], ['stateDir', dirs.state]];
       const text = formatDotenv(
