@@ -30,6 +30,7 @@ export {
   runCommand,
   systemHealthSources,
 } from './health.js';
+export { StationMismatchError } from './journal-station.js';
 export {
   LakeConsumer,
   type LakeConsumerOptions,

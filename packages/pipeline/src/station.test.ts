@@ -98,6 +98,35 @@ describe('Station', () => {
     expect(rows[0]).toEqual({ n: 720, u: 720, f: 4 });
   });
 
+  it('refuses to start as another station while the journal holds readings of the first one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-station-id-'));
+    const from = Date.UTC(2026, 10, 27, 10, 0, 0);
+    const first = await Station.open(options(dir, new SimulatedClock(from), 5000));
+    for (let i = 0; i < 5; i++) await first.takeReading();
+    await first.close();
+    const other = '01936f3e-5b7c-7d1a-9f00-000000000002';
+    const refused = Station.open({ ...options(dir, new SimulatedClock(from), 5000), stationId: other });
+    await expect(refused).rejects.toMatchObject({
+      name: 'StationMismatchError',
+      code: 'STATION_MISMATCH',
+      recordedStation: STATION,
+      configuredStation: other,
+      pendingRecords: 5,
+    });
+    await expect(refused).rejects.toThrow(/OPENSENSOR_STATION_ID=01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f again/);
+    // The refusal changed nothing: the first station starts again and writes its readings under its own id.
+    const again = await Station.open(options(dir, new SimulatedClock(from), 5000));
+    await again.backfill({ from, to: from });
+    await again.close();
+    const rows = await db.rows(
+      `SELECT station, count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))} GROUP BY station`,
+    );
+    expect(rows).toEqual([{ station: STATION, n: 5 }]);
+    // With nothing left in the journal, the new id may take it over.
+    const renamed = await Station.open({ ...options(dir, new SimulatedClock(from), 5000), stationId: other });
+    await renamed.close();
+  });
+
   it("removes temp files a crash left in the station's newest partitions", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-station-tmp-'));
     const day = join(dir, 'output', `station=${STATION}`, 'year=2026', 'month=11', 'day=27');

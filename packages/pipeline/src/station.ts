@@ -11,6 +11,7 @@ import type { Board } from './board.js';
 import type { Clock } from './clock.js';
 import type { ClockSyncMonitor } from './clock-sync.js';
 import { collectHealth, type HealthSources } from './health.js';
+import { claimJournalForStation } from './journal-station.js';
 import { LakeConsumer, type WindowWritten } from './lake-consumer.js';
 import { type Logger, silentLogger } from './logger.js';
 import {
@@ -242,6 +243,17 @@ export class Station {
         await journal.removeConsumer(name);
         options.logger?.info('journal consumer removed: it is no longer configured', { consumer: name });
       }
+    }
+    // Readings of another station must never be filed under this one (a changed OPENSENSOR_STATION_ID).
+    try {
+      const claim = await claimJournalForStation(journal, options.stationId, () => options.clock.now());
+      if (claim.previous !== null)
+        options.logger?.info('the journal now belongs to this station; it held nothing of the previous one', {
+          previous: claim.previous,
+        });
+    } catch (err) {
+      await journal.close();
+      throw err;
     }
     // A crash can leave a temp file only where windows were being written: this station's newest days.
     // (Scanning the whole lake at every start grew with every day and every station.)
