@@ -28,3 +28,15 @@ describe('errors of the packages', () => {
     }
   });
 });
+
+describe('numeric flags read decimal only, like the settings', () => {
+  it.each([
+    [['start', '--interval', '0x10'], '--interval (OPENSENSOR_READ_INTERVAL): expected a decimal number'],
+    [['start', '--batch-size', '0x10'], '--batch-size: expected a whole number of readings'],
+    [['start', '--batch-size', '1e1'], 'received "1e1"'],
+  ])('%j exits 2 before anything starts', async (args, message) => {
+    const t = memoryIo({ OPENSENSOR_STATION_ID: STATION }, dir);
+    expect(await runCli(args, t.io)).toBe(2);
+    expect(t.stderr()).toContain(message);
+  });
+});

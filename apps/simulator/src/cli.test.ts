@@ -206,6 +206,14 @@ describe('opensensor-sim backfill', () => {
     ],
     [['backfill', '--read-interval', '0.01'], /--read-interval: expected seconds from 0.05 to 3600/],
     [['backfill', '--faults', 'dropout=2'], /--faults: expected name=probability pairs/],
+    // Decimal only, like the settings: 0x10 would be 16 stations, 1e3 a thousand.
+    [
+      ['backfill', '--stations', '0x10'],
+      /--stations must be a decimal number such as 10 or 0\.5, received "0x10"/,
+    ],
+    [['backfill', '--read-interval', '1e-1'], /--read-interval must be a decimal number/],
+    [['backfill', '--faults', 'dropout=0x1'], /--faults: expected name=probability pairs/],
+    [['run', '--duration', '0b11'], /--duration must be a decimal number/],
     [
       ['backfill', '--stations', '2', '--station-id', '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f'],
       /--station-id names one station/,

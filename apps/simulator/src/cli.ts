@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-import { ConfigError } from '@opensensor/config';
+import { ConfigError, parseDecimal } from '@opensensor/config';
 import { shutdownSignal } from '@opensensor/pipeline';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { backfill, describeBackfill, run, type SimIo, UsageError } from './commands.js';
 
+/** Numbers are read as the settings are: decimal only (`0x10` or `1e3` would silently mean 16 or 1000). */
 const number = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, received "${v}"`);
+  const n = parseDecimal(v);
+  if (n === undefined)
+    throw new InvalidArgumentError(`${name} must be a decimal number such as 10 or 0.5, received "${v}"`);
   return n;
 };
 

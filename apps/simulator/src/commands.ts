@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadConfig, type OpenSensorConfig } from '@opensensor/config';
+import { loadConfig, type OpenSensorConfig, parseDecimal } from '@opensensor/config';
 import {
   type BackfillResult,
   createLogger,
@@ -54,8 +54,8 @@ export function parseFaults(spec: string | undefined): SimulationSettings['fault
   for (const part of spec.split(',')) {
     const [k, v] = part.split('=');
     const key = names[(k ?? '').trim()];
-    const p = Number(v);
-    if (!key || !(p >= 0 && p <= 1)) {
+    const p = parseDecimal(v ?? '');
+    if (!key || p === undefined || !(p >= 0 && p <= 1)) {
       throw new UsageError(
         `--faults: expected name=probability pairs with names dropout, i2c, pms and probabilities 0-1, received "${part}"`,
       );
@@ -222,6 +222,7 @@ export async function backfill(
       stateDir: join(config.stateDir, 'sim', config.stationId),
       healthSources: simulatedHealth(seed, () => clock.now()),
       logger: makeLogger(io, config, true),
+      owner: 'opensensor-sim backfill',
       ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
     });
     let result: BackfillResult;
@@ -372,6 +373,7 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
           trustClock: true,
           stateDir: join(config.stateDir, 'sim', config.stationId),
           logger: log,
+          owner: 'opensensor-sim run',
           ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
         }),
       );

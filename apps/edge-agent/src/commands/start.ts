@@ -1,3 +1,4 @@
+import { parseDecimal } from '@opensensor/config';
 import type { Command } from 'commander';
 import { CliError, type CliIo, EXIT } from '../io.js';
 import { type ConfigFlags, loadCommandConfig } from '../load-config.js';
@@ -47,10 +48,10 @@ Examples:
       } as const;
       let { config } = loadCommandConfig(io, { envFile }, flags, flagNames);
       if (opts.batchSize !== undefined) {
-        const n = Number(opts.batchSize);
-        if (!Number.isInteger(n) || n < 1) {
+        const n = parseDecimal(opts.batchSize, { whole: true });
+        if (n === undefined || n < 1) {
           throw new CliError(
-            `--batch-size: expected a whole number of readings, at least 1, received ${JSON.stringify(opts.batchSize)}`,
+            `--batch-size: expected a whole number of readings, at least 1, in decimal digits, received ${JSON.stringify(opts.batchSize)}`,
             EXIT.usage,
           );
         }
@@ -70,6 +71,7 @@ Examples:
       const station = await stationFromConfig({
         config,
         logger: log,
+        owner: opts.simulate ? 'opensensor start --simulate' : 'opensensor start',
         ...(opts.simulate
           ? { simulate: { seed: seedFromString(opts.seed ?? config.stationId) }, trustClock: true }
           : {}),
