@@ -18,6 +18,7 @@ export type S3SyncErrorCode =
   | 'cannot-verify'
   | 'local-file-changed'
   | 'local-io'
+  | 'invalid-parquet'
   | 'ledger-corrupt'
   | 'ledger-locked'
   | 'time-budget'

@@ -29,7 +29,18 @@ export {
   openLedger,
   type UploadMethod,
 } from './ledger.js';
-export { createProgressBar, formatSyncSummary, type ProgressStream, syncExitCode } from './progress.js';
+export { checkParquetFile, type ParquetCheckResult } from './parquet-check.js';
+export {
+  createProgressBar,
+  createProgressLog,
+  formatBytes,
+  formatLedgerRepair,
+  formatSyncSummary,
+  type ProgressLogOptions,
+  type ProgressStream,
+  syncExitCode,
+} from './progress.js';
+export { defaultQuarantineDir, inspectQuarantine, moveWithoutOverwrite } from './quarantine.js';
 export {
   applyRetention,
   type RetainedFile,
@@ -38,7 +49,9 @@ export {
 } from './retention.js';
 export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export {
+  type LedgerRepair,
   type PlannedUpload,
+  type QuarantinedFile,
   type SyncFileError,
   type SyncFileOutcome,
   type SyncOptions,

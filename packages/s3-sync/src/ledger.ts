@@ -48,7 +48,13 @@ export interface LedgerLoadReport {
   readonly skippedLines: number;
   /** Bytes of a torn last line (a crash during an append) that were cut off. */
   readonly truncatedBytes: number;
+  /** The ledger was rewritten: superseded lines compacted away, or damaged lines dropped. */
   readonly compacted: boolean;
+  /**
+   * Where the damaged lines were kept when a locked open dropped them (`<path>.damaged`, appended to).
+   * Undefined when nothing was dropped, or when the ledger was opened read-only.
+   */
+  readonly damagedLinesFile?: string;
 }
 
 export interface OpenLedgerOptions {
@@ -141,14 +147,20 @@ export class Ledger {
       held = acquireLock(`${path}.lock`, options.logger);
     }
     try {
-      const { map, report, validBytes, fileBytes } = await load(path);
-      let finalReport = report;
+      const { map, report, validBytes, fileBytes, damaged } = await load(path);
+      let finalReport: LedgerLoadReport = report;
       if (lock) {
         if (validBytes < fileBytes) await fs.truncate(path, validBytes);
+        let damagedLinesFile: string | undefined;
+        if (damaged.length > 0) {
+          // Kept for whoever investigates the card, then dropped, so the repair happens (and is reported) once.
+          damagedLinesFile = `${path}.damaged`;
+          await appendDurably(damagedLinesFile, Buffer.concat(damaged.flatMap((d) => [d, NEWLINE])));
+        }
         // Rewrite when most lines are superseded, so a long-running station's ledger stays small.
-        if (report.lines > 256 && report.lines > 2 * map.size) {
+        if (damaged.length > 0 || (report.lines > 256 && report.lines > 2 * map.size)) {
           await rewrite(path, map);
-          finalReport = { ...report, compacted: true };
+          finalReport = { ...report, compacted: true, ...(damagedLinesFile ? { damagedLinesFile } : {}) };
         }
       }
       const handle = lock ? await fs.open(path, 'a') : undefined;
@@ -228,11 +240,25 @@ export function openLedger(path: string, options?: OpenLedgerOptions): Promise<L
   return Ledger.open(path, options);
 }
 
+const NEWLINE = Buffer.from('\n');
+
+async function appendDurably(path: string, bytes: Buffer): Promise<void> {
+  const h = await fs.open(path, 'a');
+  try {
+    await h.write(bytes);
+    await h.datasync();
+  } finally {
+    await h.close();
+  }
+}
+
 async function load(path: string): Promise<{
   map: Map<string, LedgerEntry>;
   report: LedgerLoadReport;
   validBytes: number;
   fileBytes: number;
+  /** The skipped lines' bytes. */
+  damaged: Buffer[];
 }> {
   let buf: Buffer;
   try {
@@ -244,6 +270,7 @@ async function load(path: string): Promise<{
         report: { lines: 0, entries: 0, skippedLines: 0, truncatedBytes: 0, compacted: false },
         validBytes: 0,
         fileBytes: 0,
+        damaged: [],
       };
     throw new LedgerError(
       'ledger-corrupt',
@@ -258,8 +285,10 @@ async function load(path: string): Promise<{
   const map = new Map<string, LedgerEntry>();
   let lines = 0;
   let skipped = 0;
+  const damaged: Buffer[] = [];
   let start = 0;
   while (start < validBytes) {
+    const lineStart = start;
     const end = buf.indexOf(0x0a, start);
     const text = buf.toString('utf8', start, end);
     start = end + 1;
@@ -269,8 +298,7 @@ async function load(path: string): Promise<{
     try {
       parsed = JSON.parse(text);
     } catch {
-      skipped++;
-      continue;
+      parsed = undefined;
     }
     if (isPutLine(parsed)) {
       const { v: _v, op: _op, ...entry } = parsed;
@@ -279,6 +307,7 @@ async function load(path: string): Promise<{
       map.delete(mapKey(parsed.target, parsed.key));
     } else {
       skipped++;
+      damaged.push(buf.subarray(lineStart, end));
     }
   }
   return {
@@ -292,6 +321,7 @@ async function load(path: string): Promise<{
     },
     validBytes,
     fileBytes: buf.length,
+    damaged,
   };
 }
 

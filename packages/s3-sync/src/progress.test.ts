@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressBar, formatSyncSummary, syncExitCode } from './progress.js';
+import { createProgressBar, createProgressLog, formatSyncSummary, syncExitCode } from './progress.js';
 import type { SyncSummary } from './sync.js';
 
 const summary = (over: Partial<SyncSummary> = {}): SyncSummary => ({
@@ -11,6 +11,9 @@ const summary = (over: Partial<SyncSummary> = {}): SyncSummary => ({
   conflicts: 0,
   pending: 0,
   bytes: 3 * 1024 * 1024,
+  quarantined: 0,
+  quarantine: [],
+  ledgerRepair: { skippedLines: 0, truncatedBytes: 0 },
   errors: [],
   conditionalWrites: 'if-none-match',
   dryRun: false,
@@ -54,5 +57,55 @@ describe('progress and summary', () => {
     expect(formatSyncSummary(bad)).toContain('will retry: PUT k: ECONNREFUSED');
     expect(syncExitCode(bad)).toBe(1);
     expect(syncExitCode(summary({ dryRun: true, ok: false, pending: 3 }))).toBe(0);
+  });
+
+  it('writes plain lines for logs: the plan, at most one routine line per interval, retries, a stall, the end', () => {
+    const lines: string[] = [];
+    let now = 0;
+    const log = createProgressLog(
+      { write: (s: string) => void lines.push(s) },
+      { label: 'lake: ', intervalMs: 10_000, now: () => now, timer: false },
+    );
+    const file = (done: number) =>
+      log.onProgress({
+        type: 'file',
+        key: `k${done}`,
+        outcome: 'uploaded',
+        bytes: 1024,
+        done,
+        total: 4,
+        doneBytes: done * 1024,
+        totalBytes: 4096,
+      });
+    log.onProgress({ type: 'start', files: 9, toUpload: 4, toUploadBytes: 4096 });
+    now = 1_000;
+    file(1); // within the interval: quiet
+    now = 10_500;
+    file(2);
+    now = 12_000;
+    log.onProgress({
+      type: 'retry',
+      key: 'k3',
+      attempt: 1,
+      delayMs: 1500,
+      error: { key: 'k3', path: '/p', code: 'timeout', message: 'PUT k3: timed out', retryable: true },
+    });
+    log.tick(); // 0 s since the last line
+    now = 22_000;
+    log.tick(); // 10 s of silence: the store stalls
+    now = 23_000;
+    file(3);
+    file(4); // the last file is always reported
+    log.end();
+    now = 60_000;
+    log.tick();
+    expect(lines).toEqual([
+      'lake: 4 file(s) to upload (4.0 KiB)\n',
+      'lake: 2/4 files, 2.0 KiB of 4.0 KiB\n',
+      'lake: retrying k3 in 1.5 s (attempt 2): PUT k3: timed out\n',
+      'lake: still working: 2/4 files, 2.0 KiB of 4.0 KiB\n',
+      'lake: 4/4 files, 4.0 KiB of 4.0 KiB\n',
+    ]);
+    expect(lines.join('')).not.toMatch(/[\r\u001b]/);
   });
 });

@@ -15,7 +15,14 @@ import { openLedger } from './ledger.js';
 import { applyRetention } from './retention.js';
 import { syncLake } from './sync.js';
 import { type ChecksumMode, type ConditionalWriteMode, createS3Target, type S3Target } from './target.js';
-import { fakeLakePath, type MotoServer, startMotoServer, writeFakeLake } from './testing.js';
+import {
+  fakeLakePath,
+  fakeParquetFile,
+  fakeParquetFooter,
+  type MotoServer,
+  startMotoServer,
+  writeFakeLake,
+} from './testing.js';
 import { SHA256_METADATA_KEY } from './upload.js';
 
 let moto: MotoServer;
@@ -77,10 +84,11 @@ describe('syncLake against moto_server', () => {
 
       const late = fakeLakePath('st-a', Date.UTC(2025, 5, 1, 1, 0));
       await mkdir(dirname(join(root, late)), { recursive: true });
-      await writeFile(join(root, late), 'a later window');
+      const lateBytes = fakeParquetFile('a later window');
+      await writeFile(join(root, late), lateBytes);
       const s3 = await syncLake({ root, target: t, ledger });
-      expect(s3).toMatchObject({ uploaded: 1, skipped: 6, ok: true, bytes: 14 });
-      expect((await moto.getObject(t.bucket, `sensors/${late}`))?.toString()).toBe('a later window');
+      expect(s3).toMatchObject({ uploaded: 1, skipped: 6, ok: true, bytes: lateBytes.length });
+      expect((await moto.getObject(t.bucket, `sensors/${late}`))?.equals(lateBytes)).toBe(true);
       expect(await moto.listKeys(t.bucket)).toHaveLength(7);
     },
   );
@@ -243,17 +251,69 @@ describe('syncLake against moto_server', () => {
     }
   });
 
+  it('quarantines a zero-byte and a truncated lake file, so DuckDB globs over the lake and the bucket still read', async () => {
+    const t = await target({ prefix: 'lake' });
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    try {
+      const rels = [9, 10, 11, 12].map((h) => fakeLakePath('duck', Date.UTC(2025, 5, 1, h, 15)));
+      for (const rel of rels) {
+        await mkdir(dirname(join(root, rel)), { recursive: true });
+        await conn.run(
+          `COPY (SELECT TIMESTAMPTZ '2025-06-01 09:00:00+00' + i * INTERVAL 5 SECOND AS timestamp, (20 + i / 100)::FLOAT AS temperature FROM range(180) t(i)) TO '${join(root, rel)}' (FORMAT parquet)`,
+        );
+      }
+      const [zero, cut] = rels.slice(2) as [string, string];
+      await writeFile(join(root, zero), '');
+      const h = await open(join(root, cut), 'r+');
+      await h.truncate((await h.stat()).size - 50);
+      await h.close();
+
+      const s = await syncLake({ root, target: t, ledger });
+      expect(s).toMatchObject({ uploaded: 2, quarantined: 2, ok: false });
+      expect(s.quarantine.map((q) => q.movedTo)).toEqual([
+        join(`${root}-quarantine`, zero),
+        join(`${root}-quarantine`, cut),
+      ]);
+      expect((await moto.listKeys(t.bucket)).sort()).toEqual(rels.slice(0, 2).map((r) => `lake/${r}`));
+
+      const count = async (glob: string) =>
+        (
+          await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${glob}')`)
+        ).getRowObjects();
+      expect(await count(`${root}/**/*.parquet`)).toEqual([{ n: 360 }]);
+      const mirror = join(dir, 'bucket');
+      for (const key of await moto.listKeys(t.bucket)) {
+        await mkdir(dirname(join(mirror, key)), { recursive: true });
+        await writeFile(join(mirror, key), (await moto.getObject(t.bucket, key)) as Buffer);
+      }
+      expect(await count(`${mirror}/**/*.parquet`)).toEqual([{ n: 360 }]);
+      expect(await syncLake({ root, target: t, ledger })).toMatchObject({
+        skipped: 2,
+        quarantined: 0,
+        ok: true,
+      });
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  });
+
   it('uploads a 200 MiB file through multipart with bounded memory', async () => {
     const t = await target({ prefix: 'big' });
     const rel = fakeLakePath('big', Date.UTC(2025, 5, 1, 12, 0));
     const path = join(root, rel);
     await mkdir(dirname(path), { recursive: true });
     const size = 200 * 1024 * 1024;
-    // Sparse: a few marked regions, so a part mix-up would change the digest.
+    // Sparse: a few marked regions, so a part mix-up would change the digest; Parquet magic and a
+    // footer at the ends, so the check before upload passes.
     const h = await open(path, 'w');
     await h.truncate(size);
+    await h.write(Buffer.from('PAR1'), 0, undefined, 0);
     for (let i = 0; i < 13; i++)
-      await h.write(Buffer.from(`part-marker-${i}`), 0, undefined, i * 16 * 1024 * 1024 + i);
+      await h.write(Buffer.from(`part-marker-${i}`), 0, undefined, i * 16 * 1024 * 1024 + i + 4);
+    const footer = fakeParquetFooter();
+    await h.write(footer, 0, undefined, size - footer.length);
     await h.close();
     const localSha = createHash('sha256');
     for await (const c of (await open(path)).createReadStream()) localSha.update(c);

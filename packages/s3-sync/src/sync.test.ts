@@ -1,10 +1,22 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock, Sleep } from './clock.js';
 import { openLedger } from './ledger.js';
+import { formatSyncSummary, syncExitCode } from './progress.js';
 import { type SyncOptions, type SyncProgressEvent, syncLake } from './sync.js';
 import { s3TargetFromClient } from './target.js';
 import {
@@ -341,5 +353,113 @@ describe('syncLake against an in-memory store', () => {
     await expect(syncLake({ ...base, multipart: { partSizeBytes: 1024 } })).rejects.toThrow(/5 MiB/);
     await expect(syncLake({ ...base, root: '' })).rejects.toThrow(/root: is required/);
     expect(await readFile(ledgerPath, 'utf8').catch(() => 'none')).toBe('none');
+  });
+
+  it('never uploads a zero-byte, a truncated or a garbled file: moves each next to the lake, says why, counts it', async () => {
+    const files = await writeFakeLake(root, { filesPerStation: 5 });
+    const [empty, cut, garbled] = files as [(typeof files)[0], (typeof files)[0], (typeof files)[0]];
+    await writeFile(empty.path, '');
+    await truncate(cut.path, 1500);
+    await writeFile(garbled.path, Buffer.from('PAR1 these are not Parquet pages PAR1'));
+    // A file of the same name quarantined by an earlier sync keeps its place.
+    const quarantine = `${root}-quarantine`;
+    await mkdir(dirname(join(quarantine, empty.relativePath)), { recursive: true });
+    await writeFile(join(quarantine, empty.relativePath), 'quarantined last week');
+    const { s3, base } = setup();
+    const events: SyncProgressEvent[] = [];
+    const s = await syncLake({ ...base, onProgress: (e) => events.push(e) });
+
+    expect(s).toMatchObject({ files: 5, uploaded: 2, quarantined: 3, failed: 0, pending: 0, ok: false });
+    expect([...s3.objects.keys()].sort()).toEqual(files.slice(3).map((f) => `sensors/${f.relativePath}`));
+    expect(s.quarantine).toEqual([
+      expect.objectContaining({
+        relativePath: empty.relativePath,
+        reason: 'empty file (0 bytes)',
+        movedTo: join(quarantine, empty.relativePath.replace(/\.parquet$/, '.2.parquet')),
+      }),
+      expect.objectContaining({
+        relativePath: cut.relativePath,
+        reason: expect.stringMatching(/does not end with the Parquet magic/),
+        movedTo: join(quarantine, cut.relativePath),
+      }),
+      expect.objectContaining({
+        relativePath: garbled.relativePath,
+        reason: expect.stringMatching(/footer length \d+ does not fit/),
+        movedTo: join(quarantine, garbled.relativePath),
+      }),
+    ]);
+    expect(await readFile(join(quarantine, empty.relativePath), 'utf8')).toBe('quarantined last week');
+    expect((await readFile(join(quarantine, cut.relativePath))).length).toBe(1500);
+    for (const f of [empty, cut, garbled])
+      await expect(stat(f.path)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(s.errors.map((e) => e.code)).toEqual(['invalid-parquet', 'invalid-parquet', 'invalid-parquet']);
+    expect(events.filter((e) => e.type === 'quarantine')).toHaveLength(3);
+    const text = formatSyncSummary(s);
+    expect(text).toMatch(/quarantined 3/);
+    expect(text).toContain(
+      `needs action: ${cut.path}: not a valid Parquet file (does not end with the Parquet magic`,
+    );
+    expect(syncExitCode(s)).toBe(1);
+    // Never recorded as uploaded; the lake is clean for the next sync.
+    const l = await openLedger(ledgerPath, { lock: false });
+    expect(l.size).toBe(2);
+    await l.close();
+    expect(await syncLake(base)).toMatchObject({ files: 2, skipped: 2, quarantined: 0, ok: true });
+  });
+
+  it('checks health files too, and lists broken files in a dry run without moving them', async () => {
+    const healthRoot = join(dir, 'output-health');
+    const [h] = await writeFakeLake(healthRoot, { filesPerStation: 2, stream: 'health' });
+    await writeFile(h?.path as string, '');
+    const { s3, base } = setup();
+    const dry = await syncLake({ ...base, root: healthRoot, dryRun: true });
+    expect(dry).toMatchObject({ pending: 1, quarantined: 1, dryRun: true });
+    expect(dry.planned).toHaveLength(1);
+    expect(dry.quarantine[0]).toMatchObject({ relativePath: h?.relativePath, movedTo: null });
+    expect(syncExitCode(dry)).toBe(1);
+    await expect(stat(h?.path as string)).resolves.toBeDefined();
+    const real = await syncLake({ ...base, root: healthRoot });
+    expect(real).toMatchObject({ uploaded: 1, quarantined: 1 });
+    expect(real.quarantine[0]?.movedTo).toBe(join(`${healthRoot}-quarantine`, h?.relativePath as string));
+    expect(s3.objects.size).toBe(1);
+  });
+
+  it('refuses a quarantine folder inside the lake, and uploads anything when the check is off', async () => {
+    const [f] = await writeFakeLake(root, { filesPerStation: 1 });
+    await writeFile(f?.path as string, 'not parquet');
+    const { s3, base } = setup();
+    await expect(syncLake({ ...base, quarantineDir: join(root, 'bad') })).rejects.toThrow(
+      /quarantineDir: .* is inside the lake/,
+    );
+    expect(await syncLake({ ...base, checkParquet: false })).toMatchObject({ uploaded: 1, quarantined: 0 });
+    expect(s3.objects.size).toBe(1);
+  });
+
+  it('reports what it repaired in a damaged ledger, once, and re-checks the files it had listed', async () => {
+    await writeFakeLake(root, { filesPerStation: 3 });
+    const { base } = setup();
+    await syncLake(base);
+    // A bit flip in the second line, and a line torn by a crash at the end.
+    const lines = (await readFile(ledgerPath, 'utf8')).split('\n');
+    lines[1] = (lines[1] as string).replace('"op":"put"', '"op":"p\u0000t"').replace('{', '{\u0007');
+    await writeFile(ledgerPath, lines.join('\n'));
+    await appendFile(ledgerPath, '{"v":1,"op":"put","target":"x","ke');
+
+    const s = await syncLake(base);
+    expect(s).toMatchObject({ skipped: 2, alreadyPresent: 1, uploaded: 0, ok: true });
+    expect(s.ledgerRepair).toEqual({
+      skippedLines: 1,
+      truncatedBytes: 34,
+      damagedLinesFile: `${ledgerPath}.damaged`,
+    });
+    expect(formatSyncSummary(s)).toMatch(
+      /upload ledger repaired: dropped 1 damaged line\(s\) \(kept in .*\.damaged\); their files are checked against the store again; cut a torn last line of 34 bytes/,
+    );
+    expect(await readFile(`${ledgerPath}.damaged`, 'utf8')).toContain('\u0007');
+    // Repaired on disk: the next sync has nothing to report.
+    const again = await syncLake(base);
+    expect(again).toMatchObject({ skipped: 3, ledgerRepair: { skippedLines: 0, truncatedBytes: 0 } });
+    expect(formatSyncSummary(again)).not.toMatch(/repaired/);
+    expect(await readdir(dirname(ledgerPath))).not.toContain(expect.stringMatching(/\.tmp$/));
   });
 });

@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import { digestFile } from './checksum.js';
 import { type Clock, realSleep, type Sleep, systemClock } from './clock.js';
 import { S3SyncError, S3SyncOptionsError } from './errors.js';
 import { type LakeFile, lakeObjectKey, listLakeFiles, normalizeKeyPrefix } from './lake-files.js';
 import { Ledger, type LedgerEntry } from './ledger.js';
+import { checkParquetFile, type ParquetCheckResult } from './parquet-check.js';
+import { assertQuarantineOutsideLake, defaultQuarantineDir, moveWithoutOverwrite } from './quarantine.js';
 import { backoffDelay, type RetryPolicy, validateRetryPolicy } from './retry.js';
 import type { ConditionalWriteMode, S3Target } from './target.js';
 import { type MultipartSettings, type UploadContext, uploadFile } from './upload.js';
@@ -23,8 +26,19 @@ export interface SyncOptions {
   readonly multipart?: Partial<MultipartSettings>;
   readonly signal?: AbortSignal;
   readonly onProgress?: (event: SyncProgressEvent) => void;
-  /** List what would be uploaded; touch neither the store nor the ledger. */
+  /** List what would be uploaded; touch neither the store nor the ledger, move no file. */
   readonly dryRun?: boolean;
+  /**
+   * Check every file before its upload (size, `PAR1` at both ends, a footer that fits and parses) and
+   * move a broken one to `quarantineDir` instead of uploading it. Default true; turn it off only for
+   * a root whose files are not Parquet.
+   */
+  readonly checkParquet?: boolean;
+  /**
+   * Where broken files go, under their relative path; an earlier file of the same name is never
+   * replaced. Must be outside `root`. Default `<root>-quarantine`.
+   */
+  readonly quarantineDir?: string;
   readonly clock?: Clock;
   /** Source of jitter in [0, 1). Default `Math.random`. */
   readonly random?: () => number;
@@ -38,6 +52,28 @@ export interface SyncFileError {
   readonly code: S3SyncError['code'];
   readonly message: string;
   readonly retryable: boolean;
+}
+
+/** A lake file that is not a Parquet file a reader can open; it is never uploaded. */
+export interface QuarantinedFile {
+  readonly key: string;
+  /** Where it was in the lake. */
+  readonly path: string;
+  readonly relativePath: string;
+  /** Why it is broken, e.g. `empty file (0 bytes)`. */
+  readonly reason: string;
+  /** Where it is now; null in a dry run, or when the move failed (see `errors`). */
+  readonly movedTo: string | null;
+}
+
+/** What opening the ledger repaired. */
+export interface LedgerRepair {
+  /** Lines that were not valid records, dropped from the ledger (their files are checked against the store again). */
+  readonly skippedLines: number;
+  /** Bytes of a torn last line (a crash during an append) that were cut off. */
+  readonly truncatedBytes: number;
+  /** Where the dropped lines were kept. */
+  readonly damagedLinesFile?: string;
 }
 
 export interface PlannedUpload {
@@ -63,6 +99,11 @@ export interface SyncSummary {
   readonly pending: number;
   /** Bytes uploaded. */
   readonly bytes: number;
+  /** Broken files moved to the quarantine folder instead of being uploaded (in a dry run: found, not moved). */
+  readonly quarantined: number;
+  readonly quarantine: readonly QuarantinedFile[];
+  /** What opening the ledger repaired; zeros when it was intact or when the caller passed an open `Ledger`. */
+  readonly ledgerRepair: LedgerRepair;
   readonly errors: readonly SyncFileError[];
   /** How existing objects were protected in the end (after any automatic fallback). */
   readonly conditionalWrites: ConditionalWriteMode;
@@ -70,11 +111,11 @@ export interface SyncSummary {
   /** In a dry run: what a real sync would upload. */
   readonly planned: readonly PlannedUpload[];
   readonly durationMs: number;
-  /** True when every eligible file is in the store: nothing failed, conflicted or stayed pending. */
+  /** True when every eligible file is in the store: nothing failed, conflicted, was quarantined or stayed pending. */
   readonly ok: boolean;
 }
 
-export type SyncFileOutcome = 'uploaded' | 'already-present' | 'failed' | 'conflict';
+export type SyncFileOutcome = 'uploaded' | 'already-present' | 'failed' | 'conflict' | 'quarantined';
 
 export type SyncProgressEvent =
   | {
@@ -103,6 +144,8 @@ export type SyncProgressEvent =
       readonly error: SyncFileError;
     }
   | { readonly type: 'bytes'; readonly key: string; readonly loaded: number; readonly total: number }
+  /** A broken file was found (and, unless in a dry run, moved to the quarantine folder). */
+  | { readonly type: 'quarantine'; readonly file: QuarantinedFile }
   | { readonly type: 'fallback'; readonly conditionalWrites: ConditionalWriteMode; readonly reason: string };
 
 type HaltReason = 'time-budget' | 'aborted' | 'refused' | 'unreachable';
@@ -182,6 +225,9 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
   const sleep = options.sleep ?? realSleep;
   const dryRun = options.dryRun ?? false;
   const emit = options.onProgress ?? (() => undefined);
+  const checkParquet = options.checkParquet ?? true;
+  const quarantineDir = options.quarantineDir ?? defaultQuarantineDir(options.root);
+  if (checkParquet) assertQuarantineOutsideLake(options.root, quarantineDir);
 
   const ownLedger = typeof options.ledger === 'string';
   const ledger =
@@ -189,9 +235,58 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
       ? await Ledger.open(options.ledger, { clock, lock: !dryRun })
       : options.ledger;
   try {
+    const ledgerRepair: LedgerRepair = ownLedger
+      ? {
+          skippedLines: ledger.report.skippedLines,
+          truncatedBytes: ledger.report.truncatedBytes,
+          ...(ledger.report.damagedLinesFile ? { damagedLinesFile: ledger.report.damagedLinesFile } : {}),
+        }
+      : { skippedLines: 0, truncatedBytes: 0 };
     const files = await listLakeFiles(options.root);
     const errors: SyncFileError[] = [];
     const planned: PlannedUpload[] = [];
+    const quarantine: QuarantinedFile[] = [];
+    /** Checks a file about to be uploaded; a broken one is recorded (and moved unless in a dry run). */
+    const screen = async (file: LakeFile, key: string): Promise<'ok' | 'quarantined' | SyncFileError> => {
+      if (!checkParquet) return 'ok';
+      let verdict: ParquetCheckResult;
+      try {
+        verdict = await checkParquetFile(file.path);
+      } catch (err) {
+        const fe = toFileError(err, key, file.path);
+        return { ...fe, message: `${fe.message} (while checking it is Parquet)` };
+      }
+      if (verdict.valid) return 'ok';
+      const dest = join(quarantineDir, file.relativePath);
+      let movedTo: string | null = null;
+      let message: string;
+      if (dryRun) {
+        message = `${file.path}: not a valid Parquet file (${verdict.reason}); a sync moves it to ${dest} instead of uploading it`;
+      } else {
+        try {
+          movedTo = await moveWithoutOverwrite(file.path, dest);
+          message = `${file.path}: not a valid Parquet file (${verdict.reason}); moved to ${movedTo}, not uploaded`;
+        } catch (err) {
+          const e = err as NodeJS.ErrnoException;
+          message = `${file.path}: not a valid Parquet file (${verdict.reason}); not uploaded, and moving it to ${dest} failed (${e?.code ?? 'error'}: ${e?.message ?? String(err)})`;
+        }
+      }
+      const q: QuarantinedFile = {
+        key,
+        path: file.path,
+        relativePath: file.relativePath,
+        reason: verdict.reason,
+        movedTo,
+      };
+      quarantine.push(q);
+      errors.push({ key, path: file.path, code: 'invalid-parquet', message, retryable: false });
+      emit({ type: 'quarantine', file: q });
+      return 'quarantined';
+    };
+    const sortedQuarantine = () =>
+      quarantine.sort((a, b) =>
+        a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0,
+      );
     let skipped = 0;
     let conflicts = 0;
     const todo: { file: LakeFile; key: string }[] = [];
@@ -228,16 +323,27 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
     emit({ type: 'start', files: files.length, toUpload: todo.length, toUploadBytes });
 
     if (dryRun) {
-      for (const t of todo) planned.push({ key: t.key, path: t.file.path, size: t.file.size });
+      let unreadable = 0;
+      for (const t of todo) {
+        const verdict = await screen(t.file, t.key);
+        if (verdict === 'ok') planned.push({ key: t.key, path: t.file.path, size: t.file.size });
+        else if (verdict !== 'quarantined') {
+          unreadable++;
+          errors.push(verdict);
+        }
+      }
       return {
         files: files.length,
         uploaded: 0,
         alreadyPresent: 0,
         skipped,
-        failed: 0,
+        failed: unreadable,
         conflicts,
-        pending: todo.length,
+        pending: planned.length,
         bytes: 0,
+        quarantined: quarantine.length,
+        quarantine: sortedQuarantine(),
+        ledgerRepair,
         errors,
         conditionalWrites: target.conditionalWrites,
         dryRun: true,
@@ -305,6 +411,17 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
     };
 
     const processOne = async (file: LakeFile, key: string): Promise<void> => {
+      const verdict = await screen(file, key);
+      if (verdict === 'quarantined') {
+        finish(key, file, 'quarantined', 0);
+        return;
+      }
+      if (verdict !== 'ok') {
+        failed++;
+        errors.push(verdict);
+        finish(key, file, 'failed', 0, verdict);
+        return;
+      }
       for (let attempt = 1; ; attempt++) {
         try {
           const out = await uploadFile(ctx, file.path, key, stop.signal);
@@ -423,12 +540,15 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
       conflicts,
       pending,
       bytes,
+      quarantined: quarantine.length,
+      quarantine: sortedQuarantine(),
+      ledgerRepair,
       errors,
       conditionalWrites: ctx.conditional,
       dryRun: false,
       planned,
       durationMs: clock.now() - started,
-      ok: failed === 0 && conflicts === 0 && pending === 0,
+      ok: failed === 0 && conflicts === 0 && pending === 0 && quarantine.length === 0,
     };
   } finally {
     if (ownLedger) await ledger.close();

@@ -222,7 +222,7 @@ export interface FakeLakeOptions {
   /** Window length in minutes. Default 15. */
   readonly windowMinutes?: number;
   readonly stream?: 'data' | 'health';
-  /** Bytes per file. Default 2048. */
+  /** Bytes per file, at least 87 (the Parquet magic and a minimal footer). Default 2048. */
   readonly size?: number;
   /** Seed for the deterministic file contents. */
   readonly seed?: number;
@@ -244,9 +244,64 @@ export function fakeLakePath(stationId: string, endMs: number, stream: 'data' | 
   return `station=${stationId}/year=${day.getUTCFullYear()}/month=${pad(day.getUTCMonth() + 1)}/day=${pad(day.getUTCDate())}/${stream}_${pad(end.getUTCHours())}${pad(end.getUTCMinutes())}.parquet`;
 }
 
+function varint(n: number): number[] {
+  const out: number[] = [];
+  let v = n >>> 0;
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return out;
+}
+
+function thriftString(fieldHeader: number, text: string): number[] {
+  const bytes = [...Buffer.from(text, 'utf8')];
+  return [fieldHeader, ...varint(bytes.length), ...bytes];
+}
+
 /**
- * Writes a lake of files with deterministic pseudo-random contents under `root` (not real Parquet:
- * the uploader treats files as opaque bytes). Returns the files written.
+ * The smallest footer a Parquet reader accepts: Thrift compact `FileMetaData` with a root schema
+ * element and no columns, no row groups, 0 rows, then its length and `PAR1`. Hand-encoded here so
+ * test lakes need no Parquet writer.
+ */
+export function fakeParquetFooter(): Buffer {
+  const version = [0x15, 0x02]; // field 1, i32: 1 (zigzag)
+  const schema = [
+    ...[0x19, 0x1c], // field 2, list of 1 struct
+    ...thriftString(0x48, 'schema'), // SchemaElement field 4: name
+    ...[0x15, 0x00], // SchemaElement field 5: num_children = 0
+    0x00,
+  ];
+  const numRows = [0x16, 0x00]; // field 3, i64: 0
+  const rowGroups = [0x19, 0x0c]; // field 4, empty list of struct
+  const keyValue = [
+    ...[0x19, 0x1c], // field 5, list of 1 struct
+    ...thriftString(0x18, 'opensensor.fake'),
+    ...thriftString(0x18, 'true'),
+    0x00,
+  ];
+  const createdBy = thriftString(0x18, '@opensensor/s3-sync testing'); // field 6
+  const meta = [...version, ...schema, ...numRows, ...rowGroups, ...keyValue, ...createdBy, 0x00];
+  const out = Buffer.alloc(meta.length + 8);
+  Buffer.from(meta).copy(out, 0);
+  out.writeUInt32LE(meta.length, meta.length);
+  out.write('PAR1', meta.length + 4, 'latin1');
+  return out;
+}
+
+/**
+ * Bytes that pass the uploader's Parquet check: `PAR1`, the payload, a minimal footer. Readers see
+ * an empty file; the payload sits where data pages would be, so files of equal payload are equal.
+ */
+export function fakeParquetFile(payload: Uint8Array | string = ''): Buffer {
+  return Buffer.concat([Buffer.from('PAR1', 'latin1'), Buffer.from(payload), fakeParquetFooter()]);
+}
+
+/**
+ * Writes a lake of files with deterministic pseudo-random contents under `root`: each one `PAR1`,
+ * pseudo-random bytes, and a minimal valid footer (see `fakeParquetFile`), so the uploader's Parquet
+ * check accepts it while the bytes still differ from file to file. Returns the files written.
  */
 export async function writeFakeLake(root: string, options: FakeLakeOptions = {}): Promise<FakeLakeFile[]> {
   const stations = options.stations ?? ['0190a8e2-7c4b-7000-8000-000000000001'];
@@ -254,18 +309,24 @@ export async function writeFakeLake(root: string, options: FakeLakeOptions = {})
   const n = options.filesPerStation ?? 4;
   const win = (options.windowMinutes ?? 15) * 60_000;
   const size = options.size ?? 2048;
+  const shell = 4 + fakeParquetFooter().length;
+  if (!Number.isInteger(size) || size < shell)
+    throw new RangeError(
+      `size must be an integer of at least ${shell} bytes (PAR1 and a footer), got ${size}`,
+    );
   let state = (options.seed ?? 1) >>> 0 || 1;
   const out: FakeLakeFile[] = [];
   for (const station of stations) {
     for (let i = 0; i < n; i++) {
       const relativePath = fakeLakePath(station, start + (i + 1) * win, options.stream ?? 'data');
-      const bytes = Buffer.allocUnsafe(size);
-      for (let b = 0; b < size; b++) {
+      const payload = Buffer.allocUnsafe(size - shell);
+      for (let b = 0; b < payload.length; b++) {
         state ^= state << 13;
         state ^= state >>> 17;
         state ^= state << 5;
-        bytes[b] = state & 0xff;
+        payload[b] = state & 0xff;
       }
+      const bytes = fakeParquetFile(payload);
       const path = join(root, relativePath);
       await fs.mkdir(join(path, '..'), { recursive: true });
       await fs.writeFile(path, bytes);
