@@ -286,6 +286,15 @@ export const settings = {
     description: 'Files uploaded at once.',
     default: '2',
   }),
+  syncTimeout: spec({
+    env: 'OPENSENSOR_SYNC_TIMEOUT',
+    group: 'sync',
+    schema: wholeNumber(z.number().min(0).max(86_400)),
+    expected: 'a whole number of seconds from 0 to 86400, in decimal digits (0: no limit)',
+    description:
+      'Time budget of one `opensensor sync` (also `--timeout`): when it runs out, uploads in flight are aborted, what was uploaded is kept, the rest is left for the next sync, and the command exits 1. The periodic sync is not bounded by it.',
+    default: '300',
+  }),
   retentionDays: spec({
     env: 'OPENSENSOR_RETENTION_DAYS',
     group: 'sync',
