@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenSensorConfig, StorageSettings } from '@opensensor/config';
 import type { LakeSchema } from '@opensensor/parquet-hive-writer';
-import type { SyncSummary } from '@opensensor/s3-sync';
+import type { SyncProgressEvent, SyncSummary } from '@opensensor/s3-sync';
 import type { Board } from './board.js';
 import { type FacadeLike, facadeBoard, simulatedBoard } from './boards.js';
 import type { Clock } from './clock.js';
@@ -161,6 +161,17 @@ export function ledgerPath(config: Pick<OpenSensorConfig, 'stateDir'>, stream: '
   return join(config.stateDir, 'ledger', `${stream}.jsonl`);
 }
 
+/**
+ * Where the broken files of a lake go (`<root>-quarantine`, next to the lake, outside it): what
+ * `syncOnce` moves there and `opensensor status` counts.
+ */
+export function quarantinePath(
+  config: Pick<OpenSensorConfig, 'outputDir' | 'healthDir'>,
+  stream: 'data' | 'health',
+): string {
+  return `${stream === 'data' ? config.outputDir : config.healthDir}-quarantine`;
+}
+
 export interface SyncRunSummary {
   data: SyncSummary;
   health: SyncSummary | null;
@@ -194,12 +205,19 @@ export async function syncOnce(
     dryRun?: boolean;
     /** A sync the user asked for (`opensensor sync`) rather than the agent's periodic one. */
     manual?: boolean;
-    onProgress?: Parameters<typeof import('@opensensor/s3-sync').syncLake>[0]['onProgress'];
+    onProgress?: (event: SyncProgressEvent, stream: 'data' | 'health') => void;
     logger?: Logger;
+    /**
+     * Time budget of the whole run (lake, then health lake); when it runs out, uploads in flight are
+     * aborted and the rest is reported pending. Default: none.
+     */
+    timeBudgetMs?: number;
   } = {},
 ): Promise<SyncRunSummary> {
-  const { syncLake, applyRetention } = await import('@opensensor/s3-sync');
+  const { syncLake, applyRetention, formatLedgerRepair } = await import('@opensensor/s3-sync');
   const log = options.logger ?? silentLogger;
+  const started = Date.now();
+  const budget = options.timeBudgetMs;
   const streams: { stream: 'data' | 'health'; root: string; storage: StorageSettings }[] = [
     { stream: 'data', root: config.outputDir, storage: config.storage },
   ];
@@ -218,16 +236,38 @@ export async function syncOnce(
         endpoint: target.endpoint,
       });
     try {
-      summaries[s.stream] = await syncLake({
+      const onProgress = options.onProgress;
+      const summary = await syncLake({
         root: s.root,
         target,
         ledger: ledgerPath(config, s.stream),
+        quarantineDir: quarantinePath(config, s.stream),
         concurrency: config.syncConcurrency,
+        // What the lake used of the budget is gone for the health lake; a spent budget leaves it pending.
+        ...(budget === undefined ? {} : { timeBudgetMs: Math.max(1, started + budget - Date.now()) }),
         ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        onProgress: (e) => {
+          if (e.type === 'quarantine')
+            log.warn('a broken lake file is not uploaded', {
+              stream: s.stream,
+              path: e.file.path,
+              movedTo: e.file.movedTo,
+              reason: e.file.reason,
+            });
+          onProgress?.(e, s.stream);
+        },
         dryRun: options.dryRun === true,
       });
-      if (!options.dryRun && (config.retentionDays !== undefined || config.retentionMaxMb !== undefined)) {
+      summaries[s.stream] = summary;
+      const repair = formatLedgerRepair(summary.ledgerRepair);
+      if (repair) log.warn(repair, { stream: s.stream, ...summary.ledgerRepair });
+      const stoppedEarly =
+        options.signal?.aborted === true || (budget !== undefined && Date.now() >= started + budget);
+      if (
+        !options.dryRun &&
+        !stoppedEarly &&
+        (config.retentionDays !== undefined || config.retentionMaxMb !== undefined)
+      ) {
         const report = await applyRetention({
           root: s.root,
           ledger: ledgerPath(config, s.stream),
@@ -249,6 +289,23 @@ export async function syncOnce(
     }
   }
   return { data: summaries.data as SyncSummary, health: summaries.health ?? null, retention };
+}
+
+/** What the agent's periodic sync puts in its status (`opensensor status --json`: `uploads.lastSync`). */
+export function periodicSyncStatus(r: SyncRunSummary): Record<string, number> {
+  const both = (f: (s: SyncSummary) => number) => f(r.data) + (r.health ? f(r.health) : 0);
+  return {
+    uploaded: both((s) => s.uploaded),
+    failed: both((s) => s.failed),
+    pending: both((s) => s.pending),
+    conflicts: both((s) => s.conflicts),
+    bytes: both((s) => s.bytes),
+    /** Broken files moved to `<lake>-quarantine` by this run. */
+    quarantined: both((s) => s.quarantined),
+    /** Damaged upload-ledger lines this run dropped (kept in `<ledger>.damaged`). */
+    ledgerLinesDropped: both((s) => s.ledgerRepair.skippedLines),
+    retentionDeleted: r.retention?.deleted ?? 0,
+  };
 }
 
 async function snowpipeTask(
@@ -309,15 +366,7 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
       name: 'sync',
       intervalMs: c.syncIntervalMinutes * 60_000,
       run: async (signal) => {
-        const r = await syncOnce(c, { signal, logger: log });
-        const summary = {
-          uploaded: r.data.uploaded + (r.health?.uploaded ?? 0),
-          failed: r.data.failed + (r.health?.failed ?? 0),
-          pending: r.data.pending + (r.health?.pending ?? 0),
-          conflicts: r.data.conflicts + (r.health?.conflicts ?? 0),
-          bytes: r.data.bytes + (r.health?.bytes ?? 0),
-          retentionDeleted: r.retention?.deleted ?? 0,
-        };
+        const summary = periodicSyncStatus(await syncOnce(c, { signal, logger: log }));
         log.info('sync', summary);
         return summary;
       },

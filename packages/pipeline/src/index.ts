@@ -13,6 +13,7 @@ export {
 export {
   BoardError,
   ledgerPath,
+  quarantinePath,
   type SimulationSettings,
   type StationFromConfigOptions,
   type SyncRunSummary,
