@@ -35,6 +35,8 @@ export interface StationFromConfigOptions {
   withoutRemote?: boolean;
   stateDir?: string;
   onWindowWritten?: StationOptions['onWindowWritten'];
+  /** What this process is (`opensensor start`), named to a second writer of the same journal or lake. */
+  owner?: string;
 }
 
 /** A board whose sensors are missing or wrong for the station, or a station that changed boards. */
@@ -398,5 +400,6 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
     periodic,
     logger: log,
     ...(o.onWindowWritten ? { onWindowWritten: o.onWindowWritten } : {}),
+    ...(o.owner ? { owner: o.owner } : {}),
   });
 }

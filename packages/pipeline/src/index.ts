@@ -38,6 +38,7 @@ export {
   type LakeConsumerStats,
   type WindowWritten,
 } from './lake-consumer.js';
+export { LAKE_LOCK_NAME, LakeLockedError, lakeLockPath, lakeWriter, lockStationLakes } from './lake-lock.js';
 export {
   createLogger,
   type LogFields,

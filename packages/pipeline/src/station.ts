@@ -1,6 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type FsyncPolicy, Journal } from '@opensensor/buffer';
+import { type FsyncPolicy, Journal, type ProcessLock } from '@opensensor/buffer';
 import {
   cleanupTempFiles,
   HEALTH_SCHEMA,
@@ -13,6 +13,7 @@ import type { ClockSyncMonitor } from './clock-sync.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { claimJournalForStation } from './journal-station.js';
 import { LakeConsumer, type WindowWritten } from './lake-consumer.js';
+import { lockStationLakes } from './lake-lock.js';
 import { type Logger, silentLogger } from './logger.js';
 import {
   decodeRecord,
@@ -64,6 +65,11 @@ export interface StationOptions {
   tasks?: readonly JournalTask[];
   periodic?: readonly PeriodicTask[];
   logger?: Logger;
+  /**
+   * What this process is (`opensensor start`), recorded in the journal's and the lake's locks so that
+   * a second writer's error can name it.
+   */
+  owner?: string;
   /** Statistics line every this many ms of (station) time. Default 15 min. */
   statsIntervalMs?: number;
   onWindowWritten?: (info: WindowWritten & { stream: 'data' | 'health' }) => void;
@@ -177,6 +183,8 @@ export class Station {
   /** Set when the journal fails for good: `run` stops and rethrows it. */
   private fatal: Error | null = null;
   private readonly stopInternally = new AbortController();
+  /** This station's lake locks (data, health), released by `close`. */
+  private lakeLocks: ProcessLock[] = [];
   private lastAppendError: unknown = null;
 
   private constructor(
@@ -235,6 +243,7 @@ export class Station {
       ...(options.journalMaxBytes ? { maxBytes: options.journalMaxBytes } : {}),
       consumers,
       logger: (options.logger ?? silentLogger).child({ component: 'journal' }),
+      ...(options.owner ? { lockLabel: options.owner } : {}),
     });
     // A consumer configured later (Snowflake switched on) starts at the oldest record the journal still
     // holds. One that is no longer configured would pin every segment until the journal is full: forget it.
@@ -255,6 +264,23 @@ export class Station {
       await journal.close();
       throw err;
     }
+    // One writer per station lake: two journals number their readings independently, and the lake
+    // writer's replay check would drop one's readings as the other's. Taken before the temp-file cleanup,
+    // which must not delete another writer's file in flight.
+    let lakeLocks: ProcessLock[];
+    try {
+      lakeLocks = await lockStationLakes(
+        options.health ? [options.outputDir, options.healthDir] : [options.outputDir],
+        options.stationId,
+        {
+          ...(options.owner ? { label: options.owner } : {}),
+          logger: (options.logger ?? silentLogger).child({ component: 'lake' }),
+        },
+      );
+    } catch (err) {
+      await journal.close();
+      throw err;
+    }
     // A crash can leave a temp file only where windows were being written: this station's newest days.
     // (Scanning the whole lake at every start grew with every day and every station.)
     for (const root of options.health ? [options.outputDir, options.healthDir] : [options.outputDir]) {
@@ -264,6 +290,7 @@ export class Station {
     }
     await options.clockSync?.init();
     const station = new Station(options, journal);
+    station.lakeLocks = lakeLocks;
     // An agent restarted after the clock synchronised may find undated readings of this boot from
     // before the restart in its journal: a marker now re-dates them (harmless when there are none).
     if (options.clockSync?.synced && options.clockSync.bootTag !== 0) {
@@ -613,7 +640,11 @@ export class Station {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.pendingAppends]);
-    await this.journal.close();
+    try {
+      await this.journal.close();
+    } finally {
+      for (const lock of this.lakeLocks.splice(0)) lock.release();
+    }
     await this.o.board.close();
   }
 }
