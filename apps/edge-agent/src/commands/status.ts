@@ -6,8 +6,11 @@ export interface StatusReport {
   station: string;
   board: string | null;
   agent: {
+    /** The journal's lock is held by a live process: what `opensensor start` would refuse on. */
     running: boolean;
     pid: number | null;
+    /** What the process holding the journal said it is (`opensensor start`). */
+    holder: string | null;
     startedAt: string | null;
     updatedAt: string | null;
     simulate: boolean;
@@ -15,7 +18,14 @@ export interface StatusReport {
   sensors: Record<string, number> | null;
   clockSynced: boolean | null;
   journal: { exists: boolean; lastSeq: number; bytes: number; backlog: Record<string, number> };
-  lake: { lastWindowEnd: string | null; lastFile: string | null; files: number; bytes: number };
+  lake: {
+    lastWindowEnd: string | null;
+    lastFile: string | null;
+    files: number;
+    bytes: number;
+    /** The live process that holds this station's lake lock (the agent, or a simulator), or null. */
+    writer: { pid: number; label: string | null } | null;
+  };
   uploads: {
     enabled: boolean;
     pending: number | null;
@@ -26,28 +36,21 @@ export interface StatusReport {
   snowflake: { enabled: boolean; channel: string | null; state: unknown };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Gathers the status from what is on disk: the agent's status file, the journal, the lake, the ledgers. */
 export async function gatherStatus(io: CliIo, envFile: string | undefined): Promise<StatusReport> {
   const { config } = loadCommandConfig(io, { envFile });
   const { join } = await import('node:path');
   const { inspectJournal } = await import('@opensensor/buffer');
-  const { ledgerPath } = await import('@opensensor/pipeline');
+  const { lakeWriter, ledgerPath } = await import('@opensensor/pipeline');
   const { listLakeFiles, openLedger, lakeObjectKey } = await import('@opensensor/s3-sync');
   const { readStatusFile } = await import('../status-file.js');
 
   const file = await readStatusFile(config.stateDir);
-  const running =
-    file !== null && !file.stoppedAt && alive(file.pid) && file.station.station === config.stationId;
   const journal = await inspectJournal(join(config.stateDir, 'journal'));
+  // Running means what `opensensor start` checks: a live holder of the journal's lock. A status file
+  // whose pid is alive proves nothing (after a kill -9 that pid may belong to another process).
+  const running = journal.openBy !== null;
+  const writer = lakeWriter(config.outputDir, config.stationId);
   const files = (await listLakeFiles(config.outputDir)).filter((f) => f.stationId === config.stationId);
   let newest: (typeof files)[number] | undefined;
   for (const f of files)
@@ -86,8 +89,9 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
     board: s?.board ?? null,
     agent: {
       running,
-      pid: running ? (file?.pid ?? null) : null,
-      startedAt: file?.startedAt ?? null,
+      pid: journal.openBy,
+      holder: journal.openByLabel,
+      startedAt: file && (!running || file.pid === journal.openBy) ? file.startedAt : null,
       updatedAt: file?.updatedAt ?? null,
       simulate: file?.simulate ?? false,
     },
@@ -104,6 +108,7 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
       lastFile: newest?.relativePath ?? null,
       files: files.length,
       bytes,
+      writer: writer ? { pid: writer.pid, label: writer.label } : null,
     },
     uploads: {
       enabled: config.syncEnabled,
@@ -143,7 +148,7 @@ Examples:
       }
       const lines = [
         `Station     ${r.station}${r.board ? ` (${r.board})` : ''}`,
-        `Agent       ${r.agent.running ? `running, pid ${r.agent.pid}, since ${r.agent.startedAt}` : `not running${r.agent.updatedAt ? ` (last seen ${r.agent.updatedAt})` : ''}`}`,
+        `Agent       ${r.agent.running ? `running, pid ${r.agent.pid}${r.agent.holder ? ` (${r.agent.holder})` : ''}${r.agent.startedAt ? `, since ${r.agent.startedAt}` : ''}` : `not running${r.agent.updatedAt ? ` (last seen ${r.agent.updatedAt})` : ''}`}`,
         `Clock       ${r.clockSynced === null ? 'unknown' : r.clockSynced ? 'synchronised' : 'NOT synchronised (readings wait to be dated)'}`,
         `Sensors     ${
           r.sensors
@@ -161,7 +166,11 @@ Examples:
                 .join(', ')}`
             : 'none yet'
         }`,
-        `Lake        ${r.lake.files} files, ${(r.lake.bytes / 1024).toFixed(1)} KiB; newest ${r.lake.lastFile ?? '—'}`,
+        `Lake        ${r.lake.files} files, ${(r.lake.bytes / 1024).toFixed(1)} KiB; newest ${r.lake.lastFile ?? '—'}${
+          r.lake.writer && r.lake.writer.pid !== r.agent.pid
+            ? `; being written by process ${r.lake.writer.pid}${r.lake.writer.label ? ` (${r.lake.writer.label})` : ''}, not by this agent`
+            : ''
+        }`,
         `Uploads     ${r.uploads.pending === null ? 'no bucket configured' : `${r.uploads.uploaded} uploaded, ${r.uploads.pending} pending; last upload ${r.uploads.lastUploadAt ?? 'never'}${r.uploads.enabled ? '' : ' (periodic sync off)'}`}`,
         `Snowflake   ${r.snowflake.enabled ? `channel ${r.snowflake.channel}: ${JSON.stringify(r.snowflake.state)}` : 'off'}`,
       ];
