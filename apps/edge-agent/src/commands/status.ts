@@ -32,7 +32,14 @@ export interface StatusReport {
     uploaded: number | null;
     lastUploadAt: string | null;
     lastSync: unknown;
+    /**
+     * Damage found in the upload ledger (lines that are not records, a torn last line); the next sync
+     * repairs it and says so. Null without a bucket.
+     */
+    ledgerDamage: { skippedLines: number; truncatedBytes: number } | null;
   };
+  /** Broken lake files a sync moved aside instead of uploading (`<lake>-quarantine`, data and health). */
+  quarantine: { files: number; bytes: number; dirs: string[] };
   snowflake: { enabled: boolean; channel: string | null; state: unknown };
 }
 
@@ -41,8 +48,8 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
   const { config } = loadCommandConfig(io, { envFile });
   const { join } = await import('node:path');
   const { inspectJournal } = await import('@opensensor/buffer');
-  const { lakeWriter, ledgerPath } = await import('@opensensor/pipeline');
-  const { listLakeFiles, openLedger, lakeObjectKey } = await import('@opensensor/s3-sync');
+  const { lakeWriter, ledgerPath, quarantinePath } = await import('@opensensor/pipeline');
+  const { inspectQuarantine, listLakeFiles, openLedger, lakeObjectKey } = await import('@opensensor/s3-sync');
   const { readStatusFile } = await import('../status-file.js');
 
   const file = await readStatusFile(config.stateDir);
@@ -70,10 +77,16 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
   let pending: number | null = null;
   let uploaded: number | null = null;
   let lastUploadAt: string | null = null;
+  let ledgerDamage: StatusReport['uploads']['ledgerDamage'] = null;
   if (config.storage.bucket) {
     const ledger = await openLedger(ledgerPath(config, 'data'), { lock: false }).catch(() => null);
     const keys = new Set<string>();
+    ledgerDamage = { skippedLines: 0, truncatedBytes: 0 };
     if (ledger) {
+      ledgerDamage = {
+        skippedLines: ledger.report.skippedLines,
+        truncatedBytes: ledger.report.truncatedBytes,
+      };
       for (const e of ledger.entries()) {
         keys.add(e.key);
         if (!lastUploadAt || e.uploadedAt > lastUploadAt) lastUploadAt = e.uploadedAt;
@@ -82,6 +95,14 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
     }
     pending = files.filter((f) => !keys.has(lakeObjectKey(config.storage.prefix, f.relativePath))).length;
     uploaded = files.length - pending;
+  }
+  const quarantineDirs = [quarantinePath(config, 'data'), quarantinePath(config, 'health')];
+  const quarantine = { files: 0, bytes: 0, dirs: [] as string[] };
+  for (const dir of quarantineDirs) {
+    const q = await inspectQuarantine(dir).catch(() => ({ files: 0, bytes: 0 }));
+    quarantine.files += q.files;
+    quarantine.bytes += q.bytes;
+    if (q.files > 0) quarantine.dirs.push(dir);
   }
   const s = file?.station;
   return {
@@ -116,7 +137,9 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
       uploaded,
       lastUploadAt,
       lastSync: s?.tasks.sync ?? null,
+      ledgerDamage,
     },
+    quarantine,
     snowflake: {
       enabled: config.snowflakeEnabled,
       channel: config.snowflakeEnabled ? config.snowflakeChannel : null,
@@ -171,7 +194,16 @@ Examples:
             ? `; being written by process ${r.lake.writer.pid}${r.lake.writer.label ? ` (${r.lake.writer.label})` : ''}, not by this agent`
             : ''
         }`,
-        `Uploads     ${r.uploads.pending === null ? 'no bucket configured' : `${r.uploads.uploaded} uploaded, ${r.uploads.pending} pending; last upload ${r.uploads.lastUploadAt ?? 'never'}${r.uploads.enabled ? '' : ' (periodic sync off)'}`}`,
+        `Uploads     ${r.uploads.pending === null ? 'no bucket configured' : `${r.uploads.uploaded} uploaded, ${r.uploads.pending} pending; last upload ${r.uploads.lastUploadAt ?? 'never'}${r.uploads.enabled ? '' : ' (periodic sync off)'}`}${
+          r.uploads.ledgerDamage && r.uploads.ledgerDamage.skippedLines > 0
+            ? `; upload ledger has ${r.uploads.ledgerDamage.skippedLines} damaged line(s), repaired by the next sync`
+            : ''
+        }`,
+        `Quarantine  ${
+          r.quarantine.files > 0
+            ? `${r.quarantine.files} broken lake file(s), ${(r.quarantine.bytes / 1024).toFixed(1)} KiB, never uploaded: ${r.quarantine.dirs.join(', ')}`
+            : 'none'
+        }`,
         `Snowflake   ${r.snowflake.enabled ? `channel ${r.snowflake.channel}: ${JSON.stringify(r.snowflake.state)}` : 'off'}`,
       ];
       io.stdout(`${lines.join('\n')}\n`);
