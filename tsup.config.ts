@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 /**
@@ -28,6 +28,32 @@ for (const output of Object.values(bins)) {
     .replace(/\.js$/, '.ts');
 }
 
+/**
+ * Node.js reads `--env-file` and `--env-file-if-exists` anywhere in its command line, even after the
+ * script name (Node 20, 22 and 24 alike): with a plain `#!/usr/bin/env node` bin,
+ * `opensensor --env-file /missing config` ends in Node's own "node: /missing: not found" (exit 9) and
+ * a NODE_OPTIONS line in the file reaches the runtime. Only a `--` before the script stops that scan,
+ * and a shebang line cannot portably pass it (`env -S` is missing from BusyBox). So every bin starts
+ * as a POSIX shell script that runs `node -- <script> "$@"`: for Node the second line is an inert
+ * string and a comment. The hashbang's one line becomes two, so the source map moves down a line.
+ */
+const LAUNCHER = `#!/usr/bin/env sh\n':' //; exec node -- "$0" "$@"\n`;
+
+function writeBinLaunchers(): void {
+  for (const output of Object.values(bins)) {
+    const code = readFileSync(output, 'utf8');
+    if (!code.startsWith('#!'))
+      throw new Error(`${output}: the source of a bin must start with #!/usr/bin/env node`);
+    writeFileSync(output, LAUNCHER + code.slice(code.indexOf('\n') + 1));
+    const mapFile = `${output}.map`;
+    if (existsSync(mapFile)) {
+      const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { mappings: string };
+      map.mappings = `;${map.mappings}`;
+      writeFileSync(mapFile, JSON.stringify(map));
+    }
+  }
+}
+
 export default defineConfig({
   entry,
   format: ['esm'],
@@ -38,4 +64,5 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
+  onSuccess: async () => writeBinLaunchers(),
 });

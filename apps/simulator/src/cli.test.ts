@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { inspectJournal } from '@opensensor/buffer';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSim } from './cli.js';
 import type { SimIo } from './commands.js';
+import { runSim } from './program.js';
 import { simulatedStationId } from './station-ids.js';
 
 let db: LakeReader;

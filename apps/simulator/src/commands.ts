@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadConfig, type OpenSensorConfig, parseDecimal } from '@opensensor/config';
+import { type LoadedConfig, loadConfig, type OpenSensorConfig, parseDecimal } from '@opensensor/config';
 import {
   type BackfillResult,
   createLogger,
@@ -65,14 +65,17 @@ export function parseFaults(spec: string | undefined): SimulationSettings['fault
   return faults;
 }
 
-/** The configuration of simulated station `index`: the user's settings, with the simulator's overrides. */
-export function stationConfig(io: SimIo, o: CommonSimOptions, index: number): OpenSensorConfig {
+/**
+ * The configuration of simulated station `index`: the user's settings, with the simulator's overrides.
+ * The warnings (unknown variables, NODE_OPTIONS in the .env file, ...) are printed once, for the first.
+ */
+export function stationConfig(io: SimIo, o: CommonSimOptions, index: number): LoadedConfig {
   const stationId = o.stationId ?? simulatedStationId(o.seed, index);
   const flags: Record<string, string | number | undefined> = { stationId };
   if (o.output) flags.outputDir = o.output;
   if (o.batchDuration !== undefined) flags.batchDuration = o.batchDuration;
   if (o.board !== undefined) flags.board = o.board;
-  return loadConfig({
+  const loaded = loadConfig({
     env: io.env,
     cwd: io.cwd,
     envFile: o.envFile,
@@ -83,7 +86,9 @@ export function stationConfig(io: SimIo, o: CommonSimOptions, index: number): Op
       batchDuration: '--batch-duration',
       board: '--board',
     },
-  }).config;
+  });
+  if (index === 0) for (const w of loaded.warnings) io.stderr(`warning: ${w}\n`);
+  return loaded;
 }
 
 function validateCommon(o: CommonSimOptions): void {
@@ -207,7 +212,7 @@ export async function backfill(
   };
   let config: OpenSensorConfig | undefined;
   for (let i = 0; i < o.stations; i++) {
-    config = stationConfig(io, o, i);
+    config = stationConfig(io, o, i).config;
     const from = await resumeAfterExisting(config, start, end);
     summary.output = config.outputDir;
     summary.stationIds.push(config.stationId);
@@ -363,7 +368,7 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
   const stations: Station[] = [];
   try {
     for (let i = 0; i < o.stations; i++) {
-      const config = stationConfig(io, o, i);
+      const { config } = stationConfig(io, o, i);
       const log = makeLogger(io, config, false).child({ sim: i });
       stations.push(
         await stationFromConfig({

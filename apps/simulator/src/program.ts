@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { ConfigError, parseDecimal } from '@opensensor/config';
 import { shutdownSignal } from '@opensensor/pipeline';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
@@ -105,17 +104,4 @@ Examples:
     code = 1;
   }
   return code;
-}
-
-// Run when executed (not when imported by tests).
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '\0')) {
-  runSim(process.argv.slice(2), {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-    env: process.env,
-    cwd: process.cwd(),
-    isTty: process.stderr.isTTY === true,
-  }).then((c) => {
-    process.exitCode = c;
-  });
 }

@@ -126,8 +126,21 @@ describe('precedence: defaults < snowflake_config.json < .env < environment < fl
     writeFileSync(join(dir, 'station.env'), `OPENSENSOR_STATION_ID=${STATION}\n`);
     expect(load({}, { envFile: 'station.env' }).envFile).toBe(join(dir, 'station.env'));
     expect(errorOf(() => load({}, { envFile: 'missing.env' })).message).toMatch(
-      /missing\.env: expected a readable \.env file, received ".*missing\.env" \(ENOENT\)/,
+      /missing\.env: expected a readable \.env file, received ".*missing\.env" \(ENOENT: no such file\)/,
     );
+  });
+
+  it('warns that NODE_OPTIONS in a .env file is ignored, unless the environment already holds it', () => {
+    writeFileSync(
+      join(dir, 'station.env'),
+      `OPENSENSOR_STATION_ID=${STATION}\nNODE_OPTIONS=--max-old-space-size=5\n`,
+    );
+    const { warnings } = load({}, { envFile: 'station.env' });
+    expect(warnings).toEqual([
+      `NODE_OPTIONS in ${join(dir, 'station.env')} is ignored: only OPENSENSOR_* settings are read from it; set Node.js options in the environment that starts the agent`,
+    ]);
+    // systemd's EnvironmentFile= loads the same file into the environment: there it does apply.
+    expect(load({ NODE_OPTIONS: '--max-old-space-size=5' }, { envFile: 'station.env' }).warnings).toEqual([]);
   });
 
   it('ignores .env when told to', () => {

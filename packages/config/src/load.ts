@@ -99,13 +99,22 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
           {
             variable: options.envFile ?? '.env',
             expected: 'a readable .env file',
-            received: `${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+            received: `${JSON.stringify(path)} (${describeFileError(err)})`,
           },
         ]);
       }
       dotenv = parseDotenv(text, path);
       envFile = path;
     }
+  }
+  // Node.js options must be in the environment before Node starts. (Node's own --env-file would apply
+  // them; the bins keep Node from reading theirs, see docs/configuration.md.) Under systemd the unit's
+  // EnvironmentFile= puts them in the environment, which is why an equal value is not reported.
+  const nodeOptions = dotenv.get('NODE_OPTIONS');
+  if (envFile && nodeOptions !== undefined && nodeOptions !== env.NODE_OPTIONS) {
+    warnings.push(
+      `NODE_OPTIONS in ${envFile} is ignored: only OPENSENSOR_* settings are read from it; set Node.js options in the environment that starts the agent`,
+    );
   }
 
   const envLayer = collectLayer(env, warnings, 'environment');
@@ -437,6 +446,16 @@ function editDistance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length] ?? 0;
+}
+
+function describeFileError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const what: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied',
+    EISDIR: 'a directory, not a file',
+  };
+  return code ? (what[code] ? `${code}: ${what[code]}` : code) : 'unreadable';
 }
 
 function describeValue(value: string, secret: boolean): string {

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The built bin as users run it (executed directly, and through a symlink on PATH as npm and pnpm
+ * install it). Node.js reads `--env-file` even after the script name unless `--` ends its options, so
+ * these need real processes: an in-process runCli never meets Node's own option scan.
+ */
+const BIN = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';
+const MARKER = 'NODE_OPTIONS FROM THE ENV FILE REACHED NODE';
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], options: { cwd: string; path?: string }): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { PATH: options.path ?? process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t;
+    });
+    child.stderr.setEncoding('utf8').on('data', (t: string) => {
+      stderr += t;
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+let dir: string;
+let nodeOptionsEnv: string;
+beforeAll(() => {
+  expect(existsSync(BIN), `${BIN} is missing: run \`pnpm build\` before the tests`).toBe(true);
+  dir = mkdtempSync(join(tmpdir(), 'os-bin-'));
+  // If Node applied NODE_OPTIONS from the file, the marker would print and a 5 MB heap would abort it.
+  const marker = join(dir, 'marker.cjs');
+  writeFileSync(marker, `process.stderr.write(${JSON.stringify(`${MARKER}\n`)});\n`);
+  nodeOptionsEnv = join(dir, 'node-options.env');
+  writeFileSync(
+    nodeOptionsEnv,
+    `OPENSENSOR_STATION_ID=${STATION}\nNODE_OPTIONS="--require=${marker} --max-old-space-size=5"\n`,
+  );
+});
+
+describe.skipIf(process.platform === 'win32')('the opensensor bin owns --env-file', () => {
+  it.each([
+    [['--env-file', 'missing.env', 'config']],
+    [['--env-file=missing.env', 'config']],
+    [['config', '--env-file', 'missing.env']],
+  ])('%j: a missing file exits 2 naming it (not Node’s exit 9)', async (args) => {
+    const r = await run(BIN, args, { cwd: dir });
+    expect(r.stderr).not.toMatch(/^node:/m);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`received ${JSON.stringify(join(dir, 'missing.env'))} (ENOENT: no such file)`);
+  });
+
+  it('NODE_OPTIONS inside the file does not reach the runtime, and a warning says it is ignored', async () => {
+    const r = await run(BIN, ['--env-file', nodeOptionsEnv, 'config', '--json'], { cwd: dir });
+    expect(r.stderr).not.toContain(MARKER);
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).settings.OPENSENSOR_STATION_ID).toBe(STATION);
+    expect(r.stderr).toContain(`warning: NODE_OPTIONS in ${nodeOptionsEnv} is ignored`);
+  });
+
+  it('the same through a symlink on PATH, as npm and pnpm install the bin', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'os-bin-path-'));
+    symlinkSync(BIN, join(bin, 'opensensor'));
+    const path = `${bin}${delimiter}${process.env.PATH}`;
+    const missing = await run('opensensor', ['--env-file', 'missing.env', 'config'], { cwd: dir, path });
+    expect(missing.code, missing.stderr).toBe(2);
+    expect(missing.stderr).toContain('missing.env');
+    const options = await run('opensensor', ['--env-file', nodeOptionsEnv, 'config'], { cwd: dir, path });
+    expect(options.stderr).not.toContain(MARKER);
+    expect(options.code, options.stderr).toBe(0);
+  });
+});

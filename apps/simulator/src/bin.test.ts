@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import pkg from '../package.json' with { type: 'json' };
+
+/**
+ * The built bin as users run it: executed directly and through a symlink on PATH (npm and pnpm
+ * install it so). Node.js reads `--env-file` even after the script name unless `--` ends its options,
+ * which only a real process shows.
+ */
+const BIN = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const MARKER = 'NODE_OPTIONS FROM THE ENV FILE REACHED NODE';
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], options: { cwd: string; path?: string }): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { PATH: options.path ?? process.env.PATH, OPENSENSOR_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t;
+    });
+    child.stderr.setEncoding('utf8').on('data', (t: string) => {
+      stderr += t;
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+let dir: string;
+beforeAll(() => {
+  expect(existsSync(BIN), `${BIN} is missing: run \`pnpm build\` before the tests`).toBe(true);
+  dir = mkdtempSync(join(tmpdir(), 'os-sim-bin-'));
+});
+
+describe.skipIf(process.platform === 'win32')('the opensensor-sim bin', () => {
+  it('owns --env-file: a missing file exits 2 naming it (not Node’s exit 9)', async () => {
+    for (const args of [
+      ['--env-file', 'missing.env', 'backfill'],
+      ['backfill', '--env-file=missing.env'],
+    ]) {
+      const r = await run(BIN, args, { cwd: dir });
+      expect(r.stderr).not.toMatch(/^node:/m);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${JSON.stringify(join(dir, 'missing.env'))} (ENOENT: no such file)`);
+    }
+  });
+
+  it('NODE_OPTIONS inside the file does not reach the runtime, and a warning says it is ignored', async () => {
+    const marker = join(dir, 'marker.cjs');
+    writeFileSync(marker, `process.stderr.write(${JSON.stringify(`${MARKER}\n`)});\n`);
+    const envFile = join(dir, 'sim.env');
+    writeFileSync(envFile, `NODE_OPTIONS="--require=${marker} --max-old-space-size=5"\n`);
+    const r = await run(
+      BIN,
+      [
+        '--env-file',
+        envFile,
+        'backfill',
+        '--start',
+        '2026-11-01T00:00:00Z',
+        '--end',
+        '2026-11-01T00:02:00Z',
+        '--batch-duration',
+        '60',
+        '--output',
+        'lake',
+        '--json',
+      ],
+      { cwd: dir },
+    );
+    expect(r.stderr).not.toContain(MARKER);
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ completed: true, files: 2 });
+    expect(r.stderr).toContain(`NODE_OPTIONS in ${envFile} is ignored`);
+  });
+
+  it('runs when installed as a symlink on PATH (it used to exit 0 without doing anything)', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'os-sim-path-'));
+    symlinkSync(BIN, join(bin, 'opensensor-sim'));
+    const path = `${bin}${delimiter}${process.env.PATH}`;
+    const version = await run('opensensor-sim', ['--version'], { cwd: dir, path });
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.stdout.trim()).toBe(pkg.version);
+    const missing = await run('opensensor-sim', ['--env-file', 'missing.env', 'run'], { cwd: dir, path });
+    expect(missing.code, missing.stderr).toBe(2);
+    expect(missing.stderr).toContain('missing.env');
+  });
+});
