@@ -97,7 +97,9 @@ export async function inspectJournal(dir: string): Promise<JournalInspection> {
     result.firstSeq = result.lastSeq >= firstBase ? firstBase : null;
   }
   for (const [name, cursor] of cursors) {
-    const floor = Math.max(cursor, (result.firstSeq ?? result.lastSeq + 1) - 1);
+    // A cursor past the last record is moved back at the next open to replay what the journal holds.
+    const effective = cursor > result.lastSeq ? 0 : cursor;
+    const floor = Math.max(effective, (result.firstSeq ?? result.lastSeq + 1) - 1);
     result.consumers[name] = { cursor, backlog: Math.max(0, result.lastSeq - floor) };
   }
   return result;

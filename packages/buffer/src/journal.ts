@@ -761,12 +761,11 @@ export class Journal<T = Uint8Array> {
     const firstSeq = first && this.writtenSeq >= first.base ? first.base : null;
     const consumers: Record<string, ConsumerStats> = {};
     for (const [name, state] of this.consumerStates) {
-      const floor = Math.max(state.cursor, (firstSeq ?? this.writtenSeq + 1) - 1);
-      consumers[name] = {
-        cursor: state.cursor,
-        backlog: Math.max(0, this.writtenSeq - floor),
-        lostToFull: state.lostToFull,
-      };
+      // Per segment, so that a jump in seqs between segments (after a rewound cursor) is not counted.
+      let backlog = 0;
+      for (const seg of this.segments)
+        backlog += Math.max(0, seg.lastSeq - Math.max(state.cursor, seg.base - 1));
+      consumers[name] = { cursor: state.cursor, backlog, lostToFull: state.lostToFull };
     }
     return {
       firstSeq,
@@ -861,22 +860,22 @@ export class Journal<T = Uint8Array> {
     if (last) {
       lastSeq = await this.recoverActiveSegment(last);
     }
+    let newSegment = last === undefined;
     if (maxCursor > lastSeq) {
-      // A consumer committed records that are gone (possible under fsync 'never' after a power
-      // cut). New records must get higher seqs, or that consumer would skip them as committed.
-      logger.warn('consumer cursors are past the last record in the journal; continuing after them', {
-        dir,
-        lastSeq,
-        maxCursor,
-      });
+      await this.rewindCursorsPastEnd(lastSeq);
+      // New records are numbered after the largest cursor: a consumer may have processed seqs up to
+      // it (under fsync 'never' a power cut can take back committed records), and the lake and
+      // Snowflake remember those seqs, so reusing one would make them skip a new record. A new
+      // segment named after it keeps that mark on disk now that the rewound cursors no longer do.
       lastSeq = maxCursor;
+      newSegment = true;
     }
     this.nextSeq = lastSeq + 1;
     this.writtenSeq = lastSeq;
     this.syncedSeq = lastSeq;
     this.visibleSeq = lastSeq;
 
-    if (last) {
+    if (last && !newSegment) {
       this.fd = openSync(last.path, 'a');
       if (this.opts.fsync !== 'never') {
         // Whatever an earlier process left in the page cache becomes durable before anyone reads it.
@@ -894,7 +893,8 @@ export class Journal<T = Uint8Array> {
         checkpoints: [],
         nextCheckpoint: 0,
       });
-      if (this.opts.fsync !== 'never') fsyncDirSync(dir);
+      // After a rewind the segment's name is the only record of the high-water mark: always durable.
+      if (this.opts.fsync !== 'never' || last) fsyncDirSync(dir);
     }
 
     for (const name of this.opts.consumers) {
@@ -902,6 +902,40 @@ export class Journal<T = Uint8Array> {
     }
     this.deleteCommittedSegments();
     if (this.totalBytes > this.opts.maxBytes && this.opts.onFull === 'drop-oldest') this.makeRoom(0);
+  }
+
+  /**
+   * A cursor past the last record (`lastSeq`, the highest seq ever written) would skip every record
+   * the journal still holds for that consumer, silently: the cursor file was edited or copied from
+   * another journal, or a power cut under fsync 'never' took back records after they were committed.
+   * Nothing tells these apart, so each such cursor is moved back before the oldest record still held
+   * and persisted, with an error log: the consumer replays, and consumers that de-duplicate by seq
+   * (the lake writer's overlap check, Snowflake's offset token) skip what they already have. A replay
+   * costs work; a skip would lose readings.
+   */
+  private async rewindCursorsPastEnd(lastSeq: number): Promise<void> {
+    const { dir, logger } = this.opts;
+    const first = this.segments[0];
+    const replayFrom = first && lastSeq >= first.base ? first.base : lastSeq + 1;
+    for (const [consumer, state] of this.consumerStates) {
+      if (state.cursor <= lastSeq) continue;
+      logger.error(
+        'consumer cursor is past the last record of the journal; it is moved back to replay every record the journal holds',
+        {
+          dir,
+          consumer,
+          cursor: state.cursor,
+          lastSeq,
+          replayFrom,
+          records: lastSeq - replayFrom + 1,
+          cause:
+            'the cursor file was edited or restored from elsewhere, or a power cut under fsync never took back committed records',
+        },
+      );
+      state.cursor = replayFrom - 1;
+      state.target = replayFrom - 1;
+      await storeCursor(dir, consumer, replayFrom - 1, this.opts.clock.now());
+    }
   }
 
   /**
