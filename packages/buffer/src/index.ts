@@ -13,7 +13,7 @@ export {
   RecordTooLargeError,
   UnknownConsumerError,
 } from './errors.js';
-export { writeFileAtomic } from './fs-util.js';
+export { fsyncDir, writeFileAtomic } from './fs-util.js';
 export { inspectJournal, type JournalInspection } from './inspect.js';
 export {
   type AppendBatchResult,

@@ -288,6 +288,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     healthDir,
     stateDir: abs(settingsValue.stateDir),
     logDir: abs(settingsValue.logDir),
+    lakehouseDir: abs(settingsValue.lakehouseDir),
     healthSyncEnabled: settingsValue.healthSyncEnabled ?? settingsValue.syncEnabled,
     healthSyncSetting: settingsValue.healthSyncEnabled,
     storage,

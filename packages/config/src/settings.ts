@@ -182,6 +182,15 @@ export const settings = {
     description: 'Write the station health stream (CPU, memory, disk, Wi-Fi, clock sync, ...).',
     default: 'true',
   }),
+  lakehouseDir: spec({
+    env: 'OPENSENSOR_LAKEHOUSE_DIR',
+    group: 'output',
+    schema: text(),
+    expected: 'a directory path',
+    description:
+      'Where `opensensor lake build` writes silver, gold and the catalog (off the station: a laptop, a server, a CI job). `--lakehouse` overrides it.',
+    default: 'lakehouse',
+  }),
   healthDir: spec({
     env: 'OPENSENSOR_HEALTH_DIR',
     group: 'health',

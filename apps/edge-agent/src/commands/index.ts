@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerConfig } from './config.js';
+import { registerLake } from './lake.js';
 import { registerService } from './service.js';
 import { registerSetup } from './setup.js';
 import { registerSnowflake } from './snowflake.js';
@@ -21,4 +22,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerTest,
   registerService,
   registerSnowflake,
+  registerLake,
 ];

@@ -1,0 +1,42 @@
+/**
+ * @opensensor/lake: the lake jobs. Raw station files (bronze) become one deduplicated, quality-flagged
+ * silver file per station and UTC day, and small gold tables (hourly, daily, AQI, station health,
+ * stations) per station and month, with a catalog of every file. DuckDB is the engine, loaded lazily.
+ */
+export {
+  AQI_BREAKPOINTS,
+  AQI_CATEGORIES,
+  aqi,
+  aqiCategory,
+  aqiCategorySql,
+  aqiSql,
+  nowcast,
+  nowcastSql,
+  pm25Corrected,
+  pm25CorrectedSql,
+} from './aqi.js';
+export { type BronzeFile, type BronzeRoots, scanBronze } from './bronze.js';
+export { type BuildOptions, type BuildSummary, buildLakehouse, LakehouseLockedError } from './build.js';
+export { type Catalog, type CatalogEntry, loadCatalog } from './catalog.js';
+export { type Engine, type EngineOptions, EngineUnavailableError, openEngine } from './engine.js';
+export {
+  AGGREGATES,
+  aggregatedColumns,
+  aqiHourlySql,
+  boardOf,
+  periodSql,
+  stationHealthDailySql,
+} from './gold.js';
+export { catalogFile, GOLD_TABLES, type GoldTable, goldFile, silverFile } from './layout.js';
+export { PMS_DEAD_SIGNATURE, QC, QC_RULES, type QcFlag, type QcRule, qcFlagSql } from './qc.js';
+export {
+  LAKEHOUSE_VIEWS,
+  LakehouseQueryError,
+  lakehouseQuery,
+  openLakehouse,
+  type QueryOptions,
+  type QueryResult,
+} from './query.js';
+export { measurementColumns, silverDaySql } from './silver.js';
+export { LakehouseStateError } from './state.js';
+export { type LakehouseStatus, lakehouseStatus } from './status.js';

@@ -1,0 +1,217 @@
+import { ident } from './sql.js';
+
+/**
+ * Quality control of silver readings: QARTOD-style flags per value, from one table of thresholds.
+ * The table is data: the silver SQL, the docs (docs/lake.md) and the tests all read it.
+ */
+
+/** QARTOD / IOOS flag values. */
+export const QC = {
+  pass: 1,
+  notEvaluated: 2,
+  suspect: 3,
+  fail: 4,
+  missing: 9,
+} as const;
+export type QcFlag = (typeof QC)[keyof typeof QC];
+
+export interface QcRule {
+  unit: string;
+  /** Gross range: the sensor's physical range; outside is a failure (4). */
+  gross?: readonly [number, number];
+  /** Climatological range: outside is suspect (3). */
+  suspect?: readonly [number, number];
+  /**
+   * Spike: |v − (prev + next)/2| − |next − prev|/2 against both neighbours (within five minutes);
+   * above `suspect` is suspect, above `fail` fails.
+   */
+  spike?: { suspect: number; fail?: number };
+  /**
+   * Flat line: the same value (within `tolerance`) over `suspect` / `fail` consecutive readings.
+   * Values whose magnitude is at most `ignoreBelow` are not tested (a dark night reads 0 lux for hours).
+   */
+  flat?: { tolerance: number; suspect: number; fail: number; ignoreBelow?: number };
+}
+
+const temperature: QcRule = {
+  unit: '°C',
+  gross: [-40, 85],
+  suspect: [-30, 50],
+  spike: { suspect: 2, fail: 5 },
+  flat: { tolerance: 0, suspect: 120, fail: 720 },
+};
+const humidity: QcRule = {
+  unit: '%RH',
+  gross: [0, 100],
+  spike: { suspect: 10, fail: 25 },
+  flat: { tolerance: 0, suspect: 120, fail: 720 },
+};
+const pressure: QcRule = {
+  unit: 'hPa',
+  gross: [300, 1100],
+  suspect: [500, 1085],
+  spike: { suspect: 1, fail: 3 },
+  flat: { tolerance: 0, suspect: 360, fail: 1440 },
+};
+const gas: QcRule = {
+  unit: 'kΩ',
+  gross: [0, 10_000],
+  flat: { tolerance: 0, suspect: 360, fail: 1440 },
+};
+const pm: QcRule = {
+  unit: 'µg/m³',
+  gross: [0, 1000],
+  suspect: [0, 500],
+  spike: { suspect: 150 },
+  flat: { tolerance: 0, suspect: 360, fail: 1440, ignoreBelow: 5 },
+};
+const particles: QcRule = { unit: 'per 0.1 L', gross: [0, 65_535] };
+const degrees = (lo: number, hi: number): QcRule => ({ unit: '°', gross: [lo, hi] });
+
+/**
+ * Thresholds per measurement column, by name (the same name means the same quantity on every board).
+ * Gross ranges are the sensors' physical ranges and the network's "damaged sensor" rules; a column
+ * without a rule is only checked for missing values (flag 2 when present: not evaluated).
+ */
+export const QC_RULES: Readonly<Record<string, QcRule>> = {
+  temperature,
+  raw_temperature: temperature,
+  pressure_temperature: temperature,
+  humidity,
+  raw_humidity: humidity,
+  pressure,
+  oxidised: gas,
+  reducing: gas,
+  nh3: gas,
+  lux: { unit: 'lux', gross: [0, 64_000] },
+  proximity: { unit: 'counts', gross: [0, 2047] },
+  pm1: pm,
+  pm25: pm,
+  pm10: pm,
+  particles_03um: particles,
+  particles_05um: particles,
+  particles_10um: particles,
+  particles_25um: particles,
+  particles_50um: particles,
+  particles_100um: particles,
+  co2: {
+    unit: 'ppm',
+    gross: [0, 40_000],
+    suspect: [350, 10_000],
+    flat: { tolerance: 0, suspect: 360, fail: 1440 },
+  },
+  eco2: { unit: 'ppm', gross: [400, 60_000] },
+  tvoc: { unit: 'ppb', gross: [0, 60_000] },
+  accel_x: { unit: 'g', gross: [-8, 8] },
+  accel_y: { unit: 'g', gross: [-8, 8] },
+  accel_z: { unit: 'g', gross: [-8, 8] },
+  gyro_x: { unit: 'rad/s', gross: [-8.73, 8.73] },
+  gyro_y: { unit: 'rad/s', gross: [-8.73, 8.73] },
+  gyro_z: { unit: 'rad/s', gross: [-8.73, 8.73] },
+  mag_x: { unit: 'µT', gross: [-400, 400] },
+  mag_y: { unit: 'µT', gross: [-400, 400] },
+  mag_z: { unit: 'µT', gross: [-400, 400] },
+  pitch: degrees(-90, 90),
+  roll: degrees(-180, 180),
+  yaw: degrees(-180, 180),
+  compass_heading: degrees(0, 360),
+};
+
+/** The PMS5003 columns checked for the dead-sensor signature pm1 = pm25 = pm10 > 0 (all three fail). */
+export const PMS_DEAD_SIGNATURE = ['pm1', 'pm25', 'pm10'] as const;
+
+/** Neighbours further apart than this are not used by the spike test. */
+export const SPIKE_MAX_GAP_SECONDS = 300;
+
+const num = (n: number) => String(n);
+
+/** Names of the helper columns the flag expressions read (computed by `qcWindowColumns`). */
+function helperNames(col: string) {
+  return { prev: `${col}__prev`, next: `${col}__next`, flatSuspect: `${col}__fs_`, flatFail: `${col}__ff_` };
+}
+
+/**
+ * Window expressions the flag of `col` needs, over a relation with `WINDOW w AS (ORDER BY timestamp)`.
+ * Named `<col>__…`; they are dropped from the output.
+ */
+export function qcWindowColumns(col: string): { name: string; sql: string }[] {
+  const rule = QC_RULES[col];
+  if (!rule) return [];
+  const c = ident(col);
+  const h = helperNames(col);
+  const out: { name: string; sql: string }[] = [];
+  if (rule.spike) {
+    out.push(
+      {
+        name: h.prev,
+        sql: `CASE WHEN epoch(timestamp) - epoch(lag(timestamp) OVER w) <= ${SPIKE_MAX_GAP_SECONDS} THEN lag(${c}) OVER w END`,
+      },
+      {
+        name: h.next,
+        sql: `CASE WHEN epoch(lead(timestamp) OVER w) - epoch(timestamp) <= ${SPIKE_MAX_GAP_SECONDS} THEN lead(${c}) OVER w END`,
+      },
+    );
+  }
+  if (rule.flat) {
+    for (const [n, prefix] of [
+      [rule.flat.suspect, h.flatSuspect],
+      [rule.flat.fail, h.flatFail],
+    ] as const) {
+      const frame = `OVER (w ROWS BETWEEN ${n - 1} PRECEDING AND CURRENT ROW)`;
+      out.push(
+        { name: `${prefix}n`, sql: `count(${c}) ${frame}` },
+        { name: `${prefix}lo`, sql: `min(${c}) ${frame}` },
+        { name: `${prefix}hi`, sql: `max(${c}) ${frame}` },
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * The flag of one value (UTINYINT): 9 missing, 4 fail (gross range, spike, flat line, dead PMS5003),
+ * 3 suspect (climatological range, spike, flat line), 1 pass, 2 when the column has no rule.
+ * `columns` is every measurement column present (the PMS5003 signature needs all three PM columns).
+ */
+export function qcFlagSql(col: string, columns: readonly string[]): string {
+  const c = ident(col);
+  const rule = QC_RULES[col];
+  const fail: string[] = [`isnan(${c})`, `isinf(${c})`];
+  const suspect: string[] = [];
+  if (rule?.gross) fail.push(`${c} < ${num(rule.gross[0])} OR ${c} > ${num(rule.gross[1])}`);
+  if (rule?.suspect) suspect.push(`${c} < ${num(rule.suspect[0])} OR ${c} > ${num(rule.suspect[1])}`);
+  const h = helperNames(col);
+  if (rule?.spike) {
+    const [prev, next] = [ident(h.prev), ident(h.next)];
+    const spike = `abs(${c} - (${prev} + ${next}) / 2) - abs(${next} - ${prev}) / 2`;
+    if (rule.spike.fail !== undefined) fail.push(`${spike} > ${num(rule.spike.fail)}`);
+    suspect.push(`${spike} > ${num(rule.spike.suspect)}`);
+  }
+  if (rule?.flat) {
+    const { tolerance, suspect: ns, fail: nf, ignoreBelow } = rule.flat;
+    const tested = ignoreBelow === undefined ? 'TRUE' : `abs(${c}) > ${num(ignoreBelow)}`;
+    const flat = (prefix: string, n: number) =>
+      `${tested} AND ${ident(`${prefix}n`)} = ${n} AND ${ident(`${prefix}hi`)} - ${ident(`${prefix}lo`)} <= ${num(tolerance)}`;
+    fail.push(flat(h.flatFail, nf));
+    suspect.push(flat(h.flatSuspect, ns));
+  }
+  if (
+    (PMS_DEAD_SIGNATURE as readonly string[]).includes(col) &&
+    PMS_DEAD_SIGNATURE.every((p) => columns.includes(p))
+  ) {
+    fail.push(`"pm1" = "pm25" AND "pm25" = "pm10" AND "pm1" > 0`);
+  }
+  const evaluated = rule ? QC.pass : QC.notEvaluated;
+  return [
+    `CASE WHEN ${c} IS NULL THEN ${QC.missing}`,
+    ...fail.map((f) => `  WHEN ${f} THEN ${QC.fail}`),
+    ...suspect.map((s) => `  WHEN ${s} THEN ${QC.suspect}`),
+    `  ELSE ${evaluated} END::UTINYINT`,
+  ].join('\n');
+}
+
+/** The row's flag: the worst of its flags (4 before 3 before 1 before 2 before 9). */
+export function rowQcSql(flagColumns: readonly string[]): string {
+  const any = (v: number) => flagColumns.map((f) => `${ident(f)} = ${v}`).join(' OR ');
+  return `CASE WHEN ${any(QC.fail)} THEN ${QC.fail} WHEN ${any(QC.suspect)} THEN ${QC.suspect} WHEN ${any(QC.pass)} THEN ${QC.pass} WHEN ${any(QC.notEvaluated)} THEN ${QC.notEvaluated} ELSE ${QC.missing} END::UTINYINT`;
+}
