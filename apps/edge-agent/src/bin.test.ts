@@ -1,44 +1,19 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_BIN as BIN, runProcess } from './testing-process.js';
 
 /**
  * The built bin as users run it (executed directly, and through a symlink on PATH as npm and pnpm
  * install it). Node.js reads `--env-file` even after the script name unless `--` ends its options, so
  * these need real processes: an in-process runCli never meets Node's own option scan.
  */
-const BIN = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';
 const MARKER = 'NODE_OPTIONS FROM THE ENV FILE REACHED NODE';
 
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], options: { cwd: string; path?: string }): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: { PATH: options.path ?? process.env.PATH },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => {
-      stdout += t;
-    });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => {
-      stderr += t;
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+function run(command: string, args: string[], options: { cwd: string; path?: string }) {
+  return runProcess(command, args, { cwd: options.cwd, env: { PATH: options.path ?? process.env.PATH } });
 }
 
 let dir: string;

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { StationStatus } from '@opensensor/pipeline';
+import type { SettingSource } from '@opensensor/config';
+import type { ClockPolicy, StationStatus } from '@opensensor/pipeline';
 
 /** What a running agent publishes for `opensensor status` (the journal is locked while it runs). */
 export interface AgentStatusFile {
@@ -10,6 +11,11 @@ export interface AgentStatusFile {
   /** Set by a clean stop; absent while running (or after a crash). */
   stoppedAt?: string;
   simulate: boolean;
+  /**
+   * The clock policy in force and why: `simulation` when `start --simulate` trusts the clock because
+   * OPENSENSOR_CLOCK_POLICY is not set, else where the setting came from. Absent in files of older agents.
+   */
+  clock?: { policy: ClockPolicy; source: SettingSource | 'simulation' };
   station: StationStatus;
 }
 

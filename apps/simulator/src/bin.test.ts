@@ -1,10 +1,20 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inspectJournal } from '@opensensor/buffer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../package.json' with { type: 'json' };
+import { simulatedStationId } from './station-ids.js';
 
 /**
  * The built bin as users run it: executed directly and through a symlink on PATH (npm and pnpm
@@ -21,11 +31,15 @@ interface Result {
   stderr: string;
 }
 
-function run(command: string, args: string[], options: { cwd: string; path?: string }): Promise<Result> {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; path?: string; env?: Record<string, string> },
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: { PATH: options.path ?? process.env.PATH, OPENSENSOR_LOG_LEVEL: 'warn' },
+      env: { PATH: options.path ?? process.env.PATH, OPENSENSOR_LOG_LEVEL: 'warn', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -101,4 +115,49 @@ describe.skipIf(process.platform === 'win32')('the opensensor-sim bin', () => {
     expect(missing.code, missing.stderr).toBe(2);
     expect(missing.stderr).toContain('missing.env');
   });
+
+  it('run honours an explicit OPENSENSOR_CLOCK_POLICY=wait-for-sync: readings wait in the journal until NTP synchronises', async () => {
+    // A stand-in timedatectl on PATH plays a machine whose NTP has not synchronised.
+    const cwd = mkdtempSync(join(tmpdir(), 'os-sim-clock-'));
+    const fake = join(cwd, 'fake-bin');
+    mkdirSync(fake);
+    writeFileSync(join(fake, 'timedatectl'), '#!/bin/sh\necho no\n');
+    chmodSync(join(fake, 'timedatectl'), 0o755);
+    const path = `${fake}${delimiter}${process.env.PATH}`;
+    const args = [
+      'run',
+      '--duration',
+      '2',
+      '--read-interval',
+      '0.05',
+      '--batch-duration',
+      '60',
+      '--flush-on-exit',
+    ];
+    const id = simulatedStationId('opensensor', 0);
+
+    const waiting = await run(BIN, [...args, '--output', 'held'], {
+      cwd,
+      path,
+      env: { OPENSENSOR_CLOCK_POLICY: 'wait-for-sync', OPENSENSOR_STATE_DIR: 'state-held' },
+    });
+    expect(waiting.code, waiting.stderr).toBe(0);
+    const journal = await inspectJournal(join(cwd, 'state-held', 'sim', id, 'journal'));
+    expect(journal.lastSeq).toBeGreaterThan(0);
+    expect(listParquet(join(cwd, 'held'))).toEqual([]);
+
+    // Unset, a real-time simulation trusts the clock: the same run writes its window.
+    const trusted = await run(BIN, [...args, '--output', 'trusted'], {
+      cwd,
+      path,
+      env: { OPENSENSOR_STATE_DIR: 'state-trusted' },
+    });
+    expect(trusted.code, trusted.stderr).toBe(0);
+    expect(listParquet(join(cwd, 'trusted')).length).toBeGreaterThan(0);
+  }, 60_000);
 });
+
+function listParquet(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.parquet'));
+}

@@ -1,6 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type LoadedConfig, loadConfig, type OpenSensorConfig, parseDecimal } from '@opensensor/config';
+import {
+  type LoadedConfig,
+  loadConfig,
+  type OpenSensorConfig,
+  parseDecimal,
+  settings,
+} from '@opensensor/config';
 import {
   type BackfillResult,
   createLogger,
@@ -212,7 +218,12 @@ export async function backfill(
   };
   let config: OpenSensorConfig | undefined;
   for (let i = 0; i < o.stations; i++) {
-    config = stationConfig(io, o, i).config;
+    const loaded = stationConfig(io, o, i);
+    config = loaded.config;
+    if (i === 0 && loaded.sources.clockPolicy !== 'default' && config.clockPolicy === 'wait-for-sync')
+      io.stderr(
+        `warning: ${settings.clockPolicy.env}=wait-for-sync does not apply to a backfill: its simulated clock is always right (\`opensensor-sim run\` and \`opensensor start --simulate\` honour it)\n`,
+      );
     const from = await resumeAfterExisting(config, start, end);
     summary.output = config.outputDir;
     summary.stationIds.push(config.stationId);
@@ -368,21 +379,28 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
   const stations: Station[] = [];
   try {
     for (let i = 0; i < o.stations; i++) {
-      const { config } = stationConfig(io, o, i);
+      const { config, sources } = stationConfig(io, o, i);
       const log = makeLogger(io, config, false).child({ sim: i });
+      // Real time on the system clock: trusted unless OPENSENSOR_CLOCK_POLICY is set, which then
+      // applies as on a real station (docs/clock.md), so a simulated fleet can exercise the policy.
+      const trustClock = sources.clockPolicy === 'default';
       stations.push(
         await stationFromConfig({
           config,
           clock: systemClock,
           simulate: { seed: stationSeed(o.seed, i), ...(faults ? { faults } : {}) },
-          trustClock: true,
+          trustClock,
           stateDir: join(config.stateDir, 'sim', config.stationId),
           logger: log,
           owner: 'opensensor-sim run',
           ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
         }),
       );
-      log.info('simulated station started', { station: config.stationId, output: resolve(config.outputDir) });
+      log.info('simulated station started', {
+        station: config.stationId,
+        output: resolve(config.outputDir),
+        clockPolicy: trustClock ? 'trust-system-clock (simulation)' : config.clockPolicy,
+      });
     }
     // One station failing stops the fleet cleanly: the others are asked to stop before anything closes.
     const results = await Promise.allSettled(

@@ -2,6 +2,7 @@ import { parseDecimal } from '@opensensor/config';
 import type { Command } from 'commander';
 import { CliError, type CliIo, EXIT } from '../io.js';
 import { type ConfigFlags, loadCommandConfig } from '../load-config.js';
+import type { AgentStatusFile } from '../status-file.js';
 
 interface StartOptions {
   simulate?: boolean;
@@ -46,7 +47,8 @@ Examples:
         readInterval: '--interval',
         snowflakeBatchInterval: '--batch-size',
       } as const;
-      let { config } = loadCommandConfig(io, { envFile }, flags, flagNames);
+      const loaded = loadCommandConfig(io, { envFile }, flags, flagNames);
+      let { config } = loaded;
       if (opts.batchSize !== undefined) {
         const n = parseDecimal(opts.batchSize, { whole: true });
         if (n === undefined || n < 1) {
@@ -68,13 +70,19 @@ Examples:
       const { writeStatusFile } = await import('../status-file.js');
       const log = agentLogger(io, config);
       const startedAt = new Date().toISOString();
+      // A simulation trusts the system clock unless OPENSENSOR_CLOCK_POLICY is set: on a laptop or in
+      // WSL systemd often cannot confirm NTP, and a quick try should not hold every reading back. Set
+      // explicitly, the policy applies as on a real station, so a simulation can exercise it.
+      const clock: NonNullable<AgentStatusFile['clock']> =
+        opts.simulate && loaded.sources.clockPolicy === 'default'
+          ? { policy: 'trust-system-clock', source: 'simulation' }
+          : { policy: config.clockPolicy, source: loaded.sources.clockPolicy ?? 'default' };
       const station = await stationFromConfig({
         config,
         logger: log,
         owner: opts.simulate ? 'opensensor start --simulate' : 'opensensor start',
-        ...(opts.simulate
-          ? { simulate: { seed: seedFromString(opts.seed ?? config.stationId) }, trustClock: true }
-          : {}),
+        ...(opts.simulate ? { simulate: { seed: seedFromString(opts.seed ?? config.stationId) } } : {}),
+        ...(clock.source === 'simulation' ? { trustClock: true } : {}),
       });
       const publish = (stopped = false) =>
         writeStatusFile(config.stateDir, {
@@ -83,6 +91,7 @@ Examples:
           updatedAt: new Date().toISOString(),
           ...(stopped ? { stoppedAt: new Date().toISOString() } : {}),
           simulate: opts.simulate === true,
+          clock,
           station: station.status(),
         }).catch((err: unknown) => log.warn('could not write the status file', { err }));
       const shutdown = (io.deps?.shutdown ?? shutdownSignal)({
@@ -98,7 +107,13 @@ Examples:
         batchDuration: config.batchDuration,
         sync: config.syncEnabled,
         snowflake: config.snowflakeEnabled,
+        clockPolicy: clock.policy,
       });
+      if (clock.source === 'simulation') {
+        log.info(
+          'the simulation trusts the system clock without checking it; set OPENSENSOR_CLOCK_POLICY=wait-for-sync to exercise the clock policy',
+        );
+      }
       try {
         await publish();
         await station.run(shutdown.signal);

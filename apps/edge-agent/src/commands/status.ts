@@ -1,6 +1,9 @@
+import type { SettingSource } from '@opensensor/config';
+import type { ClockPolicy } from '@opensensor/pipeline';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { type ConfigFlags, loadCommandConfig } from '../load-config.js';
+import type { AgentStatusFile } from '../status-file.js';
 
 export interface StatusReport {
   station: string;
@@ -16,7 +19,22 @@ export interface StatusReport {
     simulate: boolean;
   };
   sensors: Record<string, number> | null;
+  /** Whether the agent dates its readings (under trust-system-clock always true); see `clock`. */
   clockSynced: boolean | null;
+  clock: {
+    /** The policy the agent runs (or last ran) with; null when no agent has run here. */
+    policy: ClockPolicy | null;
+    /** `simulation` when `start --simulate` trusts the clock because OPENSENSOR_CLOCK_POLICY is unset. */
+    policySource: SettingSource | 'simulation' | null;
+    /** What the system says now, whatever the policy (asked by this command, not by the agent). */
+    system: {
+      /** `timedatectl show -p NTPSynchronized`; null where it cannot tell (no systemd, a container). */
+      ntpSynchronized: boolean | null;
+      time: string;
+      /** Not earlier than the software's release floor (an earlier clock is certainly wrong). */
+      plausible: boolean;
+    };
+  };
   journal: { exists: boolean; lastSeq: number; bytes: number; backlog: Record<string, number> };
   lake: {
     lastWindowEnd: string | null;
@@ -45,10 +63,12 @@ export interface StatusReport {
 
 /** Gathers the status from what is on disk: the agent's status file, the journal, the lake, the ledgers. */
 export async function gatherStatus(io: CliIo, envFile: string | undefined): Promise<StatusReport> {
-  const { config } = loadCommandConfig(io, { envFile });
+  const { config, sources } = loadCommandConfig(io, { envFile });
   const { join } = await import('node:path');
   const { inspectJournal } = await import('@opensensor/buffer');
-  const { lakeWriter, ledgerPath, quarantinePath } = await import('@opensensor/pipeline');
+  const { CLOCK_FLOOR_MS, lakeWriter, ledgerPath, quarantinePath, systemClockSources } = await import(
+    '@opensensor/pipeline'
+  );
   const { inspectQuarantine, listLakeFiles, openLedger, lakeObjectKey } = await import('@opensensor/s3-sync');
   const { readStatusFile } = await import('../status-file.js');
 
@@ -104,6 +124,21 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
     quarantine.bytes += q.bytes;
     if (q.files > 0) quarantine.dirs.push(dir);
   }
+  // The clock as the system sees it, asked here: an agent that trusts the clock never checks it.
+  const run = io.deps?.run ?? (await import('../runner.js')).processRunner(io);
+  const clockSources = systemClockSources(async (command, args) => {
+    const r = await run(command, args);
+    return r.code === 0 ? r.stdout : null;
+  });
+  const now = (io.deps?.now ?? Date.now)();
+  // Agents before the `clock` field trusted the clock under --simulate and ran the policy otherwise.
+  const clockOfAgent: AgentStatusFile['clock'] | null =
+    file?.clock ??
+    (file?.simulate
+      ? { policy: 'trust-system-clock', source: 'simulation' }
+      : file
+        ? { policy: config.clockPolicy, source: sources.clockPolicy ?? 'default' }
+        : null);
   const s = file?.station;
   return {
     station: config.stationId,
@@ -118,6 +153,15 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
     },
     sensors: s?.stats.sensorErrors ?? null,
     clockSynced: s?.clockSynced ?? null,
+    clock: {
+      policy: clockOfAgent?.policy ?? null,
+      policySource: clockOfAgent?.source ?? null,
+      system: {
+        ntpSynchronized: await clockSources.ntpSynchronized(),
+        time: new Date(now).toISOString(),
+        plausible: now >= CLOCK_FLOOR_MS,
+      },
+    },
     journal: {
       exists: journal.exists,
       lastSeq: journal.lastSeq,
@@ -172,7 +216,7 @@ Examples:
       const lines = [
         `Station     ${r.station}${r.board ? ` (${r.board})` : ''}`,
         `Agent       ${r.agent.running ? `running, pid ${r.agent.pid}${r.agent.holder ? ` (${r.agent.holder})` : ''}${r.agent.startedAt ? `, since ${r.agent.startedAt}` : ''}` : `not running${r.agent.updatedAt ? ` (last seen ${r.agent.updatedAt})` : ''}`}`,
-        `Clock       ${r.clockSynced === null ? 'unknown' : r.clockSynced ? 'synchronised' : 'NOT synchronised (readings wait to be dated)'}`,
+        `Clock       ${describeClock(r)}`,
         `Sensors     ${
           r.sensors
             ? Object.entries(r.sensors)
@@ -208,4 +252,23 @@ Examples:
       ];
       io.stdout(`${lines.join('\n')}\n`);
     });
+}
+
+/** The Clock line: what the agent does with the clock, and what the system says when the agent does not check. */
+function describeClock(r: StatusReport): string {
+  const sys = r.clock.system;
+  const system = `${
+    sys.ntpSynchronized === null
+      ? 'the system cannot tell whether NTP has synchronised it'
+      : sys.ntpSynchronized
+        ? 'the system reports it synchronised'
+        : 'the system reports it NOT synchronised'
+  }${sys.plausible ? '' : `, and it reads ${sys.time}: certainly wrong`}`;
+  if (r.clock.policy === 'trust-system-clock') {
+    return r.clock.policySource === 'simulation'
+      ? `not checked: the simulation trusts the system clock (OPENSENSOR_CLOCK_POLICY=wait-for-sync exercises the policy); ${system}`
+      : `trusted as it is (OPENSENSOR_CLOCK_POLICY=trust-system-clock); ${system}`;
+  }
+  if (r.clockSynced === null) return `unknown: no agent has run here; ${system}`;
+  return r.clockSynced ? 'synchronised' : `NOT synchronised (readings wait to be dated); ${system}`;
 }
