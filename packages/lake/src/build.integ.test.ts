@@ -260,6 +260,7 @@ describe('buildLakehouse over a bronze lake with injected faults', () => {
       [
         'catalog.json',
         `silver/readings/station=${A}/year=2026/month=10/day=01/data.parquet`,
+        `silver/health/station=${A}/year=2026/month=10/day=01/data.parquet`,
         ...['aqi_hourly', 'daily', 'hourly', 'station_health_daily'].map(
           (t) => `gold/${t}/station=${A}/year=2026/month=10/data.parquet`,
         ),

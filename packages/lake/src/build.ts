@@ -19,12 +19,20 @@ import {
   monthOf,
   monthStart,
   nextMonthStart,
-  silverDir,
+  type SilverTable,
   silverFile,
+  silverMonthDir,
   stateFile,
 } from './layout.js';
 import { publishQuery } from './publish.js';
-import { measurementColumns, silverDaySql } from './silver.js';
+import {
+  LOAD_COLUMNS,
+  loadDay,
+  measurementColumns,
+  parquetFiles,
+  silverHealthSql,
+  silverReadingsSql,
+} from './silver.js';
 import { fileList, literal } from './sql.js';
 import { type ConsumedFile, loadState, saveState } from './state.js';
 
@@ -63,15 +71,6 @@ export interface BuildSummary {
 export class LakehouseLockedError extends Error {
   override readonly name = 'LakehouseLockedError';
   readonly code = 'LAKEHOUSE_LOCKED';
-}
-
-/** Measurement columns of silver files: the columns that have a `<col>_qc` flag. */
-async function silverMeasurements(engine: Engine, files: readonly string[]): Promise<string[]> {
-  const rows = await engine.rows(
-    `DESCRIBE SELECT * FROM read_parquet(${fileList(files)}, union_by_name = true, hive_partitioning = false)`,
-  );
-  const names = new Set(rows.map((r) => String(r.column_name)));
-  return [...names].filter((n) => n !== 'timestamp' && n !== 'pm25_corrected' && names.has(`${n}_qc`));
 }
 
 /** The UTC days each file's readings fall on, from the timestamp statistics in its footer. */
@@ -116,8 +115,14 @@ async function daysOfFiles(
   return out;
 }
 
-async function listSilverDays(out: string, station: string, month: MonthKey): Promise<string[]> {
-  const monthDir = join(silverDir(out, station, `${month}-01`), '..');
+/** The silver files of a station-month, by day. */
+async function listSilverDays(
+  out: string,
+  table: SilverTable,
+  station: string,
+  month: MonthKey,
+): Promise<string[]> {
+  const monthDir = silverMonthDir(out, table, station, month);
   const days = await readdir(monthDir).catch(() => [] as string[]);
   return days
     .filter((d) => d.startsWith('day='))
@@ -126,15 +131,17 @@ async function listSilverDays(out: string, station: string, month: MonthKey): Pr
     .filter((p) => existsSync(p));
 }
 
-async function listStationSilver(out: string, station: string): Promise<string[]> {
-  const root = join(out, 'silver', 'readings', `station=${station}`);
+/** The monthly files of one gold table of a station, oldest first. */
+async function listGoldMonths(out: string, table: GoldTable, station: string): Promise<string[]> {
+  const root = join(out, 'gold', table, `station=${station}`);
   const files: string[] = [];
-  for (const y of (await readdir(root).catch(() => [] as string[])).sort())
-    for (const m of (await readdir(join(root, y)).catch(() => [] as string[])).sort())
-      for (const d of (await readdir(join(root, y, m)).catch(() => [] as string[])).sort()) {
-        const p = join(root, y, m, d, 'data.parquet');
-        if (existsSync(p)) files.push(p);
-      }
+  for (const y of (await readdir(root).catch(() => [] as string[]))
+    .filter((n) => n.startsWith('year='))
+    .sort())
+    for (const m of (await readdir(join(root, y)).catch(() => [] as string[])).sort()) {
+      const p = join(root, y, m, 'data.parquet');
+      if (existsSync(p)) files.push(p);
+    }
   return files;
 }
 
@@ -153,36 +160,27 @@ function addTo<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
 export async function buildLakehouse(options: BuildOptions): Promise<BuildSummary> {
   const began = process.hrtime.bigint();
   const out = options.lakehouse;
+  const defaultHealth = `${options.from}-health`;
   const healthRoot =
-    options.health === undefined
-      ? existsSync(`${options.from}-health`)
-        ? `${options.from}-health`
-        : null
-      : options.health;
+    options.health === undefined ? (existsSync(defaultHealth) ? defaultHealth : null) : options.health;
   await mkdir(out, { recursive: true });
   const attempt = tryAcquireProcessLock(lockFile(out), { label: 'opensensor lake build' });
   if (!attempt.acquired)
     throw new LakehouseLockedError(
-      `The lakehouse ${out} is being built by ${describeLockHolder(attempt.holder)}: wait for it to finish (two builds at once would corrupt nothing, but one of them would redo the other's work).`,
+      `The lakehouse ${out} is being built by ${describeLockHolder(attempt.holder)}: wait for it to finish, or stop it (a build killed at any moment leaves valid outputs).`,
     );
   try {
-    return await build(options, out, { data: options.from, health: healthRoot }, began);
+    const job = new BuildJob(options, out, began);
+    return await job.run({ data: options.from, health: healthRoot });
   } finally {
     attempt.lock.release();
   }
 }
 
-async function build(
-  options: BuildOptions,
-  out: string,
-  roots: BronzeRoots,
-  began: bigint,
-): Promise<BuildSummary> {
-  const state = await loadState(stateFile(out));
-  const bronze = await scanBronze(roots);
-  const summary: BuildSummary = {
+class BuildJob {
+  readonly summary: BuildSummary = {
     upToDate: true,
-    bronzeFiles: bronze.length,
+    bronzeFiles: 0,
     newFiles: 0,
     changedFiles: 0,
     unreadableFiles: [],
@@ -194,222 +192,260 @@ async function build(
     flagged: { suspect: 0, fail: 0 },
     seconds: 0,
   };
-  const finish = () => {
-    summary.seconds = Number(process.hrtime.bigint() - began) / 1e9;
-    return summary;
-  };
+  /** Catalog entries of the files this build wrote. */
+  private readonly written: CatalogEntry[] = [];
+  /** Bronze files holding each `station/day`, per stream. */
+  private readonly byDay = { data: new Map<string, string[]>(), health: new Map<string, string[]>() };
+  private engine!: Engine;
+  private done = 0;
+  private total = 0;
 
-  // What is new or changed: size and mtime first (a stat), the checksum only when they differ.
-  const changed: { file: BronzeFile; sha256: string; oldDays: DayKey[] }[] = [];
-  let stateDirty = false;
-  for (const f of bronze) {
-    const old = state.files[f.key];
-    if (old && old.size === f.size && old.mtimeMs === f.mtimeMs) continue;
-    const sha256 = await sha256File(f.path);
-    if (old && old.sha256 === sha256) {
-      old.mtimeMs = f.mtimeMs;
-      stateDirty = true;
-      continue;
-    }
-    changed.push({ file: f, sha256, oldDays: old?.days ?? [] });
-    if (old) summary.changedFiles++;
-    else summary.newFiles++;
+  constructor(
+    private readonly options: BuildOptions,
+    private readonly out: string,
+    private readonly began: bigint,
+  ) {}
+
+  private finish(): BuildSummary {
+    this.summary.seconds = Number(process.hrtime.bigint() - this.began) / 1e9;
+    return this.summary;
   }
-  if (changed.length === 0) {
-    if (stateDirty) await saveState(stateFile(out), state);
-    return finish();
+
+  private progress(step: string): void {
+    this.options.onProgress?.(this.done++, this.total, step);
   }
-  summary.upToDate = false;
 
-  const engine = await openEngine(options.engine);
-  try {
-    const days = await daysOfFiles(
-      engine,
-      changed.map((c) => c.file),
-    );
-    const affected = new Map<string, Set<DayKey>>();
-    for (const c of changed) {
-      const d = days.get(c.file.path);
-      if (d === null || d === undefined) summary.unreadableFiles.push(c.file.path);
-      const entry: ConsumedFile = {
-        size: c.file.size,
-        mtimeMs: c.file.mtimeMs,
-        sha256: c.sha256,
-        days: d ?? [],
-      };
-      state.files[c.file.key] = entry;
-      for (const day of new Set([...c.oldDays, ...entry.days])) addTo(affected, c.file.station, day);
-    }
-    const unreadable = new Set(summary.unreadableFiles);
+  async run(roots: BronzeRoots): Promise<BuildSummary> {
+    const { out, summary } = this;
+    const state = await loadState(stateFile(out));
+    const bronze = await scanBronze(roots);
+    summary.bronzeFiles = bronze.length;
 
-    // Which files hold which station-day, from everything consumed that is still on disk.
-    const onDisk = new Map(bronze.map((f) => [f.key, f]));
-    const byDay = { data: new Map<string, string[]>(), health: new Map<string, string[]>() };
-    for (const [key, consumed] of Object.entries(state.files)) {
-      const f = onDisk.get(key);
-      if (!f || unreadable.has(f.path)) continue;
-      for (const day of consumed.days) {
-        const k = `${f.station}/${day}`;
-        const list = byDay[f.stream].get(k);
-        if (list) list.push(f.path);
-        else byDay[f.stream].set(k, [f.path]);
+    // What is new or changed: size and mtime first (a stat), the checksum only when they differ.
+    const changed: { file: BronzeFile; sha256: string; oldDays: DayKey[] }[] = [];
+    let stateDirty = false;
+    for (const f of bronze) {
+      const old = state.files[f.key];
+      if (old && old.size === f.size && old.mtimeMs === f.mtimeMs) continue;
+      const sha256 = await sha256File(f.path);
+      if (old && old.sha256 === sha256) {
+        old.mtimeMs = f.mtimeMs;
+        stateDirty = true;
+        continue;
       }
+      changed.push({ file: f, sha256, oldDays: old?.days ?? [] });
+      if (old) summary.changedFiles++;
+      else summary.newFiles++;
     }
-
-    const months = new Map<string, Set<MonthKey>>();
-    const work = [...affected].flatMap(([station, ds]) => [...ds].sort().map((day) => ({ station, day })));
-    const totalMonthsEstimate = new Set(work.map((w) => `${w.station}/${monthOf(w.day)}`)).size;
-    const total = work.length + totalMonthsEstimate + affected.size;
-    let done = 0;
-    const written: CatalogEntry[] = [];
-
-    for (const { station, day } of work) {
-      const bronzeFiles = byDay.data.get(`${station}/${day}`) ?? [];
-      const target = silverFile(out, station, day);
-      const previous = existsSync(target) ? target : null;
-      options.onProgress?.(done++, total, `silver ${station} ${day}`);
-      if (bronzeFiles.length === 0 && previous === null) continue;
-      const previousDay = dayKey(dayStart(day) - DAY_MS);
-      const health = [
-        ...(byDay.health.get(`${station}/${previousDay}`) ?? []),
-        ...(byDay.health.get(`${station}/${day}`) ?? []),
-      ];
-      const columns = [
-        ...new Set([
-          ...(bronzeFiles.length ? await measurementColumns(engine, bronzeFiles) : []),
-          ...(previous ? await silverMeasurements(engine, [previous]) : []),
-        ]),
-      ];
-      const from = new Date(dayStart(day)).toISOString();
-      const to = new Date(dayStart(day) + DAY_MS).toISOString();
-      if (bronzeFiles.length) {
-        const [dup] = await engine.rows(
-          `SELECT count(*) - count(DISTINCT timestamp) AS d FROM read_parquet(${fileList(bronzeFiles)}, union_by_name = true, hive_partitioning = false)
-           WHERE timestamp >= TIMESTAMPTZ ${literal(from)} AND timestamp < TIMESTAMPTZ ${literal(to)}`,
-        );
-        summary.duplicatesRemoved += Number(dup?.d ?? 0);
-      }
-      const rows = await publishQuery(
-        engine,
-        silverDaySql({ station, day, bronze: bronzeFiles, previous, health, columns }),
-        target,
-      );
-      if (rows === 0) continue;
-      const [q] = await engine.rows(
-        `SELECT count_if(qc = 3) AS s, count_if(qc = 4) AS f FROM read_parquet(${literal(target)})`,
-      );
-      summary.flagged.suspect += Number(q?.s ?? 0);
-      summary.flagged.fail += Number(q?.f ?? 0);
-      summary.rows += rows;
-      summary.stationDays++;
-      written.push(
-        await catalogEntry(out, target, {
-          layer: 'silver',
-          table: 'readings',
-          station,
-          start: from,
-          end: to,
-          rows,
-        }),
-      );
-      addTo(months, station, monthOf(day));
-      // The first hours of the next month look back into this day (NowCast, 24-hour means).
-      const next = dayKey(dayStart(day) + DAY_MS);
-      if (monthOf(next) !== monthOf(day)) addTo(months, station, monthOf(next));
+    if (changed.length === 0) {
+      if (stateDirty) await saveState(stateFile(out), state);
+      return this.finish();
     }
+    summary.upToDate = false;
 
-    for (const [station, ms] of months) {
-      for (const month of [...ms].sort()) {
-        options.onProgress?.(done++, total, `gold ${station} ${month}`);
-        const files = await listSilverDays(out, station, month);
-        if (files.length === 0) continue;
-        const measurements = await silverMeasurements(engine, files);
-        const silver = `read_parquet(${fileList(files)}, union_by_name = true, hive_partitioning = false)`;
-        const start = new Date(monthStart(month)).toISOString();
-        const end = new Date(nextMonthStart(month)).toISOString();
-        const inMonth = (col: string) =>
-          `${col} >= TIMESTAMPTZ ${literal(start)} AND ${col} < TIMESTAMPTZ ${literal(end)}`;
-        const publish = async (table: GoldTable, select: string) => {
-          const path = goldFile(out, table, station, month);
-          const rows = await publishQuery(engine, select, path);
-          if (rows > 0)
-            written.push(await catalogEntry(out, path, { layer: 'gold', table, station, start, end, rows }));
+    this.engine = await openEngine(this.options.engine);
+    try {
+      const days = await daysOfFiles(
+        this.engine,
+        changed.map((c) => c.file),
+      );
+      const affected = new Map<string, Set<DayKey>>();
+      for (const c of changed) {
+        const d = days.get(c.file.path);
+        if (d === null || d === undefined) summary.unreadableFiles.push(c.file.path);
+        const entry: ConsumedFile = {
+          size: c.file.size,
+          mtimeMs: c.file.mtimeMs,
+          sha256: c.sha256,
+          days: d ?? [],
         };
-        await publish('hourly', `${periodSql('hour', silver, measurements)} ORDER BY hour`);
-        await publish('daily', `${periodSql('day', silver, measurements)} ORDER BY day`);
-        if (AQI_INPUTS.every((c) => measurements.includes(c))) {
-          // The NowCast and the 24-hour means look back a day: include the previous month's last day.
-          const lastDayBefore = silverFile(out, station, dayKey(monthStart(month) - DAY_MS));
-          const withLookback = existsSync(lastDayBefore) ? [lastDayBefore, ...files] : files;
-          const lookback = `read_parquet(${fileList(withLookback)}, union_by_name = true, hive_partitioning = false)`;
-          const corrected = measurements.includes('humidity');
-          await publish(
-            'aqi_hourly',
-            `WITH hourly AS (${periodSql('hour', lookback, measurements)})
-             SELECT * FROM (${aqiHourlySql('hourly', corrected)}) WHERE ${inMonth('hour')} ORDER BY hour`,
-          );
+        state.files[c.file.key] = entry;
+        for (const day of new Set([...c.oldDays, ...entry.days])) addTo(affected, c.file.station, day);
+      }
+
+      // Which files hold which station-day, from everything consumed that is still on disk.
+      const unreadable = new Set(summary.unreadableFiles);
+      const onDisk = new Map(bronze.map((f) => [f.key, f]));
+      for (const [key, consumed] of Object.entries(state.files)) {
+        const f = onDisk.get(key);
+        if (!f || unreadable.has(f.path)) continue;
+        for (const day of consumed.days) {
+          const k = `${f.station}/${day}`;
+          const list = this.byDay[f.stream].get(k);
+          if (list) list.push(f.path);
+          else this.byDay[f.stream].set(k, [f.path]);
         }
-        const healthFiles = [
-          ...new Set(
-            [...byDay.health].filter(([k]) => k.startsWith(`${station}/${month}-`)).flatMap(([, v]) => v),
-          ),
-        ];
-        const health = healthFiles.length
-          ? `(SELECT * FROM read_parquet(${fileList(healthFiles)}, union_by_name = true, hive_partitioning = false) WHERE ${inMonth('timestamp')})`
-          : '(SELECT NULL::TIMESTAMPTZ AS timestamp, NULL::BOOLEAN AS clock_synced, NULL::FLOAT AS ntp_offset_ms, NULL::FLOAT AS cpu_temp_c, NULL::FLOAT AS disk_free_gb WHERE FALSE)';
-        await publish(
-          'station_health_daily',
-          `${stationHealthDailySql(silver, health, measurements)} ORDER BY day`,
-        );
-        summary.stationMonths++;
       }
-    }
 
-    for (const station of affected.keys()) {
-      options.onProgress?.(done++, total, `stations ${station}`);
-      const files = await listStationSilver(out, station);
-      if (files.length === 0) continue;
-      const measurements = await silverMeasurements(engine, files);
-      const healthFiles = [...byDay.health]
-        .filter(([k]) => k.startsWith(`${station}/`))
-        .flatMap(([, v]) => v);
-      const lastHealth = healthFiles.length
-        ? `(SELECT timestamp AS last_health, cpu_temp_c, disk_free_gb, clock_synced FROM read_parquet(${fileList([...new Set(healthFiles)])}, union_by_name = true, hive_partitioning = false) ORDER BY timestamp DESC LIMIT 1)`
-        : '(SELECT NULL::TIMESTAMPTZ AS last_health, NULL::FLOAT AS cpu_temp_c, NULL::FLOAT AS disk_free_gb, NULL::BOOLEAN AS clock_synced)';
-      const path = goldFile(out, 'stations', station, null);
-      const select = `SELECT ${literal(station)} AS station, ${literal(boardOf(measurements))} AS board,
-          min(timestamp) AS first_reading, max(timestamp) AS last_reading, count(*) AS readings,
-          count(DISTINCT date_trunc('day', timestamp)) AS days,
-          any_value(h.last_health) AS last_health, any_value(h.cpu_temp_c) AS last_cpu_temp_c,
-          any_value(h.disk_free_gb) AS last_disk_free_gb, any_value(h.clock_synced) AS last_clock_synced
-        FROM read_parquet(${fileList(files)}, union_by_name = true, hive_partitioning = false) CROSS JOIN ${lastHealth} h`;
-      const rows = await publishQuery(engine, select, path);
-      if (rows > 0) {
-        const [span] = await engine.rows(
-          `SELECT strftime(first_reading, '%Y-%m-%dT%H:%M:%S.%gZ') AS s, strftime(last_reading + INTERVAL 1 MILLISECOND, '%Y-%m-%dT%H:%M:%S.%gZ') AS e FROM read_parquet(${literal(path)})`,
-        );
-        written.push(
-          await catalogEntry(out, path, {
-            layer: 'gold',
-            table: 'stations',
-            station,
-            start: String(span?.s),
-            end: String(span?.e),
-            rows,
-          }),
-        );
+      const work = [...affected].flatMap(([station, ds]) => [...ds].sort().map((day) => ({ station, day })));
+      this.total =
+        work.length + new Set(work.map((w) => `${w.station}/${monthOf(w.day)}`)).size + affected.size;
+      const months = new Map<string, Set<MonthKey>>();
+      for (const { station, day } of work) {
+        if (!(await this.silverDay(station, day))) continue;
+        addTo(months, station, monthOf(day));
+        // The first hours of the next month look back into this day (NowCast, 24-hour means).
+        const next = dayKey(dayStart(day) + DAY_MS);
+        if (monthOf(next) !== monthOf(day)) addTo(months, station, monthOf(next));
       }
-      summary.stations++;
-    }
-    options.onProgress?.(total, total, 'catalog');
+      for (const [station, ms] of months)
+        for (const month of [...ms].sort()) await this.goldMonth(station, month);
+      for (const station of affected.keys()) await this.stationRow(station);
+      this.options.onProgress?.(this.total, this.total, 'catalog');
 
-    const catalog = mergeCatalog(await loadCatalog(catalogFile(out)), written, new Date());
-    catalog.files = catalog.files.filter((e) => existsSync(join(out, e.path)));
-    await saveCatalog(catalogFile(out), catalog);
-    // Last: once this is saved, the work above counts as done.
-    await saveState(stateFile(out), state);
-  } finally {
-    engine.close();
+      const catalog = mergeCatalog(await loadCatalog(catalogFile(out)), this.written, new Date());
+      catalog.files = catalog.files.filter((e) => existsSync(join(out, e.path)));
+      await saveCatalog(catalogFile(out), catalog);
+      // Last: once this is saved, the work above counts as done.
+      await saveState(stateFile(out), state);
+    } finally {
+      this.engine.close();
+    }
+    return this.finish();
   }
-  return finish();
+
+  private async record(path: string, fields: Omit<CatalogEntry, 'path' | 'bytes' | 'sha256'>): Promise<void> {
+    this.written.push(await catalogEntry(this.out, path, fields));
+  }
+
+  /** Rebuilds the silver health and readings of one station-day; false when it has no readings. */
+  private async silverDay(station: string, day: DayKey): Promise<boolean> {
+    const { engine, out, summary } = this;
+    this.progress(`silver ${station} ${day}`);
+    const key = `${station}/${day}`;
+    const start = new Date(dayStart(day)).toISOString();
+    const end = new Date(dayStart(day) + DAY_MS).toISOString();
+    const existing = (p: string) => (existsSync(p) ? p : null);
+
+    // The health stream first: the readings' clock flags come from it.
+    const healthTarget = silverFile(out, 'health', station, day);
+    const healthBronze = this.byDay.health.get(key) ?? [];
+    if (healthBronze.length > 0 || existsSync(healthTarget)) {
+      await loadDay(engine, 'day_health', { day, bronze: healthBronze, previous: existing(healthTarget) });
+      const columns = (await engine.rows('DESCRIBE day_health'))
+        .map((r) => String(r.column_name))
+        .filter(
+          (c) => c !== 'timestamp' && c !== 'station' && !(LOAD_COLUMNS as readonly string[]).includes(c),
+        );
+      const rows = await publishQuery(engine, silverHealthSql(station, 'day_health', columns), healthTarget);
+      if (rows > 0)
+        await this.record(healthTarget, { layer: 'silver', table: 'health', station, start, end, rows });
+    }
+
+    const target = silverFile(out, 'readings', station, day);
+    const bronze = this.byDay.data.get(key) ?? [];
+    const previous = existing(target);
+    if (bronze.length === 0 && previous === null) return false;
+    await loadDay(engine, 'day_raw', { day, bronze, previous });
+    const columns = await measurementColumns(engine, 'day_raw');
+    const [dup] = await engine.rows(
+      'SELECT (count(*) - count(DISTINCT timestamp))::BIGINT AS d FROM day_raw WHERE src_rank = 0',
+    );
+    summary.duplicatesRemoved += Number(dup?.d ?? 0);
+    // This day's health and the day before's (its last record dates this day's first readings).
+    const health = [silverFile(out, 'health', station, dayKey(dayStart(day) - DAY_MS)), healthTarget].filter(
+      (p) => existsSync(p),
+    );
+    const rows = await publishQuery(
+      engine,
+      silverReadingsSql({
+        station,
+        raw: 'day_raw',
+        health: health.length ? parquetFiles(health) : null,
+        columns,
+      }),
+      target,
+    );
+    if (rows === 0) return false;
+    const [q] = await engine.rows(
+      `SELECT count_if(qc = 3)::BIGINT AS s, count_if(qc = 4)::BIGINT AS f FROM read_parquet(${literal(target)})`,
+    );
+    summary.flagged.suspect += Number(q?.s ?? 0);
+    summary.flagged.fail += Number(q?.f ?? 0);
+    summary.rows += rows;
+    summary.stationDays++;
+    await this.record(target, { layer: 'silver', table: 'readings', station, start, end, rows });
+    return true;
+  }
+
+  /** Rebuilds the gold files of one station-month from its silver days. */
+  private async goldMonth(station: string, month: MonthKey): Promise<void> {
+    const { engine, out } = this;
+    this.progress(`gold ${station} ${month}`);
+    const files = await listSilverDays(out, 'readings', station, month);
+    if (files.length === 0) return;
+    const silver = parquetFiles(files);
+    const measurements = await measurementColumns(engine, silver);
+    const start = new Date(monthStart(month)).toISOString();
+    const end = new Date(nextMonthStart(month)).toISOString();
+    const publish = async (table: GoldTable, select: string) => {
+      const path = goldFile(out, table, station, month);
+      const rows = await publishQuery(engine, select, path);
+      if (rows > 0) await this.record(path, { layer: 'gold', table, station, start, end, rows });
+    };
+    await publish('hourly', `${periodSql('hour', silver, measurements)} ORDER BY hour`);
+    await publish('daily', `${periodSql('day', silver, measurements)} ORDER BY day`);
+    if (AQI_INPUTS.every((c) => measurements.includes(c))) {
+      // The NowCast and the 24-hour means look back a day: include the previous month's last day.
+      const lastDayBefore = silverFile(out, 'readings', station, dayKey(monthStart(month) - DAY_MS));
+      const lookback = parquetFiles(existsSync(lastDayBefore) ? [lastDayBefore, ...files] : files);
+      await publish(
+        'aqi_hourly',
+        `WITH hourly AS (${periodSql('hour', lookback, measurements)})
+         SELECT * FROM (${aqiHourlySql('hourly', measurements.includes('humidity'))})
+         WHERE hour >= TIMESTAMPTZ ${literal(start)} AND hour < TIMESTAMPTZ ${literal(end)} ORDER BY hour`,
+      );
+    }
+    const healthFiles = await listSilverDays(out, 'health', station, month);
+    const health = healthFiles.length
+      ? parquetFiles(healthFiles)
+      : '(SELECT NULL::TIMESTAMPTZ AS timestamp, NULL::BOOLEAN AS clock_synced, NULL::FLOAT AS ntp_offset_ms, NULL::FLOAT AS cpu_temp_c, NULL::FLOAT AS disk_free_gb WHERE FALSE)';
+    await publish(
+      'station_health_daily',
+      `${stationHealthDailySql(silver, health, measurements)} ORDER BY day`,
+    );
+    this.summary.stationMonths++;
+  }
+
+  /** Rebuilds a station's row of `stations` from its daily gold (a file a month) and newest health day. */
+  private async stationRow(station: string): Promise<void> {
+    const { engine, out } = this;
+    this.progress(`stations ${station}`);
+    const daily = await listGoldMonths(out, 'daily', station);
+    if (daily.length === 0) return;
+    const measurements = (await engine.rows(`DESCRIBE SELECT * FROM ${parquetFiles(daily)}`))
+      .map((r) => String(r.column_name))
+      .filter((c) => c.endsWith('_mean'))
+      .map((c) => c.slice(0, -'_mean'.length));
+    const newestMonth = /year=(\d{4})[\\/]month=(\d{2})/.exec(daily[daily.length - 1] as string);
+    const healthDays = newestMonth
+      ? await listSilverDays(out, 'health', station, `${newestMonth[1]}-${newestMonth[2]}`)
+      : [];
+    const newestHealth = healthDays[healthDays.length - 1];
+    const lastHealth = newestHealth
+      ? `(SELECT timestamp AS last_health, cpu_temp_c, disk_free_gb, clock_synced FROM ${parquetFiles([newestHealth])} ORDER BY timestamp DESC LIMIT 1)`
+      : '(SELECT NULL::TIMESTAMPTZ AS last_health, NULL::FLOAT AS cpu_temp_c, NULL::FLOAT AS disk_free_gb, NULL::BOOLEAN AS clock_synced)';
+    const path = goldFile(out, 'stations', station, null);
+    const select = `SELECT ${literal(station)} AS station, ${literal(boardOf(measurements))} AS board,
+        min(d.first_reading) AS first_reading, max(d.last_reading) AS last_reading,
+        sum(d.readings)::BIGINT AS readings, count(*)::BIGINT AS days,
+        any_value(h.last_health) AS last_health, any_value(h.cpu_temp_c) AS last_cpu_temp_c,
+        any_value(h.disk_free_gb) AS last_disk_free_gb, any_value(h.clock_synced) AS last_clock_synced
+      FROM ${parquetFiles(daily)} d LEFT JOIN ${lastHealth} h ON TRUE`;
+    const rows = await publishQuery(engine, select, path);
+    if (rows > 0) {
+      const [span] = await engine.rows(
+        `SELECT strftime(first_reading, '%Y-%m-%dT%H:%M:%S.%gZ') AS s, strftime(last_reading + INTERVAL 1 MILLISECOND, '%Y-%m-%dT%H:%M:%S.%gZ') AS e FROM read_parquet(${literal(path)})`,
+      );
+      await this.record(path, {
+        layer: 'gold',
+        table: 'stations',
+        station,
+        start: String(span?.s),
+        end: String(span?.e),
+        rows,
+      });
+    }
+    this.summary.stations++;
+  }
 }

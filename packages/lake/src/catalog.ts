@@ -2,15 +2,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { writeFileAtomic } from '@opensensor/buffer';
 import { sha256File } from './bronze.js';
-import type { GoldTable } from './layout.js';
+import type { GoldTable, SilverTable } from './layout.js';
 
 /** One silver or gold file, so that a client (the dashboard, a script) never needs to list a bucket. */
 export interface CatalogEntry {
   /** Relative to the lakehouse directory, with `/` separators: also the object key under a prefix. */
   path: string;
   layer: 'silver' | 'gold';
-  /** `readings` for silver; the gold table's name. */
-  table: 'readings' | GoldTable;
+  /** `readings` or `health` for silver; the gold table's name. */
+  table: SilverTable | GoldTable;
   station: string;
   /** The period the file covers: `[start, end)`, ISO 8601 UTC. */
   start: string;

@@ -38,6 +38,7 @@ export function periodSql(period: 'hour' | 'day', silver: string, measurements: 
     ),
   );
   return `SELECT station, date_trunc('${period}', timestamp) AS ${period}, count(*) AS readings, count_if(qc = ${QC.fail})::BIGINT AS failed,
+  min(timestamp) AS first_reading, max(timestamp) AS last_reading,
   ${aggs.join(',\n  ')}
 FROM ${silver}
 GROUP BY station, ${period}`;

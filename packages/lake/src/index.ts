@@ -27,7 +27,14 @@ export {
   periodSql,
   stationHealthDailySql,
 } from './gold.js';
-export { catalogFile, GOLD_TABLES, type GoldTable, goldFile, silverFile } from './layout.js';
+export {
+  catalogFile,
+  GOLD_TABLES,
+  type GoldTable,
+  goldFile,
+  type SilverTable,
+  silverFile,
+} from './layout.js';
 export { PMS_DEAD_SIGNATURE, QC, QC_RULES, type QcFlag, type QcRule, qcFlagSql } from './qc.js';
 export {
   LAKEHOUSE_VIEWS,
@@ -37,6 +44,6 @@ export {
   type QueryOptions,
   type QueryResult,
 } from './query.js';
-export { measurementColumns, silverDaySql } from './silver.js';
+export { measurementColumns, silverHealthSql, silverReadingsSql } from './silver.js';
 export { LakehouseStateError } from './state.js';
 export { type LakehouseStatus, lakehouseStatus } from './status.js';

@@ -5,6 +5,8 @@ import { join } from 'node:path';
  *
  * ```
  * <out>/silver/readings/station=<id>/year=YYYY/month=MM/day=DD/data.parquet
+ * <out>/silver/health/station=<id>/year=YYYY/month=MM/day=DD/data.parquet
+ * <out>/silver/health/station=<id>/year=YYYY/month=MM/day=DD/data.parquet
  * <out>/gold/<table>/station=<id>/year=YYYY/month=MM/data.parquet
  * <out>/gold/stations/station=<id>/data.parquet
  * <out>/catalog.json
@@ -44,21 +46,22 @@ export function nextMonthStart(month: MonthKey): number {
 
 const parts = (day: DayKey) => ({ year: day.slice(0, 4), month: day.slice(5, 7), day: day.slice(8, 10) });
 
-export function silverDir(out: string, station: string, day: DayKey): string {
-  const p = parts(day);
+/** Silver has two tables: `readings` (the measurements, flagged) and `health` (the station's health stream). */
+export type SilverTable = 'readings' | 'health';
+
+export function silverMonthDir(out: string, table: SilverTable, station: string, month: MonthKey): string {
   return join(
     out,
     'silver',
-    'readings',
+    table,
     `station=${station}`,
-    `year=${p.year}`,
-    `month=${p.month}`,
-    `day=${p.day}`,
+    `year=${month.slice(0, 4)}`,
+    `month=${month.slice(5, 7)}`,
   );
 }
 
-export function silverFile(out: string, station: string, day: DayKey): string {
-  return join(silverDir(out, station, day), 'data.parquet');
+export function silverFile(out: string, table: SilverTable, station: string, day: DayKey): string {
+  return join(silverMonthDir(out, table, station, day.slice(0, 7)), `day=${parts(day).day}`, 'data.parquet');
 }
 
 export function goldFile(out: string, table: GoldTable, station: string, month: MonthKey | null): string {

@@ -27,10 +27,11 @@ export interface QcRule {
    */
   spike?: { suspect: number; fail?: number };
   /**
-   * Flat line: the same value (within `tolerance`) over `suspect` / `fail` consecutive readings.
-   * Values whose magnitude is at most `ignoreBelow` are not tested (a dark night reads 0 lux for hours).
+   * Flat line: exactly the same value over `suspect` / `fail` consecutive readings (a stuck sensor
+   * repeats its last value; a working one has noise in its last digits). Values whose magnitude is at
+   * most `ignoreBelow` are not tested (clean air reads 0-2 µg/m³ for hours).
    */
-  flat?: { tolerance: number; suspect: number; fail: number; ignoreBelow?: number };
+  flat?: { suspect: number; fail: number; ignoreBelow?: number };
 }
 
 const temperature: QcRule = {
@@ -38,32 +39,32 @@ const temperature: QcRule = {
   gross: [-40, 85],
   suspect: [-30, 50],
   spike: { suspect: 2, fail: 5 },
-  flat: { tolerance: 0, suspect: 120, fail: 720 },
+  flat: { suspect: 120, fail: 720 },
 };
 const humidity: QcRule = {
   unit: '%RH',
   gross: [0, 100],
   spike: { suspect: 10, fail: 25 },
-  flat: { tolerance: 0, suspect: 120, fail: 720 },
+  flat: { suspect: 120, fail: 720 },
 };
 const pressure: QcRule = {
   unit: 'hPa',
   gross: [300, 1100],
   suspect: [500, 1085],
   spike: { suspect: 1, fail: 3 },
-  flat: { tolerance: 0, suspect: 360, fail: 1440 },
+  flat: { suspect: 360, fail: 1440 },
 };
 const gas: QcRule = {
   unit: 'kΩ',
   gross: [0, 10_000],
-  flat: { tolerance: 0, suspect: 360, fail: 1440 },
+  flat: { suspect: 360, fail: 1440 },
 };
 const pm: QcRule = {
   unit: 'µg/m³',
   gross: [0, 1000],
   suspect: [0, 500],
   spike: { suspect: 150 },
-  flat: { tolerance: 0, suspect: 360, fail: 1440, ignoreBelow: 5 },
+  flat: { suspect: 360, fail: 1440, ignoreBelow: 5 },
 };
 const particles: QcRule = { unit: 'per 0.1 L', gross: [0, 65_535] };
 const degrees = (lo: number, hi: number): QcRule => ({ unit: '°', gross: [lo, hi] });
@@ -98,7 +99,7 @@ export const QC_RULES: Readonly<Record<string, QcRule>> = {
     unit: 'ppm',
     gross: [0, 40_000],
     suspect: [350, 10_000],
-    flat: { tolerance: 0, suspect: 360, fail: 1440 },
+    flat: { suspect: 360, fail: 1440 },
   },
   eco2: { unit: 'ppm', gross: [400, 60_000] },
   tvoc: { unit: 'ppb', gross: [0, 60_000] },
@@ -127,21 +128,27 @@ const num = (n: number) => String(n);
 
 /** Names of the helper columns the flag expressions read (computed by `qcWindowColumns`). */
 function helperNames(col: string) {
-  return { prev: `${col}__prev`, next: `${col}__next`, flatSuspect: `${col}__fs_`, flatFail: `${col}__ff_` };
+  return { prev: `${col}__prev`, next: `${col}__next`, start: `${col}__start`, run: `${col}__run` };
 }
 
+/** The row number over `w`, which the flat-line test counts runs with. */
+export const ROW_NUMBER_COLUMN = '__rn';
+
 /**
- * Window expressions the flag of `col` needs, over a relation with `WINDOW w AS (ORDER BY timestamp)`.
- * Named `<col>__…`; they are dropped from the output.
+ * Window expressions the flags of `col` need, in two passes over a relation with
+ * `WINDOW w AS (ORDER BY timestamp)`; both use that one ordering, so DuckDB sorts once. `first`: the
+ * spike test's neighbours (within five minutes), and where a run of equal values starts; `second`:
+ * how long the run of equal values is at each row. Named `<col>__…`; dropped from the output.
  */
-export function qcWindowColumns(col: string): { name: string; sql: string }[] {
+export function qcWindowColumns(col: string): { first: WindowColumn[]; second: WindowColumn[] } {
   const rule = QC_RULES[col];
-  if (!rule) return [];
+  const first: WindowColumn[] = [];
+  const second: WindowColumn[] = [];
+  if (!rule) return { first, second };
   const c = ident(col);
   const h = helperNames(col);
-  const out: { name: string; sql: string }[] = [];
   if (rule.spike) {
-    out.push(
+    first.push(
       {
         name: h.prev,
         sql: `CASE WHEN epoch(timestamp) - epoch(lag(timestamp) OVER w) <= ${SPIKE_MAX_GAP_SECONDS} THEN lag(${c}) OVER w END`,
@@ -153,19 +160,21 @@ export function qcWindowColumns(col: string): { name: string; sql: string }[] {
     );
   }
   if (rule.flat) {
-    for (const [n, prefix] of [
-      [rule.flat.suspect, h.flatSuspect],
-      [rule.flat.fail, h.flatFail],
-    ] as const) {
-      const frame = `OVER (w ROWS BETWEEN ${n - 1} PRECEDING AND CURRENT ROW)`;
-      out.push(
-        { name: `${prefix}n`, sql: `count(${c}) ${frame}` },
-        { name: `${prefix}lo`, sql: `min(${c}) ${frame}` },
-        { name: `${prefix}hi`, sql: `max(${c}) ${frame}` },
-      );
-    }
+    first.push({
+      name: h.start,
+      sql: `CASE WHEN ${c} IS DISTINCT FROM lag(${c}) OVER w THEN row_number() OVER w END`,
+    });
+    second.push({
+      name: h.run,
+      sql: `${ident(ROW_NUMBER_COLUMN)} - max(${ident(h.start)}) OVER (w ROWS UNBOUNDED PRECEDING) + 1`,
+    });
   }
-  return out;
+  return { first, second };
+}
+
+export interface WindowColumn {
+  name: string;
+  sql: string;
 }
 
 /**
@@ -188,12 +197,10 @@ export function qcFlagSql(col: string, columns: readonly string[]): string {
     suspect.push(`${spike} > ${num(rule.spike.suspect)}`);
   }
   if (rule?.flat) {
-    const { tolerance, suspect: ns, fail: nf, ignoreBelow } = rule.flat;
-    const tested = ignoreBelow === undefined ? 'TRUE' : `abs(${c}) > ${num(ignoreBelow)}`;
-    const flat = (prefix: string, n: number) =>
-      `${tested} AND ${ident(`${prefix}n`)} = ${n} AND ${ident(`${prefix}hi`)} - ${ident(`${prefix}lo`)} <= ${num(tolerance)}`;
-    fail.push(flat(h.flatFail, nf));
-    suspect.push(flat(h.flatSuspect, ns));
+    const { suspect: ns, fail: nf, ignoreBelow } = rule.flat;
+    const tested = ignoreBelow === undefined ? '' : ` AND abs(${c}) > ${num(ignoreBelow)}`;
+    fail.push(`${ident(h.run)} >= ${nf}${tested}`);
+    suspect.push(`${ident(h.run)} >= ${ns}${tested}`);
   }
   if (
     (PMS_DEAD_SIGNATURE as readonly string[]).includes(col) &&

@@ -5,12 +5,7 @@ import { GOLD_TABLES } from './layout.js';
 import { literal } from './sql.js';
 
 /** The views `lakehouseQuery` defines: the raw lake and every silver and gold table. */
-export const LAKEHOUSE_VIEWS = [
-  'bronze',
-  'silver',
-  ...GOLD_TABLES.filter((t) => t !== 'stations'),
-  'stations',
-] as const;
+export const LAKEHOUSE_VIEWS = ['bronze', 'silver', 'silver_health', ...GOLD_TABLES] as const;
 
 export interface QueryOptions {
   lakehouse: string;
@@ -47,6 +42,7 @@ export async function openLakehouse(options: QueryOptions): Promise<{ engine: En
   };
   await define('bronze', options.from);
   await define('silver', join(options.lakehouse, 'silver', 'readings'));
+  await define('silver_health', join(options.lakehouse, 'silver', 'health'));
   for (const t of GOLD_TABLES) await define(t, join(options.lakehouse, 'gold', t));
   return { engine, views };
 }

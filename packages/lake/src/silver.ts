@@ -1,80 +1,114 @@
 import { pm25CorrectedSql } from './aqi.js';
 import type { Engine } from './engine.js';
 import { DAY_MS, type DayKey, dayStart } from './layout.js';
-import { QC, qcFlagSql, qcWindowColumns, rowQcSql } from './qc.js';
+import { QC, qcFlagSql, qcWindowColumns, ROW_NUMBER_COLUMN, rowQcSql } from './qc.js';
 import { fileList, ident, literal } from './sql.js';
 
-/** Columns of every silver file besides the measurements and their flags. */
-export const SILVER_FIXED_COLUMNS = ['station', 'timestamp', 'timestamp_qc', 'qc'] as const;
+/** Columns `loadDay` adds to a day's rows (the source file and its rank), never written out. */
+export const LOAD_COLUMNS = ['src_rank', 'src'] as const;
 
-/** The measurement columns a set of bronze files holds (every column but `timestamp`), in file order. */
-export async function measurementColumns(engine: Engine, files: readonly string[]): Promise<string[]> {
-  const rows = await engine.rows(
-    `DESCRIBE SELECT * FROM read_parquet(${fileList(files)}, union_by_name = true, hive_partitioning = false)`,
-  );
+const NUMERIC = /^(FLOAT|DOUBLE|DECIMAL|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|U)/;
+/** Columns that are not measurements: silver's own, and those `loadDay` adds. */
+const NOT_MEASUREMENTS = new Set([
+  'station',
+  'timestamp',
+  'timestamp_qc',
+  'qc',
+  'pm25_corrected',
+  ...LOAD_COLUMNS,
+]);
+
+/** Measurement columns of a relation: numeric, not `timestamp`, not a flag or a silver-only column. */
+export async function measurementColumns(engine: Engine, relation: string): Promise<string[]> {
+  const rows = await engine.rows(`DESCRIBE SELECT * FROM ${relation}`);
+  const names = new Set(rows.map((r) => String(r.column_name)));
   return rows
-    .filter(
-      (r) =>
-        r.column_name !== 'timestamp' &&
-        /^(FLOAT|DOUBLE|DECIMAL|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|U)/.test(String(r.column_type)),
-    )
-    .map((r) => String(r.column_name));
+    .filter((r) => NUMERIC.test(String(r.column_type)))
+    .map((r) => String(r.column_name))
+    .filter((n) => !NOT_MEASUREMENTS.has(n) && !(n.endsWith('_qc') && names.has(n.slice(0, -3))));
 }
 
-export interface SilverDayInput {
-  station: string;
-  day: DayKey;
-  /** Bronze reading files with readings of this day. */
-  bronze: readonly string[];
-  /** The silver file built before, if any: its rows are kept (bronze files may be gone since, deleted by a station's retention). */
-  previous: string | null;
-  /** Health files of this day and the day before (for the clock state at the day's first readings). */
-  health: readonly string[];
-  /** Measurement columns, from `measurementColumns`. */
-  columns: readonly string[];
+/** `read_parquet` over files whose schemas may differ (our writer's and the reference collector's). */
+export const parquetFiles = (files: readonly string[], extra = '') =>
+  `read_parquet(${fileList(files)}, union_by_name = true, hive_partitioning = false${extra})`;
+
+function dayBounds(day: DayKey) {
+  const from = new Date(dayStart(day)).toISOString();
+  const to = new Date(dayStart(day) + DAY_MS).toISOString();
+  return {
+    from,
+    to,
+    where: `timestamp >= TIMESTAMPTZ ${literal(from)} AND timestamp < TIMESTAMPTZ ${literal(to)}`,
+  };
 }
 
 /**
- * The SELECT that produces one silver station-day: the bronze readings of the day (by their own
- * timestamps), duplicates on the timestamp removed (the first by source file wins, so a rebuild is
- * deterministic), sorted, every value with its QC flag, the row's worst flag, and `pm25_corrected`.
+ * Loads one station-day of a stream into a temp table `name` with the columns of its files plus
+ * `src_rank` / `src`: bronze rows of the day (by their own timestamps) rank 0, the silver file built
+ * before rank 1 (its rows stay even when bronze files are gone, deleted by a station's retention).
+ * Read once here: every later step of the day works on the table.
  */
-export function silverDaySql(input: SilverDayInput): string {
-  const { columns } = input;
-  const from = new Date(dayStart(input.day)).toISOString();
-  const to = new Date(dayStart(input.day) + DAY_MS).toISOString();
-  const inDay = `timestamp >= TIMESTAMPTZ ${literal(from)} AND timestamp < TIMESTAMPTZ ${literal(to)}`;
-  const cols = columns.map(ident).join(', ');
-  const sources = [
-    `SELECT timestamp, ${cols}, 0 AS src_rank, filename AS src FROM read_parquet(${fileList(input.bronze)}, union_by_name = true, hive_partitioning = false, filename = true) WHERE ${inDay}`,
-  ];
-  if (input.previous)
+export async function loadDay(
+  engine: Engine,
+  name: string,
+  input: { day: DayKey; bronze: readonly string[]; previous: string | null },
+): Promise<void> {
+  const { where } = dayBounds(input.day);
+  const sources: string[] = [];
+  if (input.bronze.length)
     sources.push(
-      `SELECT timestamp, ${cols}, 1 AS src_rank, '' AS src FROM read_parquet(${literal(input.previous)}, union_by_name = true, hive_partitioning = false) WHERE ${inDay}`,
+      `SELECT * EXCLUDE (filename), 0 AS src_rank, filename AS src FROM ${parquetFiles(input.bronze, ', filename = true')} WHERE ${where}`,
     );
-  const windowCols = columns.flatMap((c) => qcWindowColumns(c));
-  const health =
-    input.health.length > 0
-      ? `SELECT timestamp AS h_ts, clock_synced FROM read_parquet(${fileList(input.health)}, union_by_name = true, hive_partitioning = false)`
-      : 'SELECT NULL::TIMESTAMPTZ AS h_ts, NULL::BOOLEAN AS clock_synced WHERE FALSE';
+  if (input.previous)
+    sources.push(`SELECT *, 1 AS src_rank, '' AS src FROM ${parquetFiles([input.previous])} WHERE ${where}`);
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${sources.join(' UNION ALL BY NAME ')}`);
+}
+
+/** Rows of a loaded day, one per timestamp: bronze before the previous silver, then by file name (deterministic). */
+const dedup = (raw: string) =>
+  `SELECT * EXCLUDE (rn, ${LOAD_COLUMNS.join(', ')}) FROM (
+    SELECT *, row_number() OVER (PARTITION BY timestamp ORDER BY src_rank, src) AS rn FROM ${raw}
+  ) WHERE rn = 1`;
+
+/** One silver health station-day: the day's health records, once each, sorted. */
+export function silverHealthSql(station: string, raw: string, columns: readonly string[]): string {
+  return `SELECT ${literal(station)} AS station, timestamp, ${columns.map(ident).join(', ')} FROM (${dedup(raw)}) ORDER BY timestamp`;
+}
+
+/**
+ * One silver readings station-day from the loaded day `raw`: duplicates on the timestamp removed,
+ * sorted, every value with its QC flag, the timestamp's flag (the clock state from `health`, a
+ * relation with `timestamp` and `clock_synced`), the row's worst flag, and `pm25_corrected`.
+ */
+export function silverReadingsSql(input: {
+  station: string;
+  raw: string;
+  health: string | null;
+  columns: readonly string[];
+}): string {
+  const { columns } = input;
+  const cols = columns.map(ident).join(', ');
+  const windows = columns.map((c) => qcWindowColumns(c));
+  const select = (list: { name: string; sql: string }[]) =>
+    list.map((w) => `, ${w.sql} AS ${ident(w.name)}`).join('');
+  const health = input.health
+    ? `SELECT timestamp AS h_ts, clock_synced FROM ${input.health}`
+    : 'SELECT NULL::TIMESTAMPTZ AS h_ts, NULL::BOOLEAN AS clock_synced WHERE FALSE';
   const flags = columns.map((c) => `${c}_qc`);
   const hasCorrection = columns.includes('pm25') && columns.includes('humidity');
   return `
-WITH raw AS (
-  ${sources.join('\n  UNION ALL BY NAME\n  ')}
-),
-dedup AS (
-  SELECT * EXCLUDE (rn, src_rank, src) FROM (
-    SELECT *, row_number() OVER (PARTITION BY timestamp ORDER BY src_rank, src) AS rn FROM raw
-  ) WHERE rn = 1
-),
+WITH dedup AS (${dedup(input.raw)}),
 health AS (${health}),
 dated AS (
   SELECT d.*, h.clock_synced FROM dedup d ASOF LEFT JOIN health h ON d.timestamp >= h.h_ts
 ),
-windowed AS (
-  SELECT *${windowCols.map((w) => `, ${w.sql} AS ${ident(w.name)}`).join('')}
+windowed1 AS (
+  SELECT *, row_number() OVER w AS ${ident(ROW_NUMBER_COLUMN)}${select(windows.flatMap((w) => w.first))}
   FROM dated WINDOW w AS (ORDER BY timestamp)
+),
+windowed AS (
+  SELECT *${select(windows.flatMap((w) => w.second))}
+  FROM windowed1 WINDOW w AS (ORDER BY timestamp)
 ),
 flagged AS (
   SELECT timestamp, ${cols},

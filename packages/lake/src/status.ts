@@ -42,7 +42,7 @@ export async function lakehouseStatus(options: {
   const tables: LakehouseStatus['tables'] = {};
   const stations = new Set<string>();
   for (const e of catalog.files) {
-    const key = e.layer === 'silver' ? 'silver' : e.table;
+    const key = e.layer === 'silver' ? `silver ${e.table}` : e.table;
     const t = tables[key] ?? { files: 0, rows: 0, bytes: 0 };
     tables[key] = t;
     t.files++;
