@@ -183,7 +183,13 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDE
 function createExclusive(path: string, content: string): 'created' | 'exists' | 'retry' {
   tempCounter = (tempCounter + 1) % Number.MAX_SAFE_INTEGER;
   const tmp = `${path}.${process.pid}.${tempCounter}.tmp`;
-  writeFileSync(tmp, content, { flag: 'wx' });
+  try {
+    // A leftover of a crashed process that had this pid may have the name: overwrite it.
+    writeFileSync(tmp, content);
+  } catch (err) {
+    unlinkQuietly(tmp);
+    throw err;
+  }
   try {
     linkSync(tmp, path);
     return 'created';
@@ -283,27 +289,30 @@ export function tryAcquireProcessLock(path: string, options: ProcessLockOptions 
     ...(owner.label !== null ? { label: owner.label } : {}),
   })}\n`;
   for (let attempt = 0; attempt < 8; attempt++) {
+    // A stale lock is removed before the new one is written: on a full disk its block is the one
+    // the new lock needs.
+    const raw = readIfExists(key);
+    if (raw !== null) {
+      const held = parseOwner(raw);
+      const verdict = judge(held);
+      if (verdict.live) {
+        if (held) return { acquired: false, holder: { ...held, self: verdict.self } };
+        continue;
+      }
+      if (removeIfUnchanged(key, raw)) {
+        options.logger?.warn('took over a stale lock', {
+          lock: key,
+          pid: held?.pid ?? null,
+          ...(held?.label ? { holder: held.label } : {}),
+          reason: verdict.reason,
+        });
+      }
+      continue;
+    }
     const created = createExclusive(key, content);
     if (created === 'created') {
       heldHere.set(key, owner);
       return { acquired: true, lock: makeLock(key, owner, content) };
-    }
-    if (created === 'retry') continue;
-    const raw = readIfExists(key);
-    if (raw === null) continue; // released meanwhile
-    const held = parseOwner(raw);
-    const verdict = judge(held);
-    if (verdict.live) {
-      if (held) return { acquired: false, holder: { ...held, self: verdict.self } };
-      continue;
-    }
-    if (removeIfUnchanged(key, raw)) {
-      options.logger?.warn('took over a stale lock', {
-        lock: key,
-        pid: held?.pid ?? null,
-        ...(held?.label ? { holder: held.label } : {}),
-        reason: verdict.reason,
-      });
     }
   }
   const holder = readProcessLock(key);

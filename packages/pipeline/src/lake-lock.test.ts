@@ -167,6 +167,22 @@ describe('one writer per station lake', () => {
     },
   );
 
+  it('a lake lock that cannot be written (a full or broken lake disk) does not keep the station from taking readings', async () => {
+    // A file where the station's directory should be: nothing can be created under it.
+    mkdirSync(join(dir, 'output'), { recursive: true });
+    writeFileSync(join(dir, 'output', `station=${STATION}`), '');
+    const log = capture();
+    const station = await Station.open(options('state', { health: null, logger: log }));
+    try {
+      expect(log.lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
+        'could not take the lake lock; going on without it, so another writer of this station would not be refused',
+      ]);
+      expect(await station.takeReading()).toBe(1);
+    } finally {
+      await station.close();
+    }
+  });
+
   it('the lock file is invisible to the lake readers, the uploader and the temp-file cleanup', async () => {
     const station = await Station.open(options('state'));
     try {

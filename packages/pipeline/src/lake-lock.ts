@@ -53,7 +53,9 @@ export function lakeWriter(root: string, stationId: string): LockHolder | null {
 /**
  * Takes the lake lock of a station under each root (data lake, health lake), or none: a stale lock (a
  * writer killed with SIGKILL, an earlier boot, a reused pid) is taken over; a live one is refused with
- * `LakeLockedError`.
+ * `LakeLockedError`. A lock that cannot be written (a full or read-only lake disk) is logged as an
+ * error and gone without: the lake cannot be written then either, and the station must go on taking
+ * readings into its journal.
  */
 export async function lockStationLakes(
   roots: readonly string[],
@@ -64,11 +66,21 @@ export async function lockStationLakes(
   try {
     for (const root of roots) {
       const path = lakeLockPath(root, stationId);
-      await mkdir(join(root, `station=${stationId}`), { recursive: true });
-      const attempt = tryAcquireProcessLock(path, {
-        ...(options.label ? { label: options.label } : {}),
-        ...(options.logger ? { logger: options.logger } : {}),
-      });
+      let attempt: ReturnType<typeof tryAcquireProcessLock>;
+      try {
+        await mkdir(join(root, `station=${stationId}`), { recursive: true });
+        attempt = tryAcquireProcessLock(path, {
+          ...(options.label ? { label: options.label } : {}),
+          ...(options.logger ? { logger: options.logger } : {}),
+        });
+      } catch (err) {
+        if (typeof (err as { code?: unknown }).code !== 'string') throw err;
+        options.logger?.error(
+          'could not take the lake lock; going on without it, so another writer of this station would not be refused',
+          { lock: path, err },
+        );
+        continue;
+      }
       if (!attempt.acquired)
         throw new LakeLockedError(stationId, resolve(root, `station=${stationId}`), attempt.holder);
       locks.push(attempt.lock);
