@@ -35,7 +35,7 @@ export {
   type SilverTable,
   silverFile,
 } from './layout.js';
-export { PMS_DEAD_SIGNATURE, QC, QC_RULES, type QcFlag, type QcRule, qcFlagSql } from './qc.js';
+export { PMS_DEAD_SIGNATURE, QC, QC_RULES, type QcFlag, type QcRule, qcFlagSql, qcRulesMarkdown } from './qc.js';
 export {
   LAKEHOUSE_VIEWS,
   LakehouseQueryError,

@@ -222,3 +222,20 @@ export function rowQcSql(flagColumns: readonly string[]): string {
   const any = (v: number) => flagColumns.map((f) => `${ident(f)} = ${v}`).join(' OR ');
   return `CASE WHEN ${any(QC.fail)} THEN ${QC.fail} WHEN ${any(QC.suspect)} THEN ${QC.suspect} WHEN ${any(QC.pass)} THEN ${QC.pass} WHEN ${any(QC.notEvaluated)} THEN ${QC.notEvaluated} ELSE ${QC.missing} END::UTINYINT`;
 }
+
+/** The thresholds as a Markdown table (docs/lake.md holds it; a test keeps the two equal). */
+export function qcRulesMarkdown(): string {
+  const range = (r?: readonly [number, number]) => (r ? `${r[0]} … ${r[1]}` : '—');
+  const rows = Object.entries(QC_RULES).map(([col, r]) => {
+    const spike = r.spike ? `> ${r.spike.suspect}${r.spike.fail !== undefined ? ` / > ${r.spike.fail}` : ''}` : '—';
+    const flat = r.flat
+      ? `${r.flat.suspect} / ${r.flat.fail}${r.flat.ignoreBelow !== undefined ? ` (not below ${r.flat.ignoreBelow})` : ''}`
+      : '—';
+    return `| \`${col}\` | ${r.unit} | ${range(r.gross)} | ${range(r.suspect)} | ${spike} | ${flat} |`;
+  });
+  return [
+    '| column | unit | gross range (outside: 4) | suspect range (outside: 3) | spike, suspect / fail | flat line, readings suspect / fail |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
