@@ -1,4 +1,4 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDir } from '@opensensor/buffer';
 import type { Engine } from './engine.js';
@@ -15,6 +15,10 @@ let counter = 0;
 export async function publishQuery(engine: Engine, select: string, path: string): Promise<number> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
+  // A build killed while DuckDB wrote leaves its temp file; the lakehouse lock says no one else writes here.
+  const stale = `.${basename(path)}.`;
+  for (const name of await readdir(dir))
+    if (name.startsWith(stale) && name.endsWith('.tmp')) await rm(join(dir, name), { force: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
   try {
     const [res] = await engine.rows(
