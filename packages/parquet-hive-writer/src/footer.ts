@@ -9,6 +9,7 @@ export const FOOTER_KEYS = {
   station: 'opensensor.station',
   firstSeq: 'opensensor.first_seq',
   lastSeq: 'opensensor.last_seq',
+  seqSource: 'opensensor.seq_source',
   windowStart: 'opensensor.window_start',
   windowEnd: 'opensensor.window_end',
 } as const;
@@ -23,6 +24,8 @@ export interface LakeFileFooter {
   /** Parsed from `opensensor.first_seq` / `last_seq`; undefined for files written by another tool. */
   firstSeq: bigint | undefined;
   lastSeq: bigint | undefined;
+  /** What numbers those sequence numbers (`opensensor.seq_source`, e.g. a journal's id); undefined when unsaid. */
+  seqSource: string | undefined;
 }
 
 const SEQ = /^\d{1,20}$/;
@@ -57,6 +60,7 @@ export async function readLakeFooter(path: string): Promise<LakeFileFooter> {
       metadata,
       firstSeq: seq(FOOTER_KEYS.firstSeq),
       lastSeq: seq(FOOTER_KEYS.lastSeq),
+      seqSource: metadata[FOOTER_KEYS.seqSource] || undefined,
     };
   } finally {
     await handle.close();

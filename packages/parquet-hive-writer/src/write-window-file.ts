@@ -36,6 +36,12 @@ export interface WriteWindowFileOptions {
   /** Journal sequence numbers of the first and last record in `rows`; they identify the batch. */
   firstSeq: SequenceNumber;
   lastSeq: SequenceNumber;
+  /**
+   * What numbers `firstSeq`/`lastSeq` (e.g. the journal's id), stored in the footer. Two journals for one
+   * station number their records independently: ranges of different sources never overlap. Files
+   * without a source (older files) are compared with every batch.
+   */
+  seqSource?: string;
   /** `data` (default) or `health`. */
   prefix?: LakeFilePrefix;
   /** Default `zstd`. */
@@ -151,8 +157,15 @@ export async function writeWindowFile(options: WriteWindowFileOptions): Promise<
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await existingBatches(dir, window.hhmm, prefix);
     const plain = lakeFileName(window, prefix);
+    const sameSource = (f: WindowFile) =>
+      f.seqSource === undefined || options.seqSource === undefined || f.seqSource === options.seqSource;
     for (const file of existing) {
-      if (file.firstSeq === firstSeq && file.lastSeq === lastSeq && file.rows === columns.rowCount) {
+      if (
+        sameSource(file) &&
+        file.firstSeq === firstSeq &&
+        file.lastSeq === lastSeq &&
+        file.rows === columns.rowCount
+      ) {
         const name = file.path.slice(dir.length + 1);
         return {
           status: 'identical',
@@ -167,7 +180,7 @@ export async function writeWindowFile(options: WriteWindowFileOptions): Promise<
       }
     }
     for (const file of existing) {
-      if (file.firstSeq !== undefined && file.lastSeq !== undefined) {
+      if (sameSource(file) && file.firstSeq !== undefined && file.lastSeq !== undefined) {
         if (file.firstSeq <= lastSeq && firstSeq <= file.lastSeq) {
           throw new BatchOverlapError(file as ExistingBatch, firstSeq, lastSeq);
         }
@@ -193,6 +206,7 @@ export async function writeWindowFile(options: WriteWindowFileOptions): Promise<
         { key: FOOTER_KEYS.station, value: options.station },
         { key: FOOTER_KEYS.firstSeq, value: String(firstSeq) },
         { key: FOOTER_KEYS.lastSeq, value: String(lastSeq) },
+        ...(options.seqSource ? [{ key: FOOTER_KEYS.seqSource, value: options.seqSource }] : []),
         { key: FOOTER_KEYS.windowStart, value: new Date(window.start).toISOString() },
         { key: FOOTER_KEYS.windowEnd, value: new Date(window.end).toISOString() },
         ...Object.entries(extra).map(([key, value]) => ({ key, value })),
@@ -236,11 +250,11 @@ async function existingBatches(
     if (!parsed || parsed.prefix !== prefix || (hhmm !== null && parsed.hhmm !== hhmm)) continue;
     const path = join(dir, name);
     try {
-      const { rows, firstSeq, lastSeq } = await readLakeFooter(path);
-      files.push({ path, rows, firstSeq, lastSeq });
+      const { rows, firstSeq, lastSeq, seqSource } = await readLakeFooter(path);
+      files.push({ path, rows, firstSeq, lastSeq, seqSource });
     } catch {
       // A damaged or foreign file still occupies its name; it just cannot be identified.
-      files.push({ path, rows: -1, firstSeq: undefined, lastSeq: undefined });
+      files.push({ path, rows: -1, firstSeq: undefined, lastSeq: undefined, seqSource: undefined });
     }
   }
   return files;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Journal, writeFileAtomic } from '@opensensor/buffer';
@@ -27,11 +28,16 @@ export class StationMismatchError extends Error {
 
 interface StationFile {
   station: string;
+  /** This journal's identity, written into every lake file's footer with its sequence numbers. */
+  journal: string;
   since: string;
 }
 
 /**
- * A journal records which station it belongs to (`STATION` in its directory). Opened for another
+ * A journal records which station it belongs to, and its own identity (`STATION` in its directory).
+ * The identity goes into every lake file's footer beside the sequence numbers: another journal for
+ * the same station (a backfill after the agent, a state directory started afresh) numbers from 1
+ * again, and its files must not be taken for replays of this one's. Opened for another
  * station, it is refused while it holds records a consumer has not committed; an empty backlog is
  * handed over to the new id, since nothing could be mislabelled.
  */
@@ -39,21 +45,26 @@ export async function claimJournalForStation(
   journal: Journal<Uint8Array>,
   stationId: string,
   now: () => number,
-): Promise<{ previous: string | null }> {
+): Promise<{ previous: string | null; journalId: string }> {
   const path = join(journal.dir, 'STATION');
-  let recorded: string | null = null;
+  let recorded: Partial<StationFile> = {};
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<StationFile>;
-    if (typeof parsed.station === 'string' && parsed.station !== '') recorded = parsed.station;
+    recorded = JSON.parse(await readFile(path, 'utf8')) as Partial<StationFile>;
   } catch {
     // Missing (a journal of an earlier version, or a new one) or unreadable: claimed below.
   }
-  if (recorded === stationId) return { previous: null };
-  if (recorded !== null) {
+  const station = typeof recorded.station === 'string' && recorded.station !== '' ? recorded.station : null;
+  const journalId = typeof recorded.journal === 'string' && recorded.journal !== '' ? recorded.journal : null;
+  if (station === stationId && journalId !== null) return { previous: null, journalId };
+  if (station !== null && station !== stationId) {
     const pending = Math.max(0, ...Object.values(journal.stats().consumers).map((c) => c.backlog));
-    if (pending > 0) throw new StationMismatchError(journal.dir, recorded, stationId, pending);
+    if (pending > 0) throw new StationMismatchError(journal.dir, station, stationId, pending);
   }
-  const content: StationFile = { station: stationId, since: new Date(now()).toISOString() };
+  const content: StationFile = {
+    station: stationId,
+    journal: journalId ?? randomUUID(),
+    since: new Date(now()).toISOString(),
+  };
   await writeFileAtomic(path, `${JSON.stringify(content)}\n`);
-  return { previous: recorded };
+  return { previous: station !== stationId ? station : null, journalId: content.journal };
 }

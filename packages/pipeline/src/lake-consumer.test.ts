@@ -46,9 +46,11 @@ function consumer(
   clock: SimulatedClock,
   kind: 'reading' | 'health' = 'reading',
   batchDurationSec = 900,
+  seqSource?: string,
 ) {
   return new LakeConsumer({
     journal,
+    ...(seqSource ? { seqSource } : {}),
     name: kind === 'reading' ? 'parquet' : 'health',
     kind,
     schema: kind === 'reading' ? SENSOR_SCHEMA : HEALTH_SCHEMA,
@@ -180,6 +182,32 @@ describe('LakeConsumer', () => {
     const m = await db.rows(`SELECT count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))}`);
     expect(m[0]?.n).toBe(150);
     await journal.close();
+  });
+
+  it('files of another journal for the station are not replays, whatever their sequence numbers', async () => {
+    // The agent's journal wrote 23:40–23:50; later a backfill with its own journal (numbered from 1
+    // again) writes 23:50–00:00 of the same day and window.
+    const agentJournal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    await agentJournal.appendBatch(Array.from({ length: 120 }, (_, i) => reading(T0 + i * 5000, i)));
+    await consumer(agentJournal, clock, 'reading', 900, 'journal-a').drain({ final: true });
+    await agentJournal.close();
+    const backfillJournal = await Journal.open({
+      dir: join(dir, 'journal-b'),
+      fsync: 'never',
+      consumers: ['parquet'],
+    });
+    await backfillJournal.appendBatch(
+      Array.from({ length: 120 }, (_, i) => reading(T0 + 600_000 + i * 5000, i)),
+    );
+    const b = consumer(backfillJournal, clock, 'reading', 900, 'journal-b');
+    await b.drain({ final: true });
+    expect(b.stats.alreadyInLake).toBe(0);
+    const n = await db.rows(
+      `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT d FROM ${lakeGlob(join(dir, 'output'))}`,
+    );
+    expect(n[0]).toEqual({ n: 240, d: 240 });
+    await backfillJournal.close();
   });
 
   it('re-dates readings taken before the clock was synchronised, and routes health records', async () => {

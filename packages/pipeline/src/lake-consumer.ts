@@ -23,6 +23,11 @@ export interface LakeConsumerOptions {
   name: string;
   /** Which records this consumer turns into files. */
   kind: 'reading' | 'health';
+  /**
+   * The journal's identity, written into each file's footer with its sequence numbers: a replay is
+   * checked only against files of the same journal (another journal for the station numbers anew).
+   */
+  seqSource?: string;
   schema: LakeSchema;
   root: string;
   station: string;
@@ -287,7 +292,10 @@ export class LakeConsumer {
     const index = new DaySeqIndex(key);
     for (const f of await listWindowFiles({ ...base, wholeDay: true })) {
       const name = parseLakeFileName(basename(f.path));
-      if (f.firstSeq !== undefined && f.lastSeq !== undefined && name)
+      // Files numbered by another journal hold other readings whatever their sequence numbers say.
+      const otherJournal =
+        f.seqSource !== undefined && this.o.seqSource !== undefined && f.seqSource !== this.o.seqSource;
+      if (f.firstSeq !== undefined && f.lastSeq !== undefined && name && !otherJournal)
         index.add(Number(f.firstSeq), Number(f.lastSeq), name.hhmm);
     }
     // A replay rarely spans more than a few days; keep the memory bounded all the same.
@@ -302,6 +310,7 @@ export class LakeConsumer {
   ): Promise<void> {
     const res = await writeWindowFile({
       ...base,
+      ...(this.o.seqSource ? { seqSource: this.o.seqSource } : {}),
       rows: batch.rows,
       firstSeq: batch.firstSeq,
       lastSeq: batch.lastSeq,

@@ -190,6 +190,7 @@ export class Station {
   private constructor(
     private readonly o: StationOptions,
     readonly journal: Journal<Uint8Array>,
+    journalId: string,
   ) {
     this.log = (o.logger ?? silentLogger).child({ station: o.stationId });
     this.columns = o.schema.columns.map((c) => c.name);
@@ -197,6 +198,7 @@ export class Station {
     this.monotonic = o.monotonic ?? monotonicNow;
     const common = {
       journal,
+      seqSource: journalId,
       station: o.stationId,
       batchDurationSec: o.batchDurationSec,
       compression: o.compression,
@@ -254,8 +256,10 @@ export class Station {
       }
     }
     // Readings of another station must never be filed under this one (a changed OPENSENSOR_STATION_ID).
+    let journalId: string;
     try {
       const claim = await claimJournalForStation(journal, options.stationId, () => options.clock.now());
+      journalId = claim.journalId;
       if (claim.previous !== null)
         options.logger?.info('the journal now belongs to this station; it held nothing of the previous one', {
           previous: claim.previous,
@@ -289,7 +293,7 @@ export class Station {
       }
     }
     await options.clockSync?.init();
-    const station = new Station(options, journal);
+    const station = new Station(options, journal, journalId);
     station.lakeLocks = lakeLocks;
     // An agent restarted after the clock synchronised may find undated readings of this boot from
     // before the restart in its journal: a marker now re-dates them (harmless when there are none).
