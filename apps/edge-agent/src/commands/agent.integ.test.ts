@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspectJournal } from '@opensensor/buffer';
 import { type MotoServer, startMotoServer, writeFakeLake } from '@opensensor/s3-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../program.js';
@@ -36,8 +37,21 @@ describe('opensensor start, status and sync', () => {
       dir,
     );
     t.io.deps = { shutdown: () => ({ signal: controller.signal, dispose: () => {} }) };
-    setTimeout(() => controller.abort(), 2600);
+    // Stop once a few records are journaled, however long that takes on a busy machine.
+    const journalDir = join(dir, 'state', 'journal');
+    const until = Date.now() + 60_000;
+    const poll = setInterval(async () => {
+      const lastSeq = await inspectJournal(journalDir).then(
+        (j) => j.lastSeq,
+        () => 0,
+      );
+      if (lastSeq >= 3 || Date.now() > until) {
+        clearInterval(poll);
+        controller.abort();
+      }
+    }, 100);
     expect(await runCli(['start', '--simulate'], t.io)).toBe(0);
+    clearInterval(poll);
     expect(t.stderr()).not.toMatch(/error/i);
 
     const s = memoryIo({ OPENSENSOR_STATION_ID: STATION }, dir);
