@@ -29,9 +29,19 @@ function locations(program: Command, io: CliIo, opts: LakeFlags) {
   };
 }
 
-/** The lake package loads DuckDB; it is imported only when a lake command runs. */
+/**
+ * The lake package brings DuckDB (native, 64-bit only): an optional dependency of the agent, so a
+ * station installs without it, imported only when a lake command runs.
+ */
 async function lake() {
-  return import('@opensensor/lake');
+  try {
+    return await import('@opensensor/lake');
+  } catch (err) {
+    throw new CliError(
+      `the lake jobs are not installed here (${err instanceof Error ? err.message.split('\n')[0] : String(err)}). They run off the station, on a 64-bit machine: npm install -g @opensensor/lake there, or use a checkout of the repository.`,
+      EXIT.failed,
+    );
+  }
 }
 
 function csvCell(v: unknown): string {
