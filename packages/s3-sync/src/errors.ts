@@ -23,6 +23,8 @@ export type S3SyncErrorCode =
   | 'ledger-locked'
   | 'time-budget'
   | 'aborted'
+  | 'not-found'
+  | 'download-mismatch'
   | 'moto-not-found';
 
 export class S3SyncError extends Error {

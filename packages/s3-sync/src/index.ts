@@ -5,6 +5,14 @@
 export { digestFile, type FileDigest } from './checksum.js';
 export { type Clock, realSleep, type Sleep, systemClock } from './clock.js';
 export {
+  type DownloadedObject,
+  downloadObject,
+  type ListedObject,
+  type ListObjectsOptions,
+  listObjects,
+  type ReadOptions,
+} from './download.js';
+export {
   ConflictError,
   LedgerError,
   S3SyncError,

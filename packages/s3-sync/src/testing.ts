@@ -359,6 +359,8 @@ export interface FakeS3Object {
   readonly body: Buffer;
   readonly metadata: Record<string, string>;
   readonly etag: string;
+  /** When the object was written (listings report it); default the time of the PUT. */
+  readonly lastModified?: Date;
 }
 
 export interface FakeS3ClientOptions {
@@ -380,9 +382,10 @@ export interface FakeS3Client {
 }
 
 /**
- * Builds an in-memory store that answers PutObject, HeadObject, GetObject and the multipart calls the
- * way S3 does (412 on `If-None-Match: *`, 404 on a missing key, MD5 ETags, user metadata). It verifies
- * `Content-MD5` and `x-amz-checksum-sha256` like S3, which moto does not.
+ * Builds an in-memory store that answers PutObject, HeadObject, GetObject, ListObjectsV2 and the
+ * multipart calls the way S3 does (412 on `If-None-Match: *`, 404 on a missing key, MD5 ETags, user
+ * metadata, listings in key order with continuation tokens). It verifies `Content-MD5` and
+ * `x-amz-checksum-sha256` like S3, which moto does not. Tests may put objects into `objects` directly.
  */
 export function createFakeS3Client(options: FakeS3ClientOptions = {}): FakeS3Client {
   const objects = new Map<string, FakeS3Object>();
@@ -439,8 +442,41 @@ export function createFakeS3Client(options: FakeS3ClientOptions = {}): FakeS3Cli
           body,
           metadata: { ...((input.Metadata as Record<string, string>) ?? {}) },
           etag,
+          lastModified: new Date(),
         });
         return { $metadata: meta, ETag: etag };
+      }
+      case 'ListObjectsV2': {
+        const prefix = typeof input.Prefix === 'string' ? input.Prefix : '';
+        const maxKeys = typeof input.MaxKeys === 'number' ? input.MaxKeys : 1000;
+        // The token is opaque to clients; here it is the last key of the previous page.
+        const after =
+          typeof input.ContinuationToken === 'string'
+            ? Buffer.from(input.ContinuationToken, 'base64url').toString('utf8')
+            : typeof input.StartAfter === 'string'
+              ? input.StartAfter
+              : '';
+        const keys = [...objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
+        const page = keys.slice(0, maxKeys);
+        const truncated = keys.length > page.length;
+        const last = page[page.length - 1];
+        return {
+          $metadata: meta,
+          Contents: page.map((k) => {
+            const o = objects.get(k) as FakeS3Object;
+            return {
+              Key: k,
+              Size: o.body.byteLength,
+              ETag: o.etag,
+              LastModified: o.lastModified ?? new Date(0),
+            };
+          }),
+          KeyCount: page.length,
+          IsTruncated: truncated,
+          ...(truncated && last !== undefined
+            ? { NextContinuationToken: Buffer.from(last, 'utf8').toString('base64url') }
+            : {}),
+        };
       }
       case 'HeadObject':
       case 'GetObject': {
@@ -485,7 +521,7 @@ export function createFakeS3Client(options: FakeS3ClientOptions = {}): FakeS3Cli
         const parts = [...u.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b);
         const body = Buffer.concat(parts);
         const etag = `"${createHash('md5').update(body).digest('hex')}-${parts.length}"`;
-        objects.set(u.key, { body, metadata: u.metadata, etag });
+        objects.set(u.key, { body, metadata: u.metadata, etag, lastModified: new Date() });
         uploads.delete(input.UploadId as string);
         return { $metadata: meta, ETag: etag, Bucket: input.Bucket, Key: u.key };
       }
