@@ -35,6 +35,17 @@ export {
   type SilverTable,
   silverFile,
 } from './layout.js';
+export {
+  type BronzeObject,
+  type BronzeObjectStore,
+  type BronzeSource,
+  bronzeCacheDir,
+  isBronzeObjectPath,
+  type MirrorBronzeOptions,
+  type MirrorProgress,
+  type MirrorSummary,
+  mirrorBronze,
+} from './mirror.js';
 export { PMS_DEAD_SIGNATURE, QC, QC_RULES, type QcFlag, type QcRule, qcFlagSql, qcRulesMarkdown } from './qc.js';
 export {
   LAKEHOUSE_VIEWS,
