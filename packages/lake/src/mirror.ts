@@ -208,7 +208,7 @@ export async function mirrorBronze(options: MirrorBronzeOptions): Promise<Mirror
     seconds: 0,
   };
   const indexPath = join(cacheDir, 'index.json');
-  let release = () => undefined as void;
+  let release: () => void = () => undefined;
   if (!options.dryRun) {
     await mkdir(cacheDir, { recursive: true });
     const attempt = tryAcquireProcessLock(join(cacheDir, '.lock'), { label: 'opensensor lake mirror' });
