@@ -2,6 +2,7 @@ export { renderConfigurationDoc } from './docs.js';
 export { formatDotenv, parseDotenv } from './dotenv.js';
 export { ConfigError, type ConfigIssue, formatIssue } from './errors.js';
 export {
+  healthPipeName,
   type LoadConfigOptions,
   type LoadedConfig,
   loadConfig,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
-import { loadConfig } from './load.js';
+import { healthPipeName, loadConfig } from './load.js';
 import { describeConfig, redactSecrets } from './redact.js';
 import { parseDecimal, settings } from './settings.js';
 
@@ -482,6 +482,45 @@ describe('Snowflake settings and snowflake_config.json', () => {
     const printed = JSON.stringify(describeConfig(loaded));
     expect(printed).not.toContain('pat-secret-value');
     expect(printed).toContain('"OPENSENSOR_SNOWFLAKE_PAT","value":"***"');
+  });
+
+  it('streams health beside the readings by default, through a pipe and channel named after theirs', () => {
+    const sf = {
+      ...base,
+      OPENSENSOR_SNOWFLAKE_ACCOUNT: 'myorg-acct',
+      OPENSENSOR_SNOWFLAKE_USER: 'U',
+      OPENSENSOR_SNOWFLAKE_DATABASE: 'DB',
+      OPENSENSOR_SNOWFLAKE_SCHEMA: 'RAW',
+      OPENSENSOR_SNOWFLAKE_PIPE: 'READINGS_PIPE',
+      OPENSENSOR_SNOWFLAKE_PAT: 'pat',
+    };
+    expect(load(sf).config).toMatchObject({
+      snowflakeHealthEnabled: true,
+      snowflakeHealthPipe: 'HEALTH_PIPE',
+      snowflakeHealthChannel: `opensensor_${STATION}_health`,
+    });
+    expect(load({ ...sf, OPENSENSOR_HEALTH_ENABLED: 'false' }).config.snowflakeHealthEnabled).toBe(false);
+    expect(load({ ...sf, OPENSENSOR_SNOWFLAKE_HEALTH_ENABLED: 'false' }).config.snowflakeHealthEnabled).toBe(
+      false,
+    );
+    expect(load({ ...sf, OPENSENSOR_SNOWFLAKE_ENABLED: 'false' }).config.snowflakeHealthEnabled).toBe(false);
+    expect(
+      load({
+        ...sf,
+        OPENSENSOR_SNOWFLAKE_PIPE: 'THERMAL_SENSOR_PIPE',
+        OPENSENSOR_SNOWFLAKE_CHANNEL: 'thermal_channel_001',
+        OPENSENSOR_STATION_NAME: ' Office, 2nd floor ',
+      }).config,
+    ).toMatchObject({
+      snowflakeHealthPipe: 'THERMAL_SENSOR_PIPE_HEALTH',
+      snowflakeHealthChannel: 'thermal_channel_001_health',
+      stationName: 'Office, 2nd floor',
+    });
+    expect(
+      load({ ...sf, OPENSENSOR_SNOWFLAKE_HEALTH_PIPE: 'H', OPENSENSOR_SNOWFLAKE_HEALTH_CHANNEL: 'h1' })
+        .config,
+    ).toMatchObject({ snowflakeHealthPipe: 'H', snowflakeHealthChannel: 'h1' });
+    expect(healthPipeName('readings_pipe')).toBe('health_pipe');
   });
 
   it('reports a missing file, invalid JSON and a non-string value', () => {

@@ -36,6 +36,12 @@ export type OpenSensorConfig = Settings & {
   healthStorage: StorageSettings;
   /** `opensensor_<station id>` unless set. */
   snowflakeChannel: string;
+  /** Whether health rows go to Snowflake: OPENSENSOR_SNOWFLAKE_HEALTH_ENABLED, else Snowflake and health both on. */
+  snowflakeHealthEnabled: boolean;
+  /** Derived from the readings pipe unless set; undefined when no readings pipe is set. */
+  snowflakeHealthPipe: string | undefined;
+  /** `<readings channel>_health` unless set. */
+  snowflakeHealthChannel: string;
 };
 
 export interface LoadConfigOptions {
@@ -282,6 +288,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     warnings.push('OPENSENSOR_SNOWFLAKE_URL is plain http: use it only with a local test server');
   }
 
+  const snowflakeChannel = settingsValue.snowflakeChannel ?? `opensensor_${settingsValue.stationId}`;
   const config: OpenSensorConfig = {
     ...settingsValue,
     outputDir,
@@ -301,9 +308,25 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       (settingsValue.snowflakeAccount
         ? `https://${settingsValue.snowflakeAccount.toLowerCase()}.snowflakecomputing.com`
         : undefined),
-    snowflakeChannel: settingsValue.snowflakeChannel ?? `opensensor_${settingsValue.stationId}`,
+    snowflakeChannel,
+    snowflakeHealthEnabled:
+      settingsValue.snowflakeEnabled && (settingsValue.snowflakeHealthEnabled ?? settingsValue.healthEnabled),
+    snowflakeHealthPipe:
+      settingsValue.snowflakeHealthPipe ??
+      (settingsValue.snowflakePipe ? healthPipeName(settingsValue.snowflakePipe) : undefined),
+    snowflakeHealthChannel: settingsValue.snowflakeHealthChannel ?? `${snowflakeChannel}_health`,
   };
   return { config, sources, warnings, envFile };
+}
+
+/**
+ * The health pipe that goes with a readings pipe: `READINGS` becomes `HEALTH` (`READINGS_PIPE` →
+ * `HEALTH_PIPE`, case kept), otherwise `_HEALTH` is appended (`THERMAL_SENSOR_PIPE_HEALTH`).
+ */
+export function healthPipeName(readingsPipe: string): string {
+  return /readings/i.test(readingsPipe)
+    ? readingsPipe.replace(/readings/i, (m) => (m === m.toLowerCase() ? 'health' : 'HEALTH'))
+    : `${readingsPipe}_HEALTH`;
 }
 
 /**

@@ -82,6 +82,14 @@ export const settings = {
     expected: 'a UUID such as 01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f (run `opensensor setup` to generate one)',
     description: 'Identifier of this station; names its partition `station=<id>` in the lake.',
   }),
+  stationName: spec({
+    env: 'OPENSENSOR_STATION_NAME',
+    group: 'station',
+    schema: z.string().trim().min(1).max(200),
+    expected: 'a short human-readable name, e.g. "Roof, north side" (1 to 200 characters)',
+    description:
+      'Name of the station for people (dashboards, Snowflake health rows). Unset: none; the id and the host name still identify it.',
+  }),
   board: spec({
     env: 'OPENSENSOR_BOARD',
     group: 'sensors',
@@ -474,6 +482,32 @@ export const settings = {
     expected: 'a channel name of letters, digits, "_", "." or "-"',
     description: 'Streaming channel. Unset: `opensensor_<station id>` (one channel per station).',
     snowflakeJsonKey: 'channel_name',
+  }),
+  snowflakeHealthEnabled: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_HEALTH_ENABLED',
+    group: 'snowflake',
+    schema: stringbool(),
+    expected: BOOL,
+    description:
+      'Stream the health records too (their own table, pipe and channel; same account and auth). Unset: on when Snowflake and the health stream are on.',
+  }),
+  snowflakeHealthPipe: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_HEALTH_PIPE',
+    group: 'snowflake',
+    schema: text(),
+    expected: 'a pipe name',
+    description:
+      'Pipe of the health rows. Unset: the readings pipe with `READINGS` replaced by `HEALTH` (`READINGS_PIPE` → `HEALTH_PIPE`), or `<pipe>_HEALTH` when the name has no `READINGS`.',
+  }),
+  snowflakeHealthChannel: spec({
+    env: 'OPENSENSOR_SNOWFLAKE_HEALTH_CHANNEL',
+    group: 'snowflake',
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{1,128}$/),
+    expected: 'a channel name of letters, digits, "_", "." or "-"',
+    description: 'Streaming channel of the health rows. Unset: `<readings channel>_health`.',
   }),
   snowflakePrivateKeyFile: spec({
     env: 'OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE',

@@ -1,7 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { OpenSensorConfig, StorageSettings } from '@opensensor/config';
-import type { LakeSchema } from '@opensensor/parquet-hive-writer';
+import { HEALTH_SCHEMA, type LakeSchema } from '@opensensor/parquet-hive-writer';
 import type { SyncProgressEvent, SyncSummary } from '@opensensor/s3-sync';
 import type { Board } from './board.js';
 import { type FacadeLike, facadeBoard, simulatedBoard } from './boards.js';
@@ -310,8 +311,14 @@ export function periodicSyncStatus(r: SyncRunSummary): Record<string, number> {
   };
 }
 
+/**
+ * The Snowpipe task of one record kind: readings into the readings pipe and channel, health records
+ * into the health pipe and channel (same account, user and auth; one client each, as a client is
+ * bound to its pipe).
+ */
 async function snowpipeTask(
   config: OpenSensorConfig,
+  kind: 'reading' | 'health',
   schema: LakeSchema,
   clock: Clock,
   log: Logger,
@@ -332,23 +339,34 @@ async function snowpipeTask(
     auth,
     database: config.snowflakeDatabase as string,
     schema: config.snowflakeSchema as string,
-    pipe: config.snowflakePipe as string,
-    logger: log.child({ component: 'snowpipe' }),
+    pipe: (kind === 'health' ? config.snowflakeHealthPipe : config.snowflakePipe) as string,
+    logger: log.child({ component: 'snowpipe', stream: kind }),
   });
   const sink = new SnowpipeSink({
     client,
-    channel: config.snowflakeChannel,
-    onRowErrors: (e) => log.error('Snowflake refused rows after accepting the request', { ...e }),
+    channel: kind === 'health' ? config.snowflakeHealthChannel : config.snowflakeChannel,
+    onRowErrors: (e) =>
+      log.error('Snowflake refused rows after accepting the request', { ...e, stream: kind }),
   });
   return new SnowpipeTask({
     sink,
+    kind,
     stationId: config.stationId,
     columns: schema.columns.map((c) => c.name),
+    ...(kind === 'health' ? { constants: healthRowConstants(config) } : {}),
     clock,
     logger: log,
     batchIntervalMs: config.snowflakeBatchInterval * 1000,
     maxBatchRows: config.snowflakeBatchRows,
   });
+}
+
+/** What every health row carries besides the health lake's columns: who sent it, for fleet queries. */
+export function healthRowConstants(config: Pick<OpenSensorConfig, 'stationName'>): {
+  hostname: string;
+  station_name: string | null;
+} {
+  return { hostname: hostname(), station_name: config.stationName ?? null };
 }
 
 /** Builds the station the configuration describes: board, journal, lake, health, S3 sync, Snowflake. */
@@ -362,7 +380,11 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
   await checkBoardOfStation(stateDir, c.stationId, kind);
   const tasks: JournalTask[] = [];
   const periodic: PeriodicTask[] = [];
-  if (!o.withoutRemote && c.snowflakeEnabled) tasks.push(await snowpipeTask(c, schema, clock, log));
+  if (!o.withoutRemote && c.snowflakeEnabled)
+    tasks.push(await snowpipeTask(c, 'reading', schema, clock, log));
+  if (!o.withoutRemote && c.snowflakeHealthEnabled && c.healthEnabled) {
+    tasks.push(await snowpipeTask(c, 'health', HEALTH_SCHEMA, clock, log));
+  }
   if (!o.withoutRemote && c.syncEnabled) {
     periodic.push({
       name: 'sync',

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal } from '@opensensor/buffer';
-import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
+import { HEALTH_SCHEMA, SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { generateKeyPair, SnowpipeClient, SnowpipeSink } from '@opensensor/snowpipe-client';
 import { startFakeSnowpipeServer } from '@opensensor/snowpipe-client/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { float32ToNumber, SnowpipeTask } from './snowpipe-task.js';
 
 const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';
 const COLUMNS = SENSOR_SCHEMA.columns.map((c) => c.name);
+const HEALTH_COLUMNS = HEALTH_SCHEMA.columns.map((c) => c.name);
 const T0 = Date.UTC(2026, 10, 27, 8, 0, 0);
 const keys = generateKeyPair();
 const stops: (() => Promise<void>)[] = [];
@@ -28,9 +29,9 @@ async function setup() {
   });
   stops.push(() => server.stop());
   const dir = mkdtempSync(join(tmpdir(), 'os-snowpipe-task-'));
-  const journal = await Journal.open({ dir, fsync: 'never', consumers: ['snowpipe'] });
+  const journal = await Journal.open({ dir, fsync: 'never', consumers: ['snowpipe', 'snowpipe-health'] });
   stops.push(() => journal.close());
-  const task = () => {
+  const task = (kind: 'reading' | 'health' = 'reading') => {
     const client = new SnowpipeClient({
       maxRetries: 1,
       retryBaseDelayMs: 5,
@@ -40,13 +41,16 @@ async function setup() {
       auth: { privateKey: keys.privateKeyPem },
       database: 'DB',
       schema: 'RAW',
-      pipe: 'READINGS',
+      pipe: kind === 'health' ? 'HEALTH' : 'READINGS',
     });
-    const sink = new SnowpipeSink({ client, channel: `opensensor_${STATION}`, pollIntervalMs: 20 });
+    const channel = `opensensor_${STATION}${kind === 'health' ? '_health' : ''}`;
+    const sink = new SnowpipeSink({ client, channel, pollIntervalMs: 20 });
     return new SnowpipeTask({
       sink,
+      kind,
       stationId: STATION,
-      columns: COLUMNS,
+      columns: kind === 'health' ? HEALTH_COLUMNS : COLUMNS,
+      ...(kind === 'health' ? { constants: { hostname: 'pi-roof', station_name: 'Roof' } } : {}),
       clock: systemClock,
       batchIntervalMs: 20,
     });
@@ -85,6 +89,49 @@ describe('SnowpipeTask', () => {
     });
     expect(rows[1]?.temperature).toBe(20.01);
     expect(journal.cursor('snowpipe')).toBe(journal.stats().lastSeq);
+  });
+
+  it('streams the health records on their own channel, exactly once across a restart, with host and station name', async () => {
+    const { server, journal, task } = await setup();
+    const health = (i: number) =>
+      encodeHealth(
+        {
+          cpu_temp_c: 50 + i,
+          wifi_ssid: 'lab',
+          clock_synced: true,
+          uptime_seconds: 100 + i,
+          ntp_offset_ms: Number.NaN,
+        },
+        { timestamp: T0 + i * 60_000, monotonic: i, bootTag: 1, unsynced: false },
+      );
+    const batch = (from: number) =>
+      Array.from({ length: 24 }, (_, i) => (i % 6 === 5 ? health(from + i) : reading(from + i)));
+    await journal.appendBatch(batch(0));
+    await Promise.all([
+      task('reading').drain(journal, { final: true }),
+      task('health').drain(journal, { final: true }),
+    ]);
+    // A restarted agent: new tasks resume after what each channel committed.
+    await journal.appendBatch(batch(24));
+    await task('health').drain(journal, { final: true });
+    await task('reading').drain(journal, { final: true });
+    const rows = server.rows(`opensensor_${STATION}_health`);
+    expect(rows.map((r) => r.uptime_seconds)).toEqual([105, 111, 117, 123, 129, 135, 141, 147]);
+    expect(rows[0]).toEqual({
+      station_id: STATION,
+      timestamp: '2026-11-27T08:05:00.000Z',
+      hostname: 'pi-roof',
+      station_name: 'Roof',
+      ...Object.fromEntries(HEALTH_COLUMNS.map((c) => [c, null])),
+      cpu_temp_c: 55,
+      wifi_ssid: 'lab',
+      clock_synced: true,
+      uptime_seconds: 105,
+    });
+    expect(server.rows(`opensensor_${STATION}`)).toHaveLength(40);
+    expect(journal.cursor('snowpipe-health')).toBe(journal.stats().lastSeq);
+    // The channel's offsets are journal sequence numbers of health records only.
+    expect(server.channel(`opensensor_${STATION}_health`)?.lastCommittedOffsetToken).toBe('48');
   });
 
   it('resumes after a restart from what Snowflake committed, without duplicates', async () => {

@@ -1,8 +1,14 @@
 import type { Journal } from '@opensensor/buffer';
-import type { SnowpipeSink, toSnowpipeRow } from '@opensensor/snowpipe-client';
+import type { SnowpipeRow, SnowpipeSink, SnowpipeValue, toSnowpipeRow } from '@opensensor/snowpipe-client';
 import type { Clock } from './clock.js';
 import { type Logger, silentLogger } from './logger.js';
-import { decodeRecord, type PipelineRecord, RECORD_KIND } from './records.js';
+import {
+  decodeRecord,
+  type HealthRecord,
+  type PipelineRecord,
+  RECORD_KIND,
+  type ReadingRecord,
+} from './records.js';
 import { Restamper, type Sequenced } from './restamp.js';
 import type { JournalTask } from './station.js';
 
@@ -12,11 +18,23 @@ export type SnowpipeSinkLike = Pick<
   'open' | 'send' | 'refresh' | 'flush' | 'committedSeq' | 'pendingRows' | 'stats'
 >;
 
+/** Which records of the journal a task streams: the board's readings, or the health records. */
+export type SnowpipeRecordKind = 'reading' | 'health';
+
 export interface SnowpipeTaskOptions {
   sink: SnowpipeSinkLike;
   stationId: string;
-  /** Lake columns of the board, in schema order (the journal's value order). */
+  /** The records this task streams (one channel each). Default `reading`. */
+  kind?: SnowpipeRecordKind;
+  /** Journal consumer name. Default `snowpipe` for readings, `snowpipe-health` for health. */
+  name?: string;
+  /**
+   * Lake columns of the rows: for readings the board's, in schema order (the journal's value order);
+   * for health the health lake's, read from each record by name.
+   */
   columns: readonly string[];
+  /** Values added to every row (health rows: `hostname`, `station_name`). */
+  constants?: Readonly<Record<string, SnowpipeValue>>;
   clock: Clock;
   logger?: Logger;
   /** Rows are sent at most this often (Snowflake bills per request; a station needs few). Default 10 s. */
@@ -53,14 +71,24 @@ export function float32ToNumber(v: number): number | null {
   return v;
 }
 
+/** A health value as a JSON value Snowflake can map: non-finite numbers and anything else become null. */
+function healthValue(v: unknown): SnowpipeValue {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  return typeof v === 'string' || typeof v === 'boolean' ? v : null;
+}
+
 /**
- * Streams readings from the journal into Snowflake, exactly once: offset tokens are the journal's
- * sequence numbers, the journal cursor follows what Snowflake has committed (never what was merely
- * sent), and a restart resumes after `last_committed_offset_token`. Network failures back off with
- * jitter and never block the station: the journal keeps the rows until they are committed.
+ * Streams one kind of record (readings, or health records) from the journal into Snowflake, exactly
+ * once: offset tokens are the journal's sequence numbers, the journal cursor follows what Snowflake
+ * has committed (never what was merely sent), and a restart resumes after
+ * `last_committed_offset_token`. Each kind has its own channel and its own journal cursor; the
+ * offsets of a channel are the sequence numbers of its kind's records, so they grow with gaps.
+ * Network failures back off with jitter and never block the station: the journal keeps the rows
+ * until they are committed.
  */
 export class SnowpipeTask implements JournalTask {
-  readonly name = 'snowpipe';
+  readonly name: string;
+  private readonly kind: (typeof RECORD_KIND)['reading' | 'health'];
   private readonly log: Logger;
   private restamper = new Restamper();
   private readonly values: Record<string, number | null> = {};
@@ -82,7 +110,9 @@ export class SnowpipeTask implements JournalTask {
   };
 
   constructor(private readonly o: SnowpipeTaskOptions) {
-    this.log = (o.logger ?? silentLogger).child({ consumer: 'snowpipe' });
+    this.name = o.name ?? (o.kind === 'health' ? 'snowpipe-health' : 'snowpipe');
+    this.kind = o.kind === 'health' ? RECORD_KIND.health : RECORD_KIND.reading;
+    this.log = (o.logger ?? silentLogger).child({ consumer: this.name });
   }
 
   status(): Record<string, unknown> {
@@ -136,7 +166,7 @@ export class SnowpipeTask implements JournalTask {
         // to the old offset, silently.
         throw new ChannelAheadError(
           `Snowflake channel has committed offset ${committed} but this station's journal ends at ${last}: the state directory was reset. ` +
-            'Set OPENSENSOR_SNOWFLAKE_CHANNEL to a new channel name (or drop the old channel) and restart; until then nothing is streamed and the readings stay in the journal.',
+            `Set ${this.kind === RECORD_KIND.health ? 'OPENSENSOR_SNOWFLAKE_HEALTH_CHANNEL' : 'OPENSENSOR_SNOWFLAKE_CHANNEL'} to a new channel name (or drop the old channel) and restart; until then nothing is streamed and the records stay in the journal.`,
         );
       }
       this.opened = true;
@@ -158,25 +188,16 @@ export class SnowpipeTask implements JournalTask {
         } catch {
           continue;
         }
-        if (record.kind === RECORD_KIND.health) continue;
+        // The other kind is another task's; clock markers date held records of either kind.
+        if (record.kind !== this.kind && record.kind !== RECORD_KIND.clockSynced) continue;
         this.restamper.push(rec.seq, record, ready);
       }
       if (last < this.nextSeq) break;
-      const rows = [];
+      const rows: SnowpipeRow[] = [];
       const seqs: number[] = [];
       for (const { seq, record } of ready) {
-        if (record.kind !== RECORD_KIND.reading) continue;
-        this.o.columns.forEach((c, i) => {
-          this.values[c] = float32ToNumber(record.values[i] as number);
-        });
-        rows.push(
-          (this.toRow as typeof toSnowpipeRow)(
-            this.o.stationId,
-            record.timestamp,
-            this.values,
-            this.o.columns,
-          ),
-        );
+        if (record.kind !== this.kind) continue;
+        rows.push(this.row(record));
         seqs.push(seq);
       }
       if (rows.length > 0) {
@@ -197,6 +218,20 @@ export class SnowpipeTask implements JournalTask {
     await this.commit(journal);
     this.failures = 0;
     this.info.state = 'streaming';
+  }
+
+  private row(record: ReadingRecord | HealthRecord): SnowpipeRow {
+    const toRow = this.toRow as typeof toSnowpipeRow;
+    if (record.kind === RECORD_KIND.reading) {
+      this.o.columns.forEach((c, i) => {
+        this.values[c] = float32ToNumber(record.values[i] as number);
+      });
+      const row: SnowpipeRow = toRow(this.o.stationId, record.timestamp, this.values, this.o.columns);
+      return this.o.constants ? Object.assign(row, this.o.constants) : row;
+    }
+    const row: SnowpipeRow = { ...toRow(this.o.stationId, record.timestamp, {}, []), ...this.o.constants };
+    for (const c of this.o.columns) row[c] = healthValue(record.values[c]);
+    return row;
   }
 
   private async commit(journal: Journal<Uint8Array>): Promise<void> {

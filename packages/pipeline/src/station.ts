@@ -639,6 +639,7 @@ export class Station {
       lostToFull: s.journal.lostToFull,
       ...(s.tasks.sync ? { sync: s.tasks.sync } : {}),
       ...(s.tasks.snowpipe ? { snowpipe: s.tasks.snowpipe } : {}),
+      ...(s.tasks['snowpipe-health'] ? { snowpipeHealth: s.tasks['snowpipe-health'] } : {}),
     });
   }
 

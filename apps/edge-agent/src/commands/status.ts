@@ -58,7 +58,13 @@ export interface StatusReport {
   };
   /** Broken lake files a sync moved aside instead of uploading (`<lake>-quarantine`, data and health). */
   quarantine: { files: number; bytes: number; dirs: string[] };
-  snowflake: { enabled: boolean; channel: string | null; state: unknown };
+  snowflake: {
+    enabled: boolean;
+    channel: string | null;
+    state: unknown;
+    /** The health rows' channel (null when they are not streamed) and its task's state. */
+    health: { channel: string | null; state: unknown };
+  };
 }
 
 /** Gathers the status from what is on disk: the agent's status file, the journal, the lake, the ledgers. */
@@ -188,6 +194,10 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
       enabled: config.snowflakeEnabled,
       channel: config.snowflakeEnabled ? config.snowflakeChannel : null,
       state: s?.tasks.snowpipe ?? null,
+      health: {
+        channel: config.snowflakeHealthEnabled ? config.snowflakeHealthChannel : null,
+        state: s?.tasks['snowpipe-health'] ?? null,
+      },
     },
   };
 }
@@ -249,6 +259,11 @@ Examples:
             : 'none'
         }`,
         `Snowflake   ${r.snowflake.enabled ? `channel ${r.snowflake.channel}: ${JSON.stringify(r.snowflake.state)}` : 'off'}`,
+        ...(r.snowflake.health.channel
+          ? [
+              `            health channel ${r.snowflake.health.channel}: ${JSON.stringify(r.snowflake.health.state)}`,
+            ]
+          : []),
       ];
       io.stdout(`${lines.join('\n')}\n`);
     });
