@@ -39,7 +39,8 @@ export interface BronzeSource {
 }
 
 export interface MirrorProgress {
-  phase: 'list' | 'download';
+  /** `list` as pages come (every 1 000 objects and at the end of a stream), `listed` once at the end of listing, `download` after each download. */
+  phase: 'list' | 'listed' | 'download';
   stream: Stream;
   /** Objects listed so far (both streams). */
   listed: number;
@@ -262,6 +263,7 @@ export async function mirrorBronze(options: MirrorBronzeOptions): Promise<Mirror
       summary.kept += indexed - matched;
       progress('list', stream);
     }
+    progress('listed', sources[sources.length - 1]?.[0] ?? 'data');
     if (options.dryRun) {
       summary.pending = queue.length;
       return summary;
