@@ -1,19 +1,25 @@
-import { aqiCategorySql, aqiSql, nowcastSql } from './aqi.js';
+import { aqiCategorySql, aqiSql, nowcastSql, type SqlDialect } from './aqi.js';
 import { QC } from './qc.js';
-import { ident } from './sql.js';
+import { epochSql, identIn } from './sql.js';
 
 /**
  * The gold models, as data: each table is a name, its period column and a function from the silver
- * relation (and the health relation) to a SELECT. The DuckDB jobs run them; docs/lake.md lists them.
- * The SQL sticks to what DuckDB and Snowflake both accept (count_if, CASE, date_trunc).
+ * relation (and the health relation) to a SELECT. The DuckDB jobs run them; docs/lake.md lists them;
+ * `snowflakeGoldSql` turns them into Snowflake dynamic tables. The SQL sticks to what DuckDB and
+ * Snowflake both accept (count_if, median, CASE, date_trunc, `::` casts to DOUBLE/BIGINT/FLOAT);
+ * `dialect` (default 'duckdb') spells the rest: epoch seconds, quoted names (upper case in Snowflake),
+ * window clauses and interval literals.
  */
 
 /** A value counts towards the means, minima and maxima unless its own flag says it failed (or is missing). */
-const usable = (col: string) => `${ident(`${col}_qc`)} IN (${QC.pass}, ${QC.notEvaluated}, ${QC.suspect})`;
+const usable = (col: string, dialect: SqlDialect) =>
+  `${identIn(dialect)(`${col}_qc`)} IN (${QC.pass}, ${QC.notEvaluated}, ${QC.suspect})`;
 
 /** `pm25_corrected` is usable when both of its inputs are. */
-function usableExpr(col: string): string {
-  return col === 'pm25_corrected' ? `${usable('pm25')} AND ${usable('humidity')}` : usable(col);
+function usableExpr(col: string, dialect: SqlDialect): string {
+  return col === 'pm25_corrected'
+    ? `${usable('pm25', dialect)} AND ${usable('humidity', dialect)}`
+    : usable(col, dialect);
 }
 
 export const AGGREGATES = [
@@ -30,11 +36,17 @@ export function aggregatedColumns(measurements: readonly string[]): string[] {
 }
 
 /** `hourly` / `daily`: per station and period, readings, failed readings, and mean/min/max of every usable value. */
-export function periodSql(period: 'hour' | 'day', silver: string, measurements: readonly string[]): string {
+export function periodSql(
+  period: 'hour' | 'day',
+  silver: string,
+  measurements: readonly string[],
+  dialect: SqlDialect = 'duckdb',
+): string {
+  const q = identIn(dialect);
   const aggs = aggregatedColumns(measurements).flatMap((col) =>
     AGGREGATES.map(
       (a) =>
-        `${a.fn}(CASE WHEN ${usableExpr(col)} THEN ${ident(col)} END)${a.fn === 'avg' ? '' : '::DOUBLE'} AS ${ident(`${col}_${a.suffix}`)}`,
+        `${a.fn}(CASE WHEN ${usableExpr(col, dialect)} THEN ${q(col)} END)${a.fn === 'avg' ? '' : '::DOUBLE'} AS ${q(`${col}_${a.suffix}`)}`,
     ),
   );
   return `SELECT station, date_trunc('${period}', timestamp) AS ${period}, count(*) AS readings, count_if(qc = ${QC.fail})::BIGINT AS failed,
@@ -52,7 +64,7 @@ export const AQI_INPUTS = ['pm25', 'pm10'] as const;
  * PM2.5), the AQI of each, the overall AQI and its category, and the category of the trailing
  * 24-hour means (at least 18 valid hours) that the network's dashboard shows.
  */
-export function aqiHourlySql(hourly: string, corrected: boolean): string {
+export function aqiHourlySql(hourly: string, corrected: boolean, dialect: SqlDialect = 'duckdb'): string {
   const nc = (col: string) =>
     nowcastSql({
       source: hourly,
@@ -60,9 +72,19 @@ export function aqiHourlySql(hourly: string, corrected: boolean): string {
       hourColumn: 'hour',
       valueColumn: col,
       alias: `${col}_nowcast`,
+      dialect,
     });
+  // The trailing 24 hours: a named window in DuckDB; Snowflake has no WINDOW clause and quotes intervals.
+  const day24 =
+    dialect === 'snowflake'
+      ? "(PARTITION BY station ORDER BY hour RANGE BETWEEN INTERVAL '23 HOURS' PRECEDING AND CURRENT ROW)"
+      : 'day24';
+  const day24Clause =
+    dialect === 'snowflake'
+      ? ''
+      : '\n  WINDOW day24 AS (PARTITION BY station ORDER BY hour RANGE BETWEEN INTERVAL 23 HOURS PRECEDING AND CURRENT ROW)';
   const trailing = (col: string) =>
-    `CASE WHEN count(${col}) OVER day24 >= 18 THEN avg(${col}) OVER day24 END`;
+    `CASE WHEN count(${col}) OVER ${day24} >= 18 THEN avg(${col}) OVER ${day24} END`;
   const worst = (a: string, b: string) =>
     `CASE WHEN ${a} IS NULL THEN ${b} WHEN ${b} IS NULL THEN ${a} WHEN ${a} >= ${b} THEN ${a} ELSE ${b} END`;
   return `WITH h AS (SELECT station, hour, pm25_mean, pm10_mean${corrected ? ', pm25_corrected_mean' : ''} FROM ${hourly}),
@@ -85,8 +107,7 @@ scored AS (
     ${aqiSql('pm25', 'pm25_corrected_nowcast')} AS aqi_pm25_corrected,
     ${trailing('pm25_mean')} AS pm25_24h_mean,
     ${trailing('pm10_mean')} AS pm10_24h_mean
-  FROM joined
-  WINDOW day24 AS (PARTITION BY station ORDER BY hour RANGE BETWEEN INTERVAL 23 HOURS PRECEDING AND CURRENT ROW)
+  FROM joined${day24Clause}
 ),
 overall AS (
   SELECT *, ${worst('aqi_pm25', 'aqi_pm10')} AS aqi,
@@ -102,46 +123,61 @@ FROM overall`;
 
 /**
  * `station_health_daily`: expected readings (a full day at the station's usual interval) vs received,
- * uptime, the longest gap, failed and missing values per measurement, and from the health stream the
- * clock state, CPU temperature and free disk.
+ * uptime, the longest gap, failed and missing values per measurement, and from the health stream (a
+ * relation of one station's health records) the clock state, CPU temperature and free disk. With
+ * `health` null (no health stream: Snowflake) the health columns are still there, as a station without
+ * health records has them: `health_records` and `clock_unsynced_records` 0, the others NULL.
  */
 export function stationHealthDailySql(
   silver: string,
-  health: string,
+  health: string | null,
   measurements: readonly string[],
+  dialect: SqlDialect = 'duckdb',
 ): string {
+  const q = identIn(dialect);
+  const epoch = (e: string) => epochSql(e, dialect);
   const perColumn = measurements.flatMap((c) => [
-    `count_if(${ident(`${c}_qc`)} = ${QC.fail})::BIGINT AS ${ident(`${c}_failed`)}`,
-    `count_if(${ident(`${c}_qc`)} = ${QC.missing})::BIGINT AS ${ident(`${c}_missing`)}`,
+    `count_if(${q(`${c}_qc`)} = ${QC.fail})::BIGINT AS ${q(`${c}_failed`)}`,
+    `count_if(${q(`${c}_qc`)} = ${QC.missing})::BIGINT AS ${q(`${c}_missing`)}`,
   ]);
-  return `WITH r AS (
-  SELECT *, date_trunc('day', timestamp) AS day,
-    epoch(timestamp) - epoch(lag(timestamp) OVER (PARTITION BY station, date_trunc('day', timestamp) ORDER BY timestamp)) AS gap
-  FROM ${silver}
-),
-d AS (
-  SELECT station, day, count(*) AS received, median(gap) AS interval_s,
-    greatest(coalesce(max(gap), 0), epoch(min(timestamp)) - epoch(day), epoch(day) + 86400 - epoch(max(timestamp))) AS longest_gap_s,
-    count_if(qc = ${QC.fail})::BIGINT AS failed,
-    count_if(timestamp_qc = ${QC.suspect})::BIGINT AS unsynced_readings,
-    ${perColumn.join(',\n    ')}
-  FROM r GROUP BY station, day
-),
+  const healthCte =
+    health === null
+      ? ''
+      : `,
 h AS (
   SELECT date_trunc('day', timestamp) AS day, count(*) AS health_records,
     count_if(NOT clock_synced)::BIGINT AS clock_unsynced_records, max(abs(ntp_offset_ms)) AS ntp_offset_ms_max,
     max(cpu_temp_c) AS cpu_temp_c_max, min(disk_free_gb) AS disk_free_gb_min
   FROM ${health} GROUP BY ALL
-)
+)`;
+  const healthColumns =
+    health === null
+      ? `0::BIGINT AS health_records, 0::BIGINT AS clock_unsynced_records,
+  NULL::FLOAT AS ntp_offset_ms_max, NULL::FLOAT AS cpu_temp_c_max, NULL::FLOAT AS disk_free_gb_min
+FROM d`
+      : `coalesce(h.health_records, 0) AS health_records, coalesce(h.clock_unsynced_records, 0) AS clock_unsynced_records,
+  h.ntp_offset_ms_max, h.cpu_temp_c_max, h.disk_free_gb_min
+FROM d LEFT JOIN h ON h.day = d.day`;
+  return `WITH r AS (
+  SELECT *, date_trunc('day', timestamp) AS day,
+    ${epoch('timestamp')} - ${epoch("lag(timestamp) OVER (PARTITION BY station, date_trunc('day', timestamp) ORDER BY timestamp)")} AS gap
+  FROM ${silver}
+),
+d AS (
+  SELECT station, day, count(*) AS received, median(gap) AS interval_s,
+    greatest(coalesce(max(gap), 0), ${epoch('min(timestamp)')} - ${epoch('day')}, ${epoch('day')} + 86400 - ${epoch('max(timestamp)')}) AS longest_gap_s,
+    count_if(qc = ${QC.fail})::BIGINT AS failed,
+    count_if(timestamp_qc = ${QC.suspect})::BIGINT AS unsynced_readings,
+    ${perColumn.join(',\n    ')}
+  FROM r GROUP BY station, day
+)${healthCte}
 SELECT d.station, d.day,
   CASE WHEN d.interval_s > 0 THEN round(86400 / d.interval_s)::BIGINT END AS expected,
   d.received,
   CASE WHEN d.interval_s > 0 THEN least(100.0, 100.0 * d.received / round(86400 / d.interval_s)) END AS uptime_pct,
   d.interval_s, d.longest_gap_s, d.failed, d.unsynced_readings,
-  ${measurements.flatMap((c) => [`d.${ident(`${c}_failed`)}`, `d.${ident(`${c}_missing`)}`]).join(', ')},
-  coalesce(h.health_records, 0) AS health_records, coalesce(h.clock_unsynced_records, 0) AS clock_unsynced_records,
-  h.ntp_offset_ms_max, h.cpu_temp_c_max, h.disk_free_gb_min
-FROM d LEFT JOIN h ON h.day = d.day`;
+  ${measurements.flatMap((c) => [`d.${q(`${c}_failed`)}`, `d.${q(`${c}_missing`)}`]).join(', ')},
+  ${healthColumns}`;
 }
 
 /** The board a station runs, from the columns its readings have. */

@@ -14,6 +14,7 @@ export {
   nowcastSql,
   pm25Corrected,
   pm25CorrectedSql,
+  type SqlDialect,
 } from './aqi.js';
 export { type BronzeFile, type BronzeRoots, scanBronze } from './bronze.js';
 export { type BuildOptions, type BuildSummary, buildLakehouse, LakehouseLockedError } from './build.js';
@@ -46,7 +47,15 @@ export {
   type MirrorSummary,
   mirrorBronze,
 } from './mirror.js';
-export { PMS_DEAD_SIGNATURE, QC, QC_RULES, type QcFlag, type QcRule, qcFlagSql, qcRulesMarkdown } from './qc.js';
+export {
+  PMS_DEAD_SIGNATURE,
+  QC,
+  QC_RULES,
+  type QcFlag,
+  type QcRule,
+  qcFlagSql,
+  qcRulesMarkdown,
+} from './qc.js';
 export {
   LAKEHOUSE_VIEWS,
   LakehouseQueryError,
@@ -55,6 +64,24 @@ export {
   type QueryOptions,
   type QueryResult,
 } from './query.js';
-export { measurementColumns, silverHealthSql, silverReadingsSql } from './silver.js';
+export {
+  measurementColumns,
+  SNOWFLAKE_READINGS_KEYS,
+  silverHealthSql,
+  silverReadingsSql,
+  snowflakeSilverSql,
+} from './silver.js';
+export {
+  SNOWFLAKE_DEFAULT_TARGET_LAG,
+  SNOWFLAKE_GOLD_OBJECTS,
+  SNOWFLAKE_WAREHOUSE_PLACEHOLDER,
+  type SnowflakeGoldObject,
+  SnowflakeGoldOptionError,
+  type SnowflakeGoldOptions,
+  type SnowflakeGoldStatement,
+  snowflakeGoldSql,
+  snowflakeGoldStatements,
+  snowflakeTargetLag,
+} from './snowflake.js';
 export { LakehouseStateError } from './state.js';
 export { type LakehouseStatus, lakehouseStatus } from './status.js';

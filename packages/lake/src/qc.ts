@@ -1,4 +1,5 @@
-import { ident } from './sql.js';
+import type { SqlDialect } from './aqi.js';
+import { epochSql, flagType, identIn } from './sql.js';
 
 /**
  * Quality control of silver readings: QARTOD-style flags per value, from one table of thresholds.
@@ -135,38 +136,74 @@ function helperNames(col: string) {
 export const ROW_NUMBER_COLUMN = '__rn';
 
 /**
- * Window expressions the flags of `col` need, in two passes over a relation with
- * `WINDOW w AS (ORDER BY timestamp)`; both use that one ordering, so DuckDB sorts once. `first`: the
- * spike test's neighbours (within five minutes), and where a run of equal values starts; `second`:
- * how long the run of equal values is at each row. Named `<col>__…`; dropped from the output.
+ * The window the flags are computed over: one station-day in timestamp order. DuckDB builds silver a
+ * station-day at a time, over the named window `w` (`clause` declares it after the FROM). Snowflake
+ * holds every station and day in one relation and has no WINDOW clause: each OVER spells out the
+ * partition by station and UTC day, so runs and neighbours stop at midnight there too.
  */
-export function qcWindowColumns(col: string): { first: WindowColumn[]; second: WindowColumn[] } {
+export function qcWindow(dialect: SqlDialect = 'duckdb'): {
+  /** After OVER: the window. */
+  over: string;
+  /** After OVER: the window, from its first row to the current one. */
+  cumulative: string;
+  /** After the FROM of the SELECT that uses `over`: declares it, or nothing. */
+  clause: string;
+} {
+  if (dialect === 'snowflake') {
+    const spec = "PARTITION BY station, date_trunc('day', timestamp) ORDER BY timestamp";
+    return {
+      over: `(${spec})`,
+      cumulative: `(${spec} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`,
+      clause: '',
+    };
+  }
+  return {
+    over: 'w',
+    cumulative: '(w ROWS UNBOUNDED PRECEDING)',
+    clause: ' WINDOW w AS (ORDER BY timestamp)',
+  };
+}
+
+/**
+ * Window expressions the flags of `col` need, in two passes over a relation with the window of
+ * `qcWindow` (in DuckDB `WINDOW w AS (ORDER BY timestamp)`); both use that one ordering, so DuckDB
+ * sorts once. `first`: the spike test's neighbours (within five minutes), and where a run of equal
+ * values starts; `second`: how long the run of equal values is at each row. Named `<col>__…`; dropped
+ * from the output.
+ */
+export function qcWindowColumns(
+  col: string,
+  dialect: SqlDialect = 'duckdb',
+): { first: WindowColumn[]; second: WindowColumn[] } {
   const rule = QC_RULES[col];
   const first: WindowColumn[] = [];
   const second: WindowColumn[] = [];
   if (!rule) return { first, second };
-  const c = ident(col);
+  const q = identIn(dialect);
+  const epoch = (e: string) => epochSql(e, dialect);
+  const { over, cumulative } = qcWindow(dialect);
+  const c = q(col);
   const h = helperNames(col);
   if (rule.spike) {
     first.push(
       {
         name: h.prev,
-        sql: `CASE WHEN epoch(timestamp) - epoch(lag(timestamp) OVER w) <= ${SPIKE_MAX_GAP_SECONDS} THEN lag(${c}) OVER w END`,
+        sql: `CASE WHEN ${epoch('timestamp')} - ${epoch(`lag(timestamp) OVER ${over}`)} <= ${SPIKE_MAX_GAP_SECONDS} THEN lag(${c}) OVER ${over} END`,
       },
       {
         name: h.next,
-        sql: `CASE WHEN epoch(lead(timestamp) OVER w) - epoch(timestamp) <= ${SPIKE_MAX_GAP_SECONDS} THEN lead(${c}) OVER w END`,
+        sql: `CASE WHEN ${epoch(`lead(timestamp) OVER ${over}`)} - ${epoch('timestamp')} <= ${SPIKE_MAX_GAP_SECONDS} THEN lead(${c}) OVER ${over} END`,
       },
     );
   }
   if (rule.flat) {
     first.push({
       name: h.start,
-      sql: `CASE WHEN ${c} IS DISTINCT FROM lag(${c}) OVER w THEN row_number() OVER w END`,
+      sql: `CASE WHEN ${c} IS DISTINCT FROM lag(${c}) OVER ${over} THEN row_number() OVER ${over} END`,
     });
     second.push({
       name: h.run,
-      sql: `${ident(ROW_NUMBER_COLUMN)} - max(${ident(h.start)}) OVER (w ROWS UNBOUNDED PRECEDING) + 1`,
+      sql: `${q(ROW_NUMBER_COLUMN)} - max(${q(h.start)}) OVER ${cumulative} + 1`,
     });
   }
   return { first, second };
@@ -178,20 +215,26 @@ export interface WindowColumn {
 }
 
 /**
- * The flag of one value (UTINYINT): 9 missing, 4 fail (gross range, spike, flat line, dead PMS5003),
- * 3 suspect (climatological range, spike, flat line), 1 pass, 2 when the column has no rule.
- * `columns` is every measurement column present (the PMS5003 signature needs all three PM columns).
+ * The flag of one value (UTINYINT; NUMBER(3) in Snowflake): 9 missing, 4 fail (NaN, infinite, gross
+ * range, spike, flat line, dead PMS5003), 3 suspect (climatological range, spike, flat line), 1 pass,
+ * 2 when the column has no rule. `columns` is every measurement column present (the PMS5003 signature
+ * needs all three PM columns). Reads the helper columns of `qcWindowColumns` (same dialect).
  */
-export function qcFlagSql(col: string, columns: readonly string[]): string {
-  const c = ident(col);
+export function qcFlagSql(col: string, columns: readonly string[], dialect: SqlDialect = 'duckdb'): string {
+  const q = identIn(dialect);
+  const c = q(col);
   const rule = QC_RULES[col];
-  const fail: string[] = [`isnan(${c})`, `isinf(${c})`];
+  // Snowflake has no isnan/isinf; its FLOAT NaN equals itself ('NaN'::FLOAT = 'NaN'::FLOAT is true).
+  const fail: string[] =
+    dialect === 'snowflake'
+      ? [`${c} = 'NaN'::FLOAT`, `${c} IN ('inf'::FLOAT, '-inf'::FLOAT)`]
+      : [`isnan(${c})`, `isinf(${c})`];
   const suspect: string[] = [];
   if (rule?.gross) fail.push(`${c} < ${num(rule.gross[0])} OR ${c} > ${num(rule.gross[1])}`);
   if (rule?.suspect) suspect.push(`${c} < ${num(rule.suspect[0])} OR ${c} > ${num(rule.suspect[1])}`);
   const h = helperNames(col);
   if (rule?.spike) {
-    const [prev, next] = [ident(h.prev), ident(h.next)];
+    const [prev, next] = [q(h.prev), q(h.next)];
     const spike = `abs(${c} - (${prev} + ${next}) / 2) - abs(${next} - ${prev}) / 2`;
     if (rule.spike.fail !== undefined) fail.push(`${spike} > ${num(rule.spike.fail)}`);
     suspect.push(`${spike} > ${num(rule.spike.suspect)}`);
@@ -199,35 +242,39 @@ export function qcFlagSql(col: string, columns: readonly string[]): string {
   if (rule?.flat) {
     const { suspect: ns, fail: nf, ignoreBelow } = rule.flat;
     const tested = ignoreBelow === undefined ? '' : ` AND abs(${c}) > ${num(ignoreBelow)}`;
-    fail.push(`${ident(h.run)} >= ${nf}${tested}`);
-    suspect.push(`${ident(h.run)} >= ${ns}${tested}`);
+    fail.push(`${q(h.run)} >= ${nf}${tested}`);
+    suspect.push(`${q(h.run)} >= ${ns}${tested}`);
   }
   if (
     (PMS_DEAD_SIGNATURE as readonly string[]).includes(col) &&
     PMS_DEAD_SIGNATURE.every((p) => columns.includes(p))
   ) {
-    fail.push(`"pm1" = "pm25" AND "pm25" = "pm10" AND "pm1" > 0`);
+    const [pm1, pm25, pm10] = PMS_DEAD_SIGNATURE.map(q);
+    fail.push(`${pm1} = ${pm25} AND ${pm25} = ${pm10} AND ${pm1} > 0`);
   }
   const evaluated = rule ? QC.pass : QC.notEvaluated;
   return [
     `CASE WHEN ${c} IS NULL THEN ${QC.missing}`,
     ...fail.map((f) => `  WHEN ${f} THEN ${QC.fail}`),
     ...suspect.map((s) => `  WHEN ${s} THEN ${QC.suspect}`),
-    `  ELSE ${evaluated} END::UTINYINT`,
+    `  ELSE ${evaluated} END::${flagType(dialect)}`,
   ].join('\n');
 }
 
 /** The row's flag: the worst of its flags (4 before 3 before 1 before 2 before 9). */
-export function rowQcSql(flagColumns: readonly string[]): string {
-  const any = (v: number) => flagColumns.map((f) => `${ident(f)} = ${v}`).join(' OR ');
-  return `CASE WHEN ${any(QC.fail)} THEN ${QC.fail} WHEN ${any(QC.suspect)} THEN ${QC.suspect} WHEN ${any(QC.pass)} THEN ${QC.pass} WHEN ${any(QC.notEvaluated)} THEN ${QC.notEvaluated} ELSE ${QC.missing} END::UTINYINT`;
+export function rowQcSql(flagColumns: readonly string[], dialect: SqlDialect = 'duckdb'): string {
+  const q = identIn(dialect);
+  const any = (v: number) => flagColumns.map((f) => `${q(f)} = ${v}`).join(' OR ');
+  return `CASE WHEN ${any(QC.fail)} THEN ${QC.fail} WHEN ${any(QC.suspect)} THEN ${QC.suspect} WHEN ${any(QC.pass)} THEN ${QC.pass} WHEN ${any(QC.notEvaluated)} THEN ${QC.notEvaluated} ELSE ${QC.missing} END::${flagType(dialect)}`;
 }
 
 /** The thresholds as a Markdown table (docs/lake.md holds it; a test keeps the two equal). */
 export function qcRulesMarkdown(): string {
   const range = (r?: readonly [number, number]) => (r ? `${r[0]} … ${r[1]}` : '—');
   const rows = Object.entries(QC_RULES).map(([col, r]) => {
-    const spike = r.spike ? `> ${r.spike.suspect}${r.spike.fail !== undefined ? ` / > ${r.spike.fail}` : ''}` : '—';
+    const spike = r.spike
+      ? `> ${r.spike.suspect}${r.spike.fail !== undefined ? ` / > ${r.spike.fail}` : ''}`
+      : '—';
     const flat = r.flat
       ? `${r.flat.suspect} / ${r.flat.fail}${r.flat.ignoreBelow !== undefined ? ` (not below ${r.flat.ignoreBelow})` : ''}`
       : '—';

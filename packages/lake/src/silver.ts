@@ -1,8 +1,8 @@
-import { pm25CorrectedSql } from './aqi.js';
+import { pm25CorrectedSql, type SqlDialect } from './aqi.js';
 import type { Engine } from './engine.js';
 import { DAY_MS, type DayKey, dayStart } from './layout.js';
-import { QC, qcFlagSql, qcWindowColumns, ROW_NUMBER_COLUMN, rowQcSql } from './qc.js';
-import { fileList, ident, literal } from './sql.js';
+import { QC, qcFlagSql, qcWindow, qcWindowColumns, ROW_NUMBER_COLUMN, rowQcSql } from './qc.js';
+import { fileList, flagType, ident, identIn, literal } from './sql.js';
 
 /** Columns `loadDay` adds to a day's rows (the source file and its rank), never written out. */
 export const LOAD_COLUMNS = ['src_rank', 'src'] as const;
@@ -86,40 +86,96 @@ export function silverReadingsSql(input: {
   health: string | null;
   columns: readonly string[];
 }): string {
-  const { columns } = input;
-  const cols = columns.map(ident).join(', ');
-  const windows = columns.map((c) => qcWindowColumns(c));
-  const select = (list: { name: string; sql: string }[]) =>
-    list.map((w) => `, ${w.sql} AS ${ident(w.name)}`).join('');
   const health = input.health
     ? `SELECT timestamp AS h_ts, clock_synced FROM ${input.health}`
     : 'SELECT NULL::TIMESTAMPTZ AS h_ts, NULL::BOOLEAN AS clock_synced WHERE FALSE';
-  const flags = columns.map((c) => `${c}_qc`);
-  const hasCorrection = columns.includes('pm25') && columns.includes('humidity');
-  return `
+  return flaggedReadingsSql({
+    dialect: 'duckdb',
+    columns: input.columns,
+    dated: `
 WITH dedup AS (${dedup(input.raw)}),
 health AS (${health}),
 dated AS (
   SELECT d.*, h.clock_synced FROM dedup d ASOF LEFT JOIN health h ON d.timestamp >= h.h_ts
+),`,
+    station: literal(input.station),
+    order: '\nORDER BY timestamp',
+  });
+}
+
+/** Column names of the streamed Snowflake table (`opensensor snowflake sql`): the station id and the time. */
+export const SNOWFLAKE_READINGS_KEYS = { station: 'STATION_ID', timestamp: 'TIMESTAMP' } as const;
+
+/**
+ * Silver readings in Snowflake, every station and day in one SELECT over the streamed table `table`
+ * (columns `STATION_ID`, `TIMESTAMP` and the measurements, upper case): the same flags, row flag and
+ * `pm25_corrected` as `silverReadingsSql`, from the same builders, with `STATION_ID` renamed `station`.
+ * One row per (station, timestamp): of rows equal in both, the one with the lowest values wins
+ * (`QUALIFY row_number() … = 1`), whatever order they arrived in. The health stream is not streamed to
+ * Snowflake, so `clock_synced` is unknown and `timestamp_qc` is 2 (not evaluated) on every row.
+ */
+export function snowflakeSilverSql(input: { table: string; columns: readonly string[] }): string {
+  const q = identIn('snowflake');
+  const station = q(SNOWFLAKE_READINGS_KEYS.station);
+  const timestamp = q(SNOWFLAKE_READINGS_KEYS.timestamp);
+  const cols = input.columns.map(q).join(', ');
+  return flaggedReadingsSql({
+    dialect: 'snowflake',
+    columns: input.columns,
+    dated: `WITH dedup AS (
+  SELECT ${station} AS station, ${timestamp} AS timestamp, ${cols}
+  FROM ${input.table}
+  QUALIFY row_number() OVER (PARTITION BY ${station}, ${timestamp} ORDER BY ${cols}) = 1
 ),
+dated AS (
+  SELECT *, NULL::BOOLEAN AS clock_synced FROM dedup
+),`,
+    station: null,
+    order: '',
+  });
+}
+
+/**
+ * The flagged readings after the CTEs in `dated` (ending with `dated`: the rows once each, with
+ * `timestamp`, the measurement columns and `clock_synced`). One text for both engines: a column added
+ * here reaches DuckDB's silver files and Snowflake's silver table alike.
+ */
+function flaggedReadingsSql(p: {
+  dialect: SqlDialect;
+  columns: readonly string[];
+  dated: string;
+  /** The station's id as a literal (DuckDB's silver is one station-day), or null: `dated` has a `station` column. */
+  station: string | null;
+  order: string;
+}): string {
+  const { columns, dialect } = p;
+  const q = identIn(dialect);
+  const cols = columns.map(q).join(', ');
+  const windows = columns.map((c) => qcWindowColumns(c, dialect));
+  const { over, clause } = qcWindow(dialect);
+  const select = (list: { name: string; sql: string }[]) =>
+    list.map((w) => `, ${w.sql} AS ${q(w.name)}`).join('');
+  const flags = columns.map((c) => `${c}_qc`);
+  const hasCorrection = columns.includes('pm25') && columns.includes('humidity');
+  const carried = p.station === null ? 'station, ' : '';
+  return `${p.dated}
 windowed1 AS (
-  SELECT *, row_number() OVER w AS ${ident(ROW_NUMBER_COLUMN)}${select(windows.flatMap((w) => w.first))}
-  FROM dated WINDOW w AS (ORDER BY timestamp)
+  SELECT *, row_number() OVER ${over} AS ${q(ROW_NUMBER_COLUMN)}${select(windows.flatMap((w) => w.first))}
+  FROM dated${clause}
 ),
 windowed AS (
   SELECT *${select(windows.flatMap((w) => w.second))}
-  FROM windowed1 WINDOW w AS (ORDER BY timestamp)
+  FROM windowed1${clause}
 ),
 flagged AS (
-  SELECT timestamp, ${cols},
-    ${columns.map((c) => `${qcFlagSql(c, columns)} AS ${ident(`${c}_qc`)}`).join(',\n    ')},
-    CASE WHEN clock_synced IS NULL THEN ${QC.notEvaluated} WHEN clock_synced THEN ${QC.pass} ELSE ${QC.suspect} END::UTINYINT AS timestamp_qc
+  SELECT ${carried}timestamp, ${cols},
+    ${columns.map((c) => `${qcFlagSql(c, columns, dialect)} AS ${q(`${c}_qc`)}`).join(',\n    ')},
+    CASE WHEN clock_synced IS NULL THEN ${QC.notEvaluated} WHEN clock_synced THEN ${QC.pass} ELSE ${QC.suspect} END::${flagType(dialect)} AS timestamp_qc
   FROM windowed
 )
-SELECT ${literal(input.station)} AS station, timestamp, ${cols},
-  ${hasCorrection ? `${pm25CorrectedSql('"pm25"', '"humidity"')}::FLOAT` : 'NULL::FLOAT'} AS pm25_corrected,
-  ${flags.map(ident).join(', ')}, timestamp_qc,
-  ${rowQcSql([...flags, 'timestamp_qc'])} AS qc
-FROM flagged
-ORDER BY timestamp`;
+SELECT ${p.station ?? 'station'} AS station, timestamp, ${cols},
+  ${hasCorrection ? `${pm25CorrectedSql(q('pm25'), q('humidity'))}::FLOAT` : 'NULL::FLOAT'} AS pm25_corrected,
+  ${flags.map(q).join(', ')}, timestamp_qc,
+  ${rowQcSql([...flags, 'timestamp_qc'], dialect)} AS qc
+FROM flagged${p.order}`;
 }

@@ -123,3 +123,104 @@ export async function writeSyntheticBronze(
   }
   return { readings, files };
 }
+
+/**
+ * Walks SQL text outside string literals ('…'), quoted identifiers ("…") and `--` comments, calling
+ * `visit` with each character and its parenthesis depth; throws on an unterminated literal or
+ * identifier and on unbalanced parentheses. The text without comments is returned.
+ */
+function scanSql(sql: string, visit: (ch: string, i: number, depth: number) => void): string {
+  let depth = 0;
+  let out = '';
+  for (let i = 0; i < sql.length; i++) {
+    const ch = sql[i] as string;
+    if (ch === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end - 1;
+      continue;
+    }
+    if (ch === "'" || ch === '"') {
+      let j = i + 1;
+      for (; j < sql.length; j++) {
+        if (sql[j] === ch) {
+          if (sql[j + 1] === ch) j++;
+          else break;
+        }
+      }
+      if (j >= sql.length) throw new Error(`unterminated ${ch} at offset ${i}`);
+      out += sql.slice(i, j + 1);
+      i = j;
+      continue;
+    }
+    // A parenthesis is visited at the depth inside it.
+    if (ch === '(') depth++;
+    if (ch === ')' && depth === 0) throw new Error(`unbalanced ) at offset ${i}`);
+    visit(ch, out.length, depth);
+    if (ch === ')') depth--;
+    out += ch;
+  }
+  if (depth !== 0) throw new Error(`${depth} unclosed (`);
+  return out;
+}
+
+/**
+ * The statements of a SQL script, without comments, split on the semicolons outside parentheses,
+ * literals and quoted identifiers. Throws when parentheses, literals or quoted identifiers do not
+ * balance. For tests of generated SQL that cannot be run where the tests run (e.g. Snowflake's).
+ */
+export function sqlStatements(script: string): string[] {
+  const cuts: number[] = [];
+  const text = scanSql(script, (ch, i, depth) => {
+    if (ch === ';' && depth === 0) cuts.push(i);
+  });
+  const statements: string[] = [];
+  let from = 0;
+  for (const cut of [...cuts, text.length]) {
+    const s = text.slice(from, cut).trim();
+    if (s) statements.push(s);
+    from = cut + 1;
+  }
+  return statements;
+}
+
+const WORD = /[A-Za-z0-9_$]/;
+const NAME = /("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)$/;
+
+/**
+ * The output columns of a query (or of `CREATE … AS <query>`): the aliases of its last top-level
+ * SELECT list, or the column an item names (`d.station` → `station`). Quoted names are unquoted and
+ * kept as written; unquoted ones as written too, or folded as the engine does (`fold: 'upper'` for
+ * Snowflake). `*` throws (the columns are not in the text).
+ */
+export function selectColumns(sql: string, options: { fold?: 'upper' } = {}): string[] {
+  const top: { word: string; at: number }[] = [];
+  const commas: number[] = [];
+  let word = '';
+  let wordAt = 0;
+  const text = scanSql(`${sql} `, (ch, i, depth) => {
+    if (WORD.test(ch)) {
+      if (!word) wordAt = i;
+      word += ch;
+      return;
+    }
+    if (word && depth === 0) top.push({ word: word.toUpperCase(), at: wordAt });
+    word = '';
+    if (ch === ',' && depth === 0) commas.push(i);
+  });
+  const selects = top.filter((t) => t.word === 'SELECT');
+  const select = selects[selects.length - 1];
+  if (!select) throw new Error('no top-level SELECT');
+  const start = select.at + 'SELECT'.length;
+  const from = top.find((t) => t.word === 'FROM' && t.at > start);
+  const end = from ? from.at : text.length;
+  const bounds = [start, ...commas.filter((c) => c > start && c < end), end];
+  return bounds.slice(0, -1).map((b, k) => {
+    const item = text.slice(b === start ? b : b + 1, bounds[k + 1]).trim();
+    if (item === '*' || item.endsWith('.*')) throw new Error('SELECT * has no column names in the text');
+    const alias = /\bAS\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)$/i.exec(item)?.[1];
+    const name = alias ?? NAME.exec(item)?.[1];
+    if (!name) throw new Error(`no name for the select item ${JSON.stringify(item)}`);
+    if (name.startsWith('"')) return name.slice(1, -1).replaceAll('""', '"');
+    return options.fold === 'upper' ? name.toUpperCase() : name;
+  });
+}
