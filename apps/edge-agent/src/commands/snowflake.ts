@@ -18,6 +18,9 @@ export const SNOWFLAKE_DEFAULTS = {
   user: 'OPENSENSOR_STATION',
 } as const;
 
+/** `--target-lag` of `snowflake sql --gold`: the same default as `@opensensor/lake` (a test keeps them equal). */
+export const SNOWFLAKE_GOLD_DEFAULT_LAG = '1 hour';
+
 export const PRIVATE_KEY_FILE = 'rsa_key.p8';
 export const PUBLIC_KEY_FILE = 'rsa_key.pub';
 
@@ -73,6 +76,7 @@ export function registerSnowflake(program: Command, io: CliIo, _setExit: (code: 
 Examples:
   $ opensensor snowflake keygen --user OPENSENSOR_STATION_1
   $ opensensor snowflake sql > snowflake-setup.sql
+  $ opensensor snowflake sql --gold --warehouse TRANSFORM_WH > snowflake-gold.sql
   $ opensensor snowflake check
 
 See docs/snowflake.md for the whole setup.`,
@@ -146,18 +150,32 @@ The private key and the passphrase are never printed.`,
 
   snowflake
     .command('sql')
-    .description('Print the CREATE TABLE / CREATE PIPE / role and grant statements for the lake columns')
+    .description(
+      "Print the CREATE TABLE / CREATE PIPE / role and grant statements for the lake columns; with --gold, the lake's silver and gold tables as dynamic tables",
+    )
     .option('--database <name>', 'database (default: OPENSENSOR_SNOWFLAKE_DATABASE or OPENSENSOR)')
     .option('--schema <name>', 'schema (default: OPENSENSOR_SNOWFLAKE_SCHEMA or LAKE)')
     .option('--table <name>', 'table', SNOWFLAKE_DEFAULTS.table)
     .option('--pipe <name>', 'pipe (default: OPENSENSOR_SNOWFLAKE_PIPE or READINGS_PIPE)')
     .option('--role <name>', 'streaming role (default: OPENSENSOR_SNOWFLAKE_ROLE or OPENSENSOR_STREAMING)')
     .option('--user <name>', 'station user (default: OPENSENSOR_SNOWFLAKE_USER or OPENSENSOR_STATION)')
-    .option('--warehouse <name>', 'also grant USAGE on this warehouse (only needed to query the table)')
+    .option(
+      '--warehouse <name>',
+      'also grant USAGE on this warehouse (only needed to query the table); with --gold: the warehouse that refreshes the dynamic tables',
+    )
     .option('--timestamp-type <type>', 'TIMESTAMP_TZ (keeps the UTC offset) or TIMESTAMP_NTZ', 'TIMESTAMP_TZ')
     .option(
       '--board <kind>',
       'columns of this board: enviroplus, sensehat or breakout (default OPENSENSOR_BOARD)',
+    )
+    .option(
+      '--gold',
+      'print the silver, hourly, daily, aqi_hourly and station_health_daily dynamic tables over the table instead',
+    )
+    .option(
+      '--target-lag <lag>',
+      `with --gold: how stale the gold tables may be, e.g. '30 minutes', '1 day'`,
+      SNOWFLAKE_GOLD_DEFAULT_LAG,
     )
     .addHelpText(
       'after',
@@ -166,9 +184,17 @@ Examples:
   $ opensensor snowflake sql > snowflake-setup.sql
   $ opensensor snowflake sql --database SENSORS --schema RAW --warehouse COMPUTE_WH
   $ opensensor snowflake sql --board breakout      # CO2 / eCO2 / TVOC columns
+  $ opensensor snowflake sql --gold --warehouse TRANSFORM_WH > snowflake-gold.sql
 
 Names come from the flags, then the OPENSENSOR_SNOWFLAKE_* settings, then the defaults above.
-The statements are idempotent (IF NOT EXISTS) and never replace an existing pipe.`,
+The statements are idempotent (IF NOT EXISTS) and never replace an existing pipe.
+
+--gold prints CREATE OR REPLACE DYNAMIC TABLE statements (SILVER, HOURLY, DAILY, AQI_HOURLY for
+boards with PM2.5 and PM10, STATION_HEALTH_DAILY) over --table, generated from the same models as
+the lake jobs. They refresh on the warehouse (billed compute) at most every --target-lag. Without
+--warehouse the SQL says <warehouse>: replace it. Health records are not streamed, so the clock
+flag is 2 (not evaluated) and the health columns of station_health_daily are empty. The SQL was
+checked for structure, not executed against a Snowflake account (see docs/snowflake.md).`,
     )
     .action(
       async (opts: {
@@ -181,6 +207,8 @@ The statements are idempotent (IF NOT EXISTS) and never replace an existing pipe
         warehouse?: string;
         timestampType: string;
         board?: string;
+        gold?: boolean;
+        targetLag: string;
       }) => {
         const cfg = configuredSnowflake(io, envFile());
         const type = opts.timestampType.toUpperCase();
@@ -190,8 +218,7 @@ The statements are idempotent (IF NOT EXISTS) and never replace an existing pipe
             EXIT.usage,
           );
         }
-        const [{ snowflakeSetupSql, SnowpipeConfigError }, { schemaForBoard, BOARD_KINDS }] =
-          await Promise.all([import('@opensensor/snowpipe-client'), import('@opensensor/pipeline')]);
+        const { schemaForBoard, BOARD_KINDS } = await import('@opensensor/pipeline');
         const board = (opts.board ?? cfg.board).toLowerCase();
         if (!(BOARD_KINDS as readonly string[]).includes(board)) {
           throw new CliError(
@@ -200,11 +227,42 @@ The statements are idempotent (IF NOT EXISTS) and never replace an existing pipe
           );
         }
         const lakeSchema = schemaForBoard(board as (typeof BOARD_KINDS)[number]);
+        const database = opts.database ?? cfg.snowflakeDatabase ?? SNOWFLAKE_DEFAULTS.database;
+        const schema = opts.schema ?? cfg.snowflakeSchema ?? SNOWFLAKE_DEFAULTS.schema;
+        if (opts.gold) {
+          // The models as text only: this module never loads DuckDB (the lake jobs' engine).
+          const { snowflakeGoldSql, SnowflakeGoldOptionError } = await import('@opensensor/lake/sql');
+          try {
+            io.stdout(
+              `-- board: ${board}\n${snowflakeGoldSql({
+                database,
+                schema,
+                table: opts.table,
+                warehouse: opts.warehouse,
+                targetLag: opts.targetLag,
+                measurements: lakeSchema.columns.map((c) => c.name),
+              })}`,
+            );
+          } catch (err) {
+            if (err instanceof SnowflakeGoldOptionError) {
+              const flag = err.option === 'targetLag' ? '--target-lag' : flagOf(err.option);
+              throw new CliError(`${flag}: ${err.message}`, EXIT.usage);
+            }
+            throw err;
+          }
+          if (opts.warehouse === undefined) {
+            io.stderr(
+              'No --warehouse: the statements say WAREHOUSE = <warehouse>; replace it with the warehouse that refreshes the tables.\n',
+            );
+          }
+          return;
+        }
+        const { snowflakeSetupSql, SnowpipeConfigError } = await import('@opensensor/snowpipe-client');
         try {
           io.stdout(
             snowflakeSetupSql({
-              database: opts.database ?? cfg.snowflakeDatabase ?? SNOWFLAKE_DEFAULTS.database,
-              schema: opts.schema ?? cfg.snowflakeSchema ?? SNOWFLAKE_DEFAULTS.schema,
+              database,
+              schema,
               table: opts.table,
               pipe: opts.pipe ?? cfg.snowflakePipe ?? SNOWFLAKE_DEFAULTS.pipe,
               role: opts.role ?? cfg.snowflakeRole ?? SNOWFLAKE_DEFAULTS.role,
