@@ -1,12 +1,19 @@
+import { rmSync } from 'node:fs';
 import { runWorker } from '../lib/child.mjs';
 import { summarize, summarizeFields } from '../lib/stats.mjs';
 
 /** Runs a worker `warmup` times (discarded) then `reps` times, each in a fresh process. */
 export async function repeat(worker, params, { warmup, reps }) {
-  for (let i = 0; i < warmup; i++) await runWorker(worker, params);
+  for (let i = 0; i < warmup; i++) removeOutput(await runWorker(worker, params));
   const out = [];
-  for (let i = 0; i < reps; i++) out.push(await runWorker(worker, params));
+  for (let i = 0; i < reps; i++) out.push(removeOutput(await runWorker(worker, params)));
   return out;
+}
+
+/** Deletes what a backfill worker left behind (`removeOutput: 'parent'`), outside its measured process. */
+function removeOutput(result) {
+  if (result.outputDir) rmSync(result.outputDir, { recursive: true, force: true });
+  return result;
 }
 
 const perRep = (r) => ({
@@ -23,7 +30,9 @@ const perRep = (r) => ({
 /** 2. One station × 24 h at 5 s: the reference's write path alone, then the whole pipeline. */
 export async function dayBackfill(ctx) {
   const { hours, warmup, reps } = ctx.profile.day;
-  const lake = (await repeat('backfill', { mode: 'lake-only', hours }, { warmup, reps })).map(perRep);
+  const lake = (
+    await repeat('backfill', { mode: 'lake-only', hours, removeOutput: 'parent' }, { warmup, reps })
+  ).map(perRep);
   ctx.emit({
     name: 'day-backfill',
     params: { mode: 'lake-only', stations: 1, hours, readIntervalSec: 5, compression: 'zstd' },
@@ -45,7 +54,9 @@ export async function dayBackfill(ctx) {
       source: 'Python + Polars 1.44 + PyArrow 25, zstd (measurements.md)',
     },
   });
-  const pipe = (await repeat('backfill', { mode: 'pipeline', hours }, { warmup, reps })).map(perRep);
+  const pipe = (
+    await repeat('backfill', { mode: 'pipeline', hours, removeOutput: 'parent' }, { warmup, reps })
+  ).map(perRep);
   ctx.emit({
     name: 'day-backfill',
     params: { mode: 'pipeline', stations: 1, hours, readIntervalSec: 5, compression: 'zstd', health: true },

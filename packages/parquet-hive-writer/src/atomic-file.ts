@@ -54,13 +54,15 @@ export type CommitOutcome = 'created' | 'exists';
 /**
  * Writes `bytes` to `finalPath` so that the name appears only complete and durable, and never
  * replaces an existing file: temp file in the same directory, fsync, hard-link to the final name
- * (fails if it exists), unlink the temp, fsync the directory. Where hard links are not supported the
+ * (fails if it exists), unlink the temp, fsync the directory (unless `syncDirectory: false`: the
+ * caller fsyncs it before it relies on the name). Where hard links are not supported the
  * caller-checked name is taken with rename.
  */
 export async function writeFileExclusive(
   finalPath: string,
   bytes: Uint8Array,
   onTempFileWritten?: (tempPath: string) => void | Promise<void>,
+  options: { syncDirectory?: boolean } = {},
 ): Promise<CommitOutcome> {
   const dir = dirname(finalPath);
   const tempPath = join(dir, tempNameFor(finalPath.slice(dir.length + 1)));
@@ -85,7 +87,8 @@ export async function writeFileExclusive(
     await unlink(tempPath).catch((err: unknown) => {
       if (!isErrno(err, 'ENOENT')) throw err;
     });
-    await fsyncDir(dir);
+    // Left to the caller when it writes many files into a directory and fsyncs it once afterwards.
+    if (options.syncDirectory !== false) await fsyncDir(dir);
     return 'created';
   } finally {
     if (!committed) await unlink(tempPath).catch(() => undefined);

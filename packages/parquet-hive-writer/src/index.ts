@@ -2,7 +2,7 @@
  * @opensensor/parquet-hive-writer: readings to Parquet files in a Hive-partitioned lake
  * (`station=…/year=…/month=…/day=…/data_HHMM.parquet`), written atomically and idempotently.
  */
-export { cleanupTempFiles } from './atomic-file.js';
+export { cleanupTempFiles, fsyncDir as syncDirectory } from './atomic-file.js';
 export {
   LAKE_COMPRESSIONS,
   type LakeCompression,

@@ -56,6 +56,13 @@ export interface WriteWindowFileOptions {
   encoder?: ParquetEncoder;
   /** Fault injection for tests: runs after the temp file is durable and before it gets its final name. */
   onTempFileWritten?: (tempPath: string) => void | Promise<void>;
+  /**
+   * Default true: the directory is fsynced after the file gets its name, so the name survives a power
+   * cut. False leaves that to a caller that writes many files into the directory: it calls
+   * `syncDirectory(dirname(result.path))` once before it relies on the names (the file's content is
+   * durable before it is named either way).
+   */
+  syncDirectory?: boolean;
 }
 
 export interface WriteWindowFileResult {
@@ -212,7 +219,9 @@ export async function writeWindowFile(options: WriteWindowFileOptions): Promise<
         ...Object.entries(extra).map(([key, value]) => ({ key, value })),
       ],
     });
-    const outcome = await writeFileExclusive(path, bytes, options.onTempFileWritten);
+    const outcome = await writeFileExclusive(path, bytes, options.onTempFileWritten, {
+      syncDirectory: options.syncDirectory !== false,
+    });
     if (outcome === 'created') {
       return {
         status: 'written',

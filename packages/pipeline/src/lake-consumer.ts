@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Journal } from '@opensensor/buffer';
 import {
   BatchOverlapError,
@@ -8,12 +8,13 @@ import {
   type LakeWindow,
   listWindowFiles,
   parseLakeFileName,
+  syncDirectory,
   windowOf,
   writeWindowFile,
 } from '@opensensor/parquet-hive-writer';
 import type { Clock } from './clock.js';
 import { type Logger, silentLogger } from './logger.js';
-import { decodeRecord, type PipelineRecord, RECORD_KIND } from './records.js';
+import { decodeRecord, type PipelineRecord, RECORD_KIND, recordKind } from './records.js';
 import { Restamper, type Sequenced } from './restamp.js';
 import { FloatWindowBuffer, ObjectWindowBuffer, type WindowBuffer } from './window-buffer.js';
 
@@ -67,6 +68,7 @@ export interface LakeConsumerStats {
 }
 
 const READ_BATCH = 2000;
+const KNOWN_KINDS: ReadonlySet<number> = new Set(Object.values(RECORD_KIND));
 
 /**
  * Turns journal records into one Parquet file per clock-aligned window. The cursor is committed
@@ -97,6 +99,10 @@ export class LakeConsumer {
   private readonly days = new Map<string, DaySeqIndex>();
   /** The last failure to write a window or read the journal, for a caller that reports it. */
   lastError: unknown = null;
+  /** Whether this drain leaves directory fsyncs to the end of the drain (`deferDirectorySync`). */
+  private deferDirectorySync = false;
+  /** Directories that got a file whose name is not yet durable: fsynced before the next commit. */
+  private readonly unsyncedDirs = new Set<string>();
 
   constructor(private readonly o: LakeConsumerOptions) {
     this.buffer = o.kind === 'reading' ? new FloatWindowBuffer(o.schema) : new ObjectWindowBuffer(o.schema);
@@ -114,14 +120,35 @@ export class LakeConsumer {
    * Processes every readable record. Closes a window when a record of a later window arrives, when
    * the clock is past its end plus the grace, or (with `final`) unconditionally, as at the end of a
    * backfill. Never throws for a write failure: it logs, counts and retries later.
+   *
+   * With `deferDirectorySync` (backfills), each file is still written atomically and fsynced before it
+   * is named, but the directories are fsynced once at the end of the drain instead of after each file;
+   * either way, the cursor moves past a record only once its file and its name are durable.
    */
-  async drain(options: { final?: boolean } = {}): Promise<void> {
+  async drain(options: { final?: boolean; deferDirectorySync?: boolean } = {}): Promise<void> {
+    this.deferDirectorySync = options.deferDirectorySync === true;
+    try {
+      await this.drainJournal(options);
+    } finally {
+      this.deferDirectorySync = false;
+    }
+  }
+
+  private async drainJournal(options: { final?: boolean }): Promise<void> {
     const { journal } = this.o;
+    const wanted: number = this.o.kind === 'reading' ? RECORD_KIND.reading : RECORD_KIND.health;
     for (;;) {
       let n = 0;
       for await (const rec of journal.read(this.o.name, { fromSeq: this.nextSeq, maxRecords: READ_BATCH })) {
         n++;
         this.nextSeq = rec.seq + 1;
+        // The other stream's records are skipped without decoding them (a reading is not parsed by the
+        // health writer, a health record's JSON not by the data writer).
+        const kind = recordKind(rec.value);
+        if (kind !== wanted && kind !== RECORD_KIND.clockSynced && KNOWN_KINDS.has(kind)) {
+          this.lastProcessed = rec.seq;
+          continue;
+        }
         let record: PipelineRecord;
         try {
           record = decodeRecord(rec.value);
@@ -130,7 +157,6 @@ export class LakeConsumer {
           this.lastProcessed = rec.seq;
           continue;
         }
-        const wanted = this.o.kind === 'reading' ? RECORD_KIND.reading : RECORD_KIND.health;
         if (record.kind !== wanted && record.kind !== RECORD_KIND.clockSynced) {
           this.lastProcessed = rec.seq;
           continue;
@@ -159,6 +185,23 @@ export class LakeConsumer {
       }
     }
     await this.commit();
+  }
+
+  /** Makes the names of the files written with deferred directory fsyncs durable; false on failure. */
+  private async syncDirectories(): Promise<boolean> {
+    if (this.unsyncedDirs.size === 0) return true;
+    const dirs = [...this.unsyncedDirs];
+    try {
+      await Promise.all(dirs.map((dir) => syncDirectory(dir)));
+      for (const dir of dirs) this.unsyncedDirs.delete(dir);
+      return true;
+    } catch (err) {
+      // The files are there; only the cursor waits until their names are durable (the next commit).
+      this.stats.writeErrors++;
+      this.lastError = err;
+      this.log.error('could not make new file names durable; the cursor stays behind them', { err });
+      return false;
+    }
   }
 
   /** When the open window should be closed by time, so a tailing loop knows how long it may sleep. */
@@ -205,8 +248,13 @@ export class LakeConsumer {
   private async accept(item: Sequenced<PipelineRecord>): Promise<boolean> {
     const record = item.record;
     if (record.kind === RECORD_KIND.clockSynced) return true;
-    const window = windowOf(record.timestamp, this.o.batchDurationSec);
     const open = this.buffer.window;
+    // Most records belong to the open window: no window object to build for them.
+    if (open && this.buffer.count > 0 && record.timestamp >= open.start && record.timestamp < open.end) {
+      this.buffer.add(item.seq, record);
+      return true;
+    }
+    const window = windowOf(record.timestamp, this.o.batchDurationSec);
     if (open && this.buffer.count > 0 && open.start !== window.start) {
       if (!(await this.closeWindow())) return false;
     }
@@ -314,7 +362,10 @@ export class LakeConsumer {
       rows: batch.rows,
       firstSeq: batch.firstSeq,
       lastSeq: batch.lastSeq,
+      ...(this.deferDirectorySync ? { syncDirectory: false } : {}),
     });
+    // Also for an identical file: another process may have named it without fsyncing the directory.
+    if (this.deferDirectorySync) this.unsyncedDirs.add(dirname(res.path));
     this.stats.windows++;
     this.stats.rows += res.rows;
     if (res.status === 'identical') this.stats.identical++;
@@ -347,6 +398,7 @@ export class LakeConsumer {
 
   /** Commits up to the record before the oldest one not yet in a file. */
   private async commit(): Promise<void> {
+    if (!(await this.syncDirectories())) return;
     let safe = this.lastProcessed;
     if (this.buffer.window && this.buffer.count > 0) safe = Math.min(safe, this.buffer.firstSeq - 1);
     const held = this.restamper.firstHeldSeq;

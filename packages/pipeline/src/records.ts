@@ -112,6 +112,11 @@ export class RecordFormatError extends Error {
   override readonly name = 'RecordFormatError';
 }
 
+/** The kind byte of a record without decoding it (0 when it is too short to have one). */
+export function recordKind(bytes: Uint8Array): number {
+  return bytes.length < HEADER ? 0 : (bytes[0] as number);
+}
+
 export function decodeRecord(bytes: Uint8Array): PipelineRecord {
   if (bytes.length < HEADER)
     throw new RecordFormatError(`record of ${bytes.length} bytes is shorter than its ${HEADER}-byte header`);

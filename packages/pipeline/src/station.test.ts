@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JournalDiskFullError, JournalIOError } from '@opensensor/buffer';
 import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { SimulatedEnviroplus } from '@opensensor/simulation';
@@ -96,6 +97,92 @@ describe('Station', () => {
       `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT u, count(DISTINCT filename)::INT f FROM read_parquet('${join(dir, 'output')}/**/*.parquet', filename=true)`,
     );
     expect(rows[0]).toEqual({ n: 720, u: 720, f: 4 });
+  });
+
+  /**
+   * A backfill journals each window's records with one appendBatch. Makes the `nth` batch stop after
+   * its first `keep` records, the way a full disk (or a kill in the middle of the write) leaves it, and
+   * then calls `after` (which throws the journal's error).
+   */
+  function cutBatch(station: Station, nth: number, keep: number, after: (lastSeq: number) => never): void {
+    const journal = station.journal;
+    const appendBatch = journal.appendBatch.bind(journal);
+    let calls = 0;
+    journal.appendBatch = (values: Iterable<Uint8Array>) => {
+      if (++calls !== nth) return appendBatch(values);
+      return appendBatch([...values].slice(0, keep)).then(({ lastSeq }) => after(lastSeq));
+    };
+  }
+
+  /** Rows in the data lake, distinct timestamps and files. */
+  async function lakeCount(dir: string) {
+    const rows = await db.rows(
+      `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT u, min(epoch_ms(timestamp))::DOUBLE lo, max(epoch_ms(timestamp))::DOUBLE hi FROM ${lakeGlob(join(dir, 'output'))}`,
+    );
+    return rows[0];
+  }
+
+  it('a backfill whose disk fills up in the middle of a window batch loses only the refused reading; run again, every reading once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-station-full-'));
+    const from = Date.UTC(2026, 9, 2, 0, 0, 0);
+    const to = from + 3600_000;
+    const first = await Station.open(options(dir, new SimulatedClock(from), 5000));
+    // The third window's batch (180 readings and 15 health records, 12 readings before each health
+    // record): the disk is full after 100 records, i.e. 93 readings and 7 health records.
+    cutBatch(first, 3, 100, (lastSeq) => {
+      const cause = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      throw new JournalDiskFullError(first.journal.dir, lastSeq, cause);
+    });
+    const r1 = await first.backfill({ from, to });
+    const s1 = first.status();
+    await first.close();
+    expect(r1).toMatchObject({ completed: false, lostReadings: 1, unwrittenReadings: 93 });
+    expect(r1.failure).toMatch(/a reading could not be journaled: .*is full/);
+    // It stopped at the refused reading, the 94th of the window: the next run takes it again.
+    expect(r1.reached).toBe(from + 30 * 60_000 + 93 * 5000);
+    expect(s1.stats.readings).toBe(2 * 180 + 93);
+    // The complete windows were written; the records the disk refused are not in the journal.
+    expect(await lakeCount(dir)).toEqual({ n: 360, u: 360, lo: from, hi: from + 30 * 60_000 - 5000 });
+    expect(s1.journal.lastSeq).toBe(2 * 195 + 100);
+
+    const second = await Station.open(options(dir, new SimulatedClock(from), 5000));
+    const r2 = await second.backfill({ from, to });
+    await second.close();
+    expect(r2).toMatchObject({ completed: true, lostReadings: 0, unwrittenReadings: 0 });
+    expect(r2.from).toBe(from + 30 * 60_000 + 92 * 5000 + 1);
+    expect(await lakeCount(dir)).toEqual({ n: 720, u: 720, lo: from, hi: to - 5000 });
+  });
+
+  it('a window batch cut off in the middle of a record (a crash during its write): run again, every reading once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-station-torn-'));
+    const from = Date.UTC(2026, 9, 3, 0, 0, 0);
+    const to = from + 3600_000;
+    const first = await Station.open(options(dir, new SimulatedClock(from), 5000));
+    // The fifth window's batch: 60 whole records, then the start of the next one, then the journal fails.
+    cutBatch(first, 5, 60, () => {
+      const segments = readdirSync(first.journal.dir).filter((n) => n.endsWith('.seg'));
+      appendFileSync(
+        join(first.journal.dir, segments.sort().at(-1) as string),
+        Buffer.from('OSJ1\x00\x01torn'),
+      );
+      throw new JournalIOError('the process died here', new Error('EIO'));
+    });
+    // An hour and a quarter: the first four windows are written as one group before the fifth starts.
+    const r1 = await first.backfill({ from, to: to + 15 * 60_000 });
+    await first.close();
+    expect(r1).toMatchObject({ completed: false, lostReadings: 1 });
+    expect((await lakeCount(dir))?.n).toBe(720);
+
+    const second = await Station.open(options(dir, new SimulatedClock(from), 5000));
+    expect(second.journal.stats().tornTail.bytes).toBeGreaterThan(0);
+    const r2 = await second.backfill({ from, to: to + 15 * 60_000 });
+    await second.close();
+    expect(r2).toMatchObject({ completed: true, lostReadings: 0, unwrittenReadings: 0 });
+    expect(await lakeCount(dir)).toEqual({ n: 900, u: 900, lo: from, hi: to + 15 * 60_000 - 5000 });
+    const dupes = await db.rows(
+      `SELECT count(*)::INT n FROM (SELECT timestamp FROM ${lakeGlob(join(dir, 'output'))} GROUP BY timestamp HAVING count(*) > 1)`,
+    );
+    expect(dupes[0]?.n).toBe(0);
   });
 
   it('refuses to start as another station while the journal holds readings of the first one', async () => {

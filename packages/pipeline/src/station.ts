@@ -1,6 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type FsyncPolicy, Journal, type ProcessLock } from '@opensensor/buffer';
+import { type FsyncPolicy, Journal, JournalDiskFullError, type ProcessLock } from '@opensensor/buffer';
 import {
   cleanupTempFiles,
   HEALTH_SCHEMA,
@@ -154,6 +154,12 @@ async function newestPartitionDirs(stationDir: string, n: number): Promise<strin
   return out;
 }
 
+/**
+ * A backfill writes the windows it has journaled every this many windows (an hour of 15-minute
+ * windows): one journal fsync and one cursor commit per group instead of per window.
+ */
+const BACKFILL_DRAIN_WINDOWS = 4;
+
 const monotonicNow = () => Number(process.hrtime.bigint() / 1000n) / 1000;
 
 /**
@@ -305,10 +311,22 @@ export class Station {
 
   /** Reads once and journals it. Returns the sequence number, or null if nothing was stored. */
   async takeReading(): Promise<number | null> {
+    const sync = this.o.clockSync;
+    const bytes = await this.sampleReading();
+    if (bytes === null) return null;
+    const seq = await this.append(bytes);
+    if (seq !== null) this.stats.readings++;
+    if (sync && !sync.synced && (await sync.poll()))
+      await this.journalClockSynced('system clock synchronised; readings taken before are re-dated');
+    return seq;
+  }
+
+  /** Reads the board once: the encoded reading record, or null when there is nothing to store. */
+  private async sampleReading(): Promise<Uint8Array | null> {
     let sample: Awaited<ReturnType<Board['read']>>;
     const sync = this.o.clockSync;
     // Whether this reading can be dated is decided before it is taken: if NTP steps the clock during
-    // the read, `started` is still the old time, and the marker journaled below re-dates it.
+    // the read, `started` is still the old time, and the marker journaled after it re-dates it.
     const dated = sync ? sync.synced : true;
     const started = this.o.clock.now();
     const mono = this.monotonic();
@@ -319,25 +337,19 @@ export class Station {
       this.log.error('board read failed', { err });
       return null;
     }
-    for (const [sensor, n] of Object.entries(sample.errors)) this.stats.sensorErrors[sensor] = n;
+    for (const sensor in sample.errors) this.stats.sensorErrors[sensor] = sample.errors[sensor] as number;
     if (sample.warmup) {
       this.stats.warmupSkipped++;
       return null;
     }
     for (let i = 0; i < this.columns.length; i++)
       this.values[i] = sample.values[this.columns[i] as string] ?? null;
-    const seq = await this.append(
-      encodeReading(this.values, {
-        timestamp: started,
-        monotonic: mono,
-        bootTag: sync?.bootTag ?? 0,
-        unsynced: !dated,
-      }),
-    );
-    if (seq !== null) this.stats.readings++;
-    if (sync && !sync.synced && (await sync.poll()))
-      await this.journalClockSynced('system clock synchronised; readings taken before are re-dated');
-    return seq;
+    return encodeReading(this.values, {
+      timestamp: started,
+      monotonic: mono,
+      bootTag: sync?.bootTag ?? 0,
+      unsynced: !dated,
+    });
   }
 
   /** Journals the wall/monotonic pair that re-dates this boot's undated readings, then counts the clock as synchronised. */
@@ -357,22 +369,27 @@ export class Station {
   }
 
   async takeHealth(): Promise<void> {
-    if (!this.o.health) return;
+    const bytes = await this.sampleHealth();
+    if (bytes === null) return;
+    const seq = await this.append(bytes);
+    if (seq !== null) this.stats.healthRecords++;
+  }
+
+  /** Collects the health values: the encoded health record, or null without a health stream. */
+  private async sampleHealth(): Promise<Uint8Array | null> {
+    if (!this.o.health) return null;
     const sync = this.o.clockSync;
     const values = await collectHealth({
       dataDir: this.o.outputDir,
       clockSynced: sync ? sync.synced : true,
       ...(this.o.health.sources ? { sources: this.o.health.sources } : {}),
     });
-    const seq = await this.append(
-      encodeHealth(values, {
-        timestamp: this.o.clock.now(),
-        monotonic: this.monotonic(),
-        bootTag: sync?.bootTag ?? 0,
-        unsynced: sync ? !sync.synced : false,
-      }),
-    );
-    if (seq !== null) this.stats.healthRecords++;
+    return encodeHealth(values, {
+      timestamp: this.o.clock.now(),
+      monotonic: this.monotonic(),
+      bootTag: sync?.bootTag ?? 0,
+      unsynced: sync ? !sync.synced : false,
+    });
   }
 
   private async append(bytes: Uint8Array): Promise<number | null> {
@@ -381,21 +398,49 @@ export class Station {
     try {
       return await p;
     } catch (err) {
-      this.stats.appendErrors++;
-      this.lastAppendError = err;
-      const code = (err as { code?: string }).code;
-      if (code === 'IO' || code === 'JOURNAL_CLOSED') {
-        // The journal refuses every append after an I/O failure (a dying SD card): only reopening it
-        // recovers, so stop and let the service manager restart the agent instead of losing every reading.
-        this.fatal ??= err as Error;
-        this.stopInternally.abort();
-        this.log.error('the journal cannot be written; stopping so that a restart reopens it', { err });
-      } else {
-        this.log.error('journal append failed; this reading is lost', { err });
-      }
+      this.noteAppendError(err);
       return null;
     } finally {
       this.pendingAppends.delete(p);
+    }
+  }
+
+  /**
+   * Journals a backfill's records with one `appendBatch` (one write per 64 KiB instead of one per
+   * reading). Returns how many of them, from the first, are in the journal: all of them, or those
+   * before the one the journal refused (a full disk), which is counted and logged like a failed append.
+   */
+  private async appendRecords(records: readonly Uint8Array[]): Promise<number> {
+    if (records.length === 0) return 0;
+    const firstSeq = this.journal.stats().lastSeq + 1;
+    const p = this.journal.appendBatch(records);
+    this.pendingAppends.add(p);
+    try {
+      await p;
+      return records.length;
+    } catch (err) {
+      // The records before the failure were written (and stay in the journal); the rest were not.
+      const lastWritten =
+        err instanceof JournalDiskFullError ? err.lastWrittenSeq : this.journal.stats().lastSeq;
+      this.noteAppendError(err);
+      return Math.max(0, Math.min(records.length, lastWritten - firstSeq + 1));
+    } finally {
+      this.pendingAppends.delete(p);
+    }
+  }
+
+  private noteAppendError(err: unknown): void {
+    this.stats.appendErrors++;
+    this.lastAppendError = err;
+    const code = (err as { code?: string }).code;
+    if (code === 'IO' || code === 'JOURNAL_CLOSED') {
+      // The journal refuses every append after an I/O failure (a dying SD card): only reopening it
+      // recovers, so stop and let the service manager restart the agent instead of losing every reading.
+      this.fatal ??= err as Error;
+      this.stopInternally.abort();
+      this.log.error('the journal cannot be written; stopping so that a restart reopens it', { err });
+    } else {
+      this.log.error('journal append failed; this reading is lost', { err });
     }
   }
 
@@ -502,6 +547,13 @@ export class Station {
    * of them, and the journal replays them into the same windows. It stops early when `signal` aborts
    * (the open window stays in the journal for the next run) or when a reading cannot be journaled or a
    * window cannot be written (a full disk): continuing would only lose more.
+   *
+   * Its durability path differs from the agent's (docs/performance.md, "Backfill durability"): a
+   * backfill can be run again, so the readings of a window are journaled together with one
+   * `appendBatch` when the window's last reading is taken (a kill loses at most that window's readings,
+   * which the next run takes again), and the windows are written while the next readings are taken.
+   * Files are written atomically and fsynced, and a cursor moves only past readings that are in
+   * durable files, exactly as in the agent.
    */
   async backfill(range: {
     from: number;
@@ -509,9 +561,13 @@ export class Station {
     onProgress?: (t: number) => void;
     signal?: AbortSignal;
   }): Promise<BackfillResult> {
+    const sync = this.o.clockSync;
+    // Undated readings need the re-dating marker after each of them (`takeReading`): one at a time.
+    const batched = !sync || sync.synced;
+    const interval = this.o.readIntervalMs;
+    const windowMs = this.o.batchDurationSec * 1000;
     const healthEvery = this.o.health?.everyReadings ?? 12;
     let ticks = 0;
-    const drainEvery = Math.max(1, Math.round((this.o.batchDurationSec * 1000) / this.o.readIntervalMs));
     const journaled = await this.unwrittenReadings();
     const from =
       journaled.newest !== null && journaled.newest >= range.from && journaled.newest < range.to
@@ -525,40 +581,123 @@ export class Station {
       stop.abort();
     };
     let reached = from;
+
+    // Records taken but not yet journaled (batched): journaled together at the end of each window.
+    const pending: Uint8Array[] = [];
+    const pendingAt: number[] = [];
+    const pendingIsReading: boolean[] = [];
+    let lastTick: number | null = null;
+    const clearPending = () => {
+      pending.length = 0;
+      pendingAt.length = 0;
+      pendingIsReading.length = 0;
+      lastTick = null;
+    };
+    const journalPending = async (): Promise<boolean> => {
+      const written = await this.appendRecords(pending);
+      for (let i = 0; i < written; i++) {
+        if (pendingIsReading[i]) this.stats.readings++;
+        else this.stats.healthRecords++;
+      }
+      if (written < pending.length) {
+        // Stopped at the first record the journal refused, as if each had been appended alone: that
+        // record is lost (counted), the ones after it were never journaled, and the next run takes
+        // them again after the newest reading the journal holds.
+        const at = pendingAt[written] as number;
+        reached = pendingIsReading[written] ? at : Math.min(at + interval, range.to);
+        clearPending();
+        fail(`a reading could not be journaled: ${describeError(this.lastAppendError)}`);
+        return false;
+      }
+      if (lastTick !== null) reached = Math.min(lastTick + interval, range.to);
+      clearPending();
+      return true;
+    };
+
+    // Writing the windows of the journal, one group at a time, while the next readings are taken.
+    let draining: Promise<unknown> | null = null;
+    const drainJournal = async (deadline: number) => {
+      await this.journal.sync();
+      const writeErrors = this.lake.stats.writeErrors;
+      await Promise.all([
+        this.lake.drain({ deferDirectorySync: true }),
+        this.healthLake?.drain({ deferDirectorySync: true }),
+      ]);
+      if (this.lake.stats.writeErrors > writeErrors)
+        fail(`a window could not be written: ${describeError(this.lake.lastError)}`);
+      for (const t of this.o.tasks ?? []) await t.drain(this.journal);
+      range.onProgress?.(deadline);
+    };
+    /** Waits for the group being written; rethrows what it threw (a journal read, a cursor commit). */
+    const settleDrain = async () => {
+      const outcome = await draining;
+      draining = null;
+      if (outcome instanceof Error) throw outcome;
+    };
+    let windowsJournaled = 0;
+    const startDrain = async (deadline: number) => {
+      if (++windowsJournaled % BACKFILL_DRAIN_WINDOWS !== 0) return;
+      // One group in flight: a window that cannot be written stops the backfill one window later at most.
+      await settleDrain();
+      if (failure !== null) return;
+      draining = drainJournal(deadline).then(
+        () => null,
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      );
+    };
+
     await runSchedule({
       clock: this.o.clock,
-      intervalMs: this.o.readIntervalMs,
-      startAt: Math.ceil(from / this.o.readIntervalMs) * this.o.readIntervalMs,
+      intervalMs: interval,
+      startAt: Math.ceil(from / interval) * interval,
       endAt: range.to - 1,
       signal,
       onTick: async (deadline) => {
-        const appendErrors = this.stats.appendErrors;
-        await this.takeReading();
         ticks++;
-        if (this.o.health && ticks % healthEvery === 0) await this.takeHealth();
-        if (this.stats.appendErrors > appendErrors) {
-          fail(`a reading could not be journaled: ${describeError(this.lastAppendError)}`);
-          return;
+        if (batched) {
+          const reading = await this.sampleReading();
+          if (reading !== null) {
+            pending.push(reading);
+            pendingAt.push(deadline);
+            pendingIsReading.push(true);
+          }
+          if (this.o.health && ticks % healthEvery === 0) {
+            const health = await this.sampleHealth();
+            if (health !== null) {
+              pending.push(health);
+              pendingAt.push(deadline);
+              pendingIsReading.push(false);
+            }
+          }
+          lastTick = deadline;
+          // The last reading of a window: journal the window's records, then write what is complete.
+          if (Math.floor(deadline / windowMs) === Math.floor((deadline + interval) / windowMs)) return;
+          if (!(await journalPending())) return;
+        } else {
+          const appendErrors = this.stats.appendErrors;
+          await this.takeReading();
+          if (this.o.health && ticks % healthEvery === 0) await this.takeHealth();
+          if (this.stats.appendErrors > appendErrors) {
+            fail(`a reading could not be journaled: ${describeError(this.lastAppendError)}`);
+            return;
+          }
+          reached = Math.min(deadline + interval, range.to);
+          if (Math.floor(deadline / windowMs) === Math.floor((deadline + interval) / windowMs)) return;
         }
-        reached = Math.min(deadline + this.o.readIntervalMs, range.to);
-        if (ticks % drainEvery === 0) {
-          await this.journal.sync();
-          const writeErrors = this.lake.stats.writeErrors;
-          await this.lake.drain();
-          await this.healthLake?.drain();
-          if (this.lake.stats.writeErrors > writeErrors)
-            fail(`a window could not be written: ${describeError(this.lake.lastError)}`);
-          for (const t of this.o.tasks ?? []) await t.drain(this.journal);
-          range.onProgress?.(deadline);
-        }
+        await startDrain(deadline);
       },
     });
+    // Interrupted: what was taken is journaled, as it would have been one reading at a time.
+    if (failure === null) await journalPending();
+    await settleDrain();
     const completed = failure === null && !range.signal?.aborted;
     await this.journal.sync();
     // Interrupted: write the windows that are complete; the open one waits in the journal for the next run.
     const writeErrors = this.lake.stats.writeErrors;
-    await this.lake.drain({ final: completed });
-    await this.healthLake?.drain({ final: completed });
+    await Promise.all([
+      this.lake.drain({ final: completed, deferDirectorySync: true }),
+      this.healthLake?.drain({ final: completed, deferDirectorySync: true }),
+    ]);
     if (this.lake.stats.writeErrors > writeErrors)
       failure ??= `a window could not be written: ${describeError(this.lake.lastError)}`;
     for (const t of this.o.tasks ?? []) await t.drain(this.journal, { final: completed });
