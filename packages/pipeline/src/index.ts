@@ -64,7 +64,25 @@ export { runSchedule, type ScheduleOptions, type ScheduleResult } from './schedu
 export { BOARD_KINDS, type BoardKind, BREAKOUT_SCHEMA, SENSEHAT_SCHEMA, schemaForBoard } from './schemas.js';
 export { type ShutdownOptions, shutdownSignal } from './shutdown.js';
 export {
+  COMPAT_APPS,
+  COMPAT_VIEWS,
+  type CompatApp,
+  CompatBoardError,
+  type CompatColumn,
+  type CompatView,
+  type CompatViewSqlOptions,
+  compatViewColumns,
+  compatViewSql,
+  HEALTH_ROW_IDENTITY_COLUMNS,
+  healthTableColumns,
+  readingsTableColumns,
+  type StationSnowflakeSqlOptions,
+  snowflakeColumnType,
+  stationSnowflakeSql,
+} from './snowflake-sql.js';
+export {
   float32ToNumber,
+  type SnowpipeRecordKind,
   type SnowpipeSinkLike,
   SnowpipeTask,
   type SnowpipeTaskOptions,

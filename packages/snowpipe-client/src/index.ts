@@ -49,5 +49,10 @@ export {
   type SnowpipeSinkOptions,
   type SnowpipeSinkStats,
 } from './sink.js';
-export { type SnowflakeColumn, type SnowflakeSetupOptions, snowflakeSetupSql } from './sql.js';
+export {
+  type SnowflakeColumn,
+  type SnowflakeSetupOptions,
+  type SnowflakeStreamTable,
+  snowflakeSetupSql,
+} from './sql.js';
 export type { ChannelStatus } from './status.js';

@@ -107,11 +107,39 @@ describe('opensensor snowflake sql', () => {
       'STATION_ID',
       'TIMESTAMP',
       ...SENSOR_SCHEMA.columns.map((c) => c.name.toUpperCase()),
+      'INGESTED_AT',
     ]);
     for (const c of SENSOR_SCHEMA.columns) {
       expect(r.out).toContain(`"${c.name.toUpperCase()}" FLOAT`);
       expect(r.out).toContain(`$1:"${c.name}"`);
     }
+    // The health rows: their own table, and a pipe named after the readings pipe.
+    expect(r.out).toContain('CREATE TABLE IF NOT EXISTS "SENSORS"."RAW"."HEALTH" (');
+    expect(r.out).toContain('CREATE PIPE IF NOT EXISTS "SENSORS"."RAW"."ENVIRO_PIPE_HEALTH" AS');
+    expect(r.out).toContain('GRANT OPERATE, MONITOR ON PIPE "SENSORS"."RAW"."ENVIRO_PIPE_HEALTH"');
+    expect(r.out).not.toContain('VIEW');
+  });
+
+  it("--compat prints the old app's table as a view over the readings and health tables", async () => {
+    const r = await run(['snowflake', 'sql', '--compat', 'thermal']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('"CO2" FLOAT'); // the view's board: breakout
+    expect(r.out).toContain('CREATE PIPE IF NOT EXISTS "OPENSENSOR"."LAKE"."HEALTH_PIPE" AS');
+    expect(r.out).toContain('CREATE OR REPLACE VIEW "OPENSENSOR"."LAKE"."THERMAL_SENSOR_DATA" AS');
+    const noHealth = await run(['snowflake', 'sql', '--no-health']);
+    expect(noHealth.out).not.toContain('"HEALTH"');
+    const wrong = await run(['snowflake', 'sql', '--compat', 'sensehat', '--board', 'breakout']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(
+      /--compat: the SENSEHAT_SENSOR_DATA view reads sensehat readings, not breakout/,
+    );
+    expect((await run(['snowflake', 'sql', '--compat', 'enviro'])).err).toMatch(
+      /--compat: expected one of sensehat, thermal/,
+    );
+    const badHealth = await run(['snowflake', 'sql', '--health-pipe', 'a b']);
+    expect(badHealth.code).toBe(2);
+    expect(badHealth.err).toMatch(/--health-pipe: .*plain identifier/);
   });
 
   it('flags win over settings; defaults match docs/snowflake.md; bad names exit 2', async () => {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LoadedConfig } from '@opensensor/config';
+import { healthPipeName, type LoadedConfig } from '@opensensor/config';
+import type { BoardKind, CompatApp } from '@opensensor/pipeline';
 import type { Command } from 'commander';
 import { CliError, type CliIo, EXIT } from '../io.js';
 import { loadLenientConfig } from '../lenient-config.js';
@@ -14,6 +15,7 @@ export const SNOWFLAKE_DEFAULTS = {
   schema: 'LAKE',
   table: 'READINGS',
   pipe: 'READINGS_PIPE',
+  healthTable: 'HEALTH',
   role: 'OPENSENSOR_STREAMING',
   user: 'OPENSENSOR_STATION',
 } as const;
@@ -168,6 +170,16 @@ The private key and the passphrase are never printed.`,
       '--board <kind>',
       'columns of this board: enviroplus, sensehat or breakout (default OPENSENSOR_BOARD)',
     )
+    .option('--health-table <name>', 'table of the health rows', SNOWFLAKE_DEFAULTS.healthTable)
+    .option(
+      '--health-pipe <name>',
+      'pipe of the health rows (default: OPENSENSOR_SNOWFLAKE_HEALTH_PIPE, else derived from the pipe: READINGS_PIPE -> HEALTH_PIPE)',
+    )
+    .option('--no-health', 'leave the health table and pipe out')
+    .option(
+      '--compat <app>',
+      "also a view shaped like an old app's table: sensehat (SENSEHAT_SENSOR_DATA) or thermal (THERMAL_SENSOR_DATA); implies its board",
+    )
     .option(
       '--gold',
       'print the silver, hourly, daily, aqi_hourly and station_health_daily dynamic tables over the table instead',
@@ -184,6 +196,7 @@ Examples:
   $ opensensor snowflake sql > snowflake-setup.sql
   $ opensensor snowflake sql --database SENSORS --schema RAW --warehouse COMPUTE_WH
   $ opensensor snowflake sql --board breakout      # CO2 / eCO2 / TVOC columns
+  $ opensensor snowflake sql --compat thermal      # + THERMAL_SENSOR_DATA view for the old queries
   $ opensensor snowflake sql --gold --warehouse TRANSFORM_WH > snowflake-gold.sql
 
 Names come from the flags, then the OPENSENSOR_SNOWFLAKE_* settings, then the defaults above.
@@ -207,6 +220,10 @@ checked for structure, not executed against a Snowflake account (see docs/snowfl
         warehouse?: string;
         timestampType: string;
         board?: string;
+        healthTable: string;
+        healthPipe?: string;
+        health: boolean;
+        compat?: string;
         gold?: boolean;
         targetLag: string;
       }) => {
@@ -219,7 +236,17 @@ checked for structure, not executed against a Snowflake account (see docs/snowfl
           );
         }
         const { schemaForBoard, BOARD_KINDS } = await import('@opensensor/pipeline');
-        const board = (opts.board ?? cfg.board).toLowerCase();
+        const { COMPAT_APPS, COMPAT_VIEWS, CompatBoardError, stationSnowflakeSql } = await import(
+          '@opensensor/pipeline'
+        );
+        const compat = opts.compat?.toLowerCase() as CompatApp | undefined;
+        if (compat !== undefined && !COMPAT_APPS.includes(compat)) {
+          throw new CliError(
+            `--compat: expected one of ${COMPAT_APPS.join(', ')}, received ${JSON.stringify(opts.compat)}`,
+            EXIT.usage,
+          );
+        }
+        const board = (opts.board ?? (compat ? COMPAT_VIEWS[compat].board : cfg.board)).toLowerCase();
         if (!(BOARD_KINDS as readonly string[]).includes(board)) {
           throw new CliError(
             `${opts.board ? '--board' : 'OPENSENSOR_BOARD'}: expected one of ${BOARD_KINDS.join(', ')} for the table's columns, received ${JSON.stringify(board)}`,
@@ -257,25 +284,33 @@ checked for structure, not executed against a Snowflake account (see docs/snowfl
           }
           return;
         }
-        const { snowflakeSetupSql, SnowpipeConfigError } = await import('@opensensor/snowpipe-client');
+        const { SnowpipeConfigError } = await import('@opensensor/snowpipe-client');
+        const pipe = opts.pipe ?? cfg.snowflakePipe ?? SNOWFLAKE_DEFAULTS.pipe;
+        const healthPipe =
+          opts.healthPipe ??
+          (opts.pipe === undefined ? cfg.snowflakeHealthPipe : undefined) ??
+          healthPipeName(pipe);
         try {
           io.stdout(
-            snowflakeSetupSql({
+            await stationSnowflakeSql({
               database,
               schema,
               table: opts.table,
-              pipe: opts.pipe ?? cfg.snowflakePipe ?? SNOWFLAKE_DEFAULTS.pipe,
+              pipe,
               role: opts.role ?? cfg.snowflakeRole ?? SNOWFLAKE_DEFAULTS.role,
               user: opts.user ?? cfg.snowflakeUser ?? SNOWFLAKE_DEFAULTS.user,
               warehouse: opts.warehouse,
               timestampType: type,
-              columns: lakeSchema.columns.map((c) => ({ name: c.name, type: snowflakeType(c.type) })),
+              board: board as BoardKind,
+              health: opts.health ? { table: opts.healthTable, pipe: healthPipe } : null,
+              ...(compat ? { compat } : {}),
             }),
           );
         } catch (err) {
           if (err instanceof SnowpipeConfigError) {
             throw new CliError(`${flagOf(err.option)}: ${err.message}`, EXIT.usage);
           }
+          if (err instanceof CompatBoardError) throw new CliError(`--compat: ${err.message}`, EXIT.usage);
           throw err;
         }
       },
@@ -436,25 +471,9 @@ function configuredSnowflake(io: CliIo, envFile: string | undefined): LoadedConf
   return loadLenientConfig(io, envFile, { snowflakeEnabled: false }).loaded.config;
 }
 
-/** Lake column types as Snowflake columns; measurements are FLOAT (64-bit in Snowflake, exact for FLOAT32). */
-function snowflakeType(type: string): string {
-  switch (type) {
-    case 'float':
-    case 'double':
-      return 'FLOAT';
-    case 'int32':
-    case 'int64':
-      return 'NUMBER(38,0)';
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'timestamp-ms':
-      return 'TIMESTAMP_TZ(3)';
-    default:
-      return 'VARCHAR';
-  }
-}
-
 function flagOf(option: string): string {
+  if (option === 'moreTables[0].table') return '--health-table';
+  if (option === 'moreTables[0].pipe') return '--health-pipe';
   return ['database', 'schema', 'table', 'pipe', 'role', 'user', 'warehouse'].includes(option)
     ? `--${option}`
     : option;
