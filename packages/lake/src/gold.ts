@@ -123,10 +123,12 @@ FROM overall`;
 
 /**
  * `station_health_daily`: expected readings (a full day at the station's usual interval) vs received,
- * uptime, the longest gap, failed and missing values per measurement, and from the health stream (a
- * relation of one station's health records) the clock state, CPU temperature and free disk. With
- * `health` null (no health stream: Snowflake) the health columns are still there, as a station without
- * health records has them: `health_records` and `clock_unsynced_records` 0, the others NULL.
+ * uptime, the longest gap, failed and missing values per measurement, and from the health stream the
+ * clock state, CPU temperature and free disk. `health` has `timestamp`, `clock_synced`,
+ * `ntp_offset_ms`, `cpu_temp_c` and `disk_free_gb`: in DuckDB one station's records; in Snowflake
+ * every station's, with a `station` column, matched by station and day. With `health` null (no health
+ * stream) the health columns are still there, as a station without health records has them:
+ * `health_records` and `clock_unsynced_records` 0, the others NULL.
  */
 export function stationHealthDailySql(
   silver: string,
@@ -140,12 +142,14 @@ export function stationHealthDailySql(
     `count_if(${q(`${c}_qc`)} = ${QC.fail})::BIGINT AS ${q(`${c}_failed`)}`,
     `count_if(${q(`${c}_qc`)} = ${QC.missing})::BIGINT AS ${q(`${c}_missing`)}`,
   ]);
+  // One relation holds every station's health in Snowflake: grouped and matched by station too.
+  const byStation = dialect === 'snowflake';
   const healthCte =
     health === null
       ? ''
       : `,
 h AS (
-  SELECT date_trunc('day', timestamp) AS day, count(*) AS health_records,
+  SELECT ${byStation ? 'station, ' : ''}date_trunc('day', timestamp) AS day, count(*) AS health_records,
     count_if(NOT clock_synced)::BIGINT AS clock_unsynced_records, max(abs(ntp_offset_ms)) AS ntp_offset_ms_max,
     max(cpu_temp_c) AS cpu_temp_c_max, min(disk_free_gb) AS disk_free_gb_min
   FROM ${health} GROUP BY ALL
@@ -157,7 +161,7 @@ h AS (
 FROM d`
       : `coalesce(h.health_records, 0) AS health_records, coalesce(h.clock_unsynced_records, 0) AS clock_unsynced_records,
   h.ntp_offset_ms_max, h.cpu_temp_c_max, h.disk_free_gb_min
-FROM d LEFT JOIN h ON h.day = d.day`;
+FROM d LEFT JOIN h ON h.day = d.day${byStation ? ' AND h.station = d.station' : ''}`;
   return `WITH r AS (
   SELECT *, date_trunc('day', timestamp) AS day,
     ${epoch('timestamp')} - ${epoch("lag(timestamp) OVER (PARTITION BY station, date_trunc('day', timestamp) ORDER BY timestamp)")} AS gap

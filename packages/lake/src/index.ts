@@ -66,6 +66,7 @@ export {
 } from './query.js';
 export {
   measurementColumns,
+  SNOWFLAKE_HEALTH_COLUMNS,
   SNOWFLAKE_READINGS_KEYS,
   silverHealthSql,
   silverReadingsSql,

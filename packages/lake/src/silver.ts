@@ -103,22 +103,49 @@ dated AS (
   });
 }
 
-/** Column names of the streamed Snowflake table (`opensensor snowflake sql`): the station id and the time. */
+/** Column names of the streamed Snowflake tables (`opensensor snowflake sql`): the station id and the time. */
 export const SNOWFLAKE_READINGS_KEYS = { station: 'STATION_ID', timestamp: 'TIMESTAMP' } as const;
+
+/** Columns of the streamed health table the models read (the health lake's names, upper case there). */
+export const SNOWFLAKE_HEALTH_COLUMNS = [
+  'clock_synced',
+  'ntp_offset_ms',
+  'cpu_temp_c',
+  'disk_free_gb',
+] as const;
 
 /**
  * Silver readings in Snowflake, every station and day in one SELECT over the streamed table `table`
  * (columns `STATION_ID`, `TIMESTAMP` and the measurements, upper case): the same flags, row flag and
  * `pm25_corrected` as `silverReadingsSql`, from the same builders, with `STATION_ID` renamed `station`.
  * One row per (station, timestamp): of rows equal in both, the one with the lowest values wins
- * (`QUALIFY row_number() … = 1`), whatever order they arrived in. The health stream is not streamed to
- * Snowflake, so `clock_synced` is unknown and `timestamp_qc` is 2 (not evaluated) on every row.
+ * (`QUALIFY row_number() … = 1`), whatever order they arrived in.
+ *
+ * `health`, the streamed health table (`STATION_ID`, `TIMESTAMP`, `CLOCK_SYNCED`, …), dates the
+ * readings as the lake does: the station's latest health record at or before each reading
+ * (`ASOF JOIN … MATCH_CONDITION`), if it is from the reading's UTC day or the day before (the lake
+ * reads those two days' health files). Without it `timestamp_qc` is 2 (not evaluated) on every row.
  */
-export function snowflakeSilverSql(input: { table: string; columns: readonly string[] }): string {
+export function snowflakeSilverSql(input: {
+  table: string;
+  columns: readonly string[];
+  health?: string | null;
+}): string {
   const q = identIn('snowflake');
   const station = q(SNOWFLAKE_READINGS_KEYS.station);
   const timestamp = q(SNOWFLAKE_READINGS_KEYS.timestamp);
   const cols = input.columns.map(q).join(', ');
+  const dated = input.health
+    ? `health AS (
+  SELECT ${station} AS h_station, ${timestamp} AS h_ts, ${q('clock_synced')} AS clock_synced FROM ${input.health}
+),
+dated AS (
+  SELECT d.*, CASE WHEN h.h_ts >= date_trunc('day', d.timestamp) - INTERVAL '1 DAY' THEN h.clock_synced END AS clock_synced
+  FROM dedup d ASOF JOIN health h MATCH_CONDITION (d.timestamp >= h.h_ts) ON d.station = h.h_station
+),`
+    : `dated AS (
+  SELECT *, NULL::BOOLEAN AS clock_synced FROM dedup
+),`;
   return flaggedReadingsSql({
     dialect: 'snowflake',
     columns: input.columns,
@@ -127,9 +154,7 @@ export function snowflakeSilverSql(input: { table: string; columns: readonly str
   FROM ${input.table}
   QUALIFY row_number() OVER (PARTITION BY ${station}, ${timestamp} ORDER BY ${cols}) = 1
 ),
-dated AS (
-  SELECT *, NULL::BOOLEAN AS clock_synced FROM dedup
-),`,
+${dated}`,
     station: null,
     order: '',
   });

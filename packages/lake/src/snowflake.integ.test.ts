@@ -5,6 +5,7 @@ import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLakehouse } from './build.js';
 import { type Engine, openEngine } from './engine.js';
+import { SNOWFLAKE_HEALTH_COLUMNS } from './silver.js';
 import { type SnowflakeGoldObject, snowflakeGoldStatements } from './snowflake.js';
 import { selectColumns, writeSyntheticBronze } from './testing.js';
 
@@ -12,8 +13,8 @@ import { selectColumns, writeSyntheticBronze } from './testing.js';
  * The Snowflake dynamic tables against a DuckDB build of the same bronze. No Snowflake account here:
  * (1) the columns each statement declares are the columns of the built gold files; (2) the statements,
  * with the few Snowflake-only spellings put back into DuckDB's (listed in `inDuckDb`), give the same
- * rows as the build: the dialect changes spellings, not results. Snowflake's own semantics (its
- * NUMBER arithmetic, NaN, RANGE frames) are not exercised.
+ * rows as the build, with and without the health stream: the dialect changes spellings, not results.
+ * Snowflake's own semantics (its NUMBER arithmetic, NaN, RANGE frames, ASOF JOIN) are not exercised.
  */
 
 const HOUR = 3_600_000;
@@ -24,9 +25,7 @@ const MEASUREMENTS = SENSOR_SCHEMA.columns.map((c) => c.name);
 
 let dir: string;
 let bronze: string;
-let lakehouse: string;
 let db: Engine;
-let statements: ReturnType<typeof snowflakeGoldStatements>;
 
 /** The Snowflake-only spellings in DuckDB's, and each dynamic table as a view. */
 function inDuckDb(sql: string): string {
@@ -37,7 +36,11 @@ function inDuckDb(sql: string): string {
     )
     .replaceAll('DATE_PART(EPOCH_MILLISECOND, ', 'epoch_ms(')
     .replaceAll('::NUMBER(3)', '::UTINYINT')
-    .replace(/DATEADD\(hour, -\(([^()]+)\), ([^()]+)\)/g, '($2 - to_hours($1))');
+    .replace(/DATEADD\(hour, -\(([^()]+)\), ([^()]+)\)/g, '($2 - to_hours($1))')
+    .replace(
+      /ASOF JOIN (\w+) (\w+) MATCH_CONDITION \(([^()]+)\) ON ([^\n]+)/g,
+      'ASOF LEFT JOIN $1 $2 ON $4 AND $3',
+    );
 }
 
 const KEYS: Record<SnowflakeGoldObject, string> = {
@@ -47,13 +50,17 @@ const KEYS: Record<SnowflakeGoldObject, string> = {
   aqi_hourly: 'hour',
   station_health_daily: 'day',
 };
-const built = (object: SnowflakeGoldObject) =>
+const built = (lakehouse: string, object: SnowflakeGoldObject) =>
   `read_parquet('${lakehouse}/${object === 'silver' ? 'silver/readings' : `gold/${object}`}/**/*.parquet', hive_partitioning = false)`;
+
+/** `from <bronze root>` as a streamed table: the station from the path, `timestamp` as `TIMESTAMP`. */
+const streamed = (root: string, columns: readonly string[]) =>
+  `SELECT regexp_extract(filename, 'station=([^/\\\\]+)', 1) AS "STATION_ID", timestamp AS "TIMESTAMP", ${columns.map((m) => `"${m}"`).join(', ')}
+   FROM read_parquet('${root}/**/*.parquet', filename = true, hive_partitioning = false)`;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'os-lake-snowflake-'));
   bronze = join(dir, 'output');
-  lakehouse = join(dir, 'lakehouse');
   // Station A across midnight with every fault (a stuck temperature over midnight: runs restart at 00:00).
   await writeSyntheticBronze({
     root: bronze,
@@ -65,6 +72,7 @@ beforeAll(async () => {
     stuck: { from: T0 + 22 * HOUR, to: T0 + 26 * HOUR + 30 * 60_000, value: 21.5 },
     deadPms: { from: T0 + 27 * HOUR, to: T0 + 28 * HOUR, value: 7 },
     gap: { from: T0 + 29 * HOUR, to: T0 + 30 * HOUR },
+    unsynced: { from: T0 + 20 * HOUR, to: T0 + 21 * HOUR },
     pm25: (t) => (t >= T0 + 20 * HOUR && t < T0 + 23 * HOUR ? 90 + 10 * Math.sin(t / 600_000) : 6),
   });
   await writeSyntheticBronze({
@@ -74,35 +82,45 @@ beforeAll(async () => {
     to: T0 + 27 * HOUR,
     intervalMs: 60_000,
   });
-  // No health stream: Snowflake has none, so the lake build must do without it to compare.
-  await buildLakehouse({ from: bronze, health: null, lakehouse, engine: { threads: 2 } });
 
   db = await openEngine({ threads: 2 });
-  statements = snowflakeGoldStatements({
-    database: 'opensensor',
-    schema: 'lake',
-    table: 'readings',
-    warehouse: 'wh',
-    measurements: MEASUREMENTS,
-  });
   await db.run("ATTACH ':memory:' AS opensensor");
   await db.run('CREATE SCHEMA opensensor.lake');
-  // The streamed table as `opensensor snowflake sql` creates it, from the same bronze, with
+  // The streamed tables as `opensensor snowflake sql` creates them, from the same bronze, with
   // duplicates (the same reading twice) that silver must remove.
-  await db.run(
-    `CREATE TABLE opensensor.lake.readings AS
-     SELECT regexp_extract(filename, 'station=([^/\\\\]+)', 1) AS "STATION_ID", timestamp AS "TIMESTAMP", ${MEASUREMENTS.map((m) => `"${m}"`).join(', ')}
-     FROM read_parquet('${bronze}/**/*.parquet', filename = true, hive_partitioning = false)`,
-  );
+  await db.run(`CREATE TABLE opensensor.lake.readings AS ${streamed(bronze, MEASUREMENTS)}`);
   await db.run(
     `INSERT INTO opensensor.lake.readings SELECT * FROM opensensor.lake.readings WHERE "TIMESTAMP" < TIMESTAMPTZ '2026-10-01 21:00:00+00'`,
   );
-  for (const s of statements) await db.run(inDuckDb(s.sql));
+  await db.run(
+    `CREATE TABLE opensensor.lake.health AS ${streamed(`${bronze}-health`, SNOWFLAKE_HEALTH_COLUMNS)}`,
+  );
 }, 120_000);
 
 afterAll(() => db?.close());
 
-describe('the Snowflake dynamic tables against a DuckDB build of the same bronze', () => {
+/** One comparison: a lake build (with or without the health stream) against the dynamic tables. */
+function compare(withHealth: boolean) {
+  const lakehouse = () => join(dir, withHealth ? 'lakehouse-health' : 'lakehouse');
+  let statements: ReturnType<typeof snowflakeGoldStatements>;
+  beforeAll(async () => {
+    await buildLakehouse({
+      from: bronze,
+      ...(withHealth ? {} : { health: null }),
+      lakehouse: lakehouse(),
+      engine: { threads: 2 },
+    });
+    statements = snowflakeGoldStatements({
+      database: 'opensensor',
+      schema: 'lake',
+      table: 'readings',
+      health: withHealth ? 'health' : null,
+      warehouse: 'wh',
+      measurements: MEASUREMENTS,
+    });
+    for (const s of statements) await db.run(inDuckDb(s.sql));
+  }, 120_000);
+
   it('covers every table of the build', () => {
     expect(statements.map((s) => s.object)).toEqual([
       'silver',
@@ -115,7 +133,7 @@ describe('the Snowflake dynamic tables against a DuckDB build of the same bronze
 
   it('each statement declares exactly the columns of the built files (Snowflake folds them to upper case)', async () => {
     for (const s of statements) {
-      const files = (await db.rows(`DESCRIBE SELECT * FROM ${built(s.object)}`)).map((r) =>
+      const files = (await db.rows(`DESCRIBE SELECT * FROM ${built(lakehouse(), s.object)}`)).map((r) =>
         String(r.column_name).toUpperCase(),
       );
       expect(selectColumns(s.sql, { fold: 'upper' }), s.object).toEqual(files);
@@ -124,7 +142,8 @@ describe('the Snowflake dynamic tables against a DuckDB build of the same bronze
 
   it('each gives the rows of the build: same keys, same values (doubles within 1e-9)', async () => {
     for (const s of statements) {
-      const columns = await db.rows(`DESCRIBE SELECT * FROM ${built(s.object)}`);
+      const files = built(lakehouse(), s.object);
+      const columns = await db.rows(`DESCRIBE SELECT * FROM ${files}`);
       const key = KEYS[s.object];
       const same = columns.map((c) => {
         const n = `"${String(c.column_name)}"`;
@@ -136,7 +155,7 @@ describe('the Snowflake dynamic tables against a DuckDB build of the same bronze
       });
       const [diff] = await db.rows(
         `SELECT count(*)::INTEGER AS rows, count(b.station)::INTEGER AS built, count(v.station)::INTEGER AS snowflake, ${same.join(', ')}
-         FROM ${built(s.object)} b FULL JOIN ${s.name} v ON b.station = v.station AND b.${key} = v.${key}`,
+         FROM ${files} b FULL JOIN ${s.name} v ON b.station = v.station AND b.${key} = v.${key}`,
       );
       const mismatches = Object.entries(diff ?? {}).filter(
         ([k, v]) => !['rows', 'built', 'snowflake'].includes(k) && v !== 0,
@@ -147,17 +166,34 @@ describe('the Snowflake dynamic tables against a DuckDB build of the same bronze
     }
   });
 
-  it('the faults are flagged the same way: spike, flat line restarting at midnight, dead PMS5003', async () => {
+  it('the faults are flagged: spike, flat line restarting at midnight, dead PMS5003, and the clock', async () => {
     const [f] = await db.rows(
       `SELECT count_if("TEMPERATURE_QC" = 4)::INTEGER AS t_fail, count_if("TEMPERATURE_QC" = 3)::INTEGER AS t_suspect,
-              count_if("PM25_QC" = 4)::INTEGER AS pm_fail, count_if(timestamp_qc <> 2)::INTEGER AS clock,
-              count(*)::INTEGER AS n, count(DISTINCT (station, timestamp))::INTEGER AS d
+              count_if("PM25_QC" = 4)::INTEGER AS pm_fail, count_if(timestamp_qc = 3)::INTEGER AS unsynced,
+              count_if(timestamp_qc = 2)::INTEGER AS unknown, count(*)::INTEGER AS n,
+              count(DISTINCT (station, timestamp))::INTEGER AS d
        FROM opensensor.lake.silver`,
     );
     expect(f?.t_fail).toBeGreaterThan(0);
     expect(f?.t_suspect).toBeGreaterThan(0);
     expect(f?.pm_fail).toBe(120); // the hour of pm1 = pm25 = pm10 at 30 s
-    expect(f?.clock).toBe(0);
+    // The hour the health stream says the clock was not synchronised (its records at whole minutes).
+    expect(f?.unsynced).toBe(withHealth ? 120 : 0);
+    expect(f?.unknown).toBe(withHealth ? 0 : f?.n);
     expect(f?.n).toBe(f?.d);
+    const [h] = await db.rows(
+      `SELECT sum(health_records)::INTEGER AS records, sum(clock_unsynced_records)::INTEGER AS unsynced
+       FROM opensensor.lake.station_health_daily`,
+    );
+    // A health record a minute, none in station A's 1-hour gap.
+    expect(h).toEqual(withHealth ? { records: (13 + 7) * 60, unsynced: 60 } : { records: 0, unsynced: 0 });
   });
+}
+
+describe('the Snowflake dynamic tables against a DuckDB build of the same bronze, without the health stream', () => {
+  compare(false);
+});
+
+describe('the Snowflake dynamic tables against a DuckDB build of the same bronze, with the health stream', () => {
+  compare(true);
 });

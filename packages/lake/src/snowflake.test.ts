@@ -1,7 +1,7 @@
-import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
+import { HEALTH_SCHEMA, SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { describe, expect, it } from 'vitest';
 import { aqiHourlySql, periodSql, stationHealthDailySql } from './gold.js';
-import { silverReadingsSql } from './silver.js';
+import { SNOWFLAKE_HEALTH_COLUMNS, silverReadingsSql } from './silver.js';
 import {
   SNOWFLAKE_GOLD_OBJECTS,
   type SnowflakeGoldObject,
@@ -20,10 +20,11 @@ const BOARDS: Record<string, readonly string[]> = {
   'pm without humidity': ['pm1', 'pm25', 'pm10', 'temperature'],
 };
 
-const options = (measurements: readonly string[]) => ({
+const options = (measurements: readonly string[], health: string | null = null) => ({
   database: 'opensensor',
   schema: 'lake',
   table: 'readings',
+  health,
   warehouse: 'transform_wh',
   measurements,
 });
@@ -50,7 +51,8 @@ const DUCKDB_ONLY: [string, RegExp][] = [
   ['epoch(', /\bepoch\s*\(/i],
   ['isnan(', /\bisnan\s*\(/i],
   ['isinf(', /\bisinf\s*\(/i],
-  ['ASOF LEFT JOIN … ON', /\bASOF\s+(LEFT\s+)?JOIN\b(?![^;]*MATCH_CONDITION)/i],
+  ['ASOF LEFT JOIN', /\bASOF\s+LEFT\s+JOIN\b/i],
+  ['ASOF JOIN … ON without MATCH_CONDITION', /\bASOF\s+JOIN\s+[\w".]+(\s+\w+)?\s+ON\b/i],
   ['count(*) FILTER', /\bFILTER\s*\(\s*WHERE/i],
   ['a WINDOW clause', /\bWINDOW\s+\w+\s+AS\s*\(/i],
   ['an unquoted interval', /\bINTERVAL\s+\d/i],
@@ -62,11 +64,15 @@ const DUCKDB_ONLY: [string, RegExp][] = [
 ];
 
 describe('snowflakeGoldSql: the lake models as Snowflake dynamic tables', () => {
-  for (const [board, m] of Object.entries(BOARDS)) {
+  const cases = Object.entries(BOARDS).flatMap(([board, m]) => [
+    [board, m, null],
+    [`${board} with a health table`, m, 'health'],
+  ]) as [string, readonly string[], string | null][];
+  for (const [board, m, health] of cases) {
     describe(board, () => {
-      const script = snowflakeGoldSql(options(m));
+      const script = snowflakeGoldSql(options(m, health));
       const statements = sqlStatements(script); // throws on unbalanced parentheses or quotes
-      const objects = snowflakeGoldStatements(options(m)).map((s) => s.object);
+      const objects = snowflakeGoldStatements(options(m, health)).map((s) => s.object);
 
       it('one CREATE OR REPLACE DYNAMIC TABLE per object, silver first, aqi_hourly only with PM2.5 and PM10', () => {
         const expected: SnowflakeGoldObject[] = m.includes('pm25')
@@ -120,10 +126,13 @@ describe('snowflakeGoldSql: the lake models as Snowflake dynamic tables', () => 
         'epoch(',
         'isnan(',
         'isinf(',
-        'ASOF LEFT JOIN … ON',
+        'ASOF LEFT JOIN',
         'a WINDOW clause',
       ]),
     );
+    expect(
+      DUCKDB_ONLY.filter(([, re]) => re.test('FROM d ASOF JOIN health h ON d.t >= h.t')).map(([w]) => w),
+    ).toEqual(['ASOF JOIN … ON without MATCH_CONDITION']);
     expect(found).toEqual(expect.arrayContaining(['an unquoted interval', 'to_hours(', 'EXCLUDE']));
   });
 
@@ -151,6 +160,32 @@ describe('snowflakeGoldSql: the lake models as Snowflake dynamic tables', () => 
     expect(silver).toMatch(/-- timestamp_qc is 2 \(not evaluated\) on every row/);
   });
 
+  it('with a health table: the clock flag from the latest record at or before each reading, health columns per station and day', () => {
+    const [silver, , , , health] = snowflakeGoldStatements(
+      options(BOARDS.enviroplus as readonly string[], 'health'),
+    ).map((s) => s.sql);
+    expect(silver).toContain(
+      'SELECT "STATION_ID" AS h_station, "TIMESTAMP" AS h_ts, "CLOCK_SYNCED" AS clock_synced FROM "OPENSENSOR"."LAKE"."HEALTH"',
+    );
+    expect(silver).toContain(
+      'FROM dedup d ASOF JOIN health h MATCH_CONDITION (d.timestamp >= h.h_ts) ON d.station = h.h_station',
+    );
+    // The lake reads the health files of the reading's day and the day before: no older record counts.
+    expect(silver).toContain(
+      "CASE WHEN h.h_ts >= date_trunc('day', d.timestamp) - INTERVAL '1 DAY' THEN h.clock_synced END",
+    );
+    expect(silver).not.toMatch(/timestamp_qc is 2/);
+    expect(health).toContain('FROM "OPENSENSOR"."LAKE"."HEALTH")');
+    expect(health).toContain(
+      "SELECT station, date_trunc('day', timestamp) AS day, count(*) AS health_records",
+    );
+    expect(health).toContain('FROM d LEFT JOIN h ON h.day = d.day AND h.station = d.station');
+    expect(health).not.toMatch(/Readings-derived columns only/);
+    // The columns read are the health lake's (upper case in Snowflake).
+    const lake = HEALTH_SCHEMA.columns.map((c) => c.name);
+    expect(SNOWFLAKE_HEALTH_COLUMNS.filter((c) => !lake.includes(c))).toEqual([]);
+  });
+
   it('aqi_hourly reads the HOURLY table with the Snowflake NowCast and a quoted 23-hour interval', () => {
     const aqi = snowflakeGoldStatements(options(BOARDS.enviroplus as readonly string[]))[3]?.sql ?? '';
     expect(aqi).toContain('FROM "OPENSENSOR"."LAKE"."HOURLY"');
@@ -158,12 +193,12 @@ describe('snowflakeGoldSql: the lake models as Snowflake dynamic tables', () => 
     expect(aqi).toContain("RANGE BETWEEN INTERVAL '23 HOURS' PRECEDING AND CURRENT ROW");
   });
 
-  it('station_health_daily: readings-derived columns, health columns 0 or NULL, and says why', () => {
+  it('station_health_daily without a health table: readings-derived columns, health columns 0 or NULL, and says why', () => {
     const health = snowflakeGoldStatements(options(BOARDS.breakout as readonly string[]))[3]?.sql ?? '';
     expect(health).toContain('0::BIGINT AS health_records, 0::BIGINT AS clock_unsynced_records');
     expect(health).toContain('NULL::FLOAT AS cpu_temp_c_max');
     expect(health).not.toMatch(/\bLEFT JOIN h\b/);
-    expect(health).toMatch(/-- Readings-derived columns only: the agent does not stream health records/);
+    expect(health).toMatch(/-- Readings-derived columns only: no health table was given/);
     expect(health).toMatch(/unsynced_readings is 0 \(the clock flag is 2, not evaluated\)/);
   });
 

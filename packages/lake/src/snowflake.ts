@@ -1,6 +1,6 @@
 import { AQI_INPUTS, aqiHourlySql, periodSql, stationHealthDailySql } from './gold.js';
 import type { GoldTable } from './layout.js';
-import { SNOWFLAKE_READINGS_KEYS, snowflakeSilverSql } from './silver.js';
+import { SNOWFLAKE_HEALTH_COLUMNS, SNOWFLAKE_READINGS_KEYS, snowflakeSilverSql } from './silver.js';
 
 /**
  * The lake's silver and gold models as Snowflake dynamic tables over the table stations stream into
@@ -30,6 +30,12 @@ export interface SnowflakeGoldOptions {
   schema: string;
   /** The streamed readings table (columns `STATION_ID`, `TIMESTAMP`, one per measurement). */
   table: string;
+  /**
+   * The streamed health table in the same schema (`STATION_ID`, `TIMESTAMP`, `CLOCK_SYNCED`,
+   * `NTP_OFFSET_MS`, `CPU_TEMP_C`, `DISK_FREE_GB`, …), or null/absent when health is not streamed:
+   * then the clock flag is 2 (not evaluated) and the health columns of station_health_daily are empty.
+   */
+  health?: string | null;
   /** The warehouse that refreshes the tables; absent: {@link SNOWFLAKE_WAREHOUSE_PLACEHOLDER}. */
   warehouse?: string;
   /** TARGET_LAG of the gold tables, e.g. '1 hour', '30 minutes', '1 day'; default {@link SNOWFLAKE_DEFAULT_TARGET_LAG}. */
@@ -88,6 +94,7 @@ export function snowflakeTargetLag(value: string): string {
 export function snowflakeGoldStatements(options: SnowflakeGoldOptions): SnowflakeGoldStatement[] {
   const schema = `${objectName(options.database, 'database')}.${objectName(options.schema, 'schema')}`;
   const table = `${schema}.${objectName(options.table, 'table')}`;
+  const health = options.health ? `${schema}.${objectName(options.health, 'health')}` : null;
   const warehouse =
     options.warehouse === undefined
       ? SNOWFLAKE_WAREHOUSE_PLACEHOLDER
@@ -121,6 +128,11 @@ AS
 ${select.trim()};`,
   });
 
+  const q = (c: string) => `"${c.toUpperCase()}"`;
+  // The health table as the health model reads it: every station's records, the station renamed.
+  const healthRelation = health
+    ? `(SELECT ${q(SNOWFLAKE_READINGS_KEYS.station)} AS station, ${q(SNOWFLAKE_READINGS_KEYS.timestamp)} AS timestamp, ${SNOWFLAKE_HEALTH_COLUMNS.map(q).join(', ')} FROM ${health})`
+    : null;
   const statements = [
     statement(
       'silver',
@@ -129,10 +141,12 @@ ${select.trim()};`,
         `silver: every reading of ${table} once per (station, timestamp), each value with its QC flag`,
         '(<col>_qc, from the same QC_RULES as the lake), timestamp_qc, the row flag qc and pm25_corrected.',
         'Flags are computed per station and UTC day, as the lake builds silver one station-day at a time.',
-        'timestamp_qc is 2 (not evaluated) on every row: the health stream (clock state) is not streamed to Snowflake.',
+        health
+          ? `timestamp_qc: the clock state of the station's latest record in ${health} at or before the reading (from the day before on).`
+          : 'timestamp_qc is 2 (not evaluated) on every row: no health table (which holds the clock state) was given.',
         'TARGET_LAG = DOWNSTREAM: refreshed only when a gold table below needs it.',
       ],
-      snowflakeSilverSql({ table, columns: measurements }),
+      snowflakeSilverSql({ table, columns: measurements, health }),
     ),
     statement(
       'hourly',
@@ -168,12 +182,18 @@ ${select.trim()};`,
       'station_health_daily',
       lag,
       [
-        'station_health_daily: expected and received readings, uptime, the longest gap, failed and missing values.',
-        'Readings-derived columns only: the agent does not stream health records to Snowflake, so health_records',
-        'and clock_unsynced_records are 0, ntp_offset_ms_max, cpu_temp_c_max and disk_free_gb_min are NULL, and',
-        'unsynced_readings is 0 (the clock flag is 2, not evaluated). Build the lake for those columns.',
+        'station_health_daily: expected and received readings, uptime, the longest gap, failed and missing values,',
+        ...(health
+          ? [
+              `and per station and day from ${health}: health records, unsynced clock, NTP offset, CPU temperature, free disk.`,
+            ]
+          : [
+              'Readings-derived columns only: no health table was given, so health_records and clock_unsynced_records',
+              'are 0 and ntp_offset_ms_max, cpu_temp_c_max and disk_free_gb_min are NULL;',
+              'unsynced_readings is 0 (the clock flag is 2, not evaluated).',
+            ]),
       ],
-      stationHealthDailySql(name('silver'), null, measurements, 'snowflake'),
+      stationHealthDailySql(name('silver'), healthRelation, measurements, 'snowflake'),
     ),
   );
   return statements;
@@ -193,9 +213,9 @@ export function snowflakeGoldSql(options: SnowflakeGoldOptions): string {
     `-- lake's, in upper case. This SQL was generated and checked for structure, not executed against a`,
     `-- Snowflake account: try it on a test schema first.`,
     `-- Run after the setup SQL (opensensor snowflake sql), as a role with CREATE DYNAMIC TABLE on the schema,`,
-    `-- SELECT on the readings table and USAGE on the warehouse.`,
-    `-- Cost: dynamic tables refresh on the warehouse, billed like any query. TARGET_LAG = ${lag} refreshes`,
-    `-- each gold table at most that often, only when new readings arrived.`,
+    `-- SELECT on the streamed tables and USAGE on the warehouse.`,
+    `-- Cost: dynamic tables refresh on the warehouse, billed like any query. With TARGET_LAG = ${lag} and`,
+    `-- stations streaming, expect about one refresh of each gold table per ${lag.slice(1, -1)}.`,
     ...(options.warehouse === undefined
       ? [
           `-- Replace ${SNOWFLAKE_WAREHOUSE_PLACEHOLDER} with the warehouse that refreshes the tables (or pass --warehouse).`,

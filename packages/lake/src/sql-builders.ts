@@ -26,7 +26,12 @@ export {
   stationHealthDailySql,
 } from './gold.js';
 export { PMS_DEAD_SIGNATURE, QC, QC_RULES, type QcFlag, type QcRule, qcFlagSql, rowQcSql } from './qc.js';
-export { SNOWFLAKE_READINGS_KEYS, silverReadingsSql, snowflakeSilverSql } from './silver.js';
+export {
+  SNOWFLAKE_HEALTH_COLUMNS,
+  SNOWFLAKE_READINGS_KEYS,
+  silverReadingsSql,
+  snowflakeSilverSql,
+} from './silver.js';
 export {
   SNOWFLAKE_DEFAULT_TARGET_LAG,
   SNOWFLAKE_GOLD_OBJECTS,
