@@ -84,25 +84,61 @@ describe('opensensor snowflake sql --gold', () => {
         const duck = selectColumns(duckdbSelect(object, measurements)).map((c) => c.toUpperCase());
         expect(selectColumns(s, { fold: 'upper' }), object).toEqual(duck);
       });
-      for (const re of [/::\s*UTINYINT/i, /\bepoch\s*\(/i, /\bisnan\s*\(/i, /\bASOF\b/i, /\bFILTER\s*\(/i])
+      // DuckDB-only: its flag type, epoch(), isnan(), ASOF without MATCH_CONDITION, aggregate FILTER.
+      for (const re of [
+        /::\s*UTINYINT/i,
+        /\bepoch\s*\(/i,
+        /\bisnan\s*\(/i,
+        /\bASOF\s+LEFT\s+JOIN\b/i,
+        /\bASOF\s+JOIN\s+[\w".]+(\s+\w+)?\s+ON\b/i,
+        /\bFILTER\s*\(/i,
+      ])
         expect(r.out).not.toMatch(re);
 
-      // Silver reads the station id, the time and every measurement: columns `snowflake sql` creates.
+      // Silver reads the station id, the time and every measurement, and the clock state from the
+      // health table: columns `snowflake sql` creates in READINGS and HEALTH.
       const setup = await run(['snowflake', 'sql', '--board', board]);
-      const table = setup.out.slice(setup.out.indexOf('CREATE TABLE'), setup.out.indexOf(');'));
-      const created = [...table.matchAll(/^ {2}"([A-Z0-9_]+)" /gm)].map((m) => m[1]);
+      const createdIn = (table: string) => {
+        const from = setup.out.indexOf(`CREATE TABLE IF NOT EXISTS "OPENSENSOR"."LAKE"."${table}" (`);
+        expect(from, table).toBeGreaterThanOrEqual(0);
+        const ddl = setup.out.slice(from, setup.out.indexOf(');', from));
+        return [...ddl.matchAll(/^ {2}"([A-Z0-9_]+)" /gm)].map((m) => m[1]);
+      };
       const dedup = /WITH dedup AS \(\s*SELECT (.*)\n\s*FROM "OPENSENSOR"\."LAKE"\."READINGS"/.exec(
         statements[0] as string,
       );
       const read = [...(dedup?.[1] ?? '').matchAll(/"([A-Z0-9_]+)"/g)].map((m) => m[1]);
       expect(read).toEqual(['STATION_ID', 'TIMESTAMP', ...measurements.map((m) => m.toUpperCase())]);
-      expect(read.filter((c) => !created.includes(c))).toEqual([]);
+      expect(read.filter((c) => !createdIn('READINGS').includes(c))).toEqual([]);
+      const health = [
+        ...(statements[0] ?? '').matchAll(
+          /"([A-Z0-9_]+)" AS \w+(?=[^\n]*FROM "OPENSENSOR"\."LAKE"\."HEALTH")/g,
+        ),
+        ...(statements.at(-1) ?? '').matchAll(/"([A-Z0-9_]+)"(?=[^\n]*FROM "OPENSENSOR"\."LAKE"\."HEALTH")/g),
+      ].map((m) => m[1]);
+      expect(new Set(health)).toEqual(
+        new Set(['STATION_ID', 'TIMESTAMP', 'CLOCK_SYNCED', 'NTP_OFFSET_MS', 'CPU_TEMP_C', 'DISK_FREE_GB']),
+      );
+      expect(health.filter((c) => !createdIn('HEALTH').includes(c))).toEqual([]);
+      expect(statements[0]).toContain(
+        'ASOF JOIN health h MATCH_CONDITION (d.timestamp >= h.h_ts) ON d.station = h.h_station',
+      );
 
-      // What Snowflake cannot have says so in the printed SQL.
       expect(r.out).toMatch(/not executed against a\n-- Snowflake account/);
-      expect(r.out).toMatch(/timestamp_qc is 2 \(not evaluated\) on every row/);
-      expect(r.out).toMatch(/Readings-derived columns only/);
       expect(r.out.startsWith(`-- board: ${board}\n`)).toBe(true);
+
+      // Without the health table, the printed SQL says what is missing.
+      const noHealth = await run(['snowflake', 'sql', '--gold', '--board', board, '--no-health']);
+      expect(noHealth.code).toBe(0);
+      expect(noHealth.out).not.toContain('"HEALTH"');
+      expect(noHealth.out).toMatch(/timestamp_qc is 2 \(not evaluated\) on every row/);
+      expect(noHealth.out).toMatch(/Readings-derived columns only/);
+      const noHealthStatements = sqlStatements(noHealth.out);
+      noHealthStatements.forEach((s, i) => {
+        expect(selectColumns(s, { fold: 'upper' })).toEqual(
+          selectColumns(statements[i] as string, { fold: 'upper' }),
+        );
+      });
     });
   }
 
@@ -114,6 +150,7 @@ describe('opensensor snowflake sql --gold', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('CREATE OR REPLACE DYNAMIC TABLE "SENSORS"."RAW"."HOURLY"');
     expect(r.out).toContain('FROM "SENSORS"."RAW"."READINGS"');
+    expect(r.out).toContain('FROM "SENSORS"."RAW"."HEALTH"');
     expect(r.out).toContain('WAREHOUSE = <warehouse>');
     expect(r.out).not.toContain('AQI_HOURLY');
     expect(r.err).toMatch(/No --warehouse: .*<warehouse>/);
@@ -157,6 +194,11 @@ describe('opensensor snowflake sql --gold', () => {
     const badTable = await run(['snowflake', 'sql', '--gold', '--board', 'enviroplus', '--table', 'a.b']);
     expect(badTable.code).toBe(2);
     expect(badTable.err).toMatch(/--table: /);
+    const badHealth = await run(['snowflake', 'sql', '--gold', '--health-table', 'a-b']);
+    expect(badHealth.code).toBe(2);
+    expect(badHealth.err).toMatch(/--health-table: /);
+    const other = await run(['snowflake', 'sql', '--gold', '--health-table', 'station_health']);
+    expect(other.out).toContain('FROM "OPENSENSOR"."LAKE"."STATION_HEALTH"');
     expect(SNOWFLAKE_GOLD_DEFAULT_LAG).toBe(SNOWFLAKE_DEFAULT_TARGET_LAG);
   });
 

@@ -203,9 +203,9 @@ Names come from the flags, then the OPENSENSOR_SNOWFLAKE_* settings, then the de
 The statements are idempotent (IF NOT EXISTS) and never replace an existing pipe.
 
 --gold prints CREATE OR REPLACE DYNAMIC TABLE statements (SILVER, HOURLY, DAILY, AQI_HOURLY for
-boards with PM2.5 and PM10, STATION_HEALTH_DAILY) over --table, generated from the same models as
-the lake jobs. They refresh on the warehouse (billed compute) at most every --target-lag. Without
---warehouse the SQL says <warehouse>: replace it. Health records are not streamed, so the clock
+boards with PM2.5 and PM10, STATION_HEALTH_DAILY) over --table and --health-table, generated from
+the same models as the lake jobs. They refresh on the warehouse (billed compute) about every
+--target-lag. Without --warehouse the SQL says <warehouse>: replace it. With --no-health the clock
 flag is 2 (not evaluated) and the health columns of station_health_daily are empty. The SQL was
 checked for structure, not executed against a Snowflake account (see docs/snowflake.md).`,
     )
@@ -265,6 +265,7 @@ checked for structure, not executed against a Snowflake account (see docs/snowfl
                 database,
                 schema,
                 table: opts.table,
+                health: opts.health ? opts.healthTable : null,
                 warehouse: opts.warehouse,
                 targetLag: opts.targetLag,
                 measurements: lakeSchema.columns.map((c) => c.name),
@@ -272,7 +273,12 @@ checked for structure, not executed against a Snowflake account (see docs/snowfl
             );
           } catch (err) {
             if (err instanceof SnowflakeGoldOptionError) {
-              const flag = err.option === 'targetLag' ? '--target-lag' : flagOf(err.option);
+              const flag =
+                err.option === 'targetLag'
+                  ? '--target-lag'
+                  : err.option === 'health'
+                    ? '--health-table'
+                    : flagOf(err.option);
               throw new CliError(`${flag}: ${err.message}`, EXIT.usage);
             }
             throw err;
