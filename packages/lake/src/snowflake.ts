@@ -208,20 +208,21 @@ export function snowflakeGoldSql(options: SnowflakeGoldOptions): string {
   const statements = snowflakeGoldStatements(options);
   const lag = snowflakeTargetLag(options.targetLag ?? SNOWFLAKE_DEFAULT_TARGET_LAG);
   const header = [
-    `-- OpenSensor silver and gold tables in Snowflake: dynamic tables over the streamed readings, generated`,
-    `-- from the same model definitions as the DuckDB lake jobs (@opensensor/lake). Column names are the`,
-    `-- lake's, in upper case. This SQL was generated and checked for structure, not executed against a`,
+    `-- OpenSensor silver and gold tables in Snowflake: dynamic tables over the streamed readings and`,
+    `-- health rows, generated from the same model definitions as the DuckDB lake jobs (@opensensor/lake).`,
+    `-- Column names are the lake's, in upper case. This SQL was generated and checked for structure, not executed against a`,
     `-- Snowflake account: try it on a test schema first.`,
     `-- Run after the setup SQL (opensensor snowflake sql), as a role with CREATE DYNAMIC TABLE on the schema,`,
     `-- SELECT on the streamed tables and USAGE on the warehouse.`,
     `-- Cost: dynamic tables refresh on the warehouse, billed like any query. With TARGET_LAG = ${lag} and`,
-    `-- stations streaming, expect about one refresh of each gold table per ${lag.slice(1, -1)}.`,
+    `-- stations streaming, expect about one refresh of each gold table every ${lag.slice(1, -1)}. Snowflake picks`,
+    `-- incremental or full refresh once, at creation (SHOW DYNAMIC TABLES says which): a full one re-reads every row.`,
     ...(options.warehouse === undefined
       ? [
           `-- Replace ${SNOWFLAKE_WAREHOUSE_PLACEHOLDER} with the warehouse that refreshes the tables (or pass --warehouse).`,
         ]
       : []),
-    `-- CREATE OR REPLACE rebuilds a table from the readings: nothing is lost, the gold tables hold nothing else.`,
+    `-- CREATE OR REPLACE rebuilds a table from the streamed rows: nothing is lost, the gold tables hold nothing else.`,
   ];
   return `${header.join('\n')}\n\n${statements.map((s) => s.sql).join('\n\n')}\n`;
 }
