@@ -9,6 +9,7 @@ import { defineConfig } from 'tsup';
 interface PackageJson {
   bin?: string | Record<string, string>;
   exports?: Record<string, string | Record<string, string>>;
+  optionalDependencies?: Record<string, string>;
 }
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as PackageJson;
@@ -64,5 +65,8 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
+  // tsup keeps dependencies and peerDependencies external, not optional ones: without this an
+  // optional package (and its native addon) would be bundled into the importer.
+  external: Object.keys(pkg.optionalDependencies ?? {}),
   onSuccess: async () => writeBinLaunchers(),
 });
