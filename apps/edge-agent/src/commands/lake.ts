@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { StorageSettings } from '@opensensor/config';
+import type { OpenSensorConfig, StorageSettings } from '@opensensor/config';
 import type { Command } from 'commander';
 import { CliError, type CliIo, EXIT } from '../io.js';
 import { loadLenientConfig } from '../lenient-config.js';
@@ -17,6 +17,8 @@ interface LakeFlags {
 interface BucketLake {
   url: string;
   storage: StorageSettings & { bucket: string };
+  /** OPENSENSOR_STORAGE_CHECKSUM: also how responses are validated (some stores need `when_required`). */
+  checksum: OpenSensorConfig['storageChecksum'];
 }
 
 interface Locations {
@@ -97,8 +99,16 @@ function locations(program: Command, io: CliIo, opts: LakeFlags): Locations {
     health: join(cache, 'health'),
     lakehouse,
     bucket: {
-      data: { url: s3Url(data.bucket, data.prefix), storage: { ...config.storage, ...data } },
-      health: { url: s3Url(healthLake.bucket, healthLake.prefix), storage: healthLake },
+      data: {
+        url: s3Url(data.bucket, data.prefix),
+        storage: { ...config.storage, ...data },
+        checksum: config.storageChecksum,
+      },
+      health: {
+        url: s3Url(healthLake.bucket, healthLake.prefix),
+        storage: healthLake,
+        checksum: config.storageChecksum,
+      },
     },
   };
 }
@@ -109,7 +119,7 @@ async function lake() {
 }
 
 /** A store for `mirrorBronze` over the configured S3-compatible service; the AWS SDK loads here. */
-async function openBucket(storage: BucketLake['storage']) {
+async function openBucket({ storage, checksum }: BucketLake) {
   const { createS3Target, downloadObject, listObjects } = await import('@opensensor/s3-sync');
   const target = await createS3Target({
     provider: storage.provider,
@@ -120,6 +130,7 @@ async function openBucket(storage: BucketLake['storage']) {
     ...(storage.accessKeyId && storage.secretAccessKey
       ? { credentials: { accessKeyId: storage.accessKeyId, secretAccessKey: storage.secretAccessKey } }
       : {}),
+    ...(checksum ? { checksum } : {}),
   });
   return {
     target,
@@ -138,8 +149,8 @@ async function mirror(io: CliIo, where: Locations, options: { dryRun: boolean; q
   const bucket = where.bucket as NonNullable<Locations['bucket']>;
   const { mirrorBronze, bronzeCacheDir } = await lake();
   const { formatBytes } = await import('@opensensor/s3-sync');
-  const data = await openBucket(bucket.data.storage);
-  const health = await openBucket(bucket.health.storage);
+  const data = await openBucket(bucket.data);
+  const health = await openBucket(bucket.health);
   const tty = io.isTty && !options.quiet;
   const lines = !io.isTty && !options.quiet;
   let lastLine = Date.now();
