@@ -637,7 +637,7 @@ export class Station {
     let windowsJournaled = 0;
     const startDrain = async (deadline: number) => {
       if (++windowsJournaled % BACKFILL_DRAIN_WINDOWS !== 0) return;
-      // One group in flight: a window that cannot be written stops the backfill one window later at most.
+      // One group in flight: a window that cannot be written stops the backfill one group later at most.
       await settleDrain();
       if (failure !== null) return;
       draining = drainJournal(deadline).then(
