@@ -1,5 +1,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { inspectJournal } from '@opensensor/buffer';
 import { lakeGlob, openLakeReader, seededRandom } from '@opensensor/parquet-hive-writer/testing';
 import { generateKeyPair } from '@opensensor/snowpipe-client';
 import { type FakeSnowpipeServer, startFakeSnowpipeServer } from '@opensensor/snowpipe-client/testing';
@@ -10,13 +12,19 @@ import { CliProcess, killAll, runCli, sleep, type TempDir, tempDir, waitForLog }
 
 const STATION = '0193a5c1-4e2f-7b3a-8c1d-5f10c0ffee01';
 const CHANNEL = `opensensor_${STATION}`;
+const HEALTH_CHANNEL = `${CHANNEL}_health`;
+const STATION_NAME = 'Roof, north side';
 const ACCOUNT = 'MYORG-STATIONS';
 const USER = 'OPENSENSOR_STREAMING';
 
 /** Polls until `check` holds; fails after `timeoutMs` with `what`. */
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await sleep(20);
   }
@@ -50,6 +58,7 @@ describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', ()
       OPENSENSOR_SNOWFLAKE_SCHEMA: 'RAW',
       OPENSENSOR_SNOWFLAKE_PIPE: 'READINGS_PIPE',
       OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE: keyFile,
+      OPENSENSOR_STATION_NAME: STATION_NAME,
     };
   }, 60_000);
 
@@ -59,7 +68,7 @@ describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', ()
     dir?.remove();
   });
 
-  it('every reading is committed exactly once and the committed rows are the lake', async () => {
+  it('every reading and every health record is committed exactly once across SIGKILLs and an outage, and the committed rows are the lake', async () => {
     const random = seededRandom(4242);
     const runArgs = [
       'run',
@@ -82,8 +91,15 @@ describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', ()
     const committed = () => fake.rows(CHANNEL).length;
 
     // 1. Killed before its first batch (every 10 s) went out: its readings wait in the journal.
+    // It is killed once it has journaled at least 15 records (readings and health), however slowly
+    // the machine lets it read, then at a random moment.
     const first = await start();
-    await sleep(800 + random() * 700);
+    const journal = join(env.OPENSENSOR_STATE_DIR as string, 'sim', STATION, 'journal');
+    await until(
+      'the first run has journaled 15 records',
+      async () => (await inspectJournal(journal)).lastSeq >= 15,
+    );
+    await sleep(random() * 700);
     const firstKilledAt = Date.now();
     expect(await first.kill()).toEqual({ code: null, signal: 'SIGKILL' });
 
@@ -100,10 +116,25 @@ describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', ()
     }
     expect(fake.stats.droppedConnections).toBe(1);
 
-    // 4. A clean stop: what was sent and committed stays; the rest waits in the journal.
+    // 4. An outage of Snowflake while the station reads on: nothing gets through, the rows wait in
+    // the journal; once Snowflake is back, both channels catch up. Then a clean stop: what was sent
+    // and committed stays; the rest waits in the journal.
     const before = committed();
     const last = await start();
     await until('the last run has committed the backlog', () => committed() > before);
+    fake.setOutage(true);
+    const outageStarted = Date.now();
+    await sleep(1000 + random() * 1000);
+    await until('the outage has refused requests of both channels', () => fake.stats.outageRequests >= 2);
+    fake.setOutage(false);
+    const outageEnded = Date.now();
+    await until(
+      'readings and health taken during the outage are committed',
+      () =>
+        fake.rows(CHANNEL).some((r) => Date.parse(String(r.timestamp)) > outageEnded) &&
+        fake.rows(HEALTH_CHANNEL).some((r) => Date.parse(String(r.timestamp)) > outageStarted),
+      60_000,
+    );
     last.signal('SIGTERM');
     expect(await last.exited, last.stderr).toEqual({ code: 0, signal: null });
 
@@ -160,7 +191,29 @@ describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', ()
     }
     expect(fake.channel(CHANNEL)?.rowsErrorCount).toBe(0);
     expect(fake.stats.opens).toBeGreaterThanOrEqual(5);
-  }, 120_000);
+
+    // The health records: their own channel, each once, each with the host and the station's name,
+    // and exactly the health lake's records.
+    const health = fake.rows(HEALTH_CHANNEL);
+    const healthTimes = health.map((r) => Date.parse(String(r.timestamp)));
+    expect(new Set(healthTimes).size).toBe(healthTimes.length);
+    expect(health.every((r) => r.station_id === STATION)).toBe(true);
+    expect(health.every((r) => r.hostname === hostname() && r.station_name === STATION_NAME)).toBe(true);
+    const healthReader = await openLakeReader();
+    try {
+      const lakeHealth = await healthReader.rows(
+        `SELECT epoch_ms(timestamp)::DOUBLE AS t, uptime_seconds::DOUBLE AS uptime FROM ${lakeGlob(`${output}-health`)} ORDER BY t`,
+      );
+      expect([...healthTimes].sort((a, b) => a - b)).toEqual(lakeHealth.map((r) => r.t));
+      const uptimeByTime = new Map(health.map((r) => [Date.parse(String(r.timestamp)), r.uptime_seconds]));
+      expect(lakeHealth.map((r) => uptimeByTime.get(r.t as number))).toEqual(lakeHealth.map((r) => r.uptime));
+    } finally {
+      healthReader.close();
+    }
+    // Some health records were taken by the processes killed before they streamed them.
+    expect(healthTimes.filter((t) => t < firstKilledAt).length).toBeGreaterThan(0);
+    expect(fake.channel(HEALTH_CHANNEL)?.rowsErrorCount).toBe(0);
+  }, 180_000);
 
   it('opensensor start --simulate: killed mid-stream and restarted, every reading it sent is there exactly once', async () => {
     const station = '0193a5c1-4e2f-7b3a-8c1d-5f10c0ffee02';

@@ -134,6 +134,19 @@ describe('SnowpipeTask', () => {
     expect(server.channel(`opensensor_${STATION}_health`)?.lastCommittedOffsetToken).toBe('48');
   });
 
+  it('an idle channel costs no requests: nothing in flight, no status poll', async () => {
+    const { server, journal, task } = await setup();
+    await journal.appendBatch([reading(0)]);
+    const t = task();
+    await t.drain(journal, { final: true });
+    const requests = server.stats.requests;
+    for (let i = 0; i < 3; i++) await t.drain(journal);
+    expect(server.stats.requests).toBe(requests);
+    await journal.appendBatch([reading(1)]);
+    await t.drain(journal, { final: true });
+    expect(server.rows(`opensensor_${STATION}`)).toHaveLength(2);
+  });
+
   it('resumes after a restart from what Snowflake committed, without duplicates', async () => {
     const { server, journal, task } = await setup();
     await journal.appendBatch(Array.from({ length: 30 }, (_, i) => reading(i)));

@@ -109,6 +109,8 @@ export interface FakeSnowpipeStats {
   keypairJwts: number;
   rateLimited: number;
   droppedConnections: number;
+  /** Requests that met an outage (`setOutage(true)`): connection closed before any handling. */
+  outageRequests: number;
   unauthorized: number;
   /** Why the last credential was refused (for debugging tests; never contains the token). */
   lastAuthFailure: string | undefined;
@@ -127,6 +129,12 @@ export interface FakeSnowpipeServer {
   commitAll(): void;
   pauseCommits(): void;
   resumeCommits(): void;
+  /**
+   * An outage: until `setOutage(false)`, every request on both hosts has its connection closed before
+   * it is handled (the client sees a network error; nothing is accepted). Commits of rows accepted
+   * before it go on, as on a server that is up but out of reach.
+   */
+  setOutage(down: boolean): void;
   stats: FakeSnowpipeStats;
   stop(): Promise<void>;
 }
@@ -201,6 +209,7 @@ class FakeSnowpipe {
     keypairJwts: 0,
     rateLimited: 0,
     droppedConnections: 0,
+    outageRequests: 0,
     unauthorized: 0,
     lastAuthFailure: undefined,
   };
@@ -221,6 +230,7 @@ class FakeSnowpipe {
   private tokenEpochMs = Number.NEGATIVE_INFINITY;
   private clientSeqCounter = 0;
   private paused = false;
+  private down = false;
   private advertisedHost = '';
   private controlUrl = '';
 
@@ -270,6 +280,9 @@ class FakeSnowpipe {
       resumeCommits: () => {
         this.paused = false;
         this.commit(false);
+      },
+      setOutage: (down) => {
+        this.down = down;
       },
       stats: this.stats,
       stop: () => this.stop(),
@@ -329,6 +342,11 @@ class FakeSnowpipe {
 
   private async serve(plane: 'control' | 'ingest', req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.stats.requests++;
+    if (this.down) {
+      this.stats.outageRequests++;
+      req.socket.destroy();
+      return;
+    }
     let reply: Reply;
     let endpoint: FakeEndpoint | undefined;
     try {

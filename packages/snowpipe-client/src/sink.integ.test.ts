@@ -53,6 +53,27 @@ describe('every row exactly once under each fault', () => {
     });
   }
 
+  it('an outage: nothing gets through while it lasts, then the sink delivers every row exactly once', async () => {
+    h = await harness();
+    const sink = new SnowpipeSink({
+      client: h.newClient({ maxRetries: 1 }),
+      channel: 'st-1',
+      pollIntervalMs: 200,
+    });
+    await sink.send(journalBatch(1, 10));
+    h.fake.setOutage(true);
+    const failed = await sink.send(journalBatch(11, 20)).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(failed).toBeInstanceOf(SnowpipeError);
+    expect(h.fake.stats.outageRequests).toBeGreaterThan(0);
+    h.fake.setOutage(false);
+    await sink.send(journalBatch(11, 20));
+    expect(await sink.flush({ timeoutMs: 60_000 })).toBe(20);
+    expect(committedSeqs(h.fake)).toEqual(range(1, 20));
+  });
+
   it('reopens after a dropped connection and replays what the reopen discarded', async () => {
     h = await harness();
     const sink = new SnowpipeSink({ client: h.newClient(), channel: 'st-1', pollIntervalMs: 200 });
