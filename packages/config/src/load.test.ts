@@ -505,6 +505,10 @@ describe('Snowflake settings and snowflake_config.json', () => {
     );
     expect(load({ ...sf, OPENSENSOR_SNOWFLAKE_ENABLED: 'false' }).config.snowflakeHealthEnabled).toBe(false);
     expect(
+      load({ ...sf, OPENSENSOR_HEALTH_ENABLED: 'false', OPENSENSOR_SNOWFLAKE_HEALTH_ENABLED: 'true' }).config
+        .snowflakeHealthEnabled,
+    ).toBe(false);
+    expect(
       load({
         ...sf,
         OPENSENSOR_SNOWFLAKE_PIPE: 'THERMAL_SENSOR_PIPE',

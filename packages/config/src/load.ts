@@ -36,7 +36,7 @@ export type OpenSensorConfig = Settings & {
   healthStorage: StorageSettings;
   /** `opensensor_<station id>` unless set. */
   snowflakeChannel: string;
-  /** Whether health rows go to Snowflake: OPENSENSOR_SNOWFLAKE_HEALTH_ENABLED, else Snowflake and health both on. */
+  /** Whether health rows go to Snowflake: Snowflake and the health stream on, and OPENSENSOR_SNOWFLAKE_HEALTH_ENABLED not false. */
   snowflakeHealthEnabled: boolean;
   /** Derived from the readings pipe unless set; undefined when no readings pipe is set. */
   snowflakeHealthPipe: string | undefined;
@@ -310,7 +310,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
         : undefined),
     snowflakeChannel,
     snowflakeHealthEnabled:
-      settingsValue.snowflakeEnabled && (settingsValue.snowflakeHealthEnabled ?? settingsValue.healthEnabled),
+      settingsValue.snowflakeEnabled &&
+      settingsValue.healthEnabled &&
+      (settingsValue.snowflakeHealthEnabled ?? true),
     snowflakeHealthPipe:
       settingsValue.snowflakeHealthPipe ??
       (settingsValue.snowflakePipe ? healthPipeName(settingsValue.snowflakePipe) : undefined),

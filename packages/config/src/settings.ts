@@ -489,7 +489,7 @@ export const settings = {
     schema: stringbool(),
     expected: BOOL,
     description:
-      'Stream the health records too (their own table, pipe and channel; same account and auth). Unset: on when Snowflake and the health stream are on.',
+      'Stream the health records too (their own table, pipe and channel; same account and auth). Unset: on whenever Snowflake and the health stream (OPENSENSOR_HEALTH_ENABLED) are both on; never without them.',
   }),
   snowflakeHealthPipe: spec({
     env: 'OPENSENSOR_SNOWFLAKE_HEALTH_PIPE',

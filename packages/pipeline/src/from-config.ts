@@ -382,7 +382,7 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
   const periodic: PeriodicTask[] = [];
   if (!o.withoutRemote && c.snowflakeEnabled)
     tasks.push(await snowpipeTask(c, 'reading', schema, clock, log));
-  if (!o.withoutRemote && c.snowflakeHealthEnabled && c.healthEnabled) {
+  if (!o.withoutRemote && c.snowflakeHealthEnabled) {
     tasks.push(await snowpipeTask(c, 'health', HEALTH_SCHEMA, clock, log));
   }
   if (!o.withoutRemote && c.syncEnabled) {

@@ -5,7 +5,7 @@ import { schemaForBoard } from './schemas.js';
 import {
   COMPAT_APPS,
   COMPAT_VIEWS,
-  CompatBoardError,
+  CompatViewError,
   compatViewColumns,
   compatViewSql,
   healthTableColumns,
@@ -136,7 +136,7 @@ describe('Snowflake SQL from the lake column definitions', () => {
     expect(sql).toContain('"SENSEHAT_SENSOR_DATA"');
     await expect(
       stationSnowflakeSql({ ...NAMES, board: 'enviroplus', health: HEALTH, compat: 'thermal' }),
-    ).rejects.toBeInstanceOf(CompatBoardError);
+    ).rejects.toBeInstanceOf(CompatViewError);
     await expect(
       stationSnowflakeSql({ ...NAMES, board: 'breakout', health: null, compat: 'thermal' }),
     ).rejects.toThrow(/needs the health table/);

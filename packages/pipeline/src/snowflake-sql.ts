@@ -241,14 +241,14 @@ export async function stationSnowflakeSql(o: StationSnowflakeSqlOptions): Promis
   const { snowflakeSetupSql } = await import('@opensensor/snowpipe-client');
   const { board, health, compat, ...names } = o;
   if (compat && COMPAT_VIEWS[compat].board !== board) {
-    throw new CompatBoardError(
+    throw new CompatViewError(
       `the ${COMPAT_VIEWS[compat].view} view reads ${COMPAT_VIEWS[compat].board} readings, not ${board}`,
     );
   }
   if (compat && !health)
-    throw new CompatBoardError(`the ${COMPAT_VIEWS[compat].view} view needs the health table`);
+    throw new CompatViewError(`the ${COMPAT_VIEWS[compat].view} view needs the health table`);
   if (compat && o.timestampType === 'TIMESTAMP_NTZ') {
-    throw new CompatBoardError('the compatibility views expect TIMESTAMP_TZ tables (the default)');
+    throw new CompatViewError('the compatibility views expect TIMESTAMP_TZ tables (the default)');
   }
   const setup = snowflakeSetupSql({
     ...names,
@@ -265,7 +265,7 @@ export async function stationSnowflakeSql(o: StationSnowflakeSqlOptions): Promis
   return `${setup}\n-- Query role: GRANT SELECT ON VIEW … TO ROLE <the analysts' role>; the streaming role needs none.\n${view}`;
 }
 
-/** A compatibility view that does not fit the requested tables (wrong board, no health table). */
-export class CompatBoardError extends Error {
-  override readonly name = 'CompatBoardError';
+/** A compatibility view that does not fit the requested tables (other board, no health table, NTZ). */
+export class CompatViewError extends Error {
+  override readonly name = 'CompatViewError';
 }

@@ -236,7 +236,7 @@ checked for structure, not executed against a Snowflake account (see docs/snowfl
           );
         }
         const { schemaForBoard, BOARD_KINDS } = await import('@opensensor/pipeline');
-        const { COMPAT_APPS, COMPAT_VIEWS, CompatBoardError, stationSnowflakeSql } = await import(
+        const { COMPAT_APPS, COMPAT_VIEWS, CompatViewError, stationSnowflakeSql } = await import(
           '@opensensor/pipeline'
         );
         const compat = opts.compat?.toLowerCase() as CompatApp | undefined;
@@ -316,7 +316,7 @@ checked for structure, not executed against a Snowflake account (see docs/snowfl
           if (err instanceof SnowpipeConfigError) {
             throw new CliError(`${flagOf(err.option)}: ${err.message}`, EXIT.usage);
           }
-          if (err instanceof CompatBoardError) throw new CliError(`--compat: ${err.message}`, EXIT.usage);
+          if (err instanceof CompatViewError) throw new CliError(`--compat: ${err.message}`, EXIT.usage);
           throw err;
         }
       },
