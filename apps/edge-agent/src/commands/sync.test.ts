@@ -113,17 +113,24 @@ describe('opensensor sync', () => {
     stores.push(store);
     // Off a terminal (memoryIo is not a TTY): plain progress lines on stderr.
     const t = memoryIo(env(store), dir);
-    expect(await runCli(['sync', '--timeout', '1'], t.io)).toBe(1);
+    expect(await runCli(['sync', '--timeout', '2'], t.io)).toBe(1);
     expect(t.stderr()).toContain('lake: 4 file(s) to upload (8.0 KiB)\n');
-    expect(t.stderr()).toMatch(
-      /time budget of 1 s ran out: 2 of 4 files uploaded \(4\.0 KiB\), 2 left; run opensensor sync again, or allow more time with --timeout or OPENSENSOR_SYNC_TIMEOUT\n/,
-    );
+    // How many of the answered uploads finish inside the budget depends on how busy the machine is
+    // (loading the SDK counts too): at most the two the store answers. The report must say exactly that many.
+    const m =
+      /time budget of 2 s ran out: (\d) of 4 files uploaded \(([^)]*)\), (\d) left; run opensensor sync again, or allow more time with --timeout or OPENSENSOR_SYNC_TIMEOUT\n/.exec(
+        t.stderr(),
+      );
+    expect(m, t.stderr()).not.toBeNull();
+    const uploaded = Number(m?.[1]);
+    expect(uploaded).toBeLessThanOrEqual(2);
+    expect(Number(m?.[3])).toBe(4 - uploaded);
     expect(t.stderr()).not.toContain('\r');
     expect(t.stderr()).not.toContain('\u001b');
-    expect(t.stdout()).toMatch(/uploaded 2 .*failed 2/);
+    expect(t.stdout()).toMatch(new RegExp(`uploaded ${uploaded} .*failed ${4 - uploaded}`));
     // Nothing recorded that the store did not confirm.
     expect(await ledgerKeys(dir)).toEqual([...store.keys].sort());
-    expect(store.keys).toHaveLength(2);
+    expect(store.keys).toHaveLength(uploaded);
   });
 
   it('OPENSENSOR_SYNC_TIMEOUT sets the budget; --timeout is checked like the setting', async () => {
