@@ -99,15 +99,23 @@ describe('Snowflake SQL from the lake column definitions', () => {
     expect(new Set(compatViewColumns(app)).size).toBe(compatViewColumns(app).length);
   });
 
-  it('each view reads only columns the lake defines, under the old names and units', () => {
-    const sense = compatViewSql('sensehat', { ...NAMES, readingsTable: 'READINGS', healthTable: 'HEALTH' });
+  it('each view reads only columns the lake defines, under the old names and units', async () => {
+    const sense = await compatViewSql('sensehat', {
+      ...NAMES,
+      readingsTable: 'READINGS',
+      healthTable: 'HEALTH',
+    });
     expect(sense).toContain('CREATE OR REPLACE VIEW "OPENSENSOR"."LAKE"."SENSEHAT_SENSOR_DATA" AS');
     expect(sense).toContain('MOD(r."PITCH" + 360, 360) AS pitch');
     expect(sense).toContain('r."COMPASS_HEADING" AS compass');
     expect(sense).toContain('h."CPU_TEMP_C" * 9 / 5 + 32 AS cputempf');
     expect(sense).toContain(`CONVERT_TIMEZONE('UTC', r."INGESTED_AT")::TIMESTAMP_NTZ AS ingestion_timestamp`);
     expect(sense).toContain('ASOF JOIN "OPENSENSOR"."LAKE"."HEALTH" h');
-    const thermal = compatViewSql('thermal', { ...NAMES, readingsTable: 'READINGS', healthTable: 'HEALTH' });
+    const thermal = await compatViewSql('thermal', {
+      ...NAMES,
+      readingsTable: 'READINGS',
+      healthTable: 'HEALTH',
+    });
     expect(thermal).toContain('"THERMAL_SENSOR_DATA"');
     expect(thermal).toContain('r."PRESSURE" * 100 AS pressure');
     expect(thermal).toContain('r."ECO2" AS equivalentco2ppm');

@@ -169,21 +169,15 @@ export interface CompatViewSqlOptions {
   ingestedAtColumn?: string;
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 const ALIAS = /^[a-z_][a-z0-9_]*$/;
-
-function quote(name: string, what: string): string {
-  if (!IDENT.test(name))
-    throw new Error(`${what}: expected a plain identifier, received ${JSON.stringify(name)}`);
-  return `"${name.toUpperCase()}"`;
-}
 
 /**
  * `CREATE OR REPLACE VIEW` of an old app's table over the readings and health tables: each reading
  * joined (ASOF) to the latest health row of its station at or before it. Views hold no data, so
  * replacing one is safe (unlike a pipe).
  */
-export function compatViewSql(app: CompatApp, o: CompatViewSqlOptions): string {
+export async function compatViewSql(app: CompatApp, o: CompatViewSqlOptions): Promise<string> {
+  const { quoteIdentifier: quote } = await import('@opensensor/snowpipe-client');
   const def = COMPAT_VIEWS[app];
   const readingColumns = new Set([
     'station_id',
@@ -256,7 +250,7 @@ export async function stationSnowflakeSql(o: StationSnowflakeSqlOptions): Promis
     ...(health ? { moreTables: [{ ...health, columns: healthTableColumns() }] } : {}),
   });
   if (!compat || !health) return setup;
-  const view = compatViewSql(compat, {
+  const view = await compatViewSql(compat, {
     database: o.database,
     schema: o.schema,
     readingsTable: o.table,

@@ -31,6 +31,7 @@ export {
   type GenerateKeyPairOptions,
   generateKeyPair,
   loadPrivateKey,
+  quoteIdentifier,
   type SnowflakeKeyPair,
 } from './keys.js';
 export { compareOffsetTokens, isCommitted } from './offsets.js';
