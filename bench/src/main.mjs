@@ -5,6 +5,7 @@
 import { agentSteadyState } from './benchmarks/agent.mjs';
 import { dayBackfill, fleetBackfill } from './benchmarks/backfill.mjs';
 import { coldStart } from './benchmarks/cold-start.mjs';
+import { dashboard } from './benchmarks/dashboard.mjs';
 import { batchEncode } from './benchmarks/encode.mjs';
 import { syncThroughput } from './benchmarks/sync.mjs';
 import { createReporter } from './lib/report.mjs';
@@ -16,6 +17,7 @@ export const BENCHMARKS = {
   agent: agentSteadyState,
   'cold-start': coldStart,
   sync: syncThroughput,
+  dashboard,
 };
 
 /**
@@ -32,6 +34,7 @@ export const PROFILES = {
     realtime: { warmupMs: 1000, sampleMs: 2000, batchDurationSec: 60, waitForWindow: false },
     coldStart: { warmup: 0, reps: 1, lakeDays: 2 },
     sync: { warmup: 0, reps: 1, files: 4, largeBytes: 8 * 1024 * 1024 },
+    dashboard: { days: 2, warmup: 0, reps: 2 },
   },
   default: {
     encode: { batches: 48, warmup: 200, reps: 9 },
@@ -45,6 +48,8 @@ export const PROFILES = {
     realtime: { warmupMs: 3000, sampleMs: 20_000, batchDurationSec: 60, waitForWindow: true },
     coldStart: { warmup: 2, reps: 9, lakeDays: 365 },
     sync: { warmup: 1, reps: 3, files: 96, largeBytes: 100 * 1024 * 1024 },
+    // A station-month: the gold files of a month view, the same size at any read interval.
+    dashboard: { days: 30, warmup: 1, reps: 5 },
   },
 };
 PROFILES.full = {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerConfig } from './config.js';
+import { registerDashboard } from './dashboard.js';
 import { registerLake } from './lake.js';
 import { registerService } from './service.js';
 import { registerSetup } from './setup.js';
@@ -23,4 +24,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerService,
   registerSnowflake,
   registerLake,
+  registerDashboard,
 ];

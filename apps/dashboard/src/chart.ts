@@ -1,0 +1,101 @@
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { PALETTE } from './aqi.js';
+import { el } from './format.js';
+
+export interface SeriesSpec {
+  label: string;
+  colour?: string;
+  /** Draw points only (QC-flagged values). */
+  points?: boolean;
+  dash?: number[];
+  width?: number;
+  /** Fill this series down to the series at index `bandTo` (a min/max band). */
+  bandTo?: number;
+  fill?: string;
+  hidden?: boolean;
+}
+
+export interface ChartSpec {
+  title: string;
+  /** x in seconds (time axis) or plain numbers when `time` is false. */
+  data: (number | null)[][];
+  series: SeriesSpec[];
+  yLabel?: string;
+  time?: boolean;
+  height?: number;
+  /** The x range to show (seconds), whatever the data covers. */
+  xRange?: [number, number];
+  /** Called with the selected x range (seconds) after a drag-zoom. */
+  onZoom?: (min: number, max: number) => void;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** 24-hour UTC tick labels: the date at midnight (or when ticks are days apart), else the time. */
+function utcTicks(_u: uPlot, splits: number[], _axis: number, _space: number, incr: number): string[] {
+  return splits.map((v) => {
+    const d = new Date(v * 1000);
+    const day = `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+    const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+    if (incr >= 86_400) return day;
+    return d.getUTCHours() === 0 && d.getUTCMinutes() === 0 ? `${day}\n${time}` : time;
+  });
+}
+
+/** A uPlot chart in a titled figure; returns the figure. Charts are sized to their container. */
+export function chart(parent: HTMLElement, spec: ChartSpec): HTMLElement {
+  const figure = el('figure', { class: 'chart', 'data-chart': spec.title });
+  figure.append(el('figcaption', {}, spec.title));
+  parent.append(figure);
+  const width = Math.max(320, figure.clientWidth || parent.clientWidth || 800);
+  const series: uPlot.Series[] = [
+    spec.time === false ? { label: 'x' } : { label: 'time (UTC)' },
+    ...spec.series.map((s, i) => {
+      const colour = s.colour ?? (PALETTE[i % PALETTE.length] as string);
+      const out: uPlot.Series = { label: s.label, stroke: colour, width: s.width ?? 1.5, spanGaps: false };
+      if (s.dash) out.dash = s.dash;
+      if (s.hidden) out.show = false;
+      if (s.points) {
+        out.paths = () => null;
+        out.points = { show: true, size: 7, stroke: colour, fill: colour };
+      } else {
+        // Sparse series show their points, so a single day or hour is still visible.
+        out.points = { show: (spec.data[0]?.length ?? 0) <= 40 };
+      }
+      return out;
+    }),
+  ];
+  const bands: uPlot.Band[] = [];
+  spec.series.forEach((s, i) => {
+    if (s.bandTo !== undefined)
+      bands.push({ series: [i + 1, s.bandTo + 1], fill: s.fill ?? 'rgba(0,114,178,0.15)' });
+  });
+  let zooming = false;
+  const opts: uPlot.Options = {
+    width,
+    height: spec.height ?? 260,
+    series,
+    bands,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+    scales: { x: { time: spec.time !== false, ...(spec.xRange ? { range: spec.xRange } : {}) } },
+    axes: [
+      spec.time === false ? {} : { values: utcTicks, space: 60 },
+      { label: spec.yLabel ?? '', size: 60 },
+    ],
+    cursor: { drag: { x: true, y: false, setScale: true } },
+    hooks: {
+      setSelect: [() => (zooming = true)],
+      setScale: [
+        (u, key) => {
+          if (key !== 'x' || !zooming || !spec.onZoom) return;
+          zooming = false;
+          const { min, max } = u.scales.x ?? {};
+          if (min !== undefined && max !== undefined) spec.onZoom(min, max);
+        },
+      ],
+    },
+  };
+  new uPlot(opts, spec.data as uPlot.AlignedData, figure);
+  return figure;
+}

@@ -1,0 +1,181 @@
+import {
+  type AsyncBuffer,
+  asyncBufferFromUrl,
+  type Compressors,
+  parquetMetadataAsync,
+  parquetReadObjects,
+} from 'hyparquet';
+import { decompressGzip, decompressZstd } from 'hyparquet-compressors';
+
+/**
+ * The lake writes zstd (snappy is built into hyparquet); gzip costs little. Only these two decoders
+ * are bundled: the package's full set (brotli, LZ4, a snappy WebAssembly) would double the app.
+ */
+const compressors: Compressors = {
+  ZSTD: (input, outputLength) => decompressZstd(input, new Uint8Array(outputLength)),
+  GZIP: decompressGzip,
+};
+
+/** One entry of the lakehouse's catalog.json (docs/lake.md). */
+export interface CatalogFile {
+  path: string;
+  layer: 'silver' | 'gold';
+  table: string;
+  station: string;
+  start: string;
+  end: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface Catalog {
+  version: number;
+  updated: string;
+  files: CatalogFile[];
+}
+
+export type Row = Record<string, unknown>;
+
+/** Files up to this size are fetched whole in one request: fewer round trips than footer + columns. */
+const WHOLE_FILE_BYTES = 256 * 1024;
+
+/**
+ * The one data-access layer: finds files through the catalog (a bucket is never listed) and reads
+ * their columns with HTTP Range requests (footer first, then only the column chunks asked for).
+ */
+export class Lakehouse {
+  private readonly cache = new Map<string, Promise<Row[]>>();
+  private readonly columnsCache = new Map<string, Promise<string[]>>();
+  private readonly buffers = new Map<string, Promise<AsyncBuffer>>();
+
+  constructor(
+    readonly base: string,
+    readonly catalog: Catalog,
+  ) {}
+
+  static async open(base: string): Promise<Lakehouse> {
+    const url = new URL('catalog.json', base).href;
+    const res = await fetch(url, { cache: 'no-cache' });
+    if (!res.ok)
+      throw new Error(`${url}: HTTP ${res.status}; is this a lakehouse built by "opensensor lake build"?`);
+    return new Lakehouse(base, (await res.json()) as Catalog);
+  }
+
+  stations(): string[] {
+    return [...new Set(this.catalog.files.map((f) => f.station))].sort();
+  }
+
+  /** Files of a table for a station that overlap [start, end). */
+  files(table: string, station: string, start = -Infinity, end = Infinity): CatalogFile[] {
+    return this.catalog.files
+      .filter(
+        (f) =>
+          f.table === table &&
+          f.station === station &&
+          Date.parse(f.start) < end &&
+          Date.parse(f.end) > start,
+      )
+      .sort((a, b) => a.start.localeCompare(b.start));
+  }
+
+  /** The newest file of a table for a station. */
+  latest(table: string, station: string): CatalogFile | undefined {
+    return this.files(table, station).at(-1);
+  }
+
+  private url(file: CatalogFile): string {
+    return new URL(file.path, this.base).href;
+  }
+
+  /**
+   * A file's bytes: small files (every gold file) in one request, kept for every later read; larger
+   * ones (silver days) through Range requests for the footer and then only the columns asked for.
+   */
+  private buffer(file: CatalogFile): Promise<AsyncBuffer> {
+    const key = `${file.path}|${file.bytes}`;
+    let p = this.buffers.get(key);
+    if (!p) {
+      const url = this.url(file);
+      p =
+        file.bytes <= WHOLE_FILE_BYTES
+          ? fetch(url).then(async (res) => {
+              if (!res.ok) throw new Error(`${file.path}: HTTP ${res.status}`);
+              const bytes = await res.arrayBuffer();
+              return {
+                byteLength: bytes.byteLength,
+                slice: (start: number, end?: number) => bytes.slice(start, end),
+              };
+            })
+          : asyncBufferFromUrl({ url, byteLength: file.bytes });
+      p.catch(() => this.buffers.delete(key));
+      this.buffers.set(key, p);
+    }
+    return p;
+  }
+
+  /** Column names of a file (footer only). */
+  columns(file: CatalogFile): Promise<string[]> {
+    let p = this.columnsCache.get(file.path);
+    if (!p) {
+      p = (async () => {
+        const buffer = await this.buffer(file);
+        const meta = await parquetMetadataAsync(buffer);
+        return meta.schema.slice(1).map((s) => s.name);
+      })();
+      this.columnsCache.set(file.path, p);
+    }
+    return p;
+  }
+
+  /** Reads the given columns of one file (every column when `columns` is omitted). */
+  read(file: CatalogFile, columns?: readonly string[]): Promise<Row[]> {
+    const key = `${file.path}|${file.bytes}|${columns?.join(',') ?? '*'}`;
+    let p = this.cache.get(key);
+    if (!p) {
+      p = (async () => {
+        const buffer = await this.buffer(file);
+        return (await parquetReadObjects({
+          file: buffer,
+          compressors,
+          ...(columns ? { columns: [...columns] } : {}),
+        })) as Row[];
+      })();
+      p.catch(() => this.cache.delete(key));
+      this.cache.set(key, p);
+    }
+    return p;
+  }
+
+  /** Rows of a table for a station whose `timeColumn` falls in [start, end), in time order. */
+  async rows(
+    table: string,
+    station: string,
+    timeColumn: string,
+    start: number,
+    end: number,
+    columns?: readonly string[],
+  ): Promise<Row[]> {
+    const cols = columns ? [timeColumn, ...columns.filter((c) => c !== timeColumn)] : undefined;
+    const parts = await Promise.all(this.files(table, station, start, end).map((f) => this.read(f, cols)));
+    return parts.flat().filter((r) => {
+      const t = ms(r[timeColumn]);
+      return t !== null && t >= start && t < end;
+    });
+  }
+}
+
+/** A Parquet TIMESTAMP (hyparquet gives a Date) in ms. */
+export function ms(v: unknown): number | null {
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string') return Date.parse(v);
+  return null;
+}
+
+/** A number or null (Parquet INT64 comes as bigint). */
+export function num(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'bigint') return Number(v);
+  return null;
+}
