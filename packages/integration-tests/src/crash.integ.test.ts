@@ -91,7 +91,12 @@ async function scenario(
   // The next start reopens what that left behind; a single SIGTERM stops cleanly and writes the open window.
   const last = start();
   const lastReady = await waitForLog(last, READY);
-  await sleep(1000);
+  // Read for a while before the clean stop: until 60 more records are journaled (about 3 s at a
+  // reading every 50 ms), however slow the machine, so the lake has readings to check.
+  const journalDir = join(root, 'state', 'sim', STATION, 'journal');
+  const seqAtReady = (await inspectJournal(journalDir)).lastSeq;
+  const until = Date.now() + 60_000;
+  while ((await inspectJournal(journalDir)).lastSeq < seqAtReady + 60 && Date.now() < until) await sleep(100);
   last.signal('SIGTERM');
   const lastEnd = Date.now();
   expect(await last.exited, last.stderr).toEqual({ code: 0, signal: null });
