@@ -7,6 +7,7 @@ import { dayBackfill, fleetBackfill } from './benchmarks/backfill.mjs';
 import { coldStart } from './benchmarks/cold-start.mjs';
 import { dashboard } from './benchmarks/dashboard.mjs';
 import { batchEncode } from './benchmarks/encode.mjs';
+import { lakeJobs } from './benchmarks/lake.mjs';
 import { syncThroughput } from './benchmarks/sync.mjs';
 import { createReporter } from './lib/report.mjs';
 
@@ -18,10 +19,12 @@ export const BENCHMARKS = {
   'cold-start': coldStart,
   sync: syncThroughput,
   dashboard,
+  lake: lakeJobs,
 };
 
 /**
- * Sizes and repetitions. `default` fits the whole suite in under 5 minutes on a 2-core x86 machine;
+ * Sizes and repetitions. `default` runs the suite in about 3 minutes on a 2-core x86 machine, plus about
+ * 11 for `lake` (its fleet of 10 stations × 30 days is simulated on every run, then built);
  * `full` adds the fleet sizes of the issue (100 stations × 1 day, 1,000 stations × 1 hour), which take
  * several minutes more; `quick` is for the smoke test.
  */
@@ -35,6 +38,18 @@ export const PROFILES = {
     coldStart: { warmup: 0, reps: 1, lakeDays: 2 },
     sync: { warmup: 0, reps: 1, files: 4, largeBytes: 8 * 1024 * 1024 },
     dashboard: { days: 2, warmup: 0, reps: 2 },
+    // 1-minute readings in 1-hour files: the same jobs on a lake small enough for the smoke test.
+    lake: {
+      stations: 2,
+      days: 2,
+      start: '2026-06-01T00:00:00Z',
+      readIntervalSec: 60,
+      batchDurationSec: 3600,
+      noopReps: 2,
+      lateFiles: 1,
+      queryWarmup: 1,
+      queryReps: 3,
+    },
   },
   default: {
     encode: { batches: 48, warmup: 200, reps: 9 },
@@ -50,6 +65,18 @@ export const PROFILES = {
     sync: { warmup: 1, reps: 3, files: 96, largeBytes: 100 * 1024 * 1024 },
     // A station-month: the gold files of a month view, the same size at any read interval.
     dashboard: { days: 30, warmup: 1, reps: 5 },
+    // The issue's fleet: 10 stations × 30 days (June: one whole month) at the simulator's defaults.
+    lake: {
+      stations: 10,
+      days: 30,
+      start: '2026-06-01T00:00:00Z',
+      readIntervalSec: 5,
+      batchDurationSec: 900,
+      noopReps: 5,
+      lateFiles: 3,
+      queryWarmup: 1,
+      queryReps: 5,
+    },
   },
 };
 PROFILES.full = {

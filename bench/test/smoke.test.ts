@@ -4,9 +4,12 @@ import { describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../src/main.mjs', import.meta.url));
 
-function runBench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runBench(
+  args: string[],
+  timeout = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [MAIN, ...args], { timeout }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -39,6 +42,38 @@ describe('pnpm bench', () => {
       expect(r.figures.bytesPerFile.median).toBeLessThan(100_000);
     }
   }, 30_000);
+
+  it('runs the lake benchmark at quick sizes: builds, files, and the same answer from bronze and gold', async () => {
+    const { code, stdout, stderr } = await runBench(['--profile', 'quick', '--only', 'lake'], 90_000);
+    expect(stderr).not.toMatch(/error/i);
+    expect(code).toBe(0);
+    const results = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(results.map((r) => r.params.kind ?? r.name)).toEqual([
+      'full',
+      'no-op',
+      'late-file',
+      'lake-files',
+      'lake-query',
+    ]);
+    const [full, noop, late, files, query] = results;
+    expect(full.figures.stationDays.median).toBe(4);
+    for (const field of ['backfillS', 'buildS', 'msPerStationDay', 'backfillOverBuild'])
+      expect(full.figures[field].median).toBeGreaterThan(0);
+    expect(noop.upToDate).toBe(true);
+    expect(noop.figures.wallS.n).toBe(2);
+    // Exactly the late file's station-day is rebuilt.
+    expect(late.figures.stationDaysRebuilt.median).toBe(1);
+    expect(late.figures.newFiles.median).toBe(1);
+    // 2 streams × 24 one-hour files a day; silver 2 files a day, gold 4 a month and 1 a station.
+    expect(files.figures.bronzeFilesPerStationYear.median).toBe(2 * 24 * 365);
+    expect(files.figures.silverGoldFilesPerStationYear.median).toBe(2 * 365 + 4 * 12 + 1);
+    expect(query.check.agree).toBe(true);
+    expect(query.check.goldRows).toBe(2 * 2 * 24);
+    expect(query.figures.bronzeMs.n).toBe(3);
+  }, 120_000);
 
   it('rejects an unknown benchmark with exit code 2 and names the known ones', async () => {
     const { code, stderr } = await runBench(['--only', 'nope']);
