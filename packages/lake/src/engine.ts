@@ -19,7 +19,7 @@ export class EngineUnavailableError extends Error {
 export interface EngineOptions {
   /** DuckDB worker threads; default: DuckDB's own (all cores). */
   threads?: number;
-  /** DuckDB's memory limit, e.g. `1GB`. */
+  /** DuckDB's memory limit; default `1GB`. */
   memoryLimit?: string;
 }
 
@@ -36,7 +36,9 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   }
   const config: Record<string, string> = {};
   if (options.threads !== undefined) config.threads = String(options.threads);
-  if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+  // DuckDB's default keeps buffers up to 80 % of RAM (8 GB peak RSS measured on a 10-station month);
+  // a lake build reads one station-day or station-month at a time and needs far less.
+  config.memory_limit = options.memoryLimit ?? '1GB';
   const instance = await duckdb.DuckDBInstance.create(':memory:', config);
   const connection = await instance.connect();
   // Periods (hours, days, months) are UTC whatever the machine's time zone.
