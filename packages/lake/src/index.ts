@@ -3,31 +3,12 @@
  * silver file per station and UTC day, and small gold tables (hourly, daily, AQI, station health,
  * stations) per station and month, with a catalog of every file. DuckDB is the engine, loaded lazily.
  */
-export {
-  AQI_BREAKPOINTS,
-  AQI_CATEGORIES,
-  aqi,
-  aqiCategory,
-  aqiCategorySql,
-  aqiSql,
-  nowcast,
-  nowcastSql,
-  pm25Corrected,
-  pm25CorrectedSql,
-  type SqlDialect,
-} from './aqi.js';
+// The models as SQL text (also on `@opensensor/lake/sql`, for tools that must not load DuckDB).
+
 export { type BronzeFile, type BronzeRoots, scanBronze } from './bronze.js';
 export { type BuildOptions, type BuildSummary, buildLakehouse, LakehouseLockedError } from './build.js';
 export { type Catalog, type CatalogEntry, loadCatalog } from './catalog.js';
 export { type Engine, type EngineOptions, EngineUnavailableError, openEngine } from './engine.js';
-export {
-  AGGREGATES,
-  aggregatedColumns,
-  aqiHourlySql,
-  boardOf,
-  periodSql,
-  stationHealthDailySql,
-} from './gold.js';
 export {
   catalogFile,
   GOLD_TABLES,
@@ -47,15 +28,7 @@ export {
   type MirrorSummary,
   mirrorBronze,
 } from './mirror.js';
-export {
-  PMS_DEAD_SIGNATURE,
-  QC,
-  QC_RULES,
-  type QcFlag,
-  type QcRule,
-  qcFlagSql,
-  qcRulesMarkdown,
-} from './qc.js';
+export { qcRulesMarkdown } from './qc.js';
 export {
   LAKEHOUSE_VIEWS,
   LakehouseQueryError,
@@ -64,25 +37,7 @@ export {
   type QueryOptions,
   type QueryResult,
 } from './query.js';
-export {
-  measurementColumns,
-  SNOWFLAKE_HEALTH_COLUMNS,
-  SNOWFLAKE_READINGS_KEYS,
-  silverHealthSql,
-  silverReadingsSql,
-  snowflakeSilverSql,
-} from './silver.js';
-export {
-  SNOWFLAKE_DEFAULT_TARGET_LAG,
-  SNOWFLAKE_GOLD_OBJECTS,
-  SNOWFLAKE_WAREHOUSE_PLACEHOLDER,
-  type SnowflakeGoldObject,
-  SnowflakeGoldOptionError,
-  type SnowflakeGoldOptions,
-  type SnowflakeGoldStatement,
-  snowflakeGoldSql,
-  snowflakeGoldStatements,
-  snowflakeTargetLag,
-} from './snowflake.js';
+export { measurementColumns, silverHealthSql } from './silver.js';
+export * from './sql-builders.js';
 export { LakehouseStateError } from './state.js';
 export { type LakehouseStatus, lakehouseStatus } from './status.js';
