@@ -31,3 +31,9 @@ export function unit(m: string): string {
 export function measurementsOf(columns: readonly string[]): string[] {
   return columns.filter((c) => c.endsWith('_mean')).map((c) => c.slice(0, -'_mean'.length));
 }
+
+/** The measurement a view shows: the one asked for when the station has it, else PM2.5, else the first. */
+export function chooseMeasurement(requested: string | undefined, measurements: readonly string[]): string {
+  if (requested && measurements.includes(requested)) return requested;
+  return measurements.includes('pm25') ? 'pm25' : (measurements[0] ?? 'pm25');
+}

@@ -3,7 +3,7 @@ import { chart } from '../chart.js';
 import type { ViewContext } from '../context.js';
 import { ms, num } from '../data.js';
 import { el, shortId } from '../format.js';
-import { label, measurementsOf, unit } from '../measurements.js';
+import { chooseMeasurement, label, measurementsOf, unit } from '../measurements.js';
 import { daysCovering, defaultRange, rangeMs } from '../state.js';
 import { measurementSelect, rangeControls } from './controls.js';
 
@@ -25,12 +25,7 @@ export async function renderCompare(ctx: ViewContext): Promise<void> {
   const { start, end } = rangeMs(from, to);
   const firstHourly = stations.map((s) => lake.latest('hourly', s)).find((f) => f !== undefined);
   const measurements = firstHourly ? measurementsOf(await lake.columns(firstHourly)) : [];
-  const m =
-    ctx.state.m && measurements.includes(ctx.state.m)
-      ? ctx.state.m
-      : measurements.includes('pm25')
-        ? 'pm25'
-        : (measurements[0] ?? 'pm25');
+  const m = chooseMeasurement(ctx.state.m, measurements);
   ctx.state = { ...ctx.state, view: 'compare', stations, m, from, to };
 
   const boxes = el('fieldset', { class: 'stations' }, el('legend', {}, 'Stations'));

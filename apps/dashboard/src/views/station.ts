@@ -3,7 +3,7 @@ import { chart } from '../chart.js';
 import type { ViewContext } from '../context.js';
 import { ms, num, type Row } from '../data.js';
 import { el, fixed, utc } from '../format.js';
-import { label, measurementsOf, unit } from '../measurements.js';
+import { chooseMeasurement, label, measurementsOf, unit } from '../measurements.js';
 import { hourOfDayProfile, splitByQc } from '../series.js';
 import { daysCovering, defaultRange, rangeMs } from '../state.js';
 import { measurementSelect, rangeControls, select, stationOptions } from './controls.js';
@@ -37,12 +37,7 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
       : defaultRange(lastReading ?? Date.now(), 7, ms(info?.first_reading));
   const { start, end } = rangeMs(from, to);
   const measurements = hourlyFile ? measurementsOf(await lake.columns(hourlyFile)) : [];
-  const m =
-    ctx.state.m && measurements.includes(ctx.state.m)
-      ? ctx.state.m
-      : measurements.includes('pm25')
-        ? 'pm25'
-        : (measurements[0] ?? 'pm25');
+  const m = chooseMeasurement(ctx.state.m, measurements);
   // The state as drawn (defaults filled in), so every link and control starts from it.
   ctx.state = { ...ctx.state, view: 'station', station, m, from, to };
 
