@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -63,4 +64,36 @@ describe.skipIf(process.platform === 'win32')('the opensensor bin owns --env-fil
     expect(options.stderr).not.toContain(MARKER);
     expect(options.code, options.stderr).toBe(0);
   });
+});
+
+/**
+ * Runs the bin with its stdout read by nobody: the read end of the pipe is closed as soon as the
+ * child starts (as `opensensor --help | head -3` does once head has its lines), so the first write
+ * fails with EPIPE on any machine, however fast.
+ */
+function runIntoClosedPipe(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
+    (resolve, reject) => {
+      const child = spawn(BIN, args, { cwd: dir, env: { PATH: process.env.PATH, ...env } });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (t: string) => {
+        stderr += t;
+      });
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+    },
+  );
+}
+
+describe.skipIf(process.platform === 'win32')('the opensensor bin when its reader closes the pipe', () => {
+  it.each([[['--help']], [['config']], [['config', '--json']], [['status', '--json']]])(
+    '%j ends quietly with exit code 0 (it died with an EPIPE stack trace)',
+    async (args) => {
+      const r = await runIntoClosedPipe(args, { OPENSENSOR_STATION_ID: STATION });
+      expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+      expect(r.signal).toBeNull();
+      expect(r.code, r.stderr).toBe(0);
+    },
+  );
 });

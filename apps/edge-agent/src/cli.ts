@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+import { endOnClosedOutput } from '@opensensor/pipeline/process';
 import { processIo } from './io.js';
 import { runCli } from './program.js';
 
+endOnClosedOutput();
 runCli(process.argv.slice(2), processIo()).then(
   (code) => {
     process.exitCode = code;

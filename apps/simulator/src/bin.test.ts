@@ -161,3 +161,52 @@ function listParquet(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.parquet'));
 }
+
+/**
+ * Runs the bin with its stdout read by nobody: the read end of the pipe is closed as soon as the
+ * child starts (as `opensensor-sim --help | head -3` does once head has its lines), so the first
+ * write fails with EPIPE on any machine, however fast.
+ */
+function runIntoClosedPipe(args: string[], cwd: string) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
+    (resolve, reject) => {
+      const child = spawn(BIN, args, { cwd, env: { PATH: process.env.PATH, OPENSENSOR_LOG_LEVEL: 'warn' } });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (t: string) => {
+        stderr += t;
+      });
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+    },
+  );
+}
+
+describe.skipIf(process.platform === 'win32')(
+  'the opensensor-sim bin when its reader closes the pipe',
+  () => {
+    it.each([
+      [['--help']],
+      [['backfill', '--help']],
+      [
+        [
+          'backfill',
+          '--start',
+          '2026-11-01T00:00:00Z',
+          '--end',
+          '2026-11-01T00:02:00Z',
+          '--batch-duration',
+          '60',
+          '--output',
+          'closed-pipe-lake',
+          '--json',
+        ],
+      ],
+    ])('%j ends quietly with exit code 0 (it died with an EPIPE stack trace)', async (args) => {
+      const r = await runIntoClosedPipe(args, mkdtempSync(join(tmpdir(), 'os-sim-pipe-')));
+      expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+      expect(r.signal).toBeNull();
+      expect(r.code, r.stderr).toBe(0);
+    });
+  },
+);

@@ -10,6 +10,7 @@ export {
   type ClockSyncSources,
   systemClockSources,
 } from './clock-sync.js';
+export { type ClosableOutput, type ClosedOutputOptions, endOnClosedOutput } from './closed-output.js';
 export {
   BoardError,
   ledgerPath,

@@ -1,0 +1,4 @@
+// The process-level helpers of the apps' bins, on their own entry point so that a bin loads them
+// without the pipeline (`opensensor --help` stays fast).
+export { type ClosableOutput, type ClosedOutputOptions, endOnClosedOutput } from './closed-output.js';
+export { type ShutdownOptions, shutdownSignal } from './shutdown.js';
