@@ -21,7 +21,7 @@ import {
   systemClock,
 } from '@opensensor/pipeline';
 import { progressBar } from './progress.js';
-import { simulatedStationId, stationSeed } from './station-ids.js';
+import { simulatedPlace, simulatedStationId, stationSeed } from './station-ids.js';
 
 export interface SimIo {
   stdout: (s: string) => void;
@@ -94,7 +94,17 @@ export function stationConfig(io: SimIo, o: CommonSimOptions, index: number): Lo
     },
   });
   if (index === 0) for (const w of loaded.warnings) io.stderr(`warning: ${w}\n`);
-  return loaded;
+  // Simulated stations have a name and a place unless the user configured them.
+  const place = simulatedPlace(o.seed, index);
+  const c = loaded.config;
+  const placed: OpenSensorConfig = {
+    ...c,
+    stationName: c.stationName ?? place.name,
+    ...(c.stationLatitude === undefined
+      ? { stationLatitude: place.latitude, stationLongitude: place.longitude }
+      : {}),
+  };
+  return { ...loaded, config: placed };
 }
 
 function validateCommon(o: CommonSimOptions): void {

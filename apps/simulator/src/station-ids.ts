@@ -16,3 +16,35 @@ export function simulatedStationId(seed: string, index: number): string {
 export function stationSeed(seed: string, index: number): number {
   return hash3(seedFromString(seed), index, 99);
 }
+
+const PLACES = [
+  'Harbour',
+  'Market square',
+  'Riverside',
+  'School yard',
+  'Station road',
+  'Town hall roof',
+  'Park pavilion',
+  'Ring road',
+  'Library',
+  'Allotments',
+] as const;
+
+/**
+ * A simulated station's name and place: the same seed always puts the fleet in the same spots, spread
+ * over about 20 × 20 km around a made-up town centre (52.37° N, 4.90° E), so the dashboard's map and
+ * fleet table have something to show. The user's own OPENSENSOR_STATION_* settings win over these.
+ */
+export function simulatedPlace(
+  seed: string,
+  index: number,
+): { name: string; latitude: number; longitude: number } {
+  const s = seedFromString(seed);
+  const unit = (k: number) => hash3(s, index, 200 + k) / 4294967296 - 0.5;
+  const round = (v: number) => Math.round(v * 1e5) / 1e5;
+  return {
+    name: `${PLACES[index % PLACES.length]} (sim ${index + 1})`,
+    latitude: round(52.37 + unit(0) * 0.18),
+    longitude: round(4.9 + unit(1) * 0.3),
+  };
+}

@@ -392,6 +392,33 @@ describe('bad values are all reported at once, each naming the variable, expecta
     expect(err.issues.map((i) => i.variable)).toEqual(['OPENSENSOR_AWS_SECRET_ACCESS_KEY']);
   });
 
+  it('reads a station place in signed decimal degrees, refuses one out of range or half given', () => {
+    const { config } = load({
+      OPENSENSOR_STATION_ID: STATION,
+      OPENSENSOR_STATION_LATITUDE: ' -33.8688 ',
+      OPENSENSOR_STATION_LONGITUDE: '+151.2093',
+    });
+    expect([config.stationLatitude, config.stationLongitude]).toEqual([-33.8688, 151.2093]);
+    const bad = errorOf(() =>
+      load({
+        OPENSENSOR_STATION_ID: STATION,
+        OPENSENSOR_STATION_LATITUDE: '91',
+        OPENSENSOR_STATION_LONGITUDE: '4,89',
+      }),
+    );
+    expect(bad.issues.map((i) => i.variable)).toEqual([
+      'OPENSENSOR_STATION_LATITUDE',
+      'OPENSENSOR_STATION_LONGITUDE',
+    ]);
+    expect(bad.message).toMatch(/OPENSENSOR_STATION_LATITUDE: expected decimal degrees north from -90 to 90/);
+    expect(bad.message).toMatch(/received "4,89"/);
+    const half = errorOf(() =>
+      load({ OPENSENSOR_STATION_ID: STATION, OPENSENSOR_STATION_LATITUDE: '52.37' }),
+    );
+    expect(half.issues.map((i) => i.variable)).toEqual(['OPENSENSOR_STATION_LONGITUDE']);
+    expect(half.message).toMatch(/the latitude is set/);
+  });
+
   it('never echoes a secret in an error', () => {
     const err = errorOf(() =>
       load({

@@ -185,6 +185,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       missing('storageEndpoint', `required for provider ${v.storageProvider}`);
     }
   }
+  // A place needs both coordinates: one alone would put the station on a line, not a point.
+  if (v.stationLatitude !== undefined) missing('stationLongitude', 'the latitude is set');
+  if (v.stationLongitude !== undefined) missing('stationLatitude', 'the longitude is set');
   if (v.awsAccessKeyId && !v.awsSecretAccessKey) missing('awsSecretAccessKey', 'the access key id is set');
   if (v.awsSecretAccessKey && !v.awsAccessKeyId) missing('awsAccessKeyId', 'the secret access key is set');
   if (v.healthAwsAccessKeyId && !v.healthAwsSecretAccessKey)

@@ -49,6 +49,8 @@ const text = () => z.string().trim().min(1);
  */
 const WHOLE = /^\d+$/;
 const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+/** A decimal number with an optional sign, for settings that may be negative (coordinates). */
+const SIGNED_DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 /**
  * Parses a number written in decimal (`5`, `2.5`, or with `whole` digits only), as every numeric
  * setting is; `undefined` for any other form (`0x10`, `1e3`, `Infinity`, blank). For CLI flags that
@@ -63,6 +65,9 @@ export function parseDecimal(text: string, options: { whole?: boolean } = {}): n
 const wholeNumber = (n: z.ZodNumber) => z.string().trim().regex(WHOLE).transform(Number).pipe(n.int());
 /** A number in decimal notation with an optional fraction (`2.25`), then the checks of `n`. */
 const decimalNumber = (n: z.ZodNumber) => z.string().trim().regex(DECIMAL).transform(Number).pipe(n);
+/** The same with an optional `+` or `-` in front. */
+const signedDecimalNumber = (n: z.ZodNumber) =>
+  z.string().trim().regex(SIGNED_DECIMAL).transform(Number).pipe(n);
 
 /** Batch windows must tile an hour exactly so that every window is clock-aligned and never spans a day. */
 const BATCH_DURATIONS = [60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600] as const;
@@ -88,7 +93,22 @@ export const settings = {
     schema: z.string().trim().min(1).max(200),
     expected: 'a short human-readable name, e.g. "Roof, north side" (1 to 200 characters)',
     description:
-      'Name of the station for people (dashboards, Snowflake health rows). Unset: none; the id and the host name still identify it.',
+      "Name of the station for people, recorded in every health record: the dashboard, the lake's `stations` table and Snowflake health rows show it. Unset: none; the id and the host name still identify it.",
+  }),
+  stationLatitude: spec({
+    env: 'OPENSENSOR_STATION_LATITUDE',
+    group: 'station',
+    schema: signedDecimalNumber(z.number().min(-90).max(90)),
+    expected: 'decimal degrees north from -90 to 90 (south negative), e.g. 52.3731',
+    description:
+      "Where the station stands (WGS 84), for the dashboard's map; set together with the longitude. Recorded in the health stream, so the lake's `stations` table carries it. Unset: the station has no place on the map.",
+  }),
+  stationLongitude: spec({
+    env: 'OPENSENSOR_STATION_LONGITUDE',
+    group: 'station',
+    schema: signedDecimalNumber(z.number().min(-180).max(180)),
+    expected: 'decimal degrees east from -180 to 180 (west negative), e.g. 4.8922',
+    description: 'Where the station stands (WGS 84); set together with the latitude.',
   }),
   board: spec({
     env: 'OPENSENSOR_BOARD',

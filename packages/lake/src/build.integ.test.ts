@@ -19,6 +19,11 @@ const faults = {
   deadPms: { from: at(16), to: at(17), value: 7 },
   gap: { from: at(20), to: at(23) },
   unsynced: { from: at(0), to: at(1) },
+  // Named and placed on the first day, renamed and moved on the second: the newest wins in `stations`.
+  place: (t: number) =>
+    t < at(24)
+      ? { name: 'Roof', latitude: 52.1, longitude: 4.3 }
+      : { name: 'Roof, north side', latitude: -33.8688, longitude: 151.2093 },
   // Smoke on the second morning, for the AQI.
   pm25: (t: number) => (t >= at(30) && t < at(36) ? 80 + 10 * Math.sin(t / 600_000) : 6 + Math.sin(t / HOUR)),
 };
@@ -222,12 +227,21 @@ describe('buildLakehouse over a bronze lake with injected faults', () => {
       [17_280, 17_280, 5, 0, 0, 0],
     ]);
     const stations = await db.rows(
-      `SELECT station, board, readings::INTEGER AS readings FROM ${goldGlob('stations')} ORDER BY station`,
+      `SELECT station, board, readings::INTEGER AS readings, name, latitude, longitude FROM ${goldGlob('stations')} ORDER BY station`,
     );
+    // B has no health stream: no name, no place.
+    const unplaced = { name: null, latitude: null, longitude: null };
     expect(stations).toEqual(
       [
-        { station: B, board: 'enviroplus', readings: 18_000 },
-        { station: A, board: 'enviroplus', readings: 2 * 17_280 - 2160 },
+        { station: B, board: 'enviroplus', readings: 18_000, ...unplaced },
+        {
+          station: A,
+          board: 'enviroplus',
+          readings: 2 * 17_280 - 2160,
+          name: 'Roof, north side',
+          latitude: -33.8688,
+          longitude: 151.2093,
+        },
       ].sort((x, y) => (x.station < y.station ? -1 : 1)),
     );
   });

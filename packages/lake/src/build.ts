@@ -5,7 +5,14 @@ import { describeLockHolder, tryAcquireProcessLock } from '@opensensor/buffer';
 import { type BronzeFile, type BronzeRoots, scanBronze, sha256File } from './bronze.js';
 import { type CatalogEntry, catalogEntry, loadCatalog, mergeCatalog, saveCatalog } from './catalog.js';
 import { type Engine, type EngineOptions, openEngine } from './engine.js';
-import { AQI_INPUTS, aqiHourlySql, boardOf, periodSql, stationHealthDailySql } from './gold.js';
+import {
+  AQI_INPUTS,
+  aqiHourlySql,
+  boardOf,
+  periodSql,
+  STATION_PLACE_COLUMNS,
+  stationHealthDailySql,
+} from './gold.js';
 import {
   catalogFile,
   DAY_MS,
@@ -422,15 +429,27 @@ class BuildJob {
       ? await listSilverDays(out, 'health', station, `${newestMonth[1]}-${newestMonth[2]}`)
       : [];
     const newestHealth = healthDays[healthDays.length - 1];
+    // The name and place as the newest health record gives them (health schema v2; NULL before it).
+    const placeColumns = newestHealth
+      ? new Set(
+          (await engine.rows(`DESCRIBE SELECT * FROM ${parquetFiles([newestHealth])}`)).map((r) =>
+            String(r.column_name),
+          ),
+        )
+      : new Set<string>();
+    const place = STATION_PLACE_COLUMNS.map((c) =>
+      placeColumns.has(c.health) ? `${c.health}::${c.type} AS ${c.name}` : `NULL::${c.type} AS ${c.name}`,
+    ).join(', ');
     const lastHealth = newestHealth
-      ? `(SELECT timestamp AS last_health, cpu_temp_c, disk_free_gb, clock_synced FROM ${parquetFiles([newestHealth])} ORDER BY timestamp DESC LIMIT 1)`
-      : '(SELECT NULL::TIMESTAMPTZ AS last_health, NULL::FLOAT AS cpu_temp_c, NULL::FLOAT AS disk_free_gb, NULL::BOOLEAN AS clock_synced)';
+      ? `(SELECT timestamp AS last_health, cpu_temp_c, disk_free_gb, clock_synced, ${place} FROM ${parquetFiles([newestHealth])} ORDER BY timestamp DESC LIMIT 1)`
+      : `(SELECT NULL::TIMESTAMPTZ AS last_health, NULL::FLOAT AS cpu_temp_c, NULL::FLOAT AS disk_free_gb, NULL::BOOLEAN AS clock_synced, ${place})`;
     const path = goldFile(out, 'stations', station, null);
     const select = `SELECT ${literal(station)} AS station, ${literal(boardOf(measurements))} AS board,
         min(d.first_reading) AS first_reading, max(d.last_reading) AS last_reading,
         sum(d.readings)::BIGINT AS readings, count(*)::BIGINT AS days,
         any_value(h.last_health) AS last_health, any_value(h.cpu_temp_c) AS last_cpu_temp_c,
-        any_value(h.disk_free_gb) AS last_disk_free_gb, any_value(h.clock_synced) AS last_clock_synced
+        any_value(h.disk_free_gb) AS last_disk_free_gb, any_value(h.clock_synced) AS last_clock_synced,
+        ${STATION_PLACE_COLUMNS.map((c) => `any_value(h.${c.name}) AS ${c.name}`).join(', ')}
       FROM ${parquetFiles(daily)} d LEFT JOIN ${lastHealth} h ON TRUE`;
     const rows = await publishQuery(engine, select, path);
     if (rows > 0) {

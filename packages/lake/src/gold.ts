@@ -184,6 +184,17 @@ SELECT d.station, d.day,
   ${healthColumns}`;
 }
 
+/**
+ * The `stations` columns that come from the station's configuration through its health stream
+ * (OPENSENSOR_STATION_NAME, _LATITUDE, _LONGITUDE; health schema v2): the newest health record's
+ * values, NULL when it has none.
+ */
+export const STATION_PLACE_COLUMNS = [
+  { name: 'name', health: 'station_name', type: 'VARCHAR' },
+  { name: 'latitude', health: 'latitude', type: 'DOUBLE' },
+  { name: 'longitude', health: 'longitude', type: 'DOUBLE' },
+] as const;
+
 /** The board a station runs, from the columns its readings have. */
 export function boardOf(measurements: readonly string[]): string {
   if (measurements.includes('pm25') || measurements.includes('oxidised')) return 'enviroplus';

@@ -32,6 +32,17 @@ export interface SyntheticBronzeOptions {
   pm25?: (t: number) => number;
   /** First journal sequence number (for the files' footers). */
   firstSeq?: number;
+  /**
+   * The station's configured name and place in its health records (health schema v2), fixed or as a
+   * function of the time (a station renamed or moved); absent: null, as a station that sets none.
+   */
+  place?: SyntheticPlace | ((t: number) => SyntheticPlace);
+}
+
+export interface SyntheticPlace {
+  name: string | null;
+  latitude: number | null;
+  longitude: number | null;
 }
 
 const HOUR = 3_600_000;
@@ -71,6 +82,11 @@ export function syntheticReading(
 
 const within = (t: number, p?: { from: number; to: number }) => p !== undefined && t >= p.from && t < p.to;
 
+function placeAt(place: SyntheticBronzeOptions['place'], t: number): Record<string, unknown> {
+  const p = typeof place === 'function' ? place(t) : place;
+  return p ? { station_name: p.name, latitude: p.latitude, longitude: p.longitude } : {};
+}
+
 /** Writes the synthetic lake; returns the bronze files written (readings and health). */
 export async function writeSyntheticBronze(
   o: SyntheticBronzeOptions,
@@ -95,6 +111,7 @@ export async function writeSyntheticBronze(
         disk_free_gb: 20 - (t - o.from) / (1000 * HOUR),
         clock_synced: !within(t, o.unsynced),
         ntp_offset_ms: within(t, o.unsynced) ? null : 3,
+        ...placeAt(o.place, t),
       });
     }
   }

@@ -72,7 +72,8 @@ describe('built-in schemas', () => {
   });
 
   it('HEALTH_SCHEMA has the reference health columns with explicit types', () => {
-    expect(HEALTH_SCHEMA.columns).toHaveLength(21);
+    expect(HEALTH_SCHEMA.columns).toHaveLength(24);
+    expect(HEALTH_SCHEMA.version).toBe(2);
     const types = Object.fromEntries(HEALTH_SCHEMA.columns.map((c) => [c.name, c.type]));
     expect(types).toMatchObject({
       cpu_temp_c: 'float',
@@ -82,6 +83,9 @@ describe('built-in schemas', () => {
       ip_address: 'string',
       power_source: 'string',
       throttled_hex: 'string',
+      station_name: 'string',
+      latitude: 'double',
+      longitude: 'double',
     });
   });
 });

@@ -34,11 +34,12 @@ export const SENSOR_SCHEMA = defineLakeSchema({
 
 /**
  * The station health stream (`<output>-health/…/health_HHMM.parquet`), the reference collector's
- * columns with explicit types so that every file has the same schema.
+ * columns with explicit types so that every file has the same schema. Version 2 added the station's
+ * configured name and place, so the lake jobs can carry them to the `stations` table.
  */
 export const HEALTH_SCHEMA = defineLakeSchema({
   name: 'health',
-  version: 1,
+  version: 2,
   columns: [
     float('cpu_temp_c', '°C'),
     float('cpu_load_1min', 'load average'),
@@ -61,5 +62,8 @@ export const HEALTH_SCHEMA = defineLakeSchema({
     float('battery_percent', '%'),
     float('cpu_voltage_v', 'V'),
     { name: 'throttled_hex', type: 'string', description: 'vcgencmd get_throttled, e.g. "0x0"' },
+    { name: 'station_name', type: 'string', description: 'OPENSENSOR_STATION_NAME, null when unset' },
+    { name: 'latitude', type: 'double', description: 'OPENSENSOR_STATION_LATITUDE, degrees north (WGS 84)' },
+    { name: 'longitude', type: 'double', description: 'OPENSENSOR_STATION_LONGITUDE, degrees east (WGS 84)' },
   ],
 });

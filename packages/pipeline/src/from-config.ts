@@ -12,7 +12,13 @@ import { ClockSyncMonitor, systemClockSources } from './clock-sync.js';
 import { type HealthSources, runCommand } from './health.js';
 import { type Logger, silentLogger } from './logger.js';
 import { BOARD_KINDS, type BoardKind, schemaForBoard } from './schemas.js';
-import { type JournalTask, type PeriodicTask, Station, type StationOptions } from './station.js';
+import {
+  type JournalTask,
+  type PeriodicTask,
+  Station,
+  type StationOptions,
+  type StationPlace,
+} from './station.js';
 
 export interface SimulationSettings {
   seed: number;
@@ -353,7 +359,7 @@ async function snowpipeTask(
     kind,
     stationId: config.stationId,
     columns: schema.columns.map((c) => c.name),
-    ...(kind === 'health' ? { constants: healthRowConstants(config) } : {}),
+    ...(kind === 'health' ? { constants: healthRowConstants() } : {}),
     clock,
     logger: log,
     batchIntervalMs: config.snowflakeBatchInterval * 1000,
@@ -361,12 +367,23 @@ async function snowpipeTask(
   });
 }
 
-/** What every health row carries besides the health lake's columns: who sent it, for fleet queries. */
-export function healthRowConstants(config: Pick<OpenSensorConfig, 'stationName'>): {
-  hostname: string;
-  station_name: string | null;
-} {
-  return { hostname: hostname(), station_name: config.stationName ?? null };
+/**
+ * What every Snowflake health row carries besides the health lake's columns: the machine that sent
+ * it, for fleet queries. (The station's name and place are health lake columns: see `healthPlace`.)
+ */
+export function healthRowConstants(): { hostname: string } {
+  return { hostname: hostname() };
+}
+
+/** The station's configured name and place, recorded in every health record. */
+export function healthPlace(
+  config: Pick<OpenSensorConfig, 'stationName' | 'stationLatitude' | 'stationLongitude'>,
+): StationPlace {
+  return {
+    name: config.stationName ?? null,
+    latitude: config.stationLatitude ?? null,
+    longitude: config.stationLongitude ?? null,
+  };
 }
 
 /** Builds the station the configuration describes: board, journal, lake, health, S3 sync, Snowflake. */
@@ -417,7 +434,9 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
           stateFile: join(stateDir, 'clock-sync.json'),
           sources: systemClockSources((cmd, args) => runCommand(cmd, args)),
         }),
-    health: c.healthEnabled ? (o.healthSources ? { sources: o.healthSources } : {}) : null,
+    health: c.healthEnabled
+      ? { place: healthPlace(c), ...(o.healthSources ? { sources: o.healthSources } : {}) }
+      : null,
     tasks,
     periodic,
     logger: log,

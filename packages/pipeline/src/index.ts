@@ -95,6 +95,7 @@ export {
   type PeriodicTask,
   Station,
   type StationOptions,
+  type StationPlace,
   type StationStats,
   type StationStatus,
 } from './station.js';

@@ -64,7 +64,7 @@ const OLD_QUERY_COLUMNS: Record<(typeof COMPAT_APPS)[number], string[]> = {
 };
 
 describe('Snowflake SQL from the lake column definitions', () => {
-  it('the health table has every health lake column, typed, plus the host and station name the rows carry', async () => {
+  it('the health table has every health lake column, typed, plus the host the rows carry; the station name stays second', async () => {
     const sql = await stationSnowflakeSql({ ...NAMES, board: 'breakout', health: HEALTH });
     const table = /CREATE TABLE IF NOT EXISTS "OPENSENSOR"\."LAKE"\."HEALTH" \(\n([\s\S]*?)\n\);/.exec(
       sql,
@@ -75,16 +75,18 @@ describe('Snowflake SQL from the lake column definitions', () => {
       '"TIMESTAMP" TIMESTAMP_TZ(3) NOT NULL',
       '"HOSTNAME" VARCHAR',
       '"STATION_NAME" VARCHAR',
-      ...HEALTH_SCHEMA.columns.map(
-        (c) =>
-          `"${c.name.toUpperCase()}" ${{ float: 'FLOAT', string: 'VARCHAR', boolean: 'BOOLEAN', int64: 'NUMBER(38,0)' }[c.type as string]}`,
-      ),
+      ...HEALTH_SCHEMA.columns
+        .filter((c) => c.name !== 'station_name')
+        .map(
+          (c) =>
+            `"${c.name.toUpperCase()}" ${{ float: 'FLOAT', double: 'FLOAT', string: 'VARCHAR', boolean: 'BOOLEAN', int64: 'NUMBER(38,0)' }[c.type as string]}`,
+        ),
       '"INGESTED_AT" TIMESTAMP_TZ(3) DEFAULT CURRENT_TIMESTAMP()',
     ]);
     // What the agent sends besides the lake columns is exactly what the table adds.
-    expect(Object.keys(healthRowConstants({}))).toEqual(
+    expect(Object.keys(healthRowConstants())).toEqual(
       healthTableColumns()
-        .slice(0, 2)
+        .slice(0, 1)
         .map((c) => c.name),
     );
     expect(sql).toContain('CREATE PIPE IF NOT EXISTS "OPENSENSOR"."LAKE"."HEALTH_PIPE" AS');

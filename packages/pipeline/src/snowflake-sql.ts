@@ -30,10 +30,9 @@ function columnsOf(schema: LakeSchema): SnowflakeColumn[] {
   return schema.columns.map((c) => ({ name: c.name, type: snowflakeColumnType(c.type) }));
 }
 
-/** Columns every health row carries besides the health lake's: the machine and the station's name. */
+/** Columns every health row carries besides the health lake's: the machine it came from. */
 export const HEALTH_ROW_IDENTITY_COLUMNS: readonly SnowflakeColumn[] = [
   { name: 'hostname', type: 'VARCHAR' },
-  { name: 'station_name', type: 'VARCHAR' },
 ];
 
 /** The readings table's columns after `station_id` and `timestamp`: the board's lake columns. */
@@ -43,7 +42,11 @@ export function readingsTableColumns(board: BoardKind): SnowflakeColumn[] {
 
 /** The health table's columns after `station_id` and `timestamp`. */
 export function healthTableColumns(): SnowflakeColumn[] {
-  return [...HEALTH_ROW_IDENTITY_COLUMNS, ...columnsOf(HEALTH_SCHEMA)];
+  // `station_name` is a health lake column since schema v2; it keeps its place after `hostname`,
+  // where tables created before it have it.
+  const lake = columnsOf(HEALTH_SCHEMA);
+  const first = lake.filter((c) => c.name === 'station_name');
+  return [...HEALTH_ROW_IDENTITY_COLUMNS, ...first, ...lake.filter((c) => c.name !== 'station_name')];
 }
 
 /** The old apps whose table a compatibility view reproduces. */

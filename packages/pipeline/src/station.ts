@@ -42,6 +42,13 @@ export interface PeriodicTask {
   run(signal: AbortSignal): Promise<Record<string, unknown>>;
 }
 
+/** The station's configured name and place (WGS 84), recorded in every health record. */
+export interface StationPlace {
+  name: string | null;
+  latitude: number | null;
+  longitude: number | null;
+}
+
 export interface StationOptions {
   stationId: string;
   board: Board;
@@ -60,8 +67,8 @@ export interface StationOptions {
   journalMaxBytes?: number;
   /** Null: trust the system clock. */
   clockSync?: ClockSyncMonitor | null;
-  /** Null: no health stream. */
-  health?: { sources?: HealthSources; everyReadings?: number } | null;
+  /** Null: no health stream. `place` is recorded in every health record (null fields when unset). */
+  health?: { sources?: HealthSources; everyReadings?: number; place?: StationPlace } | null;
   tasks?: readonly JournalTask[];
   periodic?: readonly PeriodicTask[];
   logger?: Logger;
@@ -384,7 +391,14 @@ export class Station {
       clockSynced: sync ? sync.synced : true,
       ...(this.o.health.sources ? { sources: this.o.health.sources } : {}),
     });
-    return encodeHealth(values, {
+    const place = this.o.health.place;
+    const named = {
+      ...values,
+      station_name: place?.name ?? null,
+      latitude: place?.latitude ?? null,
+      longitude: place?.longitude ?? null,
+    };
+    return encodeHealth(named, {
       timestamp: this.o.clock.now(),
       monotonic: this.monotonic(),
       bootTag: sync?.bootTag ?? 0,
