@@ -28,6 +28,20 @@ export function categoryOfAqi(aqi: number): AqiCategory {
   return AQI_CATEGORIES.find((c) => aqi <= c.max) ?? (AQI_CATEGORIES.at(-1) as AqiCategory);
 }
 
+/** The categories as bands of the AQI axis, named in words (with their range) for the AQI chart. */
+export function aqiBands(): { from: number; to: number; colour: string; label: string }[] {
+  return AQI_CATEGORIES.map((c, i) => {
+    const from = i === 0 ? 0 : (AQI_CATEGORIES[i - 1] as AqiCategory).max;
+    const to = Number.isFinite(c.max) ? c.max : 1000;
+    return {
+      from,
+      to,
+      colour: c.colour,
+      label: `${c.name} (${from === 0 ? 0 : from + 1}–${Number.isFinite(c.max) ? c.max : '…'})`,
+    };
+  });
+}
+
 /** Okabe–Ito: distinguishable with the common colour-vision deficiencies. */
 export const PALETTE = [
   '#0072b2',

@@ -28,6 +28,49 @@ export interface ChartSpec {
   xRange?: [number, number];
   /** Called with the selected x range (seconds) after a drag-zoom. */
   onZoom?: (min: number, max: number) => void;
+  /**
+   * Horizontal bands behind the series (the AQI categories), each filled with its colour and
+   * labelled with its name in words at the plot's right edge, so colour is never the only cue.
+   */
+  yBands?: readonly YBand[];
+  /** The y axis starts at 0 and reaches at least this value (the data can take it higher). */
+  yAtLeast?: number;
+}
+
+export interface YBand {
+  from: number;
+  to: number;
+  colour: string;
+  label: string;
+}
+
+/** Draws `bands` behind the series: a pale fill and the band's name, where the band is in view. */
+function drawYBands(u: uPlot, bands: readonly YBand[]): void {
+  const { ctx, bbox } = u;
+  const yMin = u.scales.y?.min;
+  const yMax = u.scales.y?.max;
+  if (yMin === undefined || yMax === undefined) return;
+  const px = devicePixelRatio || 1;
+  ctx.save();
+  ctx.font = `${12 * px}px system-ui, sans-serif`;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'top';
+  for (const b of bands) {
+    const lo = Math.max(b.from, yMin);
+    const hi = Math.min(b.to, yMax);
+    if (hi <= lo) continue;
+    const top = u.valToPos(hi, 'y', true);
+    const bottom = u.valToPos(lo, 'y', true);
+    ctx.globalAlpha = 0.22;
+    ctx.fillStyle = b.colour;
+    ctx.fillRect(bbox.left, top, bbox.width, bottom - top);
+    if (bottom - top >= 14 * px) {
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = '#222';
+      ctx.fillText(b.label, bbox.left + bbox.width - 4 * px, top + 2 * px);
+    }
+  }
+  ctx.restore();
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -78,13 +121,28 @@ export function chart(parent: HTMLElement, spec: ChartSpec): HTMLElement {
     series,
     bands,
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-    scales: { x: { time: spec.time !== false, ...(spec.xRange ? { range: spec.xRange } : {}) } },
+    scales: {
+      x: { time: spec.time !== false, ...(spec.xRange ? { range: spec.xRange } : {}) },
+      ...(spec.yAtLeast !== undefined
+        ? {
+            y: {
+              range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [
+                0,
+                Math.max(spec.yAtLeast ?? 0, Math.ceil((max * 1.05) / 10) * 10),
+              ],
+            },
+          }
+        : {}),
+    },
     axes: [
       spec.time === false ? {} : { values: utcTicks, space: 60 },
       { label: spec.yLabel ?? '', size: 60 },
     ],
     cursor: { drag: { x: true, y: false, setScale: true } },
+    // The legend shows a dashed series as dashed: with colour, a second cue to tell lines apart.
+    legend: { markers: { dash: (u, i) => (u.series[i]?.dash ? 'dashed' : 'solid') } },
     hooks: {
+      ...(spec.yBands ? { drawClear: [(u: uPlot) => drawYBands(u, spec.yBands ?? [])] } : {}),
       setSelect: [() => (zooming = true)],
       setScale: [
         (u, key) => {

@@ -23,3 +23,10 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 export function shortId(station: string): string {
   return station.length > 13 ? `${station.slice(0, 8)}…${station.slice(-4)}` : station;
 }
+
+/** `52.37310° N, 4.89220° E`: a place in words a person reads without a map. */
+export function placeText(latitude: number, longitude: number): string {
+  const lat = `${Math.abs(latitude).toFixed(5)}° ${latitude < 0 ? 'S' : 'N'}`;
+  const lon = `${Math.abs(longitude).toFixed(5)}° ${longitude < 0 ? 'W' : 'E'}`;
+  return `${lat}, ${lon}`;
+}

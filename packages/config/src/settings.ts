@@ -202,6 +202,15 @@ export const settings = {
     description: 'Parquet compression codec.',
     default: 'zstd',
   }),
+  flushOnStop: spec({
+    env: 'OPENSENSOR_FLUSH_ON_STOP',
+    group: 'output',
+    schema: stringbool(),
+    expected: BOOL,
+    description:
+      "On a clean stop (SIGINT, SIGTERM, `systemctl stop`), write the open window's readings to the lake at once, so that `opensensor sync` right after a stop uploads the last minutes; after a restart the rest of that window goes to a second file, `data_<HHMM>_<first seq>.parquet`. false: they wait in the journal and the next start writes the window as one file.",
+    default: 'true',
+  }),
   healthEnabled: spec({
     env: 'OPENSENSOR_HEALTH_ENABLED',
     group: 'health',

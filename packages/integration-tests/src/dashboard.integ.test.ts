@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeSyntheticBronze } from '@opensensor/lake/testing';
 import { type LakeReader, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,14 @@ import { CliProcess, REPO_ROOT, runCli, type TempDir, tempDir } from './processe
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(REPO_ROOT, 'packages/integration-tests/screenshots');
+/**
+ * A fourth station beside the simulated fleet, written with the lake's fault helpers: 2.5 days (so
+ * its 7-day uptime is well under half), a spike and a stuck temperature, a dead PMS5003 for an hour,
+ * a 2-hour gap; named and placed through its health records.
+ */
+const FAULTY = 'station-with-faults';
+const FAULTY_PLACE = { name: 'School yard, faulty PMS5003', latitude: 52.33, longitude: 4.95 };
+const at = (iso: string) => Date.parse(iso);
 
 describe('opensensor dashboard in a browser', () => {
   let dir: TempDir;
@@ -21,7 +30,9 @@ describe('opensensor dashboard in a browser', () => {
   let browser: Browser;
   let page: Page;
   let reader: LakeReader;
+  /** The simulated stations (the faulty one aside). */
   let stations: string[];
+  let silver: string;
   const problems: string[] = [];
 
   beforeAll(async () => {
@@ -49,6 +60,17 @@ describe('opensensor dashboard in a browser', () => {
       { cwd: dir.path, env, timeoutMs: 180_000 },
     );
     expect(sim.code, sim.stderr).toBe(0);
+    await writeSyntheticBronze({
+      root: output,
+      station: FAULTY,
+      from: at('2026-11-28T00:00:00Z'),
+      to: at('2026-11-30T12:00:00Z'),
+      spike: { at: at('2026-11-30T06:00:00Z'), delta: 15 },
+      stuck: { from: at('2026-11-29T10:00:00Z'), to: at('2026-11-29T14:00:00Z'), value: 21.5 },
+      deadPms: { from: at('2026-11-30T08:00:00Z'), to: at('2026-11-30T09:00:00Z'), value: 12 },
+      gap: { from: at('2026-11-29T02:00:00Z'), to: at('2026-11-29T04:00:00Z') },
+      place: FAULTY_PLACE,
+    });
     const built = await runCli('agent', ['lake', 'build', '--from', output, '--lakehouse', lakehouse], {
       cwd: dir.path,
       env,
@@ -56,12 +78,15 @@ describe('opensensor dashboard in a browser', () => {
     });
     expect(built.code, built.stderr).toBe(0);
     reader = await openLakeReader();
-    stations = (
+    silver = `read_parquet('${lakehouse}/silver/readings/**/*.parquet', hive_partitioning = true)`;
+    const all = (
       await reader.rows(
         `SELECT station FROM read_parquet('${lakehouse}/gold/stations/**/*.parquet') ORDER BY station`,
       )
     ).map((r) => String(r.station));
-    expect(stations).toHaveLength(3);
+    expect(all).toHaveLength(4);
+    expect(all).toContain(FAULTY);
+    stations = all.filter((s) => s !== FAULTY);
 
     server = new CliProcess('agent', ['dashboard', '--lakehouse', lakehouse, '--port', '0'], {
       cwd: dir.path,
@@ -119,8 +144,8 @@ describe('opensensor dashboard in a browser', () => {
   it('the fleet page lists every station with the last reading and AQI DuckDB computes; it sorts', async () => {
     await open('?view=fleet');
     const rows = page.locator('[data-testid="fleet-row"]');
-    expect(await rows.count()).toBe(3);
-    for (const station of stations) {
+    expect(await rows.count()).toBe(4);
+    for (const station of [...stations, FAULTY]) {
       const row = page.locator(`[data-testid="fleet-row"][data-station="${station}"]`);
       const expected = await truth(station);
       expect(await row.locator('[data-testid="last-reading"]').getAttribute('data-value')).toBe(
@@ -142,6 +167,117 @@ describe('opensensor dashboard in a browser', () => {
       .locator('[data-testid="fleet-row"] [data-testid="aqi"]')
       .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-aqi'))));
     expect(shown).toEqual([...shown].sort((a, b) => b - a));
+    expect(problems).toEqual([]);
+  });
+
+  it("the fleet shows each station's configured name and place, and a map of them drawn without tiles", async () => {
+    await open('?view=fleet');
+    const places = await reader.rows(
+      `SELECT station, name, latitude, longitude FROM read_parquet('${lakehouse}/gold/stations/**/*.parquet') ORDER BY station`,
+    );
+    expect(places.find((p) => p.station === FAULTY)).toMatchObject(FAULTY_PLACE);
+    for (const p of places) {
+      // The simulator names and places its stations; every one has both.
+      expect(typeof p.name).toBe('string');
+      expect(typeof p.latitude).toBe('number');
+      const cell = page.locator(
+        `[data-testid="fleet-row"][data-station="${p.station}"] [data-testid="station-cell"]`,
+      );
+      expect(await cell.getAttribute('data-name')).toBe(p.name);
+      expect(await cell.locator('a').textContent()).toBe(p.name);
+    }
+    const map = page.locator('[data-testid="fleet-map"] svg');
+    expect(await map.locator('circle').count()).toBe(places.length);
+    // Each dot is labelled with the station's name and its AQI category in words.
+    const label = await map.locator(`a[data-station="${FAULTY}"] text`).textContent();
+    expect(label).toContain(FAULTY_PLACE.name);
+    expect(label).toMatch(/AQI \d+ (Good|Moderate|Unhealthy)/);
+    // Nothing was fetched from anywhere but the dashboard's own host.
+    const hosts = await page.evaluate(() =>
+      performance.getEntriesByType('resource').map((e) => new URL(e.name).host),
+    );
+    expect(new Set(hosts)).toEqual(new Set([new URL(url).host]));
+    await page.locator('[data-testid="fleet-map"]').screenshot({ path: join(SCREENSHOTS, 'fleet-map.png') });
+    // A dot opens its station.
+    await map.locator(`a[data-station="${FAULTY}"]`).click();
+    await ready();
+    expect(await page.locator('[data-testid="station-name"]').textContent()).toBe(FAULTY_PLACE.name);
+    expect(Number(await page.locator('[data-testid="station-place"]').getAttribute('data-latitude'))).toBe(
+      FAULTY_PLACE.latitude,
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('fleet uptime is over the whole 7-day window: readings received against expected, as DuckDB counts them in silver', async () => {
+    await open('?view=fleet');
+    // The window: from the start of the day six days before the fleet's newest reading, to that reading.
+    const [w] = await reader.rows(
+      `SELECT max(last_reading) AS t_end, date_trunc('day', max(last_reading)) - INTERVAL 6 DAY AS t_start
+       FROM read_parquet('${lakehouse}/gold/stations/**/*.parquet')`,
+    );
+    for (const station of [...stations, FAULTY]) {
+      const [truth] = await reader.rows(
+        `WITH r AS (SELECT timestamp FROM ${silver} WHERE station = '${station}'
+                      AND timestamp >= '${w?.t_start}'::TIMESTAMPTZ AND timestamp <= '${w?.t_end}'::TIMESTAMPTZ),
+              g AS (SELECT date_trunc('day', timestamp) AS day,
+                      epoch(timestamp) - epoch(lag(timestamp) OVER (PARTITION BY date_trunc('day', timestamp) ORDER BY timestamp)) AS gap FROM r),
+              d AS (SELECT day, median(gap) AS interval_s FROM g GROUP BY day)
+         SELECT (SELECT count(*) FROM r)::INTEGER AS received,
+                (floor((epoch('${w?.t_end}'::TIMESTAMPTZ) - epoch('${w?.t_start}'::TIMESTAMPTZ)) / (SELECT median(interval_s) FROM d)) + 1)::INTEGER AS expected`,
+      );
+      const cell = page.locator(
+        `[data-testid="fleet-row"][data-station="${station}"] [data-testid="uptime"]`,
+      );
+      expect(Number(await cell.getAttribute('data-received')), station).toBe(truth?.received);
+      expect(Number(await cell.getAttribute('data-expected')), station).toBe(truth?.expected);
+      const pct = Math.min(100, (100 * Number(truth?.received)) / Number(truth?.expected));
+      expect(Number(await cell.getAttribute('data-value'))).toBeCloseTo(pct, 9);
+      expect(await cell.textContent()).toContain(`${pct.toFixed(1)} %`);
+    }
+    // 2.5 days (less a 2-hour gap) of a 7-day window: far from the 100 % an average over its own days gives.
+    const faulty = page.locator(`[data-testid="fleet-row"][data-station="${FAULTY}"] [data-testid="uptime"]`);
+    expect(Number(await faulty.getAttribute('data-value'))).toBeLessThan(40);
+    expect(problems).toEqual([]);
+  });
+
+  it('values that failed QC are shown as such on the station page, counted as DuckDB counts them in silver', async () => {
+    const failedIn = async (column: string, from: string, to: string) => {
+      const [r] = await reader.rows(
+        `SELECT count_if(${column}_qc = 4)::INTEGER AS n FROM ${silver}
+         WHERE station = '${FAULTY}' AND timestamp >= '${from}T00:00:00Z'::TIMESTAMPTZ AND timestamp < '${to}T00:00:00Z'::TIMESTAMPTZ + INTERVAL 1 DAY`,
+      );
+      return Number(r?.n);
+    };
+    // One day: every reading from silver, the dead PMS5003's hour drawn as failed points.
+    await open(`?view=station&station=${FAULTY}&m=pm25&from=2026-11-30&to=2026-11-30`);
+    const first = page.locator('figure.chart').first();
+    const pmFailed = await failedIn('pm25', '2026-11-30', '2026-11-30');
+    expect(pmFailed).toBeGreaterThan(0);
+    expect(Number(await first.getAttribute('data-qc-failed'))).toBe(pmFailed);
+    expect(await first.locator('figcaption').textContent()).toContain(`${pmFailed} failed QC`);
+    // They are drawn (vermilion #d55e00 points), not dropped.
+    const vermilion = await first.locator('canvas').evaluate((c: HTMLCanvasElement) => {
+      const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4)
+        if (
+          Math.abs((d[i] as number) - 213) < 12 &&
+          Math.abs((d[i + 1] as number) - 94) < 12 &&
+          (d[i + 2] as number) < 20
+        )
+          n++;
+      return n;
+    });
+    expect(vermilion).toBeGreaterThan(100);
+    await page.screenshot({ path: join(SCREENSHOTS, 'station-qc-day.png'), fullPage: true });
+    // Three days, hourly means: the failed temperatures (spike, stuck sensor) counted, left out of the means.
+    await open(`?view=station&station=${FAULTY}&m=temperature&from=2026-11-28&to=2026-11-30`);
+    const hourly = page.locator('figure.chart').first();
+    const tFailed = await failedIn('temperature', '2026-11-28', '2026-11-30');
+    expect(tFailed).toBeGreaterThan(0);
+    expect(Number(await hourly.getAttribute('data-qc-failed'))).toBe(tFailed);
+    expect(await hourly.locator('figcaption').textContent()).toContain(`${tFailed} values failed QC`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'station-qc-hourly.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
 

@@ -461,8 +461,10 @@ export class Station {
   /**
    * Runs in real time until `signal` aborts: reads on the grid, writes windows as they close, runs
    * the tasks. On abort: stops reading, waits for in-flight appends, writes closed windows, commits
-   * cursors, fsyncs. Open windows stay in the journal and are completed after the next start,
-   * unless `flushOnExit` writes them now (development: see the data at once).
+   * cursors, fsyncs, and writes the open windows too (`flushOnExit`, default true), so that what
+   * was read before a stop can be uploaded at once; after the next start the rest of such a window
+   * goes to a second, suffixed file. With `flushOnExit: false` open windows stay in the journal and
+   * the next start writes each as one file.
    */
   async run(outer: AbortSignal, options: { flushOnExit?: boolean } = {}): Promise<void> {
     const signal = AbortSignal.any([outer, this.stopInternally.signal]);
@@ -524,10 +526,10 @@ export class Station {
     }
     await this.journal.sync();
     await Promise.allSettled([...consumers, ...tasks, ...periodic]);
-    // Everything the journal holds that closes a window is on disk now; commit and report. With
-    // flushOnExit the open window is written too (a later batch of it goes to a suffixed file).
-    await this.lake.drain({ final: options.flushOnExit === true });
-    await this.healthLake?.drain({ final: options.flushOnExit === true });
+    // Everything the journal holds that closes a window is on disk now; commit and report. Unless
+    // flushOnExit is false, the open window is written too (a later batch of it goes to a suffixed file).
+    await this.lake.drain({ final: options.flushOnExit !== false });
+    await this.healthLake?.drain({ final: options.flushOnExit !== false });
     this.logStats();
   }
 

@@ -1,20 +1,46 @@
 import type { ViewContext } from '../context.js';
-import { fleetRows, sortFleet } from '../fleet-data.js';
-import { el, fixed, utc } from '../format.js';
+import { displayName, fleetRows, sortFleet, type Uptime } from '../fleet-data.js';
+import { el, fixed, placeText, shortId, utc } from '../format.js';
 import { formatState } from '../state.js';
+import { stationMap } from './map.js';
 import { aqiBadge } from './widgets.js';
 
 const COLUMNS: { key: string; label: string }[] = [
   { key: 'station', label: 'Station' },
   { key: 'last_reading', label: 'Last reading' },
   { key: 'aqi', label: 'AQI now (NowCast)' },
-  { key: 'uptime', label: 'Uptime, 7 days' },
+  { key: 'uptime', label: 'Uptime, last 7 days' },
   { key: 'warnings', label: 'Data-quality warnings' },
 ];
 
+const count = (n: number) => n.toLocaleString('en-GB');
+
+/** The uptime cell: the percentage and, always, what it is a share of. */
+function uptimeCell(u: Uptime | null): HTMLElement {
+  if (u === null) return el('td', { 'data-testid': 'uptime' }, '—');
+  return el(
+    'td',
+    {
+      'data-testid': 'uptime',
+      'data-value': String(u.pct),
+      'data-received': String(u.received),
+      'data-expected': u.expected === null ? '' : String(u.expected),
+    },
+    `${fixed(u.pct)} %`,
+    el(
+      'span',
+      { class: 'muted small' },
+      u.expected === null
+        ? ' no reading in the window'
+        : ` ${count(u.received)} of ${count(u.expected)} readings`,
+    ),
+  );
+}
+
 export async function renderFleet(ctx: ViewContext): Promise<void> {
   const { lake, state, root, navigate } = ctx;
-  const rows = sortFleet(await fleetRows(lake), state.sort);
+  const fleet = await fleetRows(lake);
+  const rows = sortFleet(fleet.rows, state.sort);
   const current = state.sort ?? 'station';
   const table = el('table', { class: 'fleet', 'data-testid': 'fleet-table' });
   const head = el('tr');
@@ -40,7 +66,7 @@ export async function renderFleet(ctx: ViewContext): Promise<void> {
     const link = el(
       'a',
       { href: formatState({ view: 'station', station: r.station }), 'data-station': r.station },
-      r.station,
+      displayName(r),
     );
     link.addEventListener('click', (e) => {
       e.preventDefault();
@@ -50,7 +76,18 @@ export async function renderFleet(ctx: ViewContext): Promise<void> {
       el(
         'tr',
         { 'data-testid': 'fleet-row', 'data-station': r.station },
-        el('td', {}, link, r.board ? el('span', { class: 'muted' }, ` ${r.board}`) : null),
+        el(
+          'td',
+          { 'data-testid': 'station-cell', 'data-name': r.name ?? '' },
+          link,
+          el(
+            'div',
+            { class: 'muted small' },
+            r.name ? el('span', { class: 'mono', title: r.station }, shortId(r.station)) : null,
+            r.board ? ` ${r.board}` : null,
+            r.place ? ` · ${placeText(r.place.latitude, r.place.longitude)}` : null,
+          ),
+        ),
         el(
           'td',
           {
@@ -60,7 +97,7 @@ export async function renderFleet(ctx: ViewContext): Promise<void> {
           utc(r.lastReading),
         ),
         el('td', {}, aqiBadge(r.aqi, r.category)),
-        el('td', {}, r.uptime7d === null ? '—' : `${fixed(r.uptime7d)} %`),
+        uptimeCell(r.uptime),
         el(
           'td',
           {},
@@ -72,9 +109,17 @@ export async function renderFleet(ctx: ViewContext): Promise<void> {
     );
   }
   table.append(body);
+  const span = fleet.window;
   root.append(
     el('h1', {}, 'Fleet'),
-    el('p', { class: 'muted' }, `${rows.length} stations. Click a column to sort, a station to open it.`),
+    el(
+      'p',
+      { class: 'muted', 'data-testid': 'uptime-window' },
+      `${rows.length} stations. Click a column to sort, a station to open it. Uptime: readings received from ${
+        span ? utc(span.start) : '—'
+      } to the fleet's newest reading (${span ? utc(span.end) : '—'}), against one every usual interval of the station over that whole window, days without data included.`,
+    ),
     el('div', { class: 'table-wrap' }, table),
+    stationMap(rows, (station) => navigate({ view: 'station', station })),
   );
 }

@@ -1,8 +1,8 @@
-import { WHO_PM25_24H } from '../aqi.js';
+import { aqiBands, WHO_PM25_24H } from '../aqi.js';
 import { chart } from '../chart.js';
 import type { ViewContext } from '../context.js';
 import { ms, num, type Row } from '../data.js';
-import { el, fixed, utc } from '../format.js';
+import { el, fixed, placeText, utc } from '../format.js';
 import { chooseMeasurement, label, measurementsOf, unit } from '../measurements.js';
 import { hourOfDayProfile, splitByQc } from '../series.js';
 import { daysCovering, defaultRange, rangeMs } from '../state.js';
@@ -41,8 +41,33 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
   // The state as drawn (defaults filled in), so every link and control starts from it.
   ctx.state = { ...ctx.state, view: 'station', station, m, from, to };
 
+  const name = typeof info?.name === 'string' && info.name ? info.name : null;
+  const latitude = num(info?.latitude);
+  const longitude = num(info?.longitude);
   root.append(
-    el('h1', {}, 'Station ', el('span', { class: 'mono', 'data-testid': 'station-id' }, station)),
+    el(
+      'h1',
+      {},
+      name ? el('span', { 'data-testid': 'station-name' }, name) : 'Station ',
+      ' ',
+      el('span', { class: name ? 'mono small muted' : 'mono', 'data-testid': 'station-id' }, station),
+    ),
+    latitude !== null && longitude !== null
+      ? el(
+          'p',
+          {
+            class: 'muted',
+            'data-testid': 'station-place',
+            'data-latitude': String(latitude),
+            'data-longitude': String(longitude),
+          },
+          `Location ${placeText(latitude, longitude)}`,
+        )
+      : el(
+          'p',
+          { class: 'muted', 'data-testid': 'station-place' },
+          'No coordinates configured (OPENSENSOR_STATION_LATITUDE, _LONGITUDE).',
+        ),
     el(
       'div',
       { class: 'controls' },
@@ -119,7 +144,7 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
     const { ok, suspect, failed } = splitByQc(values, flags);
     const nFailed = failed.filter((v) => v !== null).length;
     const nSuspect = suspect.filter((v) => v !== null).length;
-    chart(charts, {
+    const figure = chart(charts, {
       title: `${title}: every reading (silver); ${nFailed} failed QC, ${nSuspect} suspect, drawn as points`,
       data: [silver.map((r) => sec(ms(r.timestamp) as number)), ok, suspect, failed],
       series: [
@@ -131,10 +156,13 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
       xRange,
       onZoom,
     });
+    qcCounts(figure, nFailed, nSuspect);
   } else {
-    const failedHours = hourly.reduce((a, r) => a + (num(r.failed) ?? 0), 0);
-    chart(charts, {
-      title: `${title}: hourly mean with min–max band; ${failedHours} readings failed QC (excluded from the means; zoom to a day to see them)`,
+    // This measurement's failed values in the range: the days' counts (the range is whole days).
+    const days = await lake.rows('station_health_daily', station, 'day', start, end, [`${m}_failed`]);
+    const nFailed = days.reduce((a, r) => a + (num(r[`${m}_failed`]) ?? 0), 0);
+    const figure = chart(charts, {
+      title: `${title}: hourly mean with min–max band; ${nFailed} values failed QC, left out of the means (zoom to a day or two to see each one)`,
       data: [
         hourly.map((r) => sec(ms(r.hour) as number)),
         hourly.map((r) => num(r[`${m}_mean`])),
@@ -150,6 +178,7 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
       xRange,
       onZoom,
     });
+    qcCounts(figure, nFailed, null);
   }
   root.dataset.firstChart = String(performance.now());
 
@@ -157,16 +186,22 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
   if (aqiRows.length) {
     const x = aqiRows.map((r) => sec(ms(r.hour) as number));
     chart(charts, {
-      title:
-        'US AQI (NowCast, EPA 2024 breakpoints) over time; 50 Good, 100 Moderate, 150 USG, 200 Unhealthy',
+      title: 'US AQI (NowCast, EPA 2024 breakpoints) over time, on its categories (named on the right)',
       data: [
         x,
         aqiRows.map((r) => num(r.aqi)),
         aqiRows.map((r) => num(r.aqi_pm25)),
         aqiRows.map((r) => num(r.aqi_pm10)),
       ],
-      series: [{ label: 'AQI', width: 2 }, { label: 'AQI PM2.5' }, { label: 'AQI PM10' }],
+      // Told apart by colour (Okabe–Ito black, blue, vermilion), width and dash alike.
+      series: [
+        { label: 'AQI (the worse of the two)', colour: '#000000', width: 4 },
+        { label: 'AQI of PM2.5', colour: '#0072b2', width: 2, dash: [10, 5] },
+        { label: 'AQI of PM10', colour: '#d55e00', width: 2, dash: [2, 4] },
+      ],
       yLabel: 'AQI',
+      yBands: aqiBands(),
+      yAtLeast: 100,
       xRange,
       onZoom,
     });
@@ -207,6 +242,12 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
   });
 
   await healthSection(ctx, station, start, end, m, info);
+}
+
+/** The QC counts a chart shows, on its figure for tests and tools. */
+function qcCounts(figure: HTMLElement, failed: number, suspect: number | null): void {
+  figure.dataset.qcFailed = String(failed);
+  if (suspect !== null) figure.dataset.qcSuspect = String(suspect);
 }
 
 async function healthSection(

@@ -28,9 +28,10 @@ export function registerStart(program: Command, io: CliIo, setExit: (code: numbe
     .addHelpText(
       'after',
       `
-Runs until SIGINT/SIGTERM: then it stops reading, writes finished windows, commits and exits 0
-(a second signal exits at once; nothing is corrupted either way). Under systemd, see
-\`opensensor service install\`.
+Runs until SIGINT/SIGTERM: then it stops reading, writes every window including the open one (so
+\`opensensor sync\` after a stop has the last minutes; OPENSENSOR_FLUSH_ON_STOP=false leaves it in
+the journal for the next start), commits and exits 0 (a second signal exits at once; nothing is
+corrupted either way). Under systemd, see \`opensensor service install\`.
 
 Examples:
   $ opensensor start
@@ -116,7 +117,7 @@ Examples:
       }
       try {
         await publish();
-        await station.run(shutdown.signal);
+        await station.run(shutdown.signal, { flushOnExit: config.flushOnStop });
       } finally {
         clearInterval(timer);
         await publish(true);
