@@ -124,16 +124,7 @@ describe.skipIf(process.platform === 'win32')('the opensensor-sim bin', () => {
     writeFileSync(join(fake, 'timedatectl'), '#!/bin/sh\necho no\n');
     chmodSync(join(fake, 'timedatectl'), 0o755);
     const path = `${fake}${delimiter}${process.env.PATH}`;
-    const args = [
-      'run',
-      '--duration',
-      '2',
-      '--read-interval',
-      '0.05',
-      '--batch-duration',
-      '60',
-      '--flush-on-exit',
-    ];
+    const args = ['run', '--duration', '2', '--read-interval', '0.05', '--batch-duration', '60'];
     const id = simulatedStationId('opensensor', 0);
 
     const waiting = await run(BIN, [...args, '--output', 'held'], {

@@ -373,7 +373,10 @@ function describeStoppedBackfill(s: BackfillSummary, rel: string): string {
 export interface RunOptions extends CommonSimOptions {
   /** Stop after this many seconds (tests, demos); default: until a signal. */
   duration?: number;
-  /** Write the open windows when stopping instead of leaving them in the journal. */
+  /**
+   * Write the open windows when stopping (true) or leave them in the journal for the next run
+   * (false). Default: OPENSENSOR_FLUSH_ON_STOP (true).
+   */
   flushOnExit?: boolean;
 }
 
@@ -387,6 +390,7 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
   stop.addEventListener('abort', () => controller.abort(), { once: true });
   const timer = o.duration ? setTimeout(() => controller.abort(), o.duration * 1000) : undefined;
   const stations: Station[] = [];
+  const flushOnExit: boolean[] = [];
   try {
     for (let i = 0; i < o.stations; i++) {
       const { config, sources } = stationConfig(io, o, i);
@@ -406,6 +410,7 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
           ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
         }),
       );
+      flushOnExit.push(o.flushOnExit ?? config.flushOnStop);
       log.info('simulated station started', {
         station: config.stationId,
         output: resolve(config.outputDir),
@@ -414,8 +419,8 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
     }
     // One station failing stops the fleet cleanly: the others are asked to stop before anything closes.
     const results = await Promise.allSettled(
-      stations.map((s) =>
-        s.run(controller.signal, { flushOnExit: o.flushOnExit === true }).catch((err: unknown) => {
+      stations.map((s, i) =>
+        s.run(controller.signal, { flushOnExit: flushOnExit[i] !== false }).catch((err: unknown) => {
           controller.abort();
           throw err;
         }),

@@ -78,8 +78,9 @@ With sync or Snowflake configured (OPENSENSOR_* variables or .env), the generate
     .option('--duration <sec>', 'stop after this many seconds', number('--duration'))
     .option(
       '--flush-on-exit',
-      'write the open window files when stopping (default: they wait in the journal)',
+      'write the open window files when stopping (the default, from OPENSENSOR_FLUSH_ON_STOP=true)',
     )
+    .option('--no-flush-on-exit', 'leave the open windows in the journal for the next run')
     .addHelpText(
       'after',
       `

@@ -21,7 +21,7 @@ const overruns = (p: CliProcess): Overrun[] =>
 /**
  * `opensensor-sim run` in real time, killed with SIGKILL at seeded-random moments (in start-up,
  * journal recovery and steady reading alike) and restarted; then stopped with two signals at once
- * (exits 130 at once), restarted again and stopped cleanly with --flush-on-exit.
+ * (exits 130 at once), restarted again and stopped cleanly, which writes the open window.
  */
 async function crashAndRestart(expect: ExpectStatic, fsync: string, seed: number): Promise<void> {
   const dir = tempDir(`crash-${fsync}`);
@@ -59,7 +59,6 @@ async function scenario(
     '60',
     '--output',
     output,
-    '--flush-on-exit',
   ];
   const random = seededRandom(seed);
   const lifetimes: Lifetime[] = [];

@@ -80,7 +80,6 @@ describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', ()
       '60',
       '--output',
       output,
-      '--flush-on-exit',
     ];
     const start = async () => {
       const p = new CliProcess('sim', runArgs, { cwd: dir.path, env });

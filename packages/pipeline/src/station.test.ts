@@ -7,7 +7,7 @@ import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-h
 import { SimulatedEnviroplus } from '@opensensor/simulation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedBoard } from './boards.js';
-import { SimulatedClock, systemClock } from './clock.js';
+import { type Clock, SimulatedClock, systemClock } from './clock.js';
 import { ClockSyncMonitor } from './clock-sync.js';
 import type { HealthSources } from './health.js';
 import { Station } from './station.js';
@@ -28,7 +28,7 @@ const quietHealth: HealthSources = {
   networkInterfaces: () => ({}),
 };
 
-function options(dir: string, clock: SimulatedClock | typeof systemClock, readIntervalMs: number) {
+function options(dir: string, clock: Clock, readIntervalMs: number) {
   const board = new SimulatedEnviroplus({ seed: 3, now: () => clock.now() });
   return {
     stationId: STATION,
@@ -44,6 +44,24 @@ function options(dir: string, clock: SimulatedClock | typeof systemClock, readIn
     fsync: 'never' as const,
     health: { sources: quietHealth },
   };
+}
+
+/** The system clock moved to start at `at`: real time, but in a window the test chooses. */
+function shiftedSystemClock(at: number): Clock {
+  const offset = at - Date.now();
+  return {
+    now: () => Date.now() + offset,
+    sleepUntil: (deadline, signal) => systemClock.sleepUntil(deadline - offset, signal),
+  };
+}
+
+/** Resolves once `condition` holds; fails after a bound far above any machine's need. */
+async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 describe('Station', () => {
@@ -235,12 +253,14 @@ describe('Station', () => {
     await without.close();
   });
 
-  it('runs in real time and on abort keeps the open window in the journal for the next start', async () => {
+  it('runs in real time and on abort with flushOnExit: false keeps the open window in the journal for the next start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-station-rt-'));
     const station = await Station.open(options(dir, systemClock, 50));
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 600);
-    await station.run(controller.signal);
+    const running = station.run(controller.signal, { flushOnExit: false });
+    await waitFor(() => station.status().stats.readings >= 5);
+    controller.abort();
+    await running;
     const first = station.status();
     await station.close();
     expect(first.stats.readings).toBeGreaterThanOrEqual(5);
@@ -254,6 +274,37 @@ describe('Station', () => {
     const n = await db.rows(`SELECT count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))}`);
     expect(n[0]?.n).toBe(first.stats.readings);
     await again.close();
+  });
+
+  it('on a clean stop writes the open window; after a restart the rest of it goes to a suffixed file, every reading once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-station-stop-'));
+    // Real time moved to 10:00:00, so that both runs fall in the 10:00–10:15 window however slow the machine.
+    const clock = shiftedSystemClock(Date.UTC(2026, 10, 27, 10));
+    const taken: number[] = [];
+    for (let run = 0; run < 2; run++) {
+      const station = await Station.open(options(dir, clock, 50));
+      const controller = new AbortController();
+      const running = station.run(controller.signal);
+      await waitFor(() => station.status().stats.readings >= 5);
+      controller.abort();
+      await running;
+      const status = station.status();
+      await station.close();
+      // Nothing waits in the journal: `opensensor sync` right after the stop has every reading.
+      expect(status.journal.backlog.parquet).toBe(0);
+      expect(status.lake.windows).toBe(1);
+      taken.push(status.stats.readings);
+    }
+    const day = join(dir, 'output', `station=${STATION}`, 'year=2026', 'month=11', 'day=27');
+    const files = readdirSync(day).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toBe('data_1015.parquet');
+    expect(files[1]).toMatch(/^data_1015_\d+\.parquet$/);
+    const total = (taken[0] ?? 0) + (taken[1] ?? 0);
+    const rows = await db.rows(
+      `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT u FROM ${lakeGlob(join(dir, 'output'))}`,
+    );
+    expect(rows).toEqual([{ n: total, u: total }]);
   });
 });
 

@@ -28,31 +28,41 @@ const storageEnv = () => ({
   OPENSENSOR_HEALTH_ENABLED: 'false',
 });
 
-describe('opensensor start, status and sync', () => {
-  it('start --simulate journals readings until stopped, then exits 0; status reports it from disk', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'os-agent-'));
-    const controller = new AbortController();
-    const t = memoryIo(
-      { OPENSENSOR_STATION_ID: STATION, OPENSENSOR_READ_INTERVAL: '1', OPENSENSOR_LOG_LEVEL: 'warn' },
-      dir,
+/**
+ * Runs `opensensor start --simulate` in `dir` until `records` more records are journaled, however
+ * long that takes on a busy machine, then stops it as SIGTERM would; returns its exit code.
+ */
+async function startUntilJournaled(dir: string, records: number, env: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const t = memoryIo(
+    { OPENSENSOR_STATION_ID: STATION, OPENSENSOR_READ_INTERVAL: '1', OPENSENSOR_LOG_LEVEL: 'warn', ...env },
+    dir,
+  );
+  t.io.deps = { shutdown: () => ({ signal: controller.signal, dispose: () => {} }) };
+  const journalDir = join(dir, 'state', 'journal');
+  const lastSeq = () =>
+    inspectJournal(journalDir).then(
+      (j) => j.lastSeq,
+      () => 0,
     );
-    t.io.deps = { shutdown: () => ({ signal: controller.signal, dispose: () => {} }) };
-    // Stop once a few records are journaled, however long that takes on a busy machine.
-    const journalDir = join(dir, 'state', 'journal');
-    const until = Date.now() + 60_000;
-    const poll = setInterval(async () => {
-      const lastSeq = await inspectJournal(journalDir).then(
-        (j) => j.lastSeq,
-        () => 0,
-      );
-      if (lastSeq >= 3 || Date.now() > until) {
-        clearInterval(poll);
-        controller.abort();
-      }
-    }, 100);
-    expect(await runCli(['start', '--simulate'], t.io)).toBe(0);
-    clearInterval(poll);
-    expect(t.stderr()).not.toMatch(/error/i);
+  const target = (await lastSeq()) + records;
+  const until = Date.now() + 60_000;
+  const poll = setInterval(async () => {
+    if ((await lastSeq()) >= target || Date.now() > until) {
+      clearInterval(poll);
+      controller.abort();
+    }
+  }, 100);
+  const code = await runCli(['start', '--simulate'], t.io);
+  clearInterval(poll);
+  expect(t.stderr()).not.toMatch(/error/i);
+  return code;
+}
+
+describe('opensensor start, status and sync', () => {
+  it('start --simulate journals readings until stopped, writes the open window, exits 0; status reports it from disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-agent-'));
+    expect(await startUntilJournaled(dir, 3)).toBe(0);
 
     const s = memoryIo({ OPENSENSOR_STATION_ID: STATION }, dir);
     expect(await runCli(['status', '--json'], s.io)).toBe(0);
@@ -61,9 +71,17 @@ describe('opensensor start, status and sync', () => {
     expect(report.agent.running).toBe(false);
     expect(report.agent.simulate).toBe(true);
     expect(report.journal.lastSeq).toBeGreaterThanOrEqual(2);
-    // The open 15-minute window waits in the journal for the next start.
-    expect(report.journal.backlog.parquet).toBeGreaterThanOrEqual(2);
+    // A clean stop writes the open 15-minute window: `opensensor sync` now has every reading.
+    expect(report.journal.backlog.parquet).toBe(0);
+    expect(report.lake.files).toBeGreaterThanOrEqual(1);
     expect(report.uploads.pending).toBeNull();
+
+    // OPENSENSOR_FLUSH_ON_STOP=false: the open window waits in the journal for the next start.
+    expect(await startUntilJournaled(dir, 3, { OPENSENSOR_FLUSH_ON_STOP: 'false' })).toBe(0);
+    const held = memoryIo({ OPENSENSOR_STATION_ID: STATION }, dir);
+    expect(await runCli(['status', '--json'], held.io)).toBe(0);
+    const heldReport = JSON.parse(held.stdout());
+    expect(heldReport.journal.backlog.parquet).toBeGreaterThanOrEqual(2);
 
     const text = memoryIo({ OPENSENSOR_STATION_ID: STATION }, dir);
     expect(await runCli(['status'], text.io)).toBe(0);
