@@ -1,8 +1,8 @@
 import { ConfigError } from '@opensensor/config';
 import { Command, CommanderError } from 'commander';
-import pkg from '../package.json' with { type: 'json' };
 import { COMMANDS } from './commands/index.js';
 import { CliError, type CliIo, EXIT } from './io.js';
+import { formatVersion, versionInfo } from './version.js';
 
 /** Runs the `opensensor` CLI with the given arguments (without `node` and the script) and returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -12,7 +12,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   };
   const program = new Command('opensensor')
     .description('Edge agent for OpenSensor environmental stations')
-    .version(pkg.version, '-v, --version')
+    .option('-v, --version', 'print the version of the agent and of each bundled library, and the commit')
     .option('--env-file <path>', 'read settings from this file instead of ./.env')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -30,6 +30,12 @@ Examples:
 
 Exit codes: 0 ok, 1 the job failed, 2 invalid configuration or usage.`,
     );
+  // Not commander's own --version: that prints one string fixed before parsing, and this one reads
+  // files (the release's, or the workspace's package.json files) only when asked.
+  program.on('option:version', () => {
+    io.stdout(formatVersion(versionInfo()));
+    throw new CommanderError(0, 'opensensor.version', '');
+  });
   for (const register of COMMANDS) register(program, io, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -53,6 +59,11 @@ Exit codes: 0 ok, 1 the job failed, 2 invalid configuration or usage.`,
       (typeof (err as { code?: unknown }).code === 'string' || err.name === 'BoardError')
     ) {
       const code = (err as { code?: string }).code;
+      if (code === 'ENGINE_UNAVAILABLE') {
+        const { duckDbUnavailableMessage } = await import('./duckdb-hint.js');
+        io.stderr(`error: ${duckDbUnavailableMessage(err)}\n`);
+        return EXIT.failed;
+      }
       const hint =
         code === 'JOURNAL_LOCKED'
           ? '\nIs the agent already running? See `opensensor status` (or `opensensor service status`).'

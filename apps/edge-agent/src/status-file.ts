@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SettingSource } from '@opensensor/config';
 import type { ClockPolicy, StationStatus } from '@opensensor/pipeline';
+import type { VersionInfo } from './version.js';
 
 /** What a running agent publishes for `opensensor status` (the journal is locked while it runs). */
 export interface AgentStatusFile {
@@ -16,6 +17,8 @@ export interface AgentStatusFile {
    * OPENSENSOR_CLOCK_POLICY is not set, else where the setting came from. Absent in files of older agents.
    */
   clock?: { policy: ClockPolicy; source: SettingSource | 'simulation' };
+  /** What this agent runs: version, bundled libraries, commit. Absent in files of older agents. */
+  version?: VersionInfo;
   station: StationStatus;
 }
 

@@ -69,6 +69,7 @@ Examples:
       const { seedFromString } = await import('@opensensor/simulation');
       const { agentLogger } = await import('../logging.js');
       const { writeStatusFile } = await import('../status-file.js');
+      const { versionInfo } = await import('../version.js');
       const log = agentLogger(io, config);
       const startedAt = new Date().toISOString();
       // A simulation trusts the system clock unless OPENSENSOR_CLOCK_POLICY is set: on a laptop or in
@@ -93,6 +94,7 @@ Examples:
           ...(stopped ? { stoppedAt: new Date().toISOString() } : {}),
           simulate: opts.simulate === true,
           clock,
+          version: versionInfo(),
           station: station.status(),
         }).catch((err: unknown) => log.warn('could not write the status file', { err }));
       const shutdown = (io.deps?.shutdown ?? shutdownSignal)({

@@ -4,9 +4,12 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { type ConfigFlags, loadCommandConfig } from '../load-config.js';
 import type { AgentStatusFile } from '../status-file.js';
+import { type VersionInfo, versionInfo } from '../version.js';
 
 export interface StatusReport {
   station: string;
+  /** This `opensensor`: version, bundled libraries, commit. The running agent's own is `agent.version`. */
+  version: VersionInfo;
   board: string | null;
   agent: {
     /** The journal's lock is held by a live process: what `opensensor start` would refuse on. */
@@ -17,6 +20,8 @@ export interface StatusReport {
     startedAt: string | null;
     updatedAt: string | null;
     simulate: boolean;
+    /** What the agent that wrote the status file runs (it may predate an upgrade); null from older agents. */
+    version: VersionInfo | null;
   };
   sensors: Record<string, number> | null;
   /** Whether the agent dates its readings (under trust-system-clock always true); see `clock`. */
@@ -148,6 +153,7 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
   const s = file?.station;
   return {
     station: config.stationId,
+    version: versionInfo(),
     board: s?.board ?? null,
     agent: {
       running,
@@ -156,6 +162,7 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
       startedAt: file && (!running || file.pid === journal.openBy) ? file.startedAt : null,
       updatedAt: file?.updatedAt ?? null,
       simulate: file?.simulate ?? false,
+      version: file?.version ?? null,
     },
     sensors: s?.stats.sensorErrors ?? null,
     clockSynced: s?.clockSynced ?? null,
