@@ -40,8 +40,10 @@ for (const output of Object.values(bins)) {
  */
 const LAUNCHER = `#!/usr/bin/env sh\n':' //; exec node -- "$0" "$@"\n`;
 
-function writeBinLaunchers(): void {
-  for (const output of Object.values(bins)) {
+/** Rewrites the built bins in `outDir` (the package's dist/, or a release's staging dir) as launchers. */
+export function writeBinLaunchers(outDir = './dist'): void {
+  for (const bin of Object.values(bins)) {
+    const output = bin.replace(/^\.\/dist\//, `${outDir}/`);
     const code = readFileSync(output, 'utf8');
     if (!code.startsWith('#!'))
       throw new Error(`${output}: the source of a bin must start with #!/usr/bin/env node`);
