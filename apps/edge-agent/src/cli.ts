@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { endOnClosedOutput } from '@opensensor/pipeline/process';
+import { endOnClosedOutput, silenceAwsSdkNodeNotice } from '@opensensor/pipeline/process';
 import { processIo } from './io.js';
 import { runCli } from './program.js';
 
 endOnClosedOutput();
+silenceAwsSdkNodeNotice();
 runCli(process.argv.slice(2), processIo()).then(
   (code) => {
     process.exitCode = code;

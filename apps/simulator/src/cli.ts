@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { endOnClosedOutput } from '@opensensor/pipeline/process';
+import { endOnClosedOutput, silenceAwsSdkNodeNotice } from '@opensensor/pipeline/process';
 import { runSim } from './program.js';
 
 // The bin: always runs. (It used to compare its own URL with process.argv[1], which is the npm or
 // pnpm bin symlink `opensensor-sim` when installed, so an installed simulator did nothing.)
 endOnClosedOutput();
+silenceAwsSdkNodeNotice();
 runSim(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),

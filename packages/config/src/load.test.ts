@@ -453,14 +453,30 @@ describe('bad values are all reported at once, each naming the variable, expecta
     ]);
   });
 
-  it('warns when credentials would travel over plain http', () => {
-    const { warnings } = load({
-      OPENSENSOR_STATION_ID: STATION,
-      OPENSENSOR_STORAGE_ENDPOINT: 'http://127.0.0.1:9000',
-      OPENSENSOR_AWS_ACCESS_KEY_ID: 'a',
-      OPENSENSOR_AWS_SECRET_ACCESS_KEY: 'b',
-    });
-    expect(warnings.some((w) => w.includes('plain http'))).toBe(true);
+  it('warns once when credentials would travel over plain http to another machine', () => {
+    const plainHttp = (env: Record<string, string>) =>
+      load({
+        OPENSENSOR_STATION_ID: STATION,
+        OPENSENSOR_AWS_ACCESS_KEY_ID: 'a',
+        OPENSENSOR_AWS_SECRET_ACCESS_KEY: 'b',
+        ...env,
+      }).warnings.filter((w) => w.includes('plain http'));
+    // The health lake inherits the endpoint: one warning, not two (it used to print both).
+    expect(plainHttp({ OPENSENSOR_STORAGE_ENDPOINT: 'http://192.168.1.20:9000' })).toEqual([
+      'OPENSENSOR_STORAGE_ENDPOINT: http://192.168.1.20:9000 is plain http; the access key signature travels unencrypted',
+    ]);
+    // A second endpoint of its own is a second warning.
+    expect(
+      plainHttp({
+        OPENSENSOR_STORAGE_ENDPOINT: 'http://minio.lan:9000',
+        OPENSENSOR_HEALTH_STORAGE_ENDPOINT: 'http://10.0.0.5:9000',
+      }),
+    ).toHaveLength(2);
+    // A local MinIO or moto: the traffic never leaves the machine, so nothing to warn about.
+    for (const endpoint of ['http://127.0.0.1:9000', 'http://localhost:9000', 'http://[::1]:9000']) {
+      expect(plainHttp({ OPENSENSOR_STORAGE_ENDPOINT: endpoint }), endpoint).toEqual([]);
+    }
+    expect(plainHttp({ OPENSENSOR_STORAGE_ENDPOINT: 'https://minio.lan:9000' })).toEqual([]);
   });
 });
 

@@ -279,11 +279,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     accessKeyId: settingsValue.healthAwsAccessKeyId ?? storage.accessKeyId,
     secretAccessKey: settingsValue.healthAwsSecretAccessKey ?? storage.secretAccessKey,
   };
+  // Once per endpoint (the health lake inherits the main one), and only where it helps: a local
+  // MinIO or moto on this machine is plain http by nature and its traffic never leaves it.
+  const warnedEndpoints = new Set<string>();
   for (const [label, st] of [
     ['OPENSENSOR_STORAGE_ENDPOINT', storage],
     ['OPENSENSOR_HEALTH_STORAGE_ENDPOINT', healthStorage],
   ] as const) {
-    if (st.endpoint?.startsWith('http://') && st.accessKeyId) {
+    if (st.endpoint === undefined || !st.accessKeyId || warnedEndpoints.has(st.endpoint)) continue;
+    if (isPlainHttpToAnotherHost(st.endpoint)) {
+      warnedEndpoints.add(st.endpoint);
       warnings.push(`${label}: ${st.endpoint} is plain http; the access key signature travels unencrypted`);
     }
   }
@@ -490,4 +495,17 @@ function describeFileError(err: unknown): string {
 function describeValue(value: string, secret: boolean): string {
   if (secret) return `a value of ${value.length} characters (hidden)`;
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+}
+
+/** `http://` to a host other than this machine (localhost, 127.0.0.0/8, ::1). */
+function isPlainHttpToAnotherHost(endpoint: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:') return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return !(host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host));
 }

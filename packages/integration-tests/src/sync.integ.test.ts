@@ -96,6 +96,9 @@ describe('opensensor-sim backfill with sync to moto_server, then opensensor sync
     expect(backfill.stdout + backfill.stderr + sync.stdout + sync.stderr).not.toContain(
       moto.credentials.secretAccessKey,
     );
+    // Nor does noise: the AWS SDK's Node.js version notice (Node 20), or a plain-http warning for a
+    // store on this machine (it used to come twice, once for the health lake).
+    for (const r of [backfill, sync]) expect(r.stderr).not.toMatch(/NodeVersionSupportWarning|plain http/);
   }, 120_000);
 
   // OPENSENSOR_SYNC_ENABLED only controls the periodic sync: a manual sync must not leave the

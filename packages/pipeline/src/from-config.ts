@@ -239,11 +239,8 @@ export async function syncOnce(
   const summaries: Record<string, SyncSummary> = {};
   let retention: SyncRunSummary['retention'] = null;
   for (const s of streams) {
+    // Plain http to another machine is warned about once, when the configuration is loaded.
     const target = await targetFor(s.storage, config);
-    if (target.plainHttp)
-      log.warn('uploading over plain http: credentials are signed but traffic is not encrypted', {
-        endpoint: target.endpoint,
-      });
     try {
       const onProgress = options.onProgress;
       const summary = await syncLake({
