@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertFreshBuild } from '../../../scripts/build-freshness.mjs';
 
 /** The repository root, from this file's place in packages/integration-tests/src. */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -17,19 +18,36 @@ export const CLIS = {
 
 export type CliName = keyof typeof CLIS;
 
+/** A program installed outside the workspace (e.g. by `npm install -g`), run as its bin file. */
+export interface InstalledCli {
+  bin: string;
+}
+
 /** Thrown when a CLI has not been built: these tests run the dist files, as a user would. */
 export class NotBuiltError extends Error {
   override readonly name = 'NotBuiltError';
 }
 
+const APP_DIRS: Record<CliName, string> = {
+  agent: join(REPO_ROOT, 'apps/edge-agent'),
+  sim: join(REPO_ROOT, 'apps/simulator'),
+};
+const fresh = new Set<CliName>();
+
+/**
+ * The built CLI's path, once its build is known to be newer than every source of the app and of the
+ * workspace packages it loads: a stale build would test old code (checked once per test file).
+ */
 export function assertBuilt(cli: CliName): string {
-  const path = CLIS[cli];
-  if (!existsSync(path)) {
-    throw new NotBuiltError(
-      `${path} does not exist: run pnpm build first (the end-to-end tests run the built CLIs)`,
-    );
+  if (!fresh.has(cli)) {
+    try {
+      assertFreshBuild(APP_DIRS[cli]);
+    } catch (err) {
+      throw new NotBuiltError(err instanceof Error ? err.message : String(err));
+    }
+    fresh.add(cli);
   }
-  return path;
+  return CLIS[cli];
 }
 
 /**
@@ -56,6 +74,8 @@ export interface CliResult extends Exit {
 export interface SpawnOptions {
   cwd: string;
   env?: Readonly<Record<string, string>>;
+  /** Run with `env` alone, inheriting no variable of this process (a clean machine). */
+  bareEnv?: boolean;
 }
 
 /** A running CLI: its output so far, a way to wait for a line, to signal it and to await its exit. */
@@ -68,10 +88,12 @@ export class CliProcess {
   private exit: Exit | null = null;
   private readonly listeners = new Set<() => void>();
 
-  constructor(cli: CliName, args: readonly string[], options: SpawnOptions) {
-    this.child = spawn(process.execPath, [assertBuilt(cli), ...args], {
+  constructor(cli: CliName | InstalledCli, args: readonly string[], options: SpawnOptions) {
+    const [command, argv] =
+      typeof cli === 'string' ? [process.execPath, [assertBuilt(cli), ...args]] : [cli.bin, [...args]];
+    this.child = spawn(command, argv, {
       cwd: options.cwd,
-      env: childEnv(options.env),
+      env: options.bareEnv ? { ...options.env } : childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout?.setEncoding('utf8');
@@ -152,7 +174,7 @@ export function describeExit(e: Exit): string {
 
 /** Runs a CLI to completion; kills it and rejects after `timeoutMs`. */
 export async function runCli(
-  cli: CliName,
+  cli: CliName | InstalledCli,
   args: readonly string[],
   options: SpawnOptions & { timeoutMs?: number },
 ): Promise<CliResult> {
