@@ -55,15 +55,20 @@ describe('pnpm bench', () => {
       'full',
       'no-op',
       'late-file',
+      'no-op-fresh',
       'lake-files',
       'lake-query',
     ]);
-    const [full, noop, late, files, query] = results;
+    const [full, noop, late, fresh, files, query] = results;
     expect(full.figures.stationDays.median).toBe(4);
     for (const field of ['backfillS', 'buildS', 'msPerStationDay', 'backfillOverBuild'])
       expect(full.figures[field].median).toBeGreaterThan(0);
     expect(noop.upToDate).toBe(true);
     expect(noop.figures.wallS.n).toBe(2);
+    // The aged lake is known by its folders' mtimes; after the late file, its folder is compared again.
+    expect(noop.figures.foldersLookedInto.max).toBe(0);
+    expect(fresh.upToDate).toBe(true);
+    expect(fresh.figures.foldersLookedInto.min).toBeGreaterThanOrEqual(1);
     // Exactly the late file's station-day is rebuilt.
     expect(late.figures.stationDaysRebuilt.median).toBe(1);
     expect(late.figures.newFiles.median).toBe(1);

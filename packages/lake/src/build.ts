@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeLockHolder, tryAcquireProcessLock } from '@opensensor/buffer';
-import { type BronzeFile, type BronzeRoots, scanBronze, sha256File } from './bronze.js';
+import type { BronzeFile, BronzeRoots, Stream } from './bronze.js';
 import { type CatalogEntry, catalogEntry, loadCatalog, mergeCatalog, saveCatalog } from './catalog.js';
+import { detectChanges } from './changes.js';
 import { type Engine, type EngineOptions, openEngine } from './engine.js';
 import {
   AQI_INPUTS,
@@ -29,7 +30,7 @@ import {
   type SilverTable,
   silverFile,
   silverMonthDir,
-  stateFile,
+  stateDir,
 } from './layout.js';
 import { publishQuery } from './publish.js';
 import {
@@ -41,7 +42,7 @@ import {
   silverReadingsSql,
 } from './silver.js';
 import { fileList, literal } from './sql.js';
-import { type ConsumedFile, loadState, saveState } from './state.js';
+import { type ConsumedFile, LakehouseState } from './state.js';
 
 export interface BuildOptions {
   /** The raw readings lake (bronze). */
@@ -51,6 +52,8 @@ export interface BuildOptions {
   /** Where silver, gold and the catalog go. */
   lakehouse: string;
   engine?: EngineOptions;
+  /** Look into every bronze folder, not only those whose mtime changed (a file replaced in place by hand). */
+  rescan?: boolean;
   /** Called as work proceeds: units done of the total planned (station-days, then station-months). */
   onProgress?: (done: number, total: number, step: string) => void;
 }
@@ -59,6 +62,8 @@ export interface BuildSummary {
   /** Nothing new or changed in bronze: no output was touched. */
   upToDate: boolean;
   bronzeFiles: number;
+  /** Bronze day folders listed file by file (the others were unchanged since they settled). */
+  foldersLookedInto: number;
   newFiles: number;
   changedFiles: number;
   /** Bronze files that could not be read as Parquet (left out, counted; retried when they change). */
@@ -188,6 +193,7 @@ class BuildJob {
   readonly summary: BuildSummary = {
     upToDate: true,
     bronzeFiles: 0,
+    foldersLookedInto: 0,
     newFiles: 0,
     changedFiles: 0,
     unreadableFiles: [],
@@ -224,28 +230,17 @@ class BuildJob {
 
   async run(roots: BronzeRoots): Promise<BuildSummary> {
     const { out, summary } = this;
-    const state = await loadState(stateFile(out));
-    const bronze = await scanBronze(roots);
-    summary.bronzeFiles = bronze.length;
-
-    // What is new or changed: size and mtime first (a stat), the checksum only when they differ.
-    const changed: { file: BronzeFile; sha256: string; oldDays: DayKey[] }[] = [];
-    let stateDirty = false;
-    for (const f of bronze) {
-      const old = state.files[f.key];
-      if (old && old.size === f.size && old.mtimeMs === f.mtimeMs) continue;
-      const sha256 = await sha256File(f.path);
-      if (old && old.sha256 === sha256) {
-        old.mtimeMs = f.mtimeMs;
-        stateDirty = true;
-        continue;
-      }
-      changed.push({ file: f, sha256, oldDays: old?.days ?? [] });
-      if (old) summary.changedFiles++;
-      else summary.newFiles++;
+    const state = await LakehouseState.load(stateDir(out));
+    const scan = await detectChanges(roots, state, { rescan: this.options.rescan, checksum: true });
+    summary.bronzeFiles = scan.bronzeFiles;
+    summary.foldersLookedInto = scan.lookedInto;
+    const changed = scan.changed;
+    for (const c of changed) {
+      if (c.isNew) summary.newFiles++;
+      else summary.changedFiles++;
     }
     if (changed.length === 0) {
-      if (stateDirty) await saveState(stateFile(out), state);
+      await state.save();
       return this.finish();
     }
     summary.upToDate = false;
@@ -263,24 +258,30 @@ class BuildJob {
         const entry: ConsumedFile = {
           size: c.file.size,
           mtimeMs: c.file.mtimeMs,
-          sha256: c.sha256,
+          sha256: c.sha256 as string,
           days: d ?? [],
         };
-        state.files[c.file.key] = entry;
+        (await state.station(c.file.station))[c.file.key] = entry;
+        state.touchStation(c.file.station);
         for (const day of new Set([...c.oldDays, ...entry.days])) addTo(affected, c.file.station, day);
       }
 
-      // Which files hold which station-day, from everything consumed that is still on disk.
+      // Which files hold which station-day, from every file consumed of the stations affected.
       const unreadable = new Set(summary.unreadableFiles);
-      const onDisk = new Map(bronze.map((f) => [f.key, f]));
-      for (const [key, consumed] of Object.entries(state.files)) {
-        const f = onDisk.get(key);
-        if (!f || unreadable.has(f.path)) continue;
-        for (const day of consumed.days) {
-          const k = `${f.station}/${day}`;
-          const list = this.byDay[f.stream].get(k);
-          if (list) list.push(f.path);
-          else this.byDay[f.stream].set(k, [f.path]);
+      for (const station of affected.keys()) {
+        for (const [key, consumed] of Object.entries(await state.station(station))) {
+          const slash = key.indexOf('/');
+          const stream = key.slice(0, slash) as Stream;
+          const root = roots[stream];
+          if (root === null) continue;
+          const path = join(root, key.slice(slash + 1));
+          if (unreadable.has(path)) continue;
+          for (const day of consumed.days) {
+            const k = `${station}/${day}`;
+            const list = this.byDay[stream].get(k);
+            if (list) list.push(path);
+            else this.byDay[stream].set(k, [path]);
+          }
         }
       }
 
@@ -304,7 +305,7 @@ class BuildJob {
       catalog.files = catalog.files.filter((e) => existsSync(join(out, e.path)));
       await saveCatalog(catalogFile(out), catalog);
       // Last: once this is saved, the work above counts as done.
-      await saveState(stateFile(out), state);
+      await state.save();
     } finally {
       this.engine.close();
     }
@@ -326,7 +327,7 @@ class BuildJob {
 
     // The health stream first: the readings' clock flags come from it.
     const healthTarget = silverFile(out, 'health', station, day);
-    const healthBronze = this.byDay.health.get(key) ?? [];
+    const healthBronze = (this.byDay.health.get(key) ?? []).filter((p) => existsSync(p));
     if (healthBronze.length > 0 || existsSync(healthTarget)) {
       await loadDay(engine, 'day_health', { day, bronze: healthBronze, previous: existing(healthTarget) });
       const columns = (await engine.rows('DESCRIBE day_health'))
@@ -340,7 +341,7 @@ class BuildJob {
     }
 
     const target = silverFile(out, 'readings', station, day);
-    const bronze = this.byDay.data.get(key) ?? [];
+    const bronze = (this.byDay.data.get(key) ?? []).filter((p) => existsSync(p));
     const previous = existing(target);
     if (bronze.length === 0 && previous === null) return false;
     await loadDay(engine, 'day_raw', { day, bronze, previous });

@@ -10,7 +10,8 @@ import { join } from 'node:path';
  * <out>/gold/<table>/station=<id>/year=YYYY/month=MM/data.parquet
  * <out>/gold/stations/station=<id>/data.parquet
  * <out>/catalog.json
- * <out>/_state/bronze.json          (what the jobs consumed; not part of the contract)
+ * <out>/_state/bronze.json          (what the jobs consumed: day folders; not part of the contract)
+ * <out>/_state/bronze/station=<id>.json   (… and every file of a station)
  * ```
  */
 export const GOLD_TABLES = ['hourly', 'daily', 'aqi_hourly', 'station_health_daily', 'stations'] as const;
@@ -79,5 +80,6 @@ export function goldFile(out: string, table: GoldTable, station: string, month: 
 }
 
 export const catalogFile = (out: string) => join(out, 'catalog.json');
-export const stateFile = (out: string) => join(out, '_state', 'bronze.json');
+/** What the jobs consumed (`bronze.json`, the index of day folders, and `bronze/station=<id>.json`). */
+export const stateDir = (out: string) => join(out, '_state');
 export const lockFile = (out: string) => join(out, '.lock');

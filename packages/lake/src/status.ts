@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { type BronzeRoots, scanBronze } from './bronze.js';
+import type { BronzeRoots } from './bronze.js';
 import { loadCatalog } from './catalog.js';
-import { catalogFile, stateFile } from './layout.js';
-import { loadState } from './state.js';
+import { detectChanges } from './changes.js';
+import { catalogFile, stateDir } from './layout.js';
+import { LakehouseState } from './state.js';
 
 export interface LakehouseStatus {
   lakehouse: string;
@@ -29,16 +30,13 @@ export async function lakehouseStatus(options: {
           : null
         : options.health,
   };
-  const [state, bronze, catalog] = await Promise.all([
-    loadState(stateFile(options.lakehouse)),
-    scanBronze(roots),
+  const [state, catalog] = await Promise.all([
+    LakehouseState.load(stateDir(options.lakehouse)),
     loadCatalog(catalogFile(options.lakehouse)),
   ]);
-  let pending = 0;
-  for (const f of bronze) {
-    const c = state.files[f.key];
-    if (!c || c.size !== f.size || c.mtimeMs !== f.mtimeMs) pending++;
-  }
+  // Pending: files whose size or mtime differ from what was consumed (a build may find some unchanged).
+  const scan = await detectChanges(roots, state, { checksum: false });
+  const pending = scan.changed.length;
   const tables: LakehouseStatus['tables'] = {};
   const stations = new Set<string>();
   for (const e of catalog.files) {
@@ -53,7 +51,7 @@ export async function lakehouseStatus(options: {
   return {
     lakehouse: options.lakehouse,
     lastBuild: catalog.files.length > 0 ? catalog.updated : null,
-    bronze: { files: bronze.length, consumed: bronze.length - pending, pending },
+    bronze: { files: scan.bronzeFiles, consumed: scan.bronzeFiles - pending, pending },
     tables,
     stations: [...stations].sort(),
   };

@@ -10,6 +10,7 @@ interface LakeFlags {
   healthFrom?: string;
   lakehouse?: string;
   json?: boolean;
+  rescan?: boolean;
   format?: string;
 }
 
@@ -266,12 +267,18 @@ export function registerLake(program: Command, io: CliIo, setExit: (code: number
   common(cmd.command('build'))
     .description('Build silver and gold from the raw lake, incrementally (only what is new or changed)')
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--rescan',
+      'compare every raw file with what was consumed, not only folders whose mtime changed (after replacing files in place by hand)',
+    )
     .addHelpText(
       'after',
       `
 Runs where the data is gathered (a laptop, a server, a CI job), not on a Pi: DuckDB needs a 64-bit
 machine. Running it again with nothing new does no work. A late or changed raw file rebuilds exactly
-its station-day and the gold months that depend on it. Killed at any moment, the previous outputs stay
+its station-day and the gold months that depend on it. A day folder left alone for 5 minutes is
+remembered by its mtime, which every file added, removed or renamed changes; a file replaced in place
+under the same name after that is seen with --rescan. Killed at any moment, the previous outputs stay
 valid and the next build finishes the job.
 
 Bronze in a bucket (--from s3://bucket/prefix) is read through a cache in the lakehouse
@@ -298,6 +305,7 @@ Examples:
         from: where.from,
         ...(where.health === undefined ? {} : { health: where.health }),
         lakehouse: where.lakehouse,
+        ...(opts.rescan ? { rescan: true } : {}),
         onProgress: (done, total, step) => {
           if (!bar) return;
           const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
