@@ -2,6 +2,7 @@ import {
   type AsyncBuffer,
   asyncBufferFromUrl,
   type Compressors,
+  type FileMetaData,
   parquetMetadataAsync,
   parquetReadObjects,
 } from 'hyparquet';
@@ -45,7 +46,7 @@ const WHOLE_FILE_BYTES = 256 * 1024;
  */
 export class Lakehouse {
   private readonly cache = new Map<string, Promise<Row[]>>();
-  private readonly columnsCache = new Map<string, Promise<string[]>>();
+  private readonly metadataCache = new Map<string, Promise<FileMetaData>>();
   private readonly buffers = new Map<string, Promise<AsyncBuffer>>();
 
   constructor(
@@ -53,9 +54,10 @@ export class Lakehouse {
     readonly catalog: Catalog,
   ) {}
 
-  static async open(base: string): Promise<Lakehouse> {
+  /** Reads `catalog.json` under `base`, or takes the response of a fetch of it already under way. */
+  static async open(base: string, catalog?: Promise<Response>): Promise<Lakehouse> {
     const url = new URL('catalog.json', base).href;
-    const res = await fetch(url, { cache: 'no-cache' });
+    const res = await (catalog ?? fetch(url, { cache: 'no-cache' }));
     if (!res.ok)
       throw new Error(`${url}: HTTP ${res.status}; is this a lakehouse built by "opensensor lake build"?`);
     return new Lakehouse(base, (await res.json()) as Catalog);
@@ -113,18 +115,21 @@ export class Lakehouse {
     return p;
   }
 
-  /** Column names of a file (footer only). */
-  columns(file: CatalogFile): Promise<string[]> {
-    let p = this.columnsCache.get(file.path);
+  /** A file's footer, parsed once: every later read of the file reuses it. */
+  private metadata(file: CatalogFile): Promise<FileMetaData> {
+    const key = `${file.path}|${file.bytes}`;
+    let p = this.metadataCache.get(key);
     if (!p) {
-      p = (async () => {
-        const buffer = await this.buffer(file);
-        const meta = await parquetMetadataAsync(buffer);
-        return meta.schema.slice(1).map((s) => s.name);
-      })();
-      this.columnsCache.set(file.path, p);
+      p = this.buffer(file).then((buffer) => parquetMetadataAsync(buffer));
+      p.catch(() => this.metadataCache.delete(key));
+      this.metadataCache.set(key, p);
     }
     return p;
+  }
+
+  /** Column names of a file (footer only). */
+  async columns(file: CatalogFile): Promise<string[]> {
+    return (await this.metadata(file)).schema.slice(1).map((s) => s.name);
   }
 
   /** Reads the given columns of one file (every column when `columns` is omitted). */
@@ -133,9 +138,10 @@ export class Lakehouse {
     let p = this.cache.get(key);
     if (!p) {
       p = (async () => {
-        const buffer = await this.buffer(file);
+        const [buffer, metadata] = await Promise.all([this.buffer(file), this.metadata(file)]);
         return (await parquetReadObjects({
           file: buffer,
+          metadata,
           compressors,
           ...(columns ? { columns: [...columns] } : {}),
         })) as Row[];
@@ -178,4 +184,12 @@ export function num(v: unknown): number | null {
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (typeof v === 'bigint') return Number(v);
   return null;
+}
+
+/** Station id → configured name, from rows of gold `stations` (stations without a name left out). */
+export function stationNames(rows: readonly (Row | undefined)[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const r of rows)
+    if (typeof r?.station === 'string' && typeof r.name === 'string' && r.name) names.set(r.station, r.name);
+  return names;
 }

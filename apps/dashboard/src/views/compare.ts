@@ -1,7 +1,7 @@
 import { PALETTE } from '../aqi.js';
 import { chart } from '../chart.js';
 import type { ViewContext } from '../context.js';
-import { ms, num } from '../data.js';
+import { ms, num, stationNames } from '../data.js';
 import { el, shortId } from '../format.js';
 import { chooseMeasurement, label, measurementsOf, unit } from '../measurements.js';
 import { daysCovering, defaultRange, rangeMs } from '../state.js';
@@ -14,9 +14,10 @@ export async function renderCompare(ctx: ViewContext): Promise<void> {
   const chosen = (ctx.state.stations ?? []).filter((s) => all.includes(s));
   const stations = chosen.length ? chosen : all.slice(0, 4);
   const lastFiles = all.map((s) => lake.latest('stations', s)).filter((f) => f !== undefined);
-  const lasts = (await Promise.all(lastFiles.map((f) => lake.read(f, ['last_reading']))))
-    .map((rows) => ms(rows[0]?.last_reading))
-    .filter((v): v is number => v !== null);
+  const infos = (await Promise.all(lastFiles.map((f) => lake.read(f)))).map((rows) => rows[0]);
+  const lasts = infos.map((r) => ms(r?.last_reading)).filter((v): v is number => v !== null);
+  const names = stationNames(infos);
+  const nameOf = (s: string) => names.get(s) ?? shortId(s);
   const lastReading = lasts.length ? Math.max(...lasts) : null;
   const { from, to } =
     ctx.state.from && ctx.state.to
@@ -37,7 +38,7 @@ export async function renderCompare(ctx: ViewContext): Promise<void> {
       const next = all.filter((x) => (x === s ? box.checked : stations.includes(x)));
       ctx.navigate({ ...ctx.state, stations: next.length ? next : [s] });
     });
-    boxes.append(el('label', { for: id, title: s }, box, ` ${shortId(s)}`));
+    boxes.append(el('label', { for: id, title: s }, box, ` ${nameOf(s)}`));
   });
   root.append(
     el('h1', {}, 'Compare'),
@@ -69,7 +70,7 @@ export async function renderCompare(ctx: ViewContext): Promise<void> {
     title: `${label(m)} (${unit(m)}), hourly means`,
     data: [hours.map((h) => h / 1000), ...columns],
     series: stations.map((s, i) => ({
-      label: shortId(s),
+      label: nameOf(s),
       colour: PALETTE[i % PALETTE.length] as string,
       width: 2,
     })),

@@ -1,7 +1,7 @@
 import { aqiBands, WHO_PM25_24H } from '../aqi.js';
 import { chart } from '../chart.js';
 import type { ViewContext } from '../context.js';
-import { ms, num, type Row } from '../data.js';
+import { ms, num, type Row, stationNames } from '../data.js';
 import { el, fixed, placeText, utc } from '../format.js';
 import { chooseMeasurement, label, measurementsOf, unit } from '../measurements.js';
 import { hourOfDayProfile, splitByQc } from '../series.js';
@@ -28,7 +28,8 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
   const aqiFile = lake.latest('aqi_hourly', station);
   // Every gold file this view needs, fetched at once (each in one request): the first chart waits
   // for one round trip, not a chain of them.
-  for (const f of [hourlyFile, aqiFile]) if (f) void lake.columns(f).catch(() => undefined);
+  const healthFile = lake.latest('station_health_daily', station);
+  for (const f of [hourlyFile, aqiFile, healthFile]) if (f) void lake.columns(f).catch(() => undefined);
   const info = stationsFile ? (await lake.read(stationsFile))[0] : undefined;
   const lastReading = ms(info?.last_reading);
   const { from, to } =
@@ -79,10 +80,9 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
     ),
   );
 
-  // Now: last reading and AQI (NowCast), whatever the range.
-  const aqiLatest = aqiFile
-    ? (await lake.read(aqiFile)).filter((r) => num(r.aqi) !== null).at(-1)
-    : undefined;
+  // Now: last reading and AQI (NowCast), whatever the range. The AQI tile is filled after the first
+  // chart: decoding the whole AQI file first would delay that chart.
+  const aqiTile = el('div', { class: 'tile' }, el('h2', {}, 'AQI now (NowCast)'));
   root.append(
     el(
       'section',
@@ -105,19 +105,7 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
           `${info?.board ?? 'unknown board'}, ${num(info?.readings) ?? 0} readings over ${num(info?.days) ?? 0} days`,
         ),
       ),
-      el(
-        'div',
-        { class: 'tile' },
-        el('h2', {}, 'AQI now (NowCast)'),
-        el('p', {}, aqiBadge(num(aqiLatest?.aqi), (aqiLatest?.category as string | undefined) ?? null)),
-        el(
-          'p',
-          { class: 'muted' },
-          aqiLatest
-            ? `hour of ${utc(ms(aqiLatest.hour))}: PM2.5 NowCast ${fixed(num(aqiLatest.pm25_nowcast))} µg/m³, PM10 NowCast ${fixed(num(aqiLatest.pm10_nowcast))} µg/m³; 24 h: ${(aqiLatest.category_24h as string | null) ?? '—'}`
-            : 'needs at least 2 of the last 3 hours of PM',
-        ),
-      ),
+      aqiTile,
     ),
   );
 
@@ -129,21 +117,29 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
     ctx.navigate({ ...ctx.state, ...range });
   };
 
-  const hourly = await lake.rows('hourly', station, 'hour', start, end, [
-    'readings',
-    'failed',
-    `${m}_mean`,
-    `${m}_min`,
-    `${m}_max`,
+  const silverMode = end - start <= SILVER_MAX;
+  // In hourly mode, this measurement's failed values in the range: the days' counts (whole days).
+  const [hourly, failedDays] = await Promise.all([
+    lake.rows('hourly', station, 'hour', start, end, [
+      'readings',
+      'failed',
+      `${m}_mean`,
+      `${m}_min`,
+      `${m}_max`,
+    ]),
+    silverMode
+      ? Promise.resolve([])
+      : lake.rows('station_health_daily', station, 'day', start, end, [`${m}_failed`]),
   ]);
   const title = `${label(m)} (${unit(m)})`;
-  if (end - start <= SILVER_MAX) {
+  if (silverMode) {
     const silver = await lake.rows('readings', station, 'timestamp', start, end, [m, `${m}_qc`]);
     const values = silver.map((r) => num(r[m]));
     const flags = silver.map((r) => num(r[`${m}_qc`]));
     const { ok, suspect, failed } = splitByQc(values, flags);
     const nFailed = failed.filter((v) => v !== null).length;
     const nSuspect = suspect.filter((v) => v !== null).length;
+    performance.mark('os:data');
     const figure = chart(charts, {
       title: `${title}: every reading (silver); ${nFailed} failed QC, ${nSuspect} suspect, drawn as points`,
       data: [silver.map((r) => sec(ms(r.timestamp) as number)), ok, suspect, failed],
@@ -158,9 +154,8 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
     });
     qcCounts(figure, nFailed, nSuspect);
   } else {
-    // This measurement's failed values in the range: the days' counts (the range is whole days).
-    const days = await lake.rows('station_health_daily', station, 'day', start, end, [`${m}_failed`]);
-    const nFailed = days.reduce((a, r) => a + (num(r[`${m}_failed`]) ?? 0), 0);
+    const nFailed = failedDays.reduce((a, r) => a + (num(r[`${m}_failed`]) ?? 0), 0);
+    performance.mark('os:data');
     const figure = chart(charts, {
       title: `${title}: hourly mean with min–max band; ${nFailed} values failed QC, left out of the means (zoom to a day or two to see each one)`,
       data: [
@@ -180,7 +175,22 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
     });
     qcCounts(figure, nFailed, null);
   }
+  performance.mark('os:first-chart');
   root.dataset.firstChart = String(performance.now());
+
+  const aqiLatest = aqiFile
+    ? (await lake.read(aqiFile)).filter((r) => num(r.aqi) !== null).at(-1)
+    : undefined;
+  aqiTile.append(
+    el('p', {}, aqiBadge(num(aqiLatest?.aqi), (aqiLatest?.category as string | undefined) ?? null)),
+    el(
+      'p',
+      { class: 'muted' },
+      aqiLatest
+        ? `hour of ${utc(ms(aqiLatest.hour))}: PM2.5 NowCast ${fixed(num(aqiLatest.pm25_nowcast))} µg/m³, PM10 NowCast ${fixed(num(aqiLatest.pm10_nowcast))} µg/m³; 24 h: ${(aqiLatest.category_24h as string | null) ?? '—'}`
+        : 'needs at least 2 of the last 3 hours of PM',
+    ),
+  );
 
   const aqiRows = await lake.rows('aqi_hourly', station, 'hour', start, end);
   if (aqiRows.length) {
@@ -242,6 +252,19 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
   });
 
   await healthSection(ctx, station, start, end, m, info);
+  await nameStationOptions(ctx, stations);
+}
+
+/** Gives the station select the stations' names, once the page has drawn (one small file each). */
+async function nameStationOptions(ctx: ViewContext, stations: string[]): Promise<void> {
+  const files = stations.map((s) => ctx.lake.latest('stations', s)).filter((f) => f !== undefined);
+  const names = stationNames((await Promise.all(files.map((f) => ctx.lake.read(f)))).map((rows) => rows[0]));
+  for (const option of ctx.root.querySelectorAll<HTMLOptionElement>(
+    '[data-testid="select-station"] option',
+  )) {
+    const name = names.get(option.value);
+    if (name) option.textContent = name;
+  }
 }
 
 /** The QC counts a chart shows, on its figure for tests and tools. */
