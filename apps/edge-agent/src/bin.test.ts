@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUILT_BIN as BIN, runProcess } from './testing-process.js';
+import { assertBuiltBinIsFresh, BUILT_BIN as BIN, runProcess } from './testing-process.js';
 
 /**
  * The built bin as users run it (executed directly, and through a symlink on PATH as npm and pnpm
@@ -20,7 +20,7 @@ function run(command: string, args: string[], options: { cwd: string; path?: str
 let dir: string;
 let nodeOptionsEnv: string;
 beforeAll(() => {
-  expect(existsSync(BIN), `${BIN} is missing: run \`pnpm build\` before the tests`).toBe(true);
+  assertBuiltBinIsFresh();
   dir = mkdtempSync(join(tmpdir(), 'os-bin-'));
   // If Node applied NODE_OPTIONS from the file, the marker would print and a 5 MB heap would abort it.
   const marker = join(dir, 'marker.cjs');

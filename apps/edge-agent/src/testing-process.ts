@@ -1,8 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { assertFreshBuild } from '../../../scripts/build-freshness.mjs';
 
 /** The built `opensensor` bin (a POSIX sh launcher, see tsup.config.ts), as the tests run it. */
 export const BUILT_BIN = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+/**
+ * Fails, saying to run `pnpm build`, when the built bin is missing or older than a source of the app
+ * or of a workspace package it loads: a stale build would test old code.
+ */
+export function assertBuiltBinIsFresh(): void {
+  assertFreshBuild(fileURLToPath(new URL('..', import.meta.url)));
+}
 
 export interface ProcessResult {
   code: number | null;

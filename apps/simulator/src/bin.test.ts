@@ -13,6 +13,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspectJournal } from '@opensensor/buffer';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { assertFreshBuild } from '../../../scripts/build-freshness.mjs';
 import pkg from '../package.json' with { type: 'json' };
 import { simulatedStationId } from './station-ids.js';
 
@@ -57,7 +58,8 @@ function run(
 
 let dir: string;
 beforeAll(() => {
-  expect(existsSync(BIN), `${BIN} is missing: run \`pnpm build\` before the tests`).toBe(true);
+  // A stale build would test old code: missing or older than a source, the tests say to run `pnpm build`.
+  assertFreshBuild(fileURLToPath(new URL('..', import.meta.url)));
   dir = mkdtempSync(join(tmpdir(), 'os-sim-bin-'));
 });
 

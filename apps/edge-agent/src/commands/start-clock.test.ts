@@ -1,8 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT_BIN, RunningProcess, runProcess } from '../testing-process.js';
+import { assertBuiltBinIsFresh, BUILT_BIN, RunningProcess, runProcess } from '../testing-process.js';
 
 /**
  * `opensensor start --simulate` and the clock policy, as real processes: the agent asks
@@ -15,7 +15,7 @@ afterEach(() => {
   for (const a of agents.splice(0)) a.child.kill('SIGKILL');
 });
 beforeAll(() => {
-  expect(existsSync(BUILT_BIN), `${BUILT_BIN} is missing: run \`pnpm build\` before the tests`).toBe(true);
+  assertBuiltBinIsFresh();
 });
 
 /** A station directory with a fake `timedatectl` that prints the content of `ntp` ("yes"/"no"). */
