@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SettingSource } from '@opensensor/config';
-import type { ClockPolicy, StationStatus } from '@opensensor/pipeline';
+import type { ClockPolicy, MetricsJson, StationStatus } from '@opensensor/pipeline';
 import type { VersionInfo } from './version.js';
 
 /** What a running agent publishes for `opensensor status` (the journal is locked while it runs). */
@@ -20,6 +20,8 @@ export interface AgentStatusFile {
   /** What this agent runs: version, bundled libraries, commit. Absent in files of older agents. */
   version?: VersionInfo;
   station: StationStatus;
+  /** The figures `/metrics` serves, by metric name, as of `updatedAt`. Absent in files of older agents. */
+  metrics?: MetricsJson;
 }
 
 export const statusFilePath = (stateDir: string) => join(stateDir, 'status.json');

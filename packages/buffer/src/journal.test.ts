@@ -206,10 +206,14 @@ describe('consumers and cursors', () => {
     expect(journal.consumers()).toEqual(['parquet', 'snowpipe']);
     expect(journal.cursor('parquet')).toBe(4);
     expect(journal.cursor('snowpipe')).toBe(2);
-    expect(journal.stats().consumers).toEqual({
+    const stats = journal.stats();
+    expect(stats.consumers).toMatchObject({
       parquet: { cursor: 4, backlog: 1, lostToFull: 0 },
       snowpipe: { cursor: 2, backlog: 3, lostToFull: 0 },
     });
+    // Five records of one size in one segment: the bytes behind follow the records behind.
+    expect(stats.consumers.parquet?.backlogBytes).toBe(Math.round(stats.bytes / 5));
+    expect(stats.consumers.snowpipe?.backlogBytes).toBe(Math.round((stats.bytes * 3) / 5));
   });
 
   it('applies concurrent commits in order and ends at the highest', async () => {

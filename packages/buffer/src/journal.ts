@@ -41,6 +41,11 @@ export interface ConsumerStats {
   cursor: number;
   /** Records after the cursor that are still in the journal (an upper bound when seqs have gaps). */
   backlog: number;
+  /**
+   * Bytes of those records on disk: whole segments behind the cursor, and the share of the segment
+   * that holds the cursor in proportion to its records (records are near-equal in size).
+   */
+  backlogBytes: number;
   /** Records this consumer had not committed when `onFull: 'drop-oldest'` deleted them, since open. */
   lostToFull: number;
 }
@@ -763,9 +768,14 @@ export class Journal<T = Uint8Array> {
     for (const [name, state] of this.consumerStates) {
       // Per segment, so that a jump in seqs between segments (after a rewound cursor) is not counted.
       let backlog = 0;
-      for (const seg of this.segments)
-        backlog += Math.max(0, seg.lastSeq - Math.max(state.cursor, seg.base - 1));
-      consumers[name] = { cursor: state.cursor, backlog, lostToFull: state.lostToFull };
+      let backlogBytes = 0;
+      for (const seg of this.segments) {
+        const behind = Math.max(0, seg.lastSeq - Math.max(state.cursor, seg.base - 1));
+        backlog += behind;
+        const records = seg.lastSeq - seg.base + 1;
+        if (behind > 0 && records > 0) backlogBytes += Math.round((seg.bytes * behind) / records);
+      }
+      consumers[name] = { cursor: state.cursor, backlog, backlogBytes, lostToFull: state.lostToFull };
     }
     return {
       firstSeq,

@@ -12,6 +12,7 @@ const GROUP_TITLES: Record<SettingGroup, string> = {
   snowflake: 'Snowflake (Snowpipe Streaming)',
   state: 'State',
   logging: 'Logging',
+  metrics: 'Metrics and health endpoint',
 };
 
 /** Renders docs/configuration.md from the settings table. */

@@ -15,7 +15,8 @@ export type SettingGroup =
   | 'health-storage'
   | 'snowflake'
   | 'state'
-  | 'logging';
+  | 'logging'
+  | 'metrics';
 
 export interface SettingSpec<S extends z.ZodType = z.ZodType> {
   /** Environment variable, e.g. `OPENSENSOR_READ_INTERVAL`. */
@@ -635,6 +636,23 @@ export const settings = {
     schema: stringbool(),
     expected: BOOL,
     description: 'Log one JSON object per line. Unset: JSON when standard output is not a terminal.',
+  }),
+  metricsPort: spec({
+    env: 'OPENSENSOR_METRICS_PORT',
+    group: 'metrics',
+    schema: wholeNumber(z.number().min(1).max(65_535)),
+    expected: 'a TCP port from 1 to 65535, in decimal digits',
+    description:
+      'Serve `/metrics` (Prometheus text format) and `/healthz` on this port while the agent runs. Unset: no endpoint, and the metrics library is never loaded. See docs/metrics.md.',
+  }),
+  metricsHost: spec({
+    env: 'OPENSENSOR_METRICS_HOST',
+    group: 'metrics',
+    schema: text(),
+    expected: 'an address to listen on, e.g. 127.0.0.1, 0.0.0.0 or ::',
+    description:
+      'Address the metrics endpoint listens on. The default keeps it on the Pi itself; `0.0.0.0` lets a Prometheus server on the network scrape it (the endpoint has no authentication: firewall it).',
+    default: '127.0.0.1',
   }),
 } as const;
 

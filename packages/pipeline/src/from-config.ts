@@ -19,6 +19,7 @@ import {
   type StationOptions,
   type StationPlace,
 } from './station.js';
+import { type PendingUpload, UploadBacklog } from './upload-backlog.js';
 
 export interface SimulationSettings {
   seed: number;
@@ -168,6 +169,34 @@ async function checkBoardOfStation(stateDir: string, stationId: string, kind: Bo
 /** Ledger files of the uploads (one per lake root). */
 export function ledgerPath(config: Pick<OpenSensorConfig, 'stateDir'>, stream: 'data' | 'health'): string {
   return join(config.stateDir, 'ledger', `${stream}.jsonl`);
+}
+
+/**
+ * The lake files of this station (data, and health when the periodic sync uploads it) that the upload
+ * ledger does not hold: what the agent's upload backlog starts from and returns to after each sync.
+ */
+export async function scanPendingUploads(config: OpenSensorConfig): Promise<PendingUpload[]> {
+  const { lakeObjectKey, listLakeFiles, openLedger } = await import('@opensensor/s3-sync');
+  const streams = [
+    { stream: 'data' as const, root: config.outputDir, prefix: config.storage.prefix },
+    ...(config.healthEnabled && config.healthSyncEnabled
+      ? [{ stream: 'health' as const, root: config.healthDir, prefix: config.healthStorage.prefix }]
+      : []),
+  ];
+  const out: PendingUpload[] = [];
+  for (const s of streams) {
+    const keys = new Set<string>();
+    // Read-only: the sync may hold the ledger's lock.
+    const ledger = await openLedger(ledgerPath(config, s.stream), { lock: false }).catch(() => null);
+    if (ledger) {
+      for (const e of ledger.entries()) keys.add(e.key);
+      await ledger.close();
+    }
+    for (const f of await listLakeFiles(s.root))
+      if (f.stationId === config.stationId && !keys.has(lakeObjectKey(s.prefix, f.relativePath)))
+        out.push({ path: f.path, bytes: f.size, writtenAt: f.mtimeMs });
+  }
+  return out;
 }
 
 /**
@@ -399,19 +428,37 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
   if (!o.withoutRemote && c.snowflakeHealthEnabled) {
     tasks.push(await snowpipeTask(c, 'health', HEALTH_SCHEMA, clock, log));
   }
-  if (!o.withoutRemote && c.syncEnabled) {
+  const uploads = !o.withoutRemote && c.syncEnabled ? new UploadBacklog(() => scanPendingUploads(c)) : null;
+  const refreshUploads = () =>
+    uploads
+      ?.refresh()
+      .catch((err: unknown) => log.warn('could not count the files not uploaded yet', { err }));
+  if (uploads) {
     periodic.push({
       name: 'sync',
       intervalMs: c.syncIntervalMinutes * 60_000,
       run: async (signal) => {
-        const summary = periodicSyncStatus(await syncOnce(c, { signal, logger: log }));
+        let summary: Record<string, number>;
+        try {
+          summary = periodicSyncStatus(await syncOnce(c, { signal, logger: log }));
+        } catch (err) {
+          uploads.syncFailed();
+          throw err;
+        }
+        uploads.syncFinished({
+          failed: summary.failed ?? 0,
+          complete: summary.failed === 0 && summary.pending === 0 && summary.conflicts === 0,
+          at: clock.now(),
+        });
+        await refreshUploads();
         log.info('sync', summary);
         return summary;
       },
     });
   }
   const trust = o.trustClock === true || c.clockPolicy === 'trust-system-clock';
-  return Station.open({
+  const uploadedStreams = new Set(['data', ...(c.healthEnabled && c.healthSyncEnabled ? ['health'] : [])]);
+  const station = await Station.open({
     stationId: c.stationId,
     board,
     schema,
@@ -437,7 +484,18 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
     tasks,
     periodic,
     logger: log,
-    ...(o.onWindowWritten ? { onWindowWritten: o.onWindowWritten } : {}),
+    ...(uploads || o.onWindowWritten
+      ? {
+          onWindowWritten: (w: Parameters<NonNullable<StationOptions['onWindowWritten']>>[0]) => {
+            if (uploads && w.status === 'written' && uploadedStreams.has(w.stream))
+              uploads.written({ path: w.path, bytes: w.bytes, writtenAt: clock.now() });
+            o.onWindowWritten?.(w);
+          },
+        }
+      : {}),
+    uploads,
     ...(o.owner ? { owner: o.owner } : {}),
   });
+  void refreshUploads();
+  return station;
 }

@@ -18,6 +18,7 @@ export {
   type SimulationSettings,
   type StationFromConfigOptions,
   type SyncRunSummary,
+  scanPendingUploads,
   stationFromConfig,
   syncOnce,
 } from './from-config.js';
@@ -48,6 +49,22 @@ export {
   type LogLevel,
   silentLogger,
 } from './logger.js';
+export {
+  type BuildInfo,
+  collectStationMetrics,
+  type MetricDefinition,
+  type MetricSample,
+  type MetricsInput,
+  type MetricsJson,
+  metricsJson,
+  STATION_METRICS,
+} from './metrics.js';
+export {
+  type MetricsServer,
+  MetricsServerError,
+  type MetricsServerOptions,
+  serveStationMetrics,
+} from './metrics-server.js';
 export {
   type ClockSyncedRecord,
   decodeRecord,
@@ -94,8 +111,14 @@ export {
   type JournalTask,
   type PeriodicTask,
   Station,
+  type StationHealth,
   type StationOptions,
   type StationPlace,
   type StationStats,
   type StationStatus,
 } from './station.js';
+export {
+  type PendingUpload,
+  UploadBacklog,
+  type UploadBacklogSnapshot,
+} from './upload-backlog.js';

@@ -12,7 +12,7 @@ import type { Clock } from './clock.js';
 import type { ClockSyncMonitor } from './clock-sync.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { claimJournalForStation } from './journal-station.js';
-import { LakeConsumer, type WindowWritten } from './lake-consumer.js';
+import { LakeConsumer, type LakeConsumerStats, type WindowWritten } from './lake-consumer.js';
 import { lockStationLakes } from './lake-lock.js';
 import { type Logger, silentLogger } from './logger.js';
 import {
@@ -24,6 +24,7 @@ import {
   RECORD_KIND,
 } from './records.js';
 import { runSchedule } from './scheduler.js';
+import type { UploadBacklog } from './upload-backlog.js';
 
 /** A consumer of the journal besides the lake writers (the Snowpipe sink). */
 export interface JournalTask {
@@ -80,6 +81,14 @@ export interface StationOptions {
   /** Statistics line every this many ms of (station) time. Default 15 min. */
   statsIntervalMs?: number;
   onWindowWritten?: (info: WindowWritten & { stream: 'data' | 'health' }) => void;
+  /** What is not uploaded yet, kept by the periodic sync (metrics and status). */
+  uploads?: UploadBacklog | null;
+}
+
+/** `ok`, or what keeps the station from reading and journaling. */
+export interface StationHealth {
+  ok: boolean;
+  reason: string | null;
 }
 
 /** What a backfill did, for a summary that says what was written and how to continue. */
@@ -105,6 +114,10 @@ function describeError(err: unknown): string {
 
 export interface StationStats {
   readings: number;
+  /** Board reads that returned (warm-up samples included; failed reads are `readErrors`). */
+  boardReads: number;
+  /** Seconds spent in board reads, summed (with `boardReads + readErrors`, the mean read time). */
+  readSeconds: number;
   warmupSkipped: number;
   overruns: number;
   /** The wall clock jumped back and the read grid was re-anchored. */
@@ -177,6 +190,8 @@ const monotonicNow = () => Number(process.hrtime.bigint() / 1000n) / 1000;
 export class Station {
   readonly stats: StationStats = {
     readings: 0,
+    boardReads: 0,
+    readSeconds: 0,
     warmupSkipped: 0,
     overruns: 0,
     clockJumps: 0,
@@ -199,6 +214,13 @@ export class Station {
   /** This station's lake locks (data, health), released by `close`. */
   private lakeLocks: ProcessLock[] = [];
   private lastAppendError: unknown = null;
+  /** The newest append failed (cleared by the next that succeeds): what `/healthz` reports. */
+  private lastAppendFailed = false;
+  /** Monotonic ms at the start of the newest board read; null before the first. */
+  private lastReadStart: number | null = null;
+  private running = false;
+  /** From the newest health record: what the metrics show without reading the sensor again. */
+  private lastCpuTempC: number | null = null;
 
   private constructor(
     private readonly o: StationOptions,
@@ -337,13 +359,17 @@ export class Station {
     const dated = sync ? sync.synced : true;
     const started = this.o.clock.now();
     const mono = this.monotonic();
+    this.lastReadStart = mono;
     try {
       sample = await this.o.board.read();
     } catch (err) {
+      this.stats.readSeconds += (this.monotonic() - mono) / 1000;
       this.stats.readErrors++;
       this.log.error('board read failed', { err });
       return null;
     }
+    this.stats.readSeconds += (this.monotonic() - mono) / 1000;
+    this.stats.boardReads++;
     for (const sensor in sample.errors) this.stats.sensorErrors[sensor] = sample.errors[sensor] as number;
     if (sample.warmup) {
       this.stats.warmupSkipped++;
@@ -391,6 +417,8 @@ export class Station {
       clockSynced: sync ? sync.synced : true,
       ...(this.o.health.sources ? { sources: this.o.health.sources } : {}),
     });
+    const cpuTemp = values.cpu_temp_c;
+    this.lastCpuTempC = typeof cpuTemp === 'number' ? cpuTemp : null;
     const place = this.o.health.place;
     const named = {
       ...values,
@@ -410,7 +438,9 @@ export class Station {
     const p = this.journal.append(bytes);
     this.pendingAppends.add(p);
     try {
-      return await p;
+      const seq = await p;
+      this.lastAppendFailed = false;
+      return seq;
     } catch (err) {
       this.noteAppendError(err);
       return null;
@@ -446,6 +476,7 @@ export class Station {
   private noteAppendError(err: unknown): void {
     this.stats.appendErrors++;
     this.lastAppendError = err;
+    this.lastAppendFailed = true;
     const code = (err as { code?: string }).code;
     if (code === 'IO' || code === 'JOURNAL_CLOSED') {
       // The journal refuses every append after an I/O failure (a dying SD card): only reopening it
@@ -468,6 +499,15 @@ export class Station {
    */
   async run(outer: AbortSignal, options: { flushOnExit?: boolean } = {}): Promise<void> {
     const signal = AbortSignal.any([outer, this.stopInternally.signal]);
+    this.running = true;
+    try {
+      await this.runUntil(signal, options);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runUntil(signal: AbortSignal, options: { flushOnExit?: boolean }): Promise<void> {
     const healthEvery = this.o.health?.everyReadings ?? 12;
     const statsEvery = this.o.statsIntervalMs ?? 15 * 60_000;
     let nextStats = this.o.clock.now() + statsEvery;
@@ -745,6 +785,49 @@ export class Station {
       if (newest === null || record.timestamp > newest) newest = record.timestamp;
     }
     return { count, newest };
+  }
+
+  /**
+   * Whether the station is doing its job: reading on its grid and journaling what it reads. What
+   * `/healthz` answers; `reason` says what is wrong when it is not.
+   */
+  health(): StationHealth {
+    if (this.fatal)
+      return { ok: false, reason: `the journal cannot be written: ${describeError(this.fatal)}` };
+    if (!this.running) return { ok: false, reason: 'the station is not running (starting or stopping)' };
+    if (this.lastAppendFailed)
+      return {
+        ok: false,
+        reason: `the journal refused the newest record: ${describeError(this.lastAppendError)}`,
+      };
+    const staleMs = Math.max(3 * this.o.readIntervalMs, 30_000);
+    const since = this.lastReadStart === null ? null : this.monotonic() - this.lastReadStart;
+    if (since !== null && since > staleMs)
+      return {
+        ok: false,
+        reason: `no reading started for ${Math.round(since / 1000)} s (the interval is ${this.o.readIntervalMs / 1000} s): a board read hangs or the read loop is stuck`,
+      };
+    return { ok: true, reason: null };
+  }
+
+  /** What the lake writers have done since the station opened: readings, and health when it is on. */
+  lakeStats(): { data: LakeConsumerStats; health: LakeConsumerStats | null } {
+    return { data: { ...this.lake.stats }, health: this.healthLake ? { ...this.healthLake.stats } : null };
+  }
+
+  /** The journal consumers that are tasks (Snowpipe), by name, with their status. */
+  taskStatuses(): Record<string, Record<string, unknown>> {
+    return Object.fromEntries((this.o.tasks ?? []).map((t) => [t.name, t.status()]));
+  }
+
+  /** The upload backlog the agent tracks (null without a periodic sync). */
+  get uploads(): UploadBacklog | null {
+    return this.o.uploads ?? null;
+  }
+
+  /** CPU temperature in °C from the newest health record; null before one or without a health stream. */
+  get cpuTemperature(): number | null {
+    return this.lastCpuTempC;
   }
 
   status(): StationStatus {

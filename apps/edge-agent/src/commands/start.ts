@@ -1,5 +1,6 @@
 import { parseDecimal } from '@opensensor/config';
 import type { Command } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
 import { CliError, type CliIo, EXIT } from '../io.js';
 import { type ConfigFlags, loadCommandConfig } from '../load-config.js';
 import type { AgentStatusFile } from '../status-file.js';
@@ -65,13 +66,15 @@ Examples:
           flagNames,
         ));
       }
-      const { shutdownSignal, stationFromConfig } = await import('@opensensor/pipeline');
+      const { collectStationMetrics, metricsJson, serveStationMetrics, shutdownSignal, stationFromConfig } =
+        await import('@opensensor/pipeline');
       const { seedFromString } = await import('@opensensor/simulation');
       const { agentLogger } = await import('../logging.js');
       const { writeStatusFile } = await import('../status-file.js');
       const { versionInfo } = await import('../version.js');
       const log = agentLogger(io, config);
       const startedAt = new Date().toISOString();
+      const build = { version: pkg.version };
       // A simulation trusts the system clock unless OPENSENSOR_CLOCK_POLICY is set: on a laptop or in
       // WSL systemd often cannot confirm NTP, and a quick try should not hold every reading back. Set
       // explicitly, the policy applies as on a real station, so a simulation can exercise it.
@@ -96,7 +99,23 @@ Examples:
           clock,
           version: versionInfo(),
           station: station.status(),
+          metrics: metricsJson(collectStationMetrics({ station, build, now: Date.now() })),
         }).catch((err: unknown) => log.warn('could not write the status file', { err }));
+      // The endpoint is for watching: an agent that cannot serve it still reads and journals.
+      const metricsServer =
+        config.metricsPort === undefined
+          ? null
+          : await serveStationMetrics({
+              station,
+              host: config.metricsHost,
+              port: config.metricsPort,
+              build,
+              logger: log,
+            }).catch((err: unknown) => {
+              log.error('the metrics endpoint is off', { err });
+              return null;
+            });
+      if (metricsServer) log.info('metrics endpoint listening', { url: `${metricsServer.url}/metrics` });
       const shutdown = (io.deps?.shutdown ?? shutdownSignal)({
         onSignal: (sig) => log.info('stopping', { signal: sig }),
       });
@@ -122,6 +141,7 @@ Examples:
         await station.run(shutdown.signal, { flushOnExit: config.flushOnStop });
       } finally {
         clearInterval(timer);
+        await metricsServer?.close();
         await publish(true);
         await station.close();
         shutdown.dispose();

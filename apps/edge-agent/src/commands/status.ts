@@ -1,5 +1,5 @@
 import type { SettingSource } from '@opensensor/config';
-import type { ClockPolicy } from '@opensensor/pipeline';
+import type { ClockPolicy, MetricsJson } from '@opensensor/pipeline';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { type ConfigFlags, loadCommandConfig } from '../load-config.js';
@@ -63,6 +63,11 @@ export interface StatusReport {
   };
   /** Broken lake files a sync moved aside instead of uploading (`<lake>-quarantine`, data and health). */
   quarantine: { files: number; bytes: number; dirs: string[] };
+  /**
+   * The agent's metrics as it last published them (every 30 s and at stop): the same figures, by the
+   * same names, as its `/metrics` endpoint. Null when no agent has run here (or an older one).
+   */
+  metrics: { at: string; values: MetricsJson } | null;
   snowflake: {
     enabled: boolean;
     channel: string | null;
@@ -197,6 +202,7 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
       ledgerDamage,
     },
     quarantine,
+    metrics: file?.metrics ? { at: file.updatedAt, values: file.metrics } : null,
     snowflake: {
       enabled: config.snowflakeEnabled,
       channel: config.snowflakeEnabled ? config.snowflakeChannel : null,
