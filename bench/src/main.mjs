@@ -8,6 +8,7 @@ import { coldStart } from './benchmarks/cold-start.mjs';
 import { dashboard } from './benchmarks/dashboard.mjs';
 import { batchEncode } from './benchmarks/encode.mjs';
 import { lakeJobs } from './benchmarks/lake.mjs';
+import { peerWritePath } from './benchmarks/peer.mjs';
 import { syncThroughput } from './benchmarks/sync.mjs';
 import { createReporter } from './lib/report.mjs';
 
@@ -20,6 +21,7 @@ export const BENCHMARKS = {
   sync: syncThroughput,
   dashboard,
   lake: lakeJobs,
+  peer: peerWritePath,
 };
 
 /**

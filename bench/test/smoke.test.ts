@@ -80,6 +80,28 @@ describe('pnpm bench', () => {
     expect(query.figures.bronzeMs.n).toBe(3);
   }, 120_000);
 
+  it('runs the reference peer side by side at quick sizes, or says why it cannot', async () => {
+    const { code, stdout, stderr } = await runBench(['--profile', 'quick', '--only', 'peer'], 90_000);
+    expect(stderr).not.toMatch(/error/i);
+    expect(code).toBe(0);
+    const [r] = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(r.name).toBe('peer-write-path');
+    if (r.skipped) {
+      // Optional: without the peer scripts or Polars the case says what is missing.
+      expect(r.skipped).toMatch(/polars_batch_writer\.py not found|no polars|cannot run/);
+      return;
+    }
+    expect(r.params.peer).toMatch(/^Python \S+, Polars \S+, PyArrow \S+$/);
+    for (const f of ['oursProcessWallS', 'peerProcessWallS', 'peerOverOursWall', 'peerPeakRssMB'])
+      expect(r.figures[f].median).toBeGreaterThan(0);
+    // The same rows re-encoded: 15-minute files of 180 rows of 20 columns hold kilobytes, not bytes.
+    expect(r.figures.oursBytesPerFile.median).toBeGreaterThan(1000);
+    expect(r.figures.peerBytesPerFileSameRows.median).toBeGreaterThan(1000);
+  }, 120_000);
+
   it('rejects an unknown benchmark with exit code 2 and names the known ones', async () => {
     const { code, stderr } = await runBench(['--only', 'nope']);
     expect(code).toBe(2);
