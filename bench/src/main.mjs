@@ -9,6 +9,7 @@ import { dashboard } from './benchmarks/dashboard.mjs';
 import { batchEncode } from './benchmarks/encode.mjs';
 import { lakeJobs } from './benchmarks/lake.mjs';
 import { peerWritePath } from './benchmarks/peer.mjs';
+import { releaseArtifact } from './benchmarks/release.mjs';
 import { syncThroughput } from './benchmarks/sync.mjs';
 import { createReporter } from './lib/report.mjs';
 
@@ -22,6 +23,7 @@ export const BENCHMARKS = {
   dashboard,
   lake: lakeJobs,
   peer: peerWritePath,
+  release: releaseArtifact,
 };
 
 /**
@@ -38,6 +40,7 @@ export const PROFILES = {
     agent: { hours: 1, warmup: 0, reps: 1 },
     realtime: { warmupMs: 1000, sampleMs: 2000, batchDurationSec: 60, waitForWindow: false },
     coldStart: { warmup: 0, reps: 1, lakeDays: 2 },
+    release: { warmup: 0, reps: 1 },
     sync: { warmup: 0, reps: 1, files: 4, largeBytes: 8 * 1024 * 1024 },
     dashboard: { days: 2, warmup: 0, reps: 2 },
     // 1-minute readings in 1-hour files: the same jobs on a lake small enough for the smoke test.
@@ -64,6 +67,8 @@ export const PROFILES = {
     agent: { hours: 24, warmup: 1, reps: 3 },
     realtime: { warmupMs: 3000, sampleMs: 20_000, batchDurationSec: 60, waitForWindow: true },
     coldStart: { warmup: 2, reps: 9, lakeDays: 365 },
+    // The installed release against the workspace build, alternating (issue 19: within 10 %).
+    release: { warmup: 2, reps: 15 },
     sync: { warmup: 1, reps: 3, files: 96, largeBytes: 100 * 1024 * 1024 },
     // A station-month: the gold files of a month view, the same size at any read interval.
     dashboard: { days: 30, warmup: 1, reps: 5 },

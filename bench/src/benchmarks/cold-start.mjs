@@ -10,7 +10,7 @@ const PROBE = fileURLToPath(new URL('../workers/probe.mjs', import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Spawn → exit of `node <args>`, in ms; with `probe`, also the child's peak RSS and CPU. */
-function timeProcess(args, { probe = false } = {}) {
+export function timeProcess(args, { probe = false } = {}) {
   const dir = probe ? mkdtempSync(join(tmpdir(), 'opensensor-probe-')) : undefined;
   const out = dir ? join(dir, 'probe.json') : undefined;
   return new Promise((resolve, reject) => {
@@ -40,8 +40,8 @@ function timeProcess(args, { probe = false } = {}) {
  * agent is ready; `startToReadingMs` is the cold start without that wait: ready + the time from the
  * reading's deadline to its record in the journal.
  */
-async function startToFirstReading(dir) {
-  const agent = startAgent(dir ? { dir } : {});
+export async function startToFirstReading(dir, { cli } = {}) {
+  const agent = startAgent({ ...(dir ? { dir } : {}), ...(cli ? { cli } : {}) });
   const spawnedAt = Date.now();
   try {
     let firstRecordMs;
@@ -53,7 +53,12 @@ async function startToFirstReading(dir) {
       if (reading) {
         const now = Date.now();
         const readyMs = agent.startedLogMs();
+        const mem = procStatusMB(agent.child.pid);
         return {
+          // The agent's memory once it reads: resident now, and the peak so far (VmHWM); its CPU so far.
+          rssMB: mem.VmRSS,
+          peakRssMB: mem.VmHWM,
+          cpuMs: procCpuMs(agent.child.pid),
           readyMs,
           startToReadingMs: readyMs + (now - reading.timestamp),
           firstRecordMs,
@@ -70,6 +75,32 @@ async function startToFirstReading(dir) {
   } finally {
     await agent.stop();
     if (!dir) agent.cleanup();
+  }
+}
+
+/** VmRSS and VmHWM of a live process, in MB (Linux /proc); NaN where /proc is missing. */
+function procStatusMB(pid) {
+  const out = { VmRSS: Number.NaN, VmHWM: Number.NaN };
+  try {
+    for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
+      const m = /^(VmRSS|VmHWM):\s+(\d+) kB/.exec(line);
+      if (m) out[m[1]] = Number(m[2]) / 1024;
+    }
+  } catch {
+    // Not Linux: the figures stay NaN and are left out of the summaries.
+  }
+  return out;
+}
+
+/** User + system CPU of a live process so far, in ms (Linux /proc, 10 ms ticks); NaN elsewhere. */
+function procCpuMs(pid) {
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
   }
 }
 

@@ -16,15 +16,17 @@ export function agentCli() {
 
 /**
  * Starts `opensensor start --simulate` in a fresh directory with a 1 s read interval (the fastest
- * the configuration allows) and the other settings at their defaults.
+ * the configuration allows) and the other settings at their defaults. `cli`: another build of the
+ * agent's cli.js (e.g. an installed release) instead of the workspace's.
  */
 export function startAgent({
   env = {},
   args = [],
   dir = mkdtempSync(join(tmpdir(), 'opensensor-agent-')),
+  cli = agentCli(),
 } = {}) {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [agentCli(), 'start', '--simulate', ...args], {
+  const child = spawn(process.execPath, ['--', cli, 'start', '--simulate', ...args], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
