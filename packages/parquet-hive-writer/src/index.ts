@@ -12,7 +12,14 @@ export {
   ZSTD_LEVEL,
   type ZstdImplementation,
 } from './codecs.js';
-export { type EncodeRequest, hyparquetEncoder, type ParquetEncoder, parquetSchemaOf } from './encoder.js';
+export {
+  type EncodeRequest,
+  hyparquetEncoder,
+  LAKE_ENCODINGS,
+  type LakeEncodings,
+  type ParquetEncoder,
+  parquetSchemaOf,
+} from './encoder.js';
 export {
   BatchOverlapError,
   CodecError,

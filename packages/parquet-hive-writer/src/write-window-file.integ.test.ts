@@ -106,6 +106,42 @@ describe('writeWindowFile → DuckDB', () => {
     }
   });
 
+  it('lays values out compactly by default (delta timestamps, split float bytes), plain on request: same values, smaller file', async () => {
+    const rows = sensorWindowRows({ window: w0915, seed: 11, nullRate: 0.02 });
+    const compact = await write({ rows });
+    const plainRoot = join(scratch, `t${n}`, 'plain');
+    const plain = await writeWindowFile({
+      root: plainRoot,
+      station,
+      schema: SENSOR_SCHEMA,
+      window: w0915,
+      firstSeq: 1,
+      lastSeq: 180,
+      rows,
+      encodings: 'plain',
+    });
+    const encodings = async (path: string) =>
+      Object.fromEntries(
+        (
+          await db.rows(
+            `SELECT path_in_schema AS c, encodings AS e FROM parquet_metadata('${path}') ORDER BY column_id`,
+          )
+        ).map((r) => [r.c, String(r.e)]),
+      );
+    const c = await encodings(compact.path);
+    expect(c.timestamp).toContain('DELTA_BINARY_PACKED');
+    for (const col of SENSOR_SCHEMA.columns) expect(c[col.name], col.name).toContain('BYTE_STREAM_SPLIT');
+    const p = await encodings(plain.path);
+    for (const e of Object.values(p)) expect(e).not.toMatch(/BYTE_STREAM_SPLIT|DELTA/);
+    // The same values read back from both.
+    const read = async (r: string) =>
+      db.rows(
+        `SELECT epoch_ms(timestamp)::DOUBLE AS ts, * EXCLUDE (timestamp, station, year, month, day) FROM ${lakeGlob(r)} ORDER BY timestamp`,
+      );
+    expect(await read(root)).toEqual(await read(plainRoot));
+    expect(statSync(compact.path).size).toBeLessThan(statSync(plain.path).size);
+  });
+
   it('puts windows either side of midnight into the right day, the 24:00 one as data_0000', async () => {
     const late = windowOf(Date.parse('2024-12-31T23:50:00Z'), 900);
     const early = windowOf(Date.parse('2025-01-01T00:00:00Z'), 900);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import { mkdirDurable, writeFileExclusive } from './atomic-file.js';
 import { type LakeCompression, loadCodec, type ZstdImplementation } from './codecs.js';
-import { hyparquetEncoder, type ParquetEncoder } from './encoder.js';
+import { hyparquetEncoder, type LakeEncodings, type ParquetEncoder } from './encoder.js';
 import {
   BatchOverlapError,
   type ExistingBatch,
@@ -52,6 +52,8 @@ export interface WriteWindowFileOptions {
   nonFinite?: NonFinitePolicy;
   /** Extra footer key-value metadata; keys starting with `opensensor.` are reserved. Never put secrets here. */
   metadata?: Readonly<Record<string, string>>;
+  /** Default `compact` (DELTA_BINARY_PACKED timestamps, BYTE_STREAM_SPLIT floats); `plain` for old readers. */
+  encodings?: LakeEncodings;
   /** Swap the Parquet library (default hyparquet-writer). */
   encoder?: ParquetEncoder;
   /** Fault injection for tests: runs after the temp file is durable and before it gets its final name. */
@@ -204,6 +206,7 @@ export async function writeWindowFile(options: WriteWindowFileOptions): Promise<
       schema,
       columns,
       codec,
+      encodings: options.encodings ?? 'compact',
       createdBy: `${WRITER_NAME} version ${WRITER_VERSION} (${encoder.id})`,
       metadata: [
         { key: FOOTER_KEYS.schema, value: schema.name },
