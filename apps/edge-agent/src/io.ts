@@ -54,6 +54,8 @@ export interface CliDeps {
   /** Node binary and CLI script the unit runs; default this process's. */
   nodePath?: string;
   cliPath?: string;
+  /** What `opensensor doctor` reads of the machine (a fake station's root in tests). */
+  doctor?: import('./doctor.js').DoctorSystem;
   /** SIGINT/SIGTERM handling of `start` (tests abort it themselves). */
   shutdown?: typeof import('@opensensor/pipeline').shutdownSignal;
 }

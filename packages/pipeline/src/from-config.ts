@@ -216,7 +216,8 @@ export interface SyncRunSummary {
   retention: { deleted: number; bytes: number } | null;
 }
 
-async function targetFor(storage: StorageSettings, config: OpenSensorConfig) {
+/** The S3 target of one storage (data or health) as the sync builds it; `destroy()` it when done. */
+export async function storageTarget(storage: StorageSettings, config: OpenSensorConfig) {
   const { createS3Target } = await import('@opensensor/s3-sync');
   if (!storage.bucket) throw new Error('OPENSENSOR_STORAGE_BUCKET is not set: nothing to sync to');
   return createS3Target({
@@ -269,7 +270,7 @@ export async function syncOnce(
   let retention: SyncRunSummary['retention'] = null;
   for (const s of streams) {
     // Plain http to another machine is warned about once, when the configuration is loaded.
-    const target = await targetFor(s.storage, config);
+    const target = await storageTarget(s.storage, config);
     try {
       const onProgress = options.onProgress;
       const summary = await syncLake({

@@ -20,6 +20,7 @@ export {
   type SyncRunSummary,
   scanPendingUploads,
   stationFromConfig,
+  storageTarget,
   syncOnce,
 } from './from-config.js';
 export {

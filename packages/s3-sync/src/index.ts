@@ -38,6 +38,7 @@ export {
   type UploadMethod,
 } from './ledger.js';
 export { checkParquetFile, type ParquetCheckResult } from './parquet-check.js';
+export { probeWrite, type WriteProbeResult } from './probe.js';
 export {
   createProgressBar,
   createProgressLog,

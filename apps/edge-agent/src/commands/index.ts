@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerConfig } from './config.js';
 import { registerDashboard } from './dashboard.js';
+import { registerDoctor } from './doctor.js';
 import { registerLake } from './lake.js';
 import { registerService } from './service.js';
 import { registerSetup } from './setup.js';
@@ -25,4 +26,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerSnowflake,
   registerLake,
   registerDashboard,
+  registerDoctor,
 ];

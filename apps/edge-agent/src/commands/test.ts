@@ -165,7 +165,8 @@ Works before \`opensensor setup\`. Exits 1 when no sensor answers.`,
     });
 }
 
-async function realBoard(options: TestBoardOptions): Promise<TestBoard> {
+/** The board facade `opensensor test` (and `opensensor doctor`) reads, loaded when first asked for. */
+export async function realBoard(options: TestBoardOptions): Promise<TestBoard> {
   switch (options.board) {
     case 'sensehat': {
       const { SenseHat } = await import('@opensensor/sensors-sensehat');
