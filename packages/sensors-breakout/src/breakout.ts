@@ -1,5 +1,7 @@
 import {
   BoardBus,
+  type BoardFacade,
+  type BoardSample,
   type Clock,
   describeError,
   formatAddress,
@@ -9,10 +11,16 @@ import {
   SensorSlots,
   type Sleep,
   systemClock,
-} from '@opensensor/sensors-enviroplus';
+} from '@opensensor/sensors-core';
 import { type CommandI2cBus, isCommandBus } from './command-bus.js';
 import { ICP10125, ICP10125_ADDRESS, type Icp10125Mode } from './icp10125.js';
-import { type BreakoutReading, emptyBreakoutReading } from './reading.js';
+import {
+  BREAKOUT_COLUMN_INFO,
+  BREAKOUT_COLUMNS,
+  type BreakoutColumn,
+  type BreakoutReading,
+  emptyBreakoutReading,
+} from './reading.js';
 import { SCD4X_ADDRESS, SCD4x, type Scd4xOptions } from './scd4x.js';
 import { absoluteHumidity, SGP30, SGP30_ADDRESS, type Sgp30Reading, sgp30HumidityWord } from './sgp30.js';
 
@@ -23,16 +31,13 @@ export const BREAKOUT_SENSORS = ['scd4x', 'sgp30', 'icp10125'] as const;
 export type BreakoutSensor = (typeof BREAKOUT_SENSORS)[number];
 export type BreakoutSensorStatus = SensorStatus<BreakoutSensor>;
 
-/** One reading of all breakouts. */
-export interface BreakoutSample {
-  /** When the reading started, ms since the epoch, from the injected clock. */
-  timestamp: number;
+/**
+ * One reading of all breakouts; `warmup` is true for the first `warmupReadings` samples and while
+ * the SGP30 still reports its start-up values.
+ */
+export interface BreakoutSample extends BoardSample<BreakoutSensor, BreakoutColumn> {
   reading: BreakoutReading;
-  /** True for the first `warmupReadings` samples and while the SGP30 still reports its start-up values. */
-  warmup: boolean;
   sensors: Record<BreakoutSensor, SensorReadResult>;
-  /** Failed reads per sensor since construction (absent and disabled sensors do not count). */
-  errors: Readonly<Record<BreakoutSensor, number>>;
 }
 
 /** Starts a repeating job and returns its stop function; injected so tests drive the SGP30 cadence. */
@@ -81,7 +86,14 @@ export interface BreakoutOptions {
  * per-sensor timeout, cross-compensates (pressure → SCD4x, humidity → SGP30) and returns one reading
  * with the lake's column names. A missing or failing sensor yields nulls and an error count.
  */
-export class Breakout {
+export class Breakout implements BoardFacade<BreakoutSensor, BreakoutColumn, BreakoutSample> {
+  readonly kind = 'breakout';
+  readonly name = 'breakout';
+  readonly sensors = BREAKOUT_SENSORS;
+  readonly columns = BREAKOUT_COLUMNS;
+  readonly columnInfo = BREAKOUT_COLUMN_INFO;
+  /** Any of the three: each breakout is fitted on its own. */
+  readonly signature = BREAKOUT_SENSORS;
   private readonly options: BreakoutOptions;
   private readonly clock: Clock;
   private readonly warn: (message: string) => void;

@@ -5,7 +5,7 @@ import {
   type SensorErrorCode,
   type Sleep,
   toSensorError,
-} from '@opensensor/sensors-enviroplus';
+} from '@opensensor/sensors-core';
 import { CrcError, decodeWords, encodeCommand } from './crc.js';
 
 /**

@@ -1,3 +1,5 @@
+import type { ColumnInfo } from '@opensensor/sensors-core';
+
 /** Measurement columns of a breakout station's lake files, in lake order (after `timestamp`). */
 export const BREAKOUT_COLUMNS = [
   'co2',
@@ -11,11 +13,7 @@ export const BREAKOUT_COLUMNS = [
 
 export type BreakoutColumn = (typeof BREAKOUT_COLUMNS)[number];
 
-/** Unit and meaning of a lake column. */
-export interface ColumnInfo {
-  unit: string;
-  description: string;
-}
+export type { ColumnInfo };
 
 export const BREAKOUT_COLUMN_INFO: Readonly<Record<BreakoutColumn, ColumnInfo>> = {
   co2: { unit: 'ppm', description: 'CO₂ concentration from the SCD4x (photoacoustic NDIR)' },

@@ -1,9 +1,9 @@
 /**
  * Test doubles for code that uses @opensensor/sensors-breakout: command-level models of the SCD4x,
  * SGP30 and ICP-10125 that enforce execution times and CRCs, on the fake I2C bus of
- * @opensensor/sensors-enviroplus extended with plain transfers.
+ * @opensensor/sensors-core extended with plain transfers.
  */
-export { type I2cFault, i2cSystemError } from '@opensensor/sensors-enviroplus/testing';
+export { type I2cFault, i2cSystemError } from '@opensensor/sensors-core/testing';
 export { createFakeBreakoutBus, type FakeBreakout, type FakeBreakoutOptions } from './fakes/breakout-bus.js';
 export {
   FakeIcp10125,

@@ -37,20 +37,6 @@ export class SensorError extends Error {
   }
 }
 
-/** Which check a PMS5003 frame failed. */
-export type Pms5003FrameProblem = 'length' | 'start' | 'frame-length' | 'checksum';
-
-/** A byte sequence is not a valid 32-byte PMS5003 data frame. */
-export class Pms5003FrameError extends Error {
-  override readonly name = 'Pms5003FrameError';
-  readonly problem: Pms5003FrameProblem;
-
-  constructor(problem: Pms5003FrameProblem, message: string) {
-    super(`PMS5003 frame: ${message}`);
-    this.problem = problem;
-  }
-}
-
 /** An optional native dependency (i2c-bus, serialport) is needed for real hardware but is not installed. */
 export class OptionalDependencyError extends Error {
   override readonly name = 'OptionalDependencyError';
@@ -60,7 +46,7 @@ export class OptionalDependencyError extends Error {
     super(
       `${purpose} needs the optional package "${dependency}", which is not installed or failed to load. ` +
         `Install it on the device (npm install ${dependency}; it builds with node-gyp where no prebuilt binary exists), ` +
-        'or pass your own implementation (tests can use @opensensor/sensors-enviroplus/testing).',
+        'or pass your own implementation (tests can use FakeI2cBus from @opensensor/sensors-core/testing).',
       options,
     );
     this.dependency = dependency;

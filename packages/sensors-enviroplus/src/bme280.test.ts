@@ -1,3 +1,4 @@
+import { SensorError } from '@opensensor/sensors-core';
 import { describe, expect, it } from 'vitest';
 import {
   altitudeFromPressure,
@@ -6,7 +7,6 @@ import {
   decodeBme280Calibration,
   decodeBme280Raw,
 } from './bme280.js';
-import { SensorError } from './errors.js';
 import { attachFakeBme280, BME280_IMAGE, FakeI2cBus } from './testing.js';
 
 const noSleep = async () => {};

@@ -1,6 +1,11 @@
-import { SensorError } from './errors.js';
-import { type I2cBus, i2cStep, readBlock } from './i2c.js';
-import { realSleep, type Sleep } from './timing.js';
+import {
+  type I2cBus,
+  i2cStep,
+  readBlock,
+  realSleep,
+  SensorError,
+  type Sleep,
+} from '@opensensor/sensors-core';
 
 export const BME280_ADDRESS = 0x76;
 export const BME280_ALT_ADDRESS = 0x77;

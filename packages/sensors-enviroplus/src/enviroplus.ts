@@ -1,37 +1,49 @@
+import type { I2cBus } from '@opensensor/sensors-core';
+import {
+  BoardBus,
+  type BoardFacade,
+  type BoardSample,
+  type Clock,
+  describeError,
+  formatAddress,
+  SensorError,
+  type SensorReadResult,
+  SensorSlot,
+  type SensorSlotStatus,
+  SensorSlots,
+  type Sleep,
+  systemClock,
+} from '@opensensor/sensors-core';
 import { BME280 } from './bme280.js';
-import { BoardBus, SensorSlots } from './board.js';
 import {
   type CompensationOptions,
   type CpuTemperatureSource,
   sysfsCpuTemperature,
   TemperatureCompensator,
 } from './compensation.js';
-import { describeError, formatAddress, SensorError } from './errors.js';
 import { ADS1X15_ADDRESS, type AdcChip, GasSensor } from './gas.js';
 import { emitWarning, type Gpio, GpioGuard, LibgpiodGpio } from './gpio.js';
-import type { I2cBus } from './i2c.js';
 import { LTR559, type Ltr559Gain, type Ltr559IntegrationMs } from './ltr559.js';
 import { PMS5003_DEFAULT_DEVICE, Pms5003, type Pms5003Port } from './pms5003.js';
-import { type EnviroplusReading, emptyReading } from './reading.js';
-import { type SensorReadResult, SensorSlot, type SensorSlotStatus } from './sensor-slot.js';
-import { type Clock, type Sleep, systemClock } from './timing.js';
+import {
+  ENVIROPLUS_COLUMN_INFO,
+  ENVIROPLUS_COLUMNS,
+  type EnviroplusColumn,
+  type EnviroplusReading,
+  emptyReading,
+} from './reading.js';
 
 export const ENVIROPLUS_SENSORS = ['bme280', 'ltr559', 'gas', 'pms5003'] as const;
 export type EnviroplusSensor = (typeof ENVIROPLUS_SENSORS)[number];
+const ENVIROPLUS_SIGNATURE: readonly EnviroplusSensor[] = ['bme280', 'ltr559'];
 
 /** What {@link Enviroplus.detect} found for one sensor. */
 export type SensorStatus = SensorSlotStatus<EnviroplusSensor>;
 
-/** One reading of the whole board. */
-export interface EnviroplusSample {
-  /** When the reading started, ms since the epoch, from the injected clock. */
-  timestamp: number;
+/** One reading of the whole board; `warmup` is true for the first `warmupReadings` samples. */
+export interface EnviroplusSample extends BoardSample<EnviroplusSensor, EnviroplusColumn> {
   reading: EnviroplusReading;
-  /** True for the first `warmupReadings` samples, which the collector should not store. */
-  warmup: boolean;
   sensors: Record<EnviroplusSensor, SensorReadResult>;
-  /** Failed reads per sensor since construction (absent and disabled sensors do not count). */
-  errors: Readonly<Record<EnviroplusSensor, number>>;
   /** CPU temperature used for compensation, °C; null when compensation is off. */
   cpuTemperature: number | null;
 }
@@ -91,7 +103,14 @@ type BmeValues = { temperature: number; pressure: number; humidity: number };
  * per-sensor timeout and returns one reading with the lake's column names. A missing or failing
  * sensor yields nulls and an error count; it never stops the others.
  */
-export class Enviroplus {
+export class Enviroplus implements BoardFacade<EnviroplusSensor, EnviroplusColumn, EnviroplusSample> {
+  readonly kind = 'enviroplus';
+  readonly name = 'enviroplus';
+  readonly sensors = ENVIROPLUS_SENSORS;
+  readonly columns = ENVIROPLUS_COLUMNS;
+  readonly columnInfo = ENVIROPLUS_COLUMN_INFO;
+  /** The climate and light chips: a PMS5003 or an ADC alone is no Enviro+. */
+  readonly signature = ENVIROPLUS_SIGNATURE;
   private readonly options: EnviroplusOptions;
   private readonly clock: Clock;
   private readonly warn: (message: string) => void;

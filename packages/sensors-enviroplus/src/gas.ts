@@ -1,7 +1,12 @@
-import { SensorError } from './errors.js';
+import {
+  type I2cBus,
+  i2cStep,
+  readBlock,
+  realSleep,
+  SensorError,
+  type Sleep,
+} from '@opensensor/sensors-core';
 import { emitWarning, type Gpio, GpioGuard, type GpioLine } from './gpio.js';
-import { type I2cBus, i2cStep, readBlock } from './i2c.js';
-import { realSleep, type Sleep } from './timing.js';
 
 export const ADS1X15_ADDRESS = 0x49;
 export const GAS_HEATER_PIN = 24;

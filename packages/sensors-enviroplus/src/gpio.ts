@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { describeError } from './errors.js';
+import { describeError } from '@opensensor/sensors-core';
 
 export type GpioValue = 0 | 1;
 

@@ -1,3 +1,4 @@
+import { boardConformance } from '@opensensor/sensors-core/testing';
 import { describe, expect, it } from 'vitest';
 import { Enviroplus } from './enviroplus.js';
 
@@ -5,7 +6,19 @@ import { Enviroplus } from './enviroplus.js';
 const busNumber = process.env.OPENSENSOR_TEST_I2C_BUS;
 const pmsDevice = process.env.OPENSENSOR_TEST_PMS5003;
 
-describe.skipIf(!busNumber)('Enviro+ on real hardware', () => {
+const SKIPPED = busNumber ? '' : ' (skipped: set OPENSENSOR_TEST_I2C_BUS=1 on a Pi with the board)';
+
+describe.skipIf(!busNumber)(`Enviro+ facade conformance on real hardware${SKIPPED}`, () => {
+  const open = () =>
+    new Enviroplus({
+      busNumber: Number(busNumber),
+      pms5003: pmsDevice ? { device: pmsDevice } : false,
+      warmupReadings: 0,
+    });
+  for (const c of boardConformance({ open })) it(c.name, c.run, 30_000);
+});
+
+describe.skipIf(!busNumber)(`Enviro+ on real hardware${SKIPPED}`, () => {
   it('detects the I2C sensors and reads plausible values', async () => {
     const env = new Enviroplus({
       busNumber: Number(busNumber),

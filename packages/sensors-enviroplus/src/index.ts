@@ -2,6 +2,20 @@
  * @opensensor/sensors-enviroplus: drivers for the Pimoroni Enviro+ (BME280, LTR559, MICS6814 through
  * ADS1015/ADS1115, PMS5003), CPU-heat compensation and a board facade with the lake's column names.
  */
+// The shared types a user of this package meets in its options and errors (one class, from
+// @opensensor/sensors-core, so `instanceof SensorError` holds across board packages).
+export {
+  type Clock,
+  type ClosableI2cBus,
+  type I2cBus,
+  OptionalDependencyError,
+  openI2cBus,
+  SensorError,
+  type SensorErrorCode,
+  type SensorReadResult,
+  type SensorReadState,
+  type Sleep,
+} from '@opensensor/sensors-core';
 export {
   altitudeFromPressure,
   BME280,
@@ -15,13 +29,6 @@ export {
   decodeBme280Calibration,
   decodeBme280Raw,
 } from './bme280.js';
-export {
-  BoardBus,
-  type BoardBusOptions,
-  SensorSlots,
-  type SensorSlotsOptions,
-  type SlotMap,
-} from './board.js';
 export {
   type CompensatedClimate,
   type CompensationOptions,
@@ -42,15 +49,6 @@ export {
   type SensorStatus,
 } from './enviroplus.js';
 export {
-  describeError,
-  formatAddress,
-  OptionalDependencyError,
-  Pms5003FrameError,
-  type Pms5003FrameProblem,
-  SensorError,
-  type SensorErrorCode,
-} from './errors.js';
-export {
   ADS1X15_ADDRESS,
   type AdcChip,
   ads1x15ConfigWord,
@@ -69,8 +67,6 @@ export {
   LibgpiodGpio,
   type LibgpiodGpioOptions,
 } from './gpio.js';
-export { type ClosableI2cBus, type I2cBus, openI2cBus } from './i2c.js';
-export { type IoErrorContext, NOT_FOUND_HINT, toSensorError } from './io-errors.js';
 export {
   computeLux,
   LTR559,
@@ -95,21 +91,15 @@ export {
   encodePms5003Frame,
   PMS5003_FRAME_LENGTH,
   type Pms5003Frame,
+  Pms5003FrameError,
+  type Pms5003FrameProblem,
   Pms5003FrameSync,
   type Pms5003SyncStats,
 } from './pms5003-frame.js';
 export {
+  ENVIROPLUS_COLUMN_INFO,
   ENVIROPLUS_COLUMNS,
   type EnviroplusColumn,
   type EnviroplusReading,
   emptyReading,
 } from './reading.js';
-export {
-  type SensorReadResult,
-  type SensorReadState,
-  SensorSlot,
-  type SensorSlotStatus,
-  type SlotDriver,
-  type SlotPolicy,
-} from './sensor-slot.js';
-export { type Clock, realSleep, type Sleep, systemClock } from './timing.js';

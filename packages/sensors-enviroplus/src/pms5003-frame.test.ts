@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Pms5003FrameError } from './errors.js';
 import {
   decodePms5003Frame,
   encodePms5003Frame,
   type Pms5003Frame,
+  Pms5003FrameError,
   Pms5003FrameSync,
 } from './pms5003-frame.js';
 

@@ -1,4 +1,16 @@
-import { Pms5003FrameError } from './errors.js';
+/** Which check a PMS5003 frame failed. */
+export type Pms5003FrameProblem = 'length' | 'start' | 'frame-length' | 'checksum';
+
+/** A byte sequence is not a valid 32-byte PMS5003 data frame. */
+export class Pms5003FrameError extends Error {
+  override readonly name = 'Pms5003FrameError';
+  readonly problem: Pms5003FrameProblem;
+
+  constructor(problem: Pms5003FrameProblem, message: string) {
+    super(`PMS5003 frame: ${message}`);
+    this.problem = problem;
+  }
+}
 
 export const PMS5003_FRAME_LENGTH = 32;
 const START_1 = 0x42;

@@ -1,5 +1,5 @@
+import { OptionalDependencyError, SensorError } from '@opensensor/sensors-core';
 import { describe, expect, it } from 'vitest';
-import { OptionalDependencyError, SensorError } from './errors.js';
 import { openSerialPort, Pms5003 } from './pms5003.js';
 import { encodePms5003Frame } from './pms5003-frame.js';
 import { FakeGpio, FakePms5003Port } from './testing.js';

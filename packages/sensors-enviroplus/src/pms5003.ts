@@ -1,8 +1,15 @@
-import { describeError, SensorError } from './errors.js';
+import {
+  type Clock,
+  describeError,
+  loadOptionalModule,
+  realSleep,
+  SensorError,
+  type Sleep,
+  systemClock,
+  withTimeout,
+} from '@opensensor/sensors-core';
 import { emitWarning, type Gpio, GpioGuard, type GpioLine } from './gpio.js';
-import { loadOptionalModule } from './optional.js';
 import { type Pms5003Frame, Pms5003FrameSync, type Pms5003SyncStats } from './pms5003-frame.js';
-import { type Clock, realSleep, type Sleep, systemClock, withTimeout } from './timing.js';
 
 export const PMS5003_DEFAULT_DEVICE = '/dev/serial0';
 export const PMS5003_ENABLE_PIN = 22;

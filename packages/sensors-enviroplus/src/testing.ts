@@ -4,6 +4,17 @@
  */
 
 export {
+  FakeI2cBus,
+  type FakeI2cDevice,
+  type I2cFault,
+  i2cSystemError,
+  PLAIN_READ,
+  parseRegisterImage,
+  RegisterFileDevice,
+  type RegisterFileOptions,
+  type RegisterImage,
+} from '@opensensor/sensors-core/testing';
+export {
   attachFakeAds1x15,
   attachFakeBme280,
   attachFakeLtr559,
@@ -15,16 +26,5 @@ export {
 } from './fakes/enviroplus-images.js';
 export { FakeAds1x15, type FakeAds1x15Options } from './fakes/fake-ads1x15.js';
 export { FakeGpio } from './fakes/fake-gpio.js';
-export {
-  FakeI2cBus,
-  type FakeI2cDevice,
-  type I2cFault,
-  i2cSystemError,
-  PLAIN_READ,
-  parseRegisterImage,
-  RegisterFileDevice,
-  type RegisterFileOptions,
-  type RegisterImage,
-} from './fakes/fake-i2c-bus.js';
 export { FakePms5003Port } from './fakes/fake-pms5003-port.js';
 export { encodePms5003Frame } from './pms5003-frame.js';

@@ -4,7 +4,7 @@ import {
   SensorError,
   type SensorErrorCode,
   toSensorError,
-} from '@opensensor/sensors-enviroplus';
+} from '@opensensor/sensors-core';
 
 /**
  * Register access to one chip that turns every bus failure into a {@link SensorError} naming the

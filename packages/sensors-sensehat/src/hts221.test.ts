@@ -1,4 +1,4 @@
-import { SensorError } from '@opensensor/sensors-enviroplus';
+import { SensorError } from '@opensensor/sensors-core';
 import { describe, expect, it } from 'vitest';
 import { decodeHts221Calibration, HTS221, hts221Humidity, hts221Temperature } from './hts221.js';
 import { attachFakeHts221, FakeI2cBus, HTS221_IMAGE, StRegisterDevice } from './testing.js';

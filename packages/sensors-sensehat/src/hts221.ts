@@ -1,4 +1,4 @@
-import { type I2cBus, realSleep, type Sleep } from '@opensensor/sensors-enviroplus';
+import { type I2cBus, realSleep, type Sleep } from '@opensensor/sensors-core';
 import { ChipIo } from './chip-io.js';
 import { AUTO_INCREMENT } from './timing.js';
 

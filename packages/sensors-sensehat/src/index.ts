@@ -11,7 +11,7 @@ export {
   type SensorReadResult,
   type SensorReadState,
   type Sleep,
-} from '@opensensor/sensors-enviroplus';
+} from '@opensensor/sensors-core';
 export {
   decodeHts221Calibration,
   HTS221,

@@ -1,3 +1,5 @@
+import type { ColumnInfo } from '@opensensor/sensors-core';
+
 /** Measurement columns of a Sense HAT station's lake files, in lake order (after `timestamp`). */
 export const SENSEHAT_COLUMNS = [
   'temperature',
@@ -21,11 +23,7 @@ export const SENSEHAT_COLUMNS = [
 
 export type SenseHatColumn = (typeof SENSEHAT_COLUMNS)[number];
 
-/** Unit and meaning of a lake column. */
-export interface ColumnInfo {
-  unit: string;
-  description: string;
-}
+export type { ColumnInfo };
 
 export const SENSEHAT_COLUMN_INFO: Readonly<Record<SenseHatColumn, ColumnInfo>> = {
   temperature: {

@@ -1,5 +1,7 @@
 import {
   BoardBus,
+  type BoardFacade,
+  type BoardSample,
   type Clock,
   describeError,
   formatAddress,
@@ -10,7 +12,7 @@ import {
   SensorSlots,
   type Sleep,
   systemClock,
-} from '@opensensor/sensors-enviroplus';
+} from '@opensensor/sensors-core';
 import { HTS221, HTS221_ADDRESS } from './hts221.js';
 import { LPS25H, LPS25H_ADDRESS } from './lps25h.js';
 import {
@@ -22,7 +24,13 @@ import {
   type Vector3,
 } from './lsm9ds1.js';
 import { orientationFromImu } from './orientation.js';
-import { emptySenseHatReading, type SenseHatReading } from './reading.js';
+import {
+  emptySenseHatReading,
+  SENSEHAT_COLUMN_INFO,
+  SENSEHAT_COLUMNS,
+  type SenseHatColumn,
+  type SenseHatReading,
+} from './reading.js';
 
 /** What detection found for one sensor of a board. */
 export type SensorStatus<S extends string = string> = SensorSlotStatus<S>;
@@ -31,16 +39,10 @@ export const SENSEHAT_SENSORS = ['hts221', 'lps25h', 'lsm9ds1', 'lsm9ds1_mag'] a
 export type SenseHatSensor = (typeof SENSEHAT_SENSORS)[number];
 export type SenseHatSensorStatus = SensorStatus<SenseHatSensor>;
 
-/** One reading of the whole Sense HAT. */
-export interface SenseHatSample {
-  /** When the reading started, ms since the epoch, from the injected clock. */
-  timestamp: number;
+/** One reading of the whole Sense HAT; `warmup` is true for the first `warmupReadings` samples. */
+export interface SenseHatSample extends BoardSample<SenseHatSensor, SenseHatColumn> {
   reading: SenseHatReading;
-  /** True for the first `warmupReadings` samples, which the collector should not store. */
-  warmup: boolean;
   sensors: Record<SenseHatSensor, SensorReadResult>;
-  /** Failed reads per sensor since construction (absent and disabled sensors do not count). */
-  errors: Readonly<Record<SenseHatSensor, number>>;
 }
 
 export interface SenseHatOptions {
@@ -72,7 +74,14 @@ export interface SenseHatOptions {
  * per-sensor timeout and returns one reading with the lake's column names. A missing or failing
  * sensor yields nulls and an error count; it never stops the others.
  */
-export class SenseHat {
+export class SenseHat implements BoardFacade<SenseHatSensor, SenseHatColumn, SenseHatSample> {
+  readonly kind = 'sensehat';
+  readonly name = 'sensehat';
+  readonly sensors = SENSEHAT_SENSORS;
+  readonly columns = SENSEHAT_COLUMNS;
+  readonly columnInfo = SENSEHAT_COLUMN_INFO;
+  /** The climate chips and the IMU; the magnetometer shares its address with other parts. */
+  readonly signature: readonly SenseHatSensor[] = ['hts221', 'lps25h', 'lsm9ds1'];
   private readonly options: SenseHatOptions;
   private readonly clock: Clock;
   private readonly warmupReadings: number;

@@ -1,12 +1,12 @@
 /**
  * Test doubles for code that uses @opensensor/sensors-sensehat: register-level models of the Sense
- * HAT chips (with ST auto-increment semantics) on the fake I2C bus of @opensensor/sensors-enviroplus.
+ * HAT chips (with ST auto-increment semantics) on the fake I2C bus of @opensensor/sensors-core.
  */
 export {
   FakeI2cBus,
   type I2cFault,
   type RegisterImage,
-} from '@opensensor/sensors-enviroplus/testing';
+} from '@opensensor/sensors-core/testing';
 export {
   attachFakeHts221,
   attachFakeLps25h,

@@ -1,17 +1,19 @@
-import type { Clock, Sleep } from '@opensensor/sensors-enviroplus';
+import type { Clock } from '@opensensor/sensors-core';
 import {
+  createFakeTime,
   FakeI2cBus,
   type FakeI2cDevice,
+  type FakeTime,
   i2cSystemError,
   PLAIN_READ,
-} from '@opensensor/sensors-enviroplus/testing';
+} from '@opensensor/sensors-core/testing';
 import type { CommandI2cBus } from '../command-bus.js';
 import { sensirionCrc8 } from '../crc.js';
 
-export { PLAIN_READ };
+export { createFakeTime, type FakeTime, PLAIN_READ };
 
 /**
- * The fake I2C bus of @opensensor/sensors-enviroplus, whose plain transfers (a write arrives at the
+ * The fake I2C bus of @opensensor/sensors-core, whose plain transfers (a write arrives at the
  * device as `write(firstByte, rest)`, a read as `read(PLAIN_READ, n)`) carry the commands, with
  * fault injection, NACKs of absent addresses and the transfer log as for register transfers. A
  * command write must hold the two command bytes.
@@ -25,31 +27,6 @@ export class FakeCommandI2cBus extends FakeI2cBus implements CommandI2cBus {
     if (length < 2) throw new RangeError(`command writes carry at least 2 bytes, got ${length}`);
     return super.i2cWrite(address, length, buffer);
   }
-}
-
-/** A clock and a sleep that advances it at once, shared by drivers and fakes. */
-export interface FakeTime {
-  clock: Clock;
-  sleep: Sleep;
-  /** Every sleep requested, ms. */
-  readonly sleeps: number[];
-  advance(ms: number): void;
-}
-
-export function createFakeTime(startMs = 1_764_000_000_000): FakeTime {
-  let now = startMs;
-  const sleeps: number[] = [];
-  return {
-    clock: { now: () => now },
-    sleeps,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    advance: (ms) => {
-      now += ms;
-    },
-  };
 }
 
 /** What a command does: the words it answers and how long the chip is busy executing it. */

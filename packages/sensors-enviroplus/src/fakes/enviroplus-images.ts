@@ -1,9 +1,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FakeI2cBus, type RegisterFileDevice } from '@opensensor/sensors-core/testing';
 import type { AdcChip } from '../gas.js';
 import { FakeAds1x15, type FakeAds1x15Options } from './fake-ads1x15.js';
-import { FakeI2cBus, type RegisterFileDevice } from './fake-i2c-bus.js';
 
 /** BME280 image from Bosch-format test calibration: 24.7894877676 °C, 1006.61517564 hPa, 68.66996648709039 %RH. */
 export const BME280_IMAGE = `

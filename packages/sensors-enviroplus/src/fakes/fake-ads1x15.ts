@@ -1,5 +1,5 @@
+import type { FakeI2cDevice } from '@opensensor/sensors-core/testing';
 import type { AdcChip } from '../gas.js';
-import type { FakeI2cDevice } from './fake-i2c-bus.js';
 
 export interface FakeAds1x15Options {
   chip?: AdcChip;

@@ -1,4 +1,4 @@
-import { FakeI2cBus, type RegisterImage } from '@opensensor/sensors-enviroplus/testing';
+import { FakeI2cBus, type RegisterImage } from '@opensensor/sensors-core/testing';
 import { FakeLsm9ds1AccelGyro, StRegisterDevice } from './st-devices.js';
 
 /** HTS221 with both data-ready bits set: 28.85375816993464 °C, 42.73676012461059 %RH. */

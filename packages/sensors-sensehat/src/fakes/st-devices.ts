@@ -2,7 +2,7 @@ import {
   RegisterFileDevice,
   type RegisterFileOptions,
   type RegisterImage,
-} from '@opensensor/sensors-enviroplus/testing';
+} from '@opensensor/sensors-core/testing';
 
 /**
  * An ST register file that auto-increments over a multi-byte read only when bit 7 of the
