@@ -2,7 +2,7 @@
 // `pnpm release:pack`: the release tarballs, as a station owner installs them with npm alone.
 //
 //   opensensor-<v>.tgz, opensensor-sim-<v>.tgz   the apps, every @opensensor/* library bundled in
-//   opensensor-<lib>-<v>.tgz                     each library as `pnpm pack` makes it (workspace:^ → ^<v>)
+//   opensensor-<lib>-<v>.tgz                     each library, as `pnpm pack` would make it (workspace:^ → ^<v>)
 //
 // Usage: node scripts/release/pack.mjs [--out DIR] [--apps-only] [--no-build] [--json]
 // See docs/decisions/0800-release-artifacts.md for why the apps are bundles and what they depend on.
@@ -267,34 +267,72 @@ function packApp(app, out, workspace, git) {
   };
 }
 
-/** `pnpm pack` of a library, checked: nothing in its manifest may point into the workspace. */
-function packLibrary(name, workspace, out) {
-  const { dir, manifest } = workspace.get(name);
-  const before = new Set(readdirSync(out));
-  run('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', out], { cwd: dir });
-  const file = readdirSync(out).find((f) => !before.has(f) && f.endsWith('.tgz'));
-  const expected = `${name.replace(/^@/, '').replace('/', '-')}-${manifest.version}.tgz`;
-  const tarball = join(out, file ?? expected);
-  if (!existsSync(tarball)) throw new PackError(`${name}: pnpm pack wrote no ${expected} in ${out}`);
-  const packed = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json']));
-  const files = run('tar', ['-tzf', tarball]).trim().split('\n');
-  for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies'])
-    for (const [dep, range] of Object.entries(packed[field] ?? {}))
-      if (/^(workspace|file|link):/.test(range))
-        throw new PackError(`${name}: ${field}.${dep} is still "${range}" in the packed package.json`);
-  if (!files.includes('package/dist/index.js'))
-    throw new PackError(`${name}: the tarball has no dist/index.js: build it first (drop --no-build)`);
-  return {
-    kind: 'library',
-    name,
-    version: manifest.version,
-    file: tarball,
-    bytes: Number(run('stat', ['-c', '%s', tarball]).trim()),
-    files: files.length,
-    dependencies: packed.dependencies ?? {},
-    optionalDependencies: packed.optionalDependencies ?? {},
-    peerDependencies: packed.peerDependencies ?? {},
-  };
+/** `workspace:^` → `^<v>`, `workspace:~` → `~<v>`, `workspace:*` → `<v>`, as `pnpm pack` does. */
+function publishedRange(range, version, dep) {
+  const m = /^workspace:(.*)$/.exec(range);
+  if (!m) return range;
+  if (m[1] === '^' || m[1] === '~') return `${m[1]}${version}`;
+  if (m[1] === '*' || m[1] === '') return version;
+  if (/^[\^~]?\d/.test(m[1])) return m[1];
+  throw new PackError(`${dep}: cannot publish the range "${range}"`);
+}
+
+/**
+ * The libraries' tarballs, with one `npm pack` over staged copies whose manifests have their
+ * `workspace:` ranges replaced by the siblings' versions (what `pnpm pack` does, without a pnpm process
+ * per package). Checked: no workspace, file or link range is left, and dist/ is in each tarball.
+ */
+function packLibraries(names, workspace, out) {
+  const stages = [];
+  for (const name of names) {
+    const { dir, manifest } = workspace.get(name);
+    const stage = join(out, 'stage', name.replace('/', '+'));
+    rmSync(stage, { recursive: true, force: true });
+    cpSync(dir, stage, {
+      recursive: true,
+      filter: (src) =>
+        !/[\\/](node_modules|\.turbo)([\\/]|$)/.test(relative(dir, src) ? `/${relative(dir, src)}` : ''),
+    });
+    const packed = structuredClone(manifest);
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'devDependencies'])
+      for (const [dep, range] of Object.entries(packed[field] ?? {}))
+        packed[field][dep] = publishedRange(
+          range,
+          workspace.get(dep)?.manifest.version,
+          `${name}: ${field}.${dep}`,
+        );
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies'])
+      for (const [dep, range] of Object.entries(packed[field] ?? {}))
+        if (/^(workspace|file|link):/.test(range))
+          throw new PackError(`${name}: ${field}.${dep} is still "${range}" in the packed package.json`);
+    writeFileSync(join(stage, 'package.json'), `${JSON.stringify(packed, null, 2)}\n`);
+    // Like pnpm pack: the workspace's licence goes with a package that has none of its own.
+    if (!existsSync(join(stage, 'LICENSE'))) cpSync(join(ROOT, 'LICENSE'), join(stage, 'LICENSE'));
+    if (!existsSync(join(stage, 'dist', 'index.js')))
+      throw new PackError(
+        `${name}: ${relative(ROOT, dir)}/dist/index.js is missing: build it first (drop --no-build)`,
+      );
+    stages.push({ name, manifest: packed, stage });
+  }
+  const results = JSON.parse(
+    run('npm', ['pack', '--json', '--pack-destination', out, ...stages.map((s) => s.stage)], { cwd: out }),
+  );
+  return stages.map(({ name, manifest }) => {
+    const r = results.find((p) => p.name === name);
+    if (!r) throw new PackError(`npm pack wrote no tarball for ${name}`);
+    return {
+      kind: 'library',
+      name,
+      version: manifest.version,
+      file: join(out, r.filename),
+      bytes: r.size,
+      unpackedBytes: r.unpackedSize,
+      files: r.entryCount,
+      dependencies: manifest.dependencies ?? {},
+      optionalDependencies: manifest.optionalDependencies ?? {},
+      peerDependencies: manifest.peerDependencies ?? {},
+    };
+  });
 }
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
@@ -323,7 +361,7 @@ function main() {
   const git = gitState();
   const results = [];
   for (const app of APPS) results.push(packApp(app, args.out, workspace, git));
-  if (!args.appsOnly) for (const lib of libraries) results.push(packLibrary(lib, workspace, args.out));
+  if (!args.appsOnly) results.push(...packLibraries(libraries, workspace, args.out));
   rmSync(join(args.out, 'stage'), { recursive: true, force: true });
   if (args.json) {
     for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
@@ -16,10 +16,11 @@ import {
 } from './processes.js';
 
 /**
- * The release tarballs as a station owner installs them: packed from this checkout, installed with
- * `npm install -g --prefix <empty dir>` from a directory outside the workspace, and run with an
- * environment that holds nothing of this machine's but the way to the npm registry. npm downloads the
- * third-party dependencies; one cache (kept between runs in the system temp dir) serves both installs.
+ * The release tarballs as a station owner installs them: packed from this checkout, the apps installed
+ * with `npm install -g --prefix <empty dir>` from a directory outside the workspace and run with an
+ * environment that holds nothing of this machine's but the way to the npm registry; the libraries
+ * installed together into a new project, as a programmer would. npm downloads the third-party
+ * dependencies; one cache (kept between runs in the system temp dir) serves the three installs.
  */
 
 const MINUTES = 60_000;
@@ -114,9 +115,15 @@ const DEV_TOOLS =
 describe('the release tarballs install with npm alone and run outside the workspace', () => {
   let root: TempDir;
   let env: Record<string, string>;
-  let tarballs: { name: string; version: string; file: string; bundled: Record<string, string> }[];
+  let tarballs: {
+    kind: 'app' | 'library';
+    name: string;
+    version: string;
+    file: string;
+    bundled: Record<string, string>;
+  }[];
   const processes: CliProcess[] = [];
-  let installs: Record<'agent' | 'sim', Promise<Installed>>;
+  let installs: Record<'agent' | 'sim' | 'libraries', Promise<Installed>>;
   const agentVersion = (
     JSON.parse(readFileSync(join(REPO_ROOT, 'apps/edge-agent/package.json'), 'utf8')) as { version: string }
   ).version;
@@ -126,10 +133,11 @@ describe('the release tarballs install with npm alone and run outside the worksp
     // Nothing of the workspace may be reachable from where npm and the programs run.
     expect(relative(REPO_ROOT, root.path).startsWith('..'), `${root.path} is inside ${REPO_ROOT}`).toBe(true);
     const out = join(root.path, 'tarballs');
-    // --no-build: like every test here, this one runs after `pnpm build` (the dashboard's assets).
+    // --no-build: like every test here, this one runs after `pnpm build` (the dashboard's assets, the
+    // libraries' dist/ that their tarballs carry).
     const pack = await exec(
       process.execPath,
-      [join(REPO_ROOT, 'scripts/release/pack.mjs'), '--apps-only', '--no-build', '--json', '--out', out],
+      [join(REPO_ROOT, 'scripts/release/pack.mjs'), '--no-build', '--json', '--out', out],
       { cwd: REPO_ROOT, env: process.env, timeoutMs: 5 * MINUTES },
     );
     expect(pack.code, pack.stderr).toBe(0);
@@ -155,6 +163,7 @@ describe('the release tarballs install with npm alone and run outside the worksp
     installs = {
       agent: install('opensensor'),
       sim: install('opensensor-sim'),
+      libraries: installLibraries(),
     };
     // A failed install is reported by the test that needs it.
     for (const p of Object.values(installs)) p.catch(() => {});
@@ -182,6 +191,30 @@ describe('the release tarballs install with npm alone and run outside the worksp
       path: bin,
       env: { ...env, PATH: [bin, env.PATH].join(delimiter) },
     };
+  }
+
+  /**
+   * Every library tarball into one new project (`npm install <tarballs>`): the `@opensensor/*` ranges
+   * in their manifests must be met by the tarballs given, everything else by the registry.
+   */
+  async function installLibraries(): Promise<Installed> {
+    const libraries = tarballs.filter((t) => t.kind === 'library');
+    if (libraries.length === 0)
+      throw new Error(`release:pack made no library tarball: ${JSON.stringify(tarballs)}`);
+    const project = join(root.path, 'project');
+    mkdirSync(project);
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'uses-opensensor', version: '1.0.0', private: true, type: 'module' }),
+    );
+    const r = await exec(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', ...libraries.map((t) => t.file)],
+      { cwd: project, env, timeoutMs: INSTALL_TIMEOUT_MS },
+    );
+    if (r.code !== 0)
+      throw new Error(`npm install of the library tarballs exited with ${r.code}:\n${r.stderr}`);
+    return { dir: project, path: '', env };
   }
 
   it(
@@ -316,6 +349,30 @@ describe('the release tarballs install with npm alone and run outside the worksp
       } finally {
         reader.close();
       }
+    },
+    INSTALL_TIMEOUT_MS + 5 * MINUTES,
+  );
+
+  it(
+    'each library installs from its tarball with registry packages and its siblings only, and loads',
+    async () => {
+      const project = await installs.libraries;
+      const libraries = tarballs.filter((t) => t.kind === 'library');
+      const installed = installedPackages(project.dir);
+      for (const lib of libraries) expect(installed).toContain(lib.name);
+      expect(installed.filter((p) => p.startsWith('@opensensor/')).sort()).toEqual(
+        libraries.map((t) => t.name).sort(),
+      );
+      // Every package's main export, imported by Node from the project, as a user's code would.
+      const names = libraries.map((t) => t.name);
+      const script = `for (const n of ${JSON.stringify(names)}) { const m = await import(n); console.log(n, Object.keys(m).length); }`;
+      const r = await exec(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: project.dir,
+        env,
+        timeoutMs: 2 * MINUTES,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      for (const n of names) expect(r.stdout).toMatch(new RegExp(`^${n} [1-9]\\d*$`, 'm'));
     },
     INSTALL_TIMEOUT_MS + 5 * MINUTES,
   );
