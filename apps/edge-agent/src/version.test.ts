@@ -60,6 +60,32 @@ describe('opensensor --version', () => {
     expect(report.version).toEqual(versionInfo());
     expect(report.agent.version).toBeNull();
   });
+
+  it('plain status names the version, and a running agent that runs another one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-version-'));
+    const env = { OPENSENSOR_STATION_ID: '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f' };
+    const t = memoryIo(env, dir);
+    expect(await runCli(['status'], t.io)).toBe(0);
+    expect(t.stdout()).toMatch(/^Version {5}opensensor \S+, workspace build, commit [0-9a-f]{12}$/m);
+    // The status file of an agent started before an upgrade.
+    const old = { ...versionInfo(), version: '0.0.0-old', build: 'release', commit: SHA };
+    mkdirSync(join(dir, 'state'), { recursive: true });
+    writeFileSync(
+      join(dir, 'state', 'status.json'),
+      JSON.stringify({
+        pid: 1,
+        startedAt: '2026-01-01T00:00:00Z',
+        updatedAt: '2026-01-01T00:00:00Z',
+        simulate: true,
+        version: old,
+      }),
+    );
+    const u = memoryIo(env, dir);
+    expect(await runCli(['status'], u.io)).toBe(0);
+    expect(u.stdout()).toContain(
+      `the agent that wrote the status file runs opensensor 0.0.0-old, release build, commit ${SHA.slice(0, 12)} (restart it to run this one)`,
+    );
+  });
 });
 
 describe('gitCommit', () => {

@@ -154,16 +154,21 @@ function headOf(dotGit: string): string | null {
   return null;
 }
 
-/** The text of `opensensor --version`: the agent's version on the first line (what scripts parse), then the rest. */
-export function formatVersion(v: VersionInfo): string {
+/** One line: `opensensor 1.2.3, release build, commit 0123456789ab`. */
+export function describeVersion(v: VersionInfo): string {
   const commit = v.commit
     ? `commit ${v.commit.slice(0, 12)}${v.dirty ? ' (with uncommitted changes)' : ''}`
     : 'commit unknown';
+  return `${v.name} ${v.version}, ${v.build === 'release' ? 'release build' : 'workspace build'}, ${commit}`;
+}
+
+/** The text of `opensensor --version`: the agent's version on the first line (what scripts parse), then the rest. */
+export function formatVersion(v: VersionInfo): string {
   const libraries = Object.entries(v.libraries);
   const width = Math.max(0, ...libraries.map(([name]) => name.length));
   return [
     v.version,
-    `${v.name} ${v.version}, ${v.build === 'release' ? 'release build' : 'workspace build'}, ${commit}`,
+    describeVersion(v),
     `${v.build === 'release' ? 'bundled' : 'linked'} libraries:`,
     ...libraries.map(([name, version]) => `  ${name.padEnd(width)}  ${version}`),
     '',

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { type ConfigFlags, loadCommandConfig } from '../load-config.js';
 import type { AgentStatusFile } from '../status-file.js';
-import { type VersionInfo, versionInfo } from '../version.js';
+import { describeVersion, type VersionInfo, versionInfo } from '../version.js';
 
 export interface StatusReport {
   station: string;
@@ -239,6 +239,11 @@ Examples:
       const lines = [
         `Station     ${r.station}${r.board ? ` (${r.board})` : ''}`,
         `Agent       ${r.agent.running ? `running, pid ${r.agent.pid}${r.agent.holder ? ` (${r.agent.holder})` : ''}${r.agent.startedAt ? `, since ${r.agent.startedAt}` : ''}` : `not running${r.agent.updatedAt ? ` (last seen ${r.agent.updatedAt})` : ''}`}`,
+        `Version     ${describeVersion(r.version)}${
+          r.agent.version && describeVersion(r.agent.version) !== describeVersion(r.version)
+            ? `; the agent that wrote the status file runs ${describeVersion(r.agent.version)} (restart it to run this one)`
+            : ''
+        }`,
         `Clock       ${describeClock(r)}`,
         `Sensors     ${
           r.sensors
