@@ -38,11 +38,17 @@ describe('a new user: opensensor setup --yes, then start --simulate, in an empty
     const agent = new CliProcess('agent', ['start', '--simulate'], { cwd, env });
     processes.push(agent);
     await waitForLog(agent, 'started');
-    await sleep(2500);
-    const live = await runCli('agent', ['status', '--json'], { cwd, env });
-    expect(live.code, live.stderr).toBe(0);
-    expect(JSON.parse(live.stdout).agent).toMatchObject({ running: true, pid: agent.pid, simulate: true });
-    await sleep(1000);
+    // Stop once the journal holds a few readings and a health record, however slow the machine.
+    const until = Date.now() + 30_000;
+    let live: { agent: unknown; journal: { lastSeq: number } };
+    for (;;) {
+      const r = await runCli('agent', ['status', '--json'], { cwd, env });
+      expect(r.code, r.stderr).toBe(0);
+      live = JSON.parse(r.stdout);
+      if (live.journal.lastSeq >= 4 || Date.now() > until) break;
+      await sleep(250);
+    }
+    expect(live.agent).toMatchObject({ running: true, pid: agent.pid, simulate: true });
     agent.signal('SIGTERM');
     expect(await agent.exited, agent.stderr).toEqual({ code: 0, signal: null });
     expect(agent.stderr).not.toMatch(/"level":"(error|warn)"/);
@@ -59,12 +65,12 @@ describe('a new user: opensensor setup --yes, then start --simulate, in an empty
       agent: { running: false, simulate: true },
       clockSynced: true,
     });
-    // At least three readings (one a second for 3.5 s) and a health record, all journaled; the open
-    // 15-minute window waits there for the next start.
+    // Readings and a health record, all journaled; the clean stop wrote the open 15-minute window,
+    // so nothing waits in the journal and `opensensor sync` would upload every reading now.
     expect(report.journal.exists).toBe(true);
     expect(report.journal.lastSeq).toBeGreaterThanOrEqual(4);
-    expect(report.journal.backlog.parquet).toBeGreaterThanOrEqual(3);
-    expect(report.journal.backlog.parquet).toBeLessThanOrEqual(report.journal.lastSeq);
+    expect(report.journal.backlog.parquet).toBe(0);
+    expect(report.lake.files).toBeGreaterThanOrEqual(1);
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
   }, 60_000);
 });
