@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -96,4 +96,27 @@ describe.skipIf(process.platform === 'win32')('the opensensor bin when its reade
       expect(r.code, r.stderr).toBe(0);
     },
   );
+
+  it('start --simulate whose log reader goes away (`opensensor start 2>&1 | head -1`) stops cleanly, as on SIGTERM', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'os-bin-start-pipe-'));
+    const child = spawn(BIN, ['start', '--simulate'], {
+      cwd,
+      env: { PATH: process.env.PATH, OPENSENSOR_STATION_ID: STATION, OPENSENSOR_LOG_JSON: 'true' },
+    });
+    // Its first log line ("started") is written to a pipe nobody reads any more.
+    child.stdout.destroy();
+    child.stderr.destroy();
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+    // The log file says what stderr could not: it stopped cleanly and wrote its window.
+    const log = readFileSync(join(cwd, 'logs', 'opensensor.log'), 'utf8');
+    expect(exit, log).toEqual({ code: 0, signal: null });
+    expect(log).toMatch(/"msg":"stopped cleanly"/);
+    const status = await runProcess(BIN, ['status', '--json'], {
+      cwd,
+      env: { PATH: process.env.PATH, OPENSENSOR_STATION_ID: STATION },
+    });
+    expect(JSON.parse(status.stdout).agent.running).toBe(false);
+  }, 60_000);
 });
