@@ -2,7 +2,8 @@ import { access, mkdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/pr
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { OpenSensorConfig } from '@opensensor/config';
-import type { CliDeps, CommandRunner, TestBoard, TestBoardOptions } from './io.js';
+import type { BoardFacade, SensorSlotStatus } from '@opensensor/pipeline';
+import type { CliDeps, CommandRunner, TestBoardOptions } from './io.js';
 
 /** One check of `opensensor doctor`: what was found and, when it is not right, the one line that fixes it. */
 export interface DoctorCheck {
@@ -31,7 +32,7 @@ export interface DoctorContext {
   envFile: string | undefined;
   system: DoctorSystem;
   run: CommandRunner;
-  createBoard: (options: TestBoardOptions) => Promise<TestBoard> | TestBoard;
+  createBoard: (options: TestBoardOptions) => Promise<BoardFacade> | BoardFacade;
   unitPath: string;
   now: () => number;
 }
@@ -86,23 +87,23 @@ async function checkI2c(c: DoctorContext): Promise<DoctorCheck> {
       '/dev/i2c-1 does not exist: I2C is off',
       'sudo raspi-config nonint do_i2c 0 && sudo reboot',
     );
-  const kinds: TestBoardOptions['board'][] =
-    c.config.board === 'auto' ? ['enviroplus', 'sensehat', 'breakout'] : [c.config.board];
-  let best: { kind: string; sensors: Awaited<ReturnType<TestBoard['detect']>> } | null = null;
-  for (const kind of kinds) {
-    const board = await c.createBoard({
-      board: kind,
-      pms5003Device: c.config.pms5003Device,
-      compensation: false,
-      onWarning: () => {},
+  // The board the agent would open, by the agent's rule (@opensensor/pipeline's openBoard).
+  const { BoardError, openBoard } = await import('@opensensor/pipeline');
+  const settings = {
+    pms5003Device: c.config.pms5003Device,
+    compensation: false as const,
+    onWarning: () => {},
+  };
+  let best: { kind: string; sensors: SensorSlotStatus[] } | null = null;
+  try {
+    const opened = await openBoard(c.config.board, {
+      ...settings,
+      create: (board) => c.createBoard({ ...settings, board }),
     });
-    try {
-      const sensors = await board.detect();
-      if (!best || sensors.some((s) => s.state === 'ok')) best = { kind, sensors };
-      if (sensors.some((s) => s.state === 'ok')) break;
-    } finally {
-      await board.close();
-    }
+    await opened.board.close();
+    best = opened;
+  } catch (error) {
+    if (!(error instanceof BoardError)) throw error;
   }
   const sensors = (best?.sensors ?? []).filter((s) => s.address.startsWith('0x'));
   const answering = sensors.filter((s) => s.state === 'ok');

@@ -1,3 +1,5 @@
+import type { BoardFacade, BoardKind, BoardSettings } from '@opensensor/pipeline';
+
 /** Where a command writes and what it runs in; injectable so commands are tested in-process. */
 export interface CliIo {
   stdout: (text: string) => void;
@@ -43,8 +45,8 @@ export interface CliDeps {
   /** Fills a buffer of `size` random bytes (UUIDv7 station ids). */
   randomBytes?: (size: number) => Uint8Array;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Builds the board `opensensor test` reads (default: the real Enviro+). */
-  createBoard?: (options: TestBoardOptions) => TestBoard;
+  /** Builds the board of a kind that `opensensor test` and `doctor` open (default: the real board). */
+  createBoard?: (options: TestBoardOptions) => BoardFacade | Promise<BoardFacade>;
   /** Effective user id (0 = root); default `process.getuid()`. */
   uid?: number;
   /** Where `service install` writes the unit; default /etc/systemd/system/opensensor.service. */
@@ -60,39 +62,11 @@ export interface CliDeps {
   shutdown?: typeof import('@opensensor/pipeline').shutdownSignal;
 }
 
-/** One sensor of a board as `opensensor test` shows it. */
-export interface TestSensorStatus {
-  sensor: string;
-  chip: string;
-  address: string;
-  state: string;
-  detail?: string;
-}
-
-/** One sample of a board facade (Enviro+, Sense HAT, breakouts share this shape). */
-export interface TestSample {
-  timestamp: number;
-  reading: Readonly<Record<string, number | null>>;
-  sensors: Readonly<Record<string, { state: string; error?: string }>>;
-  errors: Readonly<Record<string, number>>;
-  /** Enviro+ only: the CPU temperature used for compensation. */
-  cpuTemperature?: number | null;
-}
-
-/** A board facade as `opensensor test` uses it. */
-export interface TestBoard {
-  detect(): Promise<TestSensorStatus[]>;
-  read(): Promise<TestSample>;
-  close(): Promise<void>;
-}
-
-export interface TestBoardOptions {
-  board: 'enviroplus' | 'sensehat' | 'breakout';
-  pms5003Device: string;
-  /** Compensation factor, or false for raw values (Enviro+). */
-  compensation: number | false;
-  onWarning: (message: string) => void;
-}
+/**
+ * What `opensensor test` and `opensensor doctor` open a board with: its kind and the settings the
+ * agent opens its board with too (@opensensor/pipeline's `openBoard`).
+ */
+export type TestBoardOptions = BoardSettings & { board: BoardKind };
 
 export function processIo(): CliIo {
   return {

@@ -1,13 +1,14 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BoardFacade, SensorSlotStatus } from '@opensensor/pipeline';
 import type { DoctorSystem } from './doctor.js';
-import type { CliDeps, CommandResult, TestBoard, TestSensorStatus } from './io.js';
+import type { CliDeps, CommandResult } from './io.js';
 import { memoryIo } from './testing-io.js';
 
 export const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';
 
-const ENVIRO_SENSORS: TestSensorStatus[] = [
+const ENVIRO_SENSORS: SensorSlotStatus[] = [
   { sensor: 'bme280', chip: 'BME280', address: '0x76', state: 'ok' },
   { sensor: 'ltr559', chip: 'LTR-559', address: '0x23', state: 'ok' },
   { sensor: 'gas', chip: 'ADS1015', address: '0x49', state: 'ok' },
@@ -52,8 +53,15 @@ export function simulatedStation(env: Record<string, string> = {}) {
     user: { name: 'pi', uid: 1000 },
     statfs: async () => ({ freeBytes: 20 * 1024 ** 3, freeInodes: 1_000_000 }),
   };
-  const board: TestBoard = {
+  const board: BoardFacade = {
+    kind: 'enviroplus',
+    name: 'enviroplus',
+    sensors: ENVIRO_SENSORS.map((s) => s.sensor),
+    columns: [],
+    columnInfo: {},
+    signature: ['bme280', 'ltr559'],
     detect: async () => sensors.map((s) => ({ ...s })),
+    status: () => sensors.map((s) => ({ ...s })),
     read: async () => {
       throw new Error('doctor only detects');
     },

@@ -92,7 +92,7 @@ async function lakeOnly() {
 }
 
 async function pipeline() {
-  const { SimulatedClock, simulatedBoard, Station } = await import('@opensensor/pipeline');
+  const { SimulatedClock, Station } = await import('@opensensor/pipeline');
   const { SENSOR_SCHEMA } = await import('@opensensor/parquet-hive-writer');
   const { SimulatedEnviroplus } = await import('@opensensor/simulation');
   const io0 = selfUsage();
@@ -114,7 +114,7 @@ async function pipeline() {
     const stateDir = join(base, 'state', id);
     const station = await Station.open({
       stationId: id,
-      board: simulatedBoard(new SimulatedEnviroplus({ seed, now: () => clock.now() })),
+      board: new SimulatedEnviroplus({ seed, now: () => clock.now() }),
       schema: SENSOR_SCHEMA,
       clock,
       stateDir,

@@ -5,7 +5,6 @@ import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { SimulatedEnviroplus } from '@opensensor/simulation';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simulatedBoard } from './boards.js';
 import { SimulatedClock } from './clock.js';
 import { Station, type StationOptions } from './station.js';
 
@@ -19,7 +18,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function options(clock: SimulatedClock): StationOptions {
   return {
     stationId: STATION,
-    board: simulatedBoard(new SimulatedEnviroplus({ seed: 5, now: () => clock.now() })),
+    board: new SimulatedEnviroplus({ seed: 5, now: () => clock.now() }),
     schema: SENSOR_SCHEMA,
     clock,
     stateDir: join(dir, 'state'),

@@ -5,7 +5,8 @@ import { loadConfig } from '@opensensor/config';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from './clock.js';
-import { BoardError, stationFromConfig } from './from-config.js';
+import { stationFromConfig } from './from-config.js';
+import { BoardError } from './open-board.js';
 import { type BoardKind, schemaForBoard } from './schemas.js';
 
 const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import type { OpenSensorConfig, StorageSettings } from '@opensensor/config';
 import { HEALTH_SCHEMA, type LakeSchema } from '@opensensor/parquet-hive-writer';
 import type { SyncProgressEvent, SyncSummary } from '@opensensor/s3-sync';
-import type { Board } from './board.js';
-import { type FacadeLike, facadeBoard, simulatedBoard } from './boards.js';
+import type { BoardFacade } from '@opensensor/sensors-core';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { ClockSyncMonitor, systemClockSources } from './clock-sync.js';
 import { type HealthSources, runCommand } from './health.js';
 import { type Logger, silentLogger } from './logger.js';
-import { BOARD_KINDS, type BoardKind, schemaForBoard } from './schemas.js';
+import { BoardError, type OpenBoardOptions, openBoard } from './open-board.js';
+import { type BoardKind, schemaForBoard } from './schemas.js';
 import {
   type JournalTask,
   type PeriodicTask,
@@ -33,7 +33,7 @@ export interface StationFromConfigOptions {
   /** Read simulated sensors instead of the board. */
   simulate?: SimulationSettings | false;
   /** A board of your own (overrides `simulate` and the real board); give its kind for the schema. */
-  board?: { board: Board; kind: BoardKind };
+  board?: { board: BoardFacade; kind: BoardKind };
   /** Overrides for tests and simulations. */
   readIntervalMs?: number;
   healthSources?: HealthSources;
@@ -47,97 +47,51 @@ export interface StationFromConfigOptions {
   owner?: string;
 }
 
-/** A board whose sensors are missing or wrong for the station, or a station that changed boards. */
-export class BoardError extends Error {
-  override readonly name = 'BoardError';
-}
-
-interface DetectingFacade extends FacadeLike {
-  detect(): Promise<{ sensor: string; chip: string; address: string; state: string; detail?: string }[]>;
-}
-
-async function realFacade(kind: BoardKind, c: OpenSensorConfig, log: Logger): Promise<DetectingFacade> {
-  const onWarning = (message: string) => log.warn(message, { component: 'sensors', board: kind });
-  switch (kind) {
-    case 'enviroplus': {
-      const { Enviroplus } = await import('@opensensor/sensors-enviroplus');
-      return new Enviroplus({
-        busNumber: 1,
-        pms5003: { device: c.pms5003Device },
-        compensation: c.tempCompensationEnabled ? { factor: c.tempCompensationFactor } : false,
-        onWarning,
-      });
-    }
-    case 'sensehat': {
-      const { SenseHat } = await import('@opensensor/sensors-sensehat');
-      return new SenseHat({ busNumber: 1, onWarning });
-    }
-    case 'breakout': {
-      const { Breakout } = await import('@opensensor/sensors-breakout');
-      return new Breakout({ busNumber: 1, onWarning });
-    }
-  }
-}
-
-/** The sensors that must answer for `auto` to pick a board (the one chip only that board has). */
-const SIGNATURE: Record<BoardKind, readonly string[]> = {
-  enviroplus: ['bme280', 'ltr559'],
-  sensehat: ['hts221', 'lps25h', 'lsm9ds1'],
-  breakout: ['scd4x', 'sgp30', 'icp10125'],
-};
-
-async function createBoard(
+async function createStationBoard(
   o: StationFromConfigOptions,
   clock: Clock,
   log: Logger,
-): Promise<{ board: Board; kind: BoardKind }> {
+): Promise<{ board: BoardFacade; kind: BoardKind }> {
   if (o.board) return o.board;
   const c = o.config;
-  if (o.simulate) {
-    const kind: BoardKind = c.board === 'auto' ? 'enviroplus' : c.board;
+  const simulate = o.simulate;
+  let create: OpenBoardOptions['create'];
+  if (simulate) {
     const sim = await import('@opensensor/simulation');
     const options = {
-      seed: o.simulate.seed,
+      seed: simulate.seed,
       now: () => clock.now(),
-      ...(o.simulate.faults ? { faults: o.simulate.faults } : {}),
+      ...(simulate.faults ? { faults: simulate.faults } : {}),
     };
-    const board =
+    create = (kind) =>
       kind === 'sensehat'
         ? new sim.SimulatedSenseHat(options)
         : kind === 'breakout'
           ? new sim.SimulatedBreakout(options)
           : new sim.SimulatedEnviroplus(options);
-    return { board: simulatedBoard(board), kind };
   }
-  const candidates: BoardKind[] = c.board === 'auto' ? [...BOARD_KINDS] : [c.board];
-  for (const kind of candidates) {
-    const facade = await realFacade(kind, c, log);
-    const status = await facade.detect();
-    const answering = status.filter((s) => s.state === 'ok');
-    if (c.board === 'auto' && !answering.some((s) => SIGNATURE[kind].includes(s.sensor))) {
-      await facade.close();
-      continue;
-    }
-    for (const s of status)
-      log.info('sensor', {
-        board: kind,
-        sensor: s.sensor,
-        chip: s.chip,
-        address: s.address,
-        state: s.state,
-        detail: s.detail,
-      });
-    if (answering.length === 0) {
-      log.error(
-        'no sensor answers: check the board, I2C (raspi-config) and the i2c/dialout groups; readings will be null',
-        { board: kind },
-      );
-    }
-    return { board: facadeBoard(kind, facade), kind };
+  const { board, kind, sensors } = await openBoard(c.board, {
+    pms5003Device: c.pms5003Device,
+    compensation: c.tempCompensationEnabled ? c.tempCompensationFactor : false,
+    onWarning: (message) => log.warn(message, { component: 'sensors', board: c.board }),
+    ...(create ? { create } : {}),
+  });
+  for (const s of sensors)
+    log.info('sensor', {
+      board: kind,
+      sensor: s.sensor,
+      chip: s.chip,
+      address: s.address,
+      state: s.state,
+      detail: s.detail,
+    });
+  if (!sensors.some((s) => s.state === 'ok')) {
+    log.error(
+      'no sensor answers: check the board, I2C (raspi-config) and the i2c/dialout groups; readings will be null',
+      { board: kind },
+    );
   }
-  throw new BoardError(
-    'OPENSENSOR_BOARD=auto found no Enviro+, Sense HAT or breakout sensor on I2C bus 1: check the wiring and that I2C is enabled, or set OPENSENSOR_BOARD',
-  );
+  return { board, kind };
 }
 
 /**
@@ -419,7 +373,7 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
   const log = o.logger ?? silentLogger;
   const clock = o.clock ?? systemClock;
   const stateDir = o.stateDir ?? c.stateDir;
-  const { board, kind } = await createBoard(o, clock, log);
+  const { board, kind } = await createStationBoard(o, clock, log);
   const schema = schemaForBoard(kind);
   await checkBoardOfStation(stateDir, c.stationId, kind);
   const tasks: JournalTask[] = [];

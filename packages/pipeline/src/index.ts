@@ -1,5 +1,5 @@
-export type { Board, BoardSample } from './board.js';
-export { facadeBoard, simulatedBoard } from './boards.js';
+// The board contract of @opensensor/sensors-core, for users of `Station.open({ board })`.
+export type { BoardFacade, BoardSample, SensorSlotStatus } from '@opensensor/sensors-core';
 export { type Clock, SimulatedClock, systemClock } from './clock.js';
 export {
   bootTagOf,
@@ -12,7 +12,6 @@ export {
 } from './clock-sync.js';
 export { type ClosableOutput, type ClosedOutputOptions, endOnClosedOutput } from './closed-output.js';
 export {
-  BoardError,
   ledgerPath,
   quarantinePath,
   type SimulationSettings,
@@ -66,6 +65,14 @@ export {
   type MetricsServerOptions,
   serveStationMetrics,
 } from './metrics-server.js';
+export {
+  BoardError,
+  type BoardSettings,
+  createBoard,
+  type OpenBoardOptions,
+  type OpenedBoard,
+  openBoard,
+} from './open-board.js';
 export {
   type ClockSyncedRecord,
   decodeRecord,

@@ -8,7 +8,6 @@ import { lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testin
 import { listLakeFiles } from '@opensensor/s3-sync';
 import { SimulatedEnviroplus } from '@opensensor/simulation';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { simulatedBoard } from './boards.js';
 import { SimulatedClock } from './clock.js';
 import type { HealthSources } from './health.js';
 import { LAKE_LOCK_NAME, LakeLockedError, lakeLockPath, lakeWriter } from './lake-lock.js';
@@ -43,7 +42,7 @@ function options(stateName: string, extra: Partial<StationOptions> = {}): Statio
   const clock = new SimulatedClock(FROM);
   return {
     stationId: STATION,
-    board: simulatedBoard(new SimulatedEnviroplus({ seed: 3, now: () => clock.now() })),
+    board: new SimulatedEnviroplus({ seed: 3, now: () => clock.now() }),
     schema: SENSOR_SCHEMA,
     clock,
     stateDir: join(dir, stateName),

@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { SimulatedEnviroplus } from '@opensensor/simulation';
 import { describe, expect, it } from 'vitest';
-import type { Board } from './board.js';
-import { simulatedBoard } from './boards.js';
 import { type Clock, SimulatedClock } from './clock.js';
 import { collectStationMetrics, metricsJson, STATION_METRICS } from './metrics.js';
 import { MetricsServerError, serveStationMetrics } from './metrics-server.js';
@@ -41,7 +39,6 @@ async function until(done: () => boolean): Promise<void> {
 
 /** A board whose `hangAt`-th read waits for `release()`: the station is mid-run, and the test looks at it. */
 function gatedBoard(clock: Clock, hangAt: number) {
-  const inner = simulatedBoard(new SimulatedEnviroplus({ seed: 3, now: () => clock.now() }));
   let reads = 0;
   let release!: () => void;
   const gate = new Promise<void>((r) => {
@@ -51,17 +48,15 @@ function gatedBoard(clock: Clock, hangAt: number) {
   const hanging = new Promise<void>((r) => {
     reached = r;
   });
-  const board: Board = {
-    name: inner.name,
-    async read() {
+  const board = new (class extends SimulatedEnviroplus {
+    override async read() {
       if (++reads === hangAt) {
         reached();
         await gate;
       }
-      return inner.read();
-    },
-    close: () => inner.close(),
-  };
+      return super.read();
+    }
+  })({ seed: 3, now: () => clock.now() });
   return { board, hanging, release };
 }
 
@@ -169,7 +164,7 @@ describe('serveStationMetrics', () => {
     const clock = new SimulatedClock(from);
     const station = await Station.open({
       stationId: STATION,
-      board: simulatedBoard(new SimulatedEnviroplus({ seed: 3, now: () => clock.now() })),
+      board: new SimulatedEnviroplus({ seed: 3, now: () => clock.now() }),
       schema: SENSOR_SCHEMA,
       clock,
       stateDir: join(dir, 'state'),
@@ -205,7 +200,7 @@ describe('serveStationMetrics', () => {
     const clock = new SimulatedClock(Date.UTC(2026, 10, 26, 12, 0, 0));
     const station = await Station.open({
       stationId: STATION,
-      board: simulatedBoard(new SimulatedEnviroplus({ seed: 3, now: () => clock.now() })),
+      board: new SimulatedEnviroplus({ seed: 3, now: () => clock.now() }),
       schema: SENSOR_SCHEMA,
       clock,
       stateDir: join(dir, 'state'),

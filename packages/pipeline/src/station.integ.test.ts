@@ -6,7 +6,6 @@ import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { SimulatedEnviroplus } from '@opensensor/simulation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatedBoard } from './boards.js';
 import { type Clock, SimulatedClock, systemClock } from './clock.js';
 import { ClockSyncMonitor } from './clock-sync.js';
 import type { HealthSources } from './health.js';
@@ -32,7 +31,7 @@ function options(dir: string, clock: Clock, readIntervalMs: number) {
   const board = new SimulatedEnviroplus({ seed: 3, now: () => clock.now() });
   return {
     stationId: STATION,
-    board: simulatedBoard(board),
+    board,
     schema: SENSOR_SCHEMA,
     clock,
     stateDir: join(dir, 'state'),
@@ -315,19 +314,17 @@ describe('Station and the clock', () => {
     const clock = new SimulatedClock(60_000); // 1970, as after a boot without RTC
     let mono = 5_000;
     let ntp = false;
-    const board = {
-      name: 'stepping',
-      read: async () => {
+    const board = new (class extends SimulatedEnviroplus {
+      override async read() {
         mono += 200;
         if (mono > 5_600) {
           // NTP steps the clock while this read is in progress.
           ntp = true;
           clock.advance(SYNC - clock.now());
         }
-        return { values: { temperature: 20 }, warmup: false, errors: {} };
-      },
-      close: async () => {},
-    };
+        return super.read();
+      }
+    })({ seed: 3, now: () => clock.now() });
     const clockSync = new ClockSyncMonitor({
       policy: 'wait-for-sync',
       stateFile: join(dir, 'state', 'clock-sync.json'),

@@ -7,7 +7,7 @@ import {
   type LakeCompression,
   type LakeSchema,
 } from '@opensensor/parquet-hive-writer';
-import type { Board } from './board.js';
+import type { BoardFacade, BoardSample } from '@opensensor/sensors-core';
 import type { Clock } from './clock.js';
 import type { ClockSyncMonitor } from './clock-sync.js';
 import { collectHealth, type HealthSources } from './health.js';
@@ -52,7 +52,7 @@ export interface StationPlace {
 
 export interface StationOptions {
   stationId: string;
-  board: Board;
+  board: BoardFacade;
   /** The board's lake schema; its columns (after `timestamp`) are read from the board by name. */
   schema: LakeSchema;
   clock: Clock;
@@ -352,7 +352,7 @@ export class Station {
 
   /** Reads the board once: the encoded reading record, or null when there is nothing to store. */
   private async sampleReading(): Promise<Uint8Array | null> {
-    let sample: Awaited<ReturnType<Board['read']>>;
+    let sample: BoardSample;
     const sync = this.o.clockSync;
     // Whether this reading can be dated is decided before it is taken: if NTP steps the clock during
     // the read, `started` is still the old time, and the marker journaled after it re-dates it.
@@ -376,7 +376,7 @@ export class Station {
       return null;
     }
     for (let i = 0; i < this.columns.length; i++)
-      this.values[i] = sample.values[this.columns[i] as string] ?? null;
+      this.values[i] = sample.reading[this.columns[i] as string] ?? null;
     return encodeReading(this.values, {
       timestamp: started,
       monotonic: mono,

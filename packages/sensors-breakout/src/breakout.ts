@@ -17,8 +17,11 @@ import { ICP10125, ICP10125_ADDRESS, type Icp10125Mode } from './icp10125.js';
 import {
   BREAKOUT_COLUMN_INFO,
   BREAKOUT_COLUMNS,
+  BREAKOUT_SENSORS,
+  BREAKOUT_SIGNATURE,
   type BreakoutColumn,
   type BreakoutReading,
+  type BreakoutSensor,
   emptyBreakoutReading,
 } from './reading.js';
 import { SCD4X_ADDRESS, SCD4x, type Scd4xOptions } from './scd4x.js';
@@ -27,8 +30,6 @@ import { absoluteHumidity, SGP30, SGP30_ADDRESS, type Sgp30Reading, sgp30Humidit
 /** What detection found for one sensor of a board. */
 export type SensorStatus<S extends string = string> = SensorSlotStatus<S>;
 
-export const BREAKOUT_SENSORS = ['scd4x', 'sgp30', 'icp10125'] as const;
-export type BreakoutSensor = (typeof BREAKOUT_SENSORS)[number];
 export type BreakoutSensorStatus = SensorStatus<BreakoutSensor>;
 
 /**
@@ -92,8 +93,7 @@ export class Breakout implements BoardFacade<BreakoutSensor, BreakoutColumn, Bre
   readonly sensors = BREAKOUT_SENSORS;
   readonly columns = BREAKOUT_COLUMNS;
   readonly columnInfo = BREAKOUT_COLUMN_INFO;
-  /** Any of the three: each breakout is fitted on its own. */
-  readonly signature = BREAKOUT_SENSORS;
+  readonly signature = BREAKOUT_SIGNATURE;
   private readonly options: BreakoutOptions;
   private readonly clock: Clock;
   private readonly warn: (message: string) => void;

@@ -13,11 +13,9 @@ export {
   type Sleep,
 } from '@opensensor/sensors-core';
 export {
-  BREAKOUT_SENSORS,
   Breakout,
   type BreakoutOptions,
   type BreakoutSample,
-  type BreakoutSensor,
   type BreakoutSensorStatus,
   type RepeatTimer,
   type SensorStatus,
@@ -43,8 +41,11 @@ export {
 export {
   BREAKOUT_COLUMN_INFO,
   BREAKOUT_COLUMNS,
+  BREAKOUT_SENSORS,
+  BREAKOUT_SIGNATURE,
   type BreakoutColumn,
   type BreakoutReading,
+  type BreakoutSensor,
   type ColumnInfo,
   emptyBreakoutReading,
 } from './reading.js';

@@ -13,6 +13,12 @@ export const BREAKOUT_COLUMNS = [
 
 export type BreakoutColumn = (typeof BREAKOUT_COLUMNS)[number];
 
+/** The sensors of the board, in status order. */
+export const BREAKOUT_SENSORS = ['scd4x', 'sgp30', 'icp10125'] as const;
+export type BreakoutSensor = (typeof BREAKOUT_SENSORS)[number];
+/** What `auto` detection looks for: any of the three, each breakout is fitted on its own. */
+export const BREAKOUT_SIGNATURE: readonly BreakoutSensor[] = BREAKOUT_SENSORS;
+
 export type { ColumnInfo };
 
 export const BREAKOUT_COLUMN_INFO: Readonly<Record<BreakoutColumn, ColumnInfo>> = {

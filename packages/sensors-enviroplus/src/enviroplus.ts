@@ -28,14 +28,13 @@ import { PMS5003_DEFAULT_DEVICE, Pms5003, type Pms5003Port } from './pms5003.js'
 import {
   ENVIROPLUS_COLUMN_INFO,
   ENVIROPLUS_COLUMNS,
+  ENVIROPLUS_SENSORS,
+  ENVIROPLUS_SIGNATURE,
   type EnviroplusColumn,
   type EnviroplusReading,
+  type EnviroplusSensor,
   emptyReading,
 } from './reading.js';
-
-export const ENVIROPLUS_SENSORS = ['bme280', 'ltr559', 'gas', 'pms5003'] as const;
-export type EnviroplusSensor = (typeof ENVIROPLUS_SENSORS)[number];
-const ENVIROPLUS_SIGNATURE: readonly EnviroplusSensor[] = ['bme280', 'ltr559'];
 
 /** What {@link Enviroplus.detect} found for one sensor. */
 export type SensorStatus = SensorSlotStatus<EnviroplusSensor>;
@@ -109,7 +108,6 @@ export class Enviroplus implements BoardFacade<EnviroplusSensor, EnviroplusColum
   readonly sensors = ENVIROPLUS_SENSORS;
   readonly columns = ENVIROPLUS_COLUMNS;
   readonly columnInfo = ENVIROPLUS_COLUMN_INFO;
-  /** The climate and light chips: a PMS5003 or an ADC alone is no Enviro+. */
   readonly signature = ENVIROPLUS_SIGNATURE;
   private readonly options: EnviroplusOptions;
   private readonly clock: Clock;

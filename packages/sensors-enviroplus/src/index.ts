@@ -41,11 +41,9 @@ export {
   TemperatureCompensator,
 } from './compensation.js';
 export {
-  ENVIROPLUS_SENSORS,
   Enviroplus,
   type EnviroplusOptions,
   type EnviroplusSample,
-  type EnviroplusSensor,
   type SensorStatus,
 } from './enviroplus.js';
 export {
@@ -99,7 +97,10 @@ export {
 export {
   ENVIROPLUS_COLUMN_INFO,
   ENVIROPLUS_COLUMNS,
+  ENVIROPLUS_SENSORS,
+  ENVIROPLUS_SIGNATURE,
   type EnviroplusColumn,
   type EnviroplusReading,
+  type EnviroplusSensor,
   emptyReading,
 } from './reading.js';

@@ -25,6 +25,12 @@ export const ENVIROPLUS_COLUMNS = [
 
 export type EnviroplusColumn = (typeof ENVIROPLUS_COLUMNS)[number];
 
+/** The sensors of the board, in status order. */
+export const ENVIROPLUS_SENSORS = ['bme280', 'ltr559', 'gas', 'pms5003'] as const;
+export type EnviroplusSensor = (typeof ENVIROPLUS_SENSORS)[number];
+/** What `auto` detection looks for: the climate and light chips (a PMS5003 or an ADC alone is no Enviro+). */
+export const ENVIROPLUS_SIGNATURE: readonly EnviroplusSensor[] = ['bme280', 'ltr559'];
+
 const pm = (size: string) => ({
   unit: 'µg/m³',
   description: `${size} mass concentration (CF=1) from the PMS5003`,

@@ -52,15 +52,16 @@ export {
   emptySenseHatReading,
   SENSEHAT_COLUMN_INFO,
   SENSEHAT_COLUMNS,
+  SENSEHAT_SENSORS,
+  SENSEHAT_SIGNATURE,
   type SenseHatColumn,
   type SenseHatReading,
+  type SenseHatSensor,
 } from './reading.js';
 export {
-  SENSEHAT_SENSORS,
   SenseHat,
   type SenseHatOptions,
   type SenseHatSample,
-  type SenseHatSensor,
   type SenseHatSensorStatus,
   type SensorStatus,
 } from './sensehat.js';

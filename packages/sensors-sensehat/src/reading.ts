@@ -23,6 +23,12 @@ export const SENSEHAT_COLUMNS = [
 
 export type SenseHatColumn = (typeof SENSEHAT_COLUMNS)[number];
 
+/** The sensors of the board, in status order. */
+export const SENSEHAT_SENSORS = ['hts221', 'lps25h', 'lsm9ds1', 'lsm9ds1_mag'] as const;
+export type SenseHatSensor = (typeof SENSEHAT_SENSORS)[number];
+/** What `auto` detection looks for: the climate chips and the IMU (the magnetometer's address is shared with other parts). */
+export const SENSEHAT_SIGNATURE: readonly SenseHatSensor[] = ['hts221', 'lps25h', 'lsm9ds1'];
+
 export type { ColumnInfo };
 
 export const SENSEHAT_COLUMN_INFO: Readonly<Record<SenseHatColumn, ColumnInfo>> = {

@@ -28,15 +28,16 @@ import {
   emptySenseHatReading,
   SENSEHAT_COLUMN_INFO,
   SENSEHAT_COLUMNS,
+  SENSEHAT_SENSORS,
+  SENSEHAT_SIGNATURE,
   type SenseHatColumn,
   type SenseHatReading,
+  type SenseHatSensor,
 } from './reading.js';
 
 /** What detection found for one sensor of a board. */
 export type SensorStatus<S extends string = string> = SensorSlotStatus<S>;
 
-export const SENSEHAT_SENSORS = ['hts221', 'lps25h', 'lsm9ds1', 'lsm9ds1_mag'] as const;
-export type SenseHatSensor = (typeof SENSEHAT_SENSORS)[number];
 export type SenseHatSensorStatus = SensorStatus<SenseHatSensor>;
 
 /** One reading of the whole Sense HAT; `warmup` is true for the first `warmupReadings` samples. */
@@ -80,8 +81,7 @@ export class SenseHat implements BoardFacade<SenseHatSensor, SenseHatColumn, Sen
   readonly sensors = SENSEHAT_SENSORS;
   readonly columns = SENSEHAT_COLUMNS;
   readonly columnInfo = SENSEHAT_COLUMN_INFO;
-  /** The climate chips and the IMU; the magnetometer shares its address with other parts. */
-  readonly signature: readonly SenseHatSensor[] = ['hts221', 'lps25h', 'lsm9ds1'];
+  readonly signature = SENSEHAT_SIGNATURE;
   private readonly options: SenseHatOptions;
   private readonly clock: Clock;
   private readonly warmupReadings: number;

@@ -88,7 +88,7 @@ describe('SimulatedBreakout', () => {
     expect(board.columns).toEqual(BREAKOUT_SIM_COLUMNS);
     let nullScd = 0;
     for (let i = 0; i < 1000; i++, t += 5000) {
-      const r = await board.read();
+      const { reading: r } = await board.read();
       if (r.co2 === null) {
         nullScd++;
         if (r.temperature !== null || r.humidity !== null) throw new Error('partial SCD4x columns');

@@ -1,6 +1,12 @@
-import { BREAKOUT_COLUMNS } from '@opensensor/sensors-breakout/columns';
+import {
+  BREAKOUT_COLUMN_INFO,
+  BREAKOUT_COLUMNS,
+  BREAKOUT_SENSORS,
+  BREAKOUT_SIGNATURE,
+} from '@opensensor/sensors-breakout/columns';
 import { gaussian, seededRandom, smooth, uniform } from './noise.js';
 import { applyFaults, checkFaults } from './sensehat-model.js';
+import { SimulatedBoard } from './simulated-board.js';
 import type { SimulatedFaults } from './simulated-enviroplus.js';
 
 /** The breakout lake columns, in lake order (same names as @opensensor/sensors-breakout). */
@@ -186,38 +192,42 @@ export interface SimulatedBreakoutOptions {
 
 export type SimulatedBreakoutErrorCounts = Record<BreakoutSimSensor, number>;
 
-/** Simulated SCD4x/SGP30/ICP-10125 breakouts with the shape of `SimulatedEnviroplus`. */
-export class SimulatedBreakout {
-  readonly name = 'breakout (simulated)';
-  readonly columns = BREAKOUT_SIM_COLUMNS;
+/** Simulated SCD4x/SGP30/ICP-10125 breakouts: a `BoardFacade` like the real `Breakout`, with seeded faults. */
+export class SimulatedBreakout extends SimulatedBoard<BreakoutSimSensor, BreakoutSimColumn> {
   readonly site: BreakoutSite;
-  readonly errors: SimulatedBreakoutErrorCounts = { scd4x: 0, sgp30: 0, icp10125: 0 };
-  private readonly reading = emptyBreakoutSimReading();
+  private readonly reading: BreakoutSimReading;
+  private readonly faults: SimulatedFaults | undefined;
 
-  constructor(private readonly options: SimulatedBreakoutOptions) {
+  constructor(options: SimulatedBreakoutOptions) {
+    const reading = emptyBreakoutSimReading();
+    super(
+      {
+        kind: 'breakout',
+        sensors: BREAKOUT_SENSORS,
+        chips: {
+          scd4x: ['SCD4x', '0x62'],
+          sgp30: ['SGP30', '0x58'],
+          icp10125: ['ICP-10125', '0x63'],
+        } as const,
+        columns: BREAKOUT_SIM_COLUMNS,
+        columnInfo: BREAKOUT_COLUMN_INFO,
+        signature: BREAKOUT_SIGNATURE,
+      },
+      options.now,
+      reading,
+    );
+    this.reading = reading;
+    this.faults = options.faults;
     this.site = breakoutSite(options.seed);
     checkFaults(options.faults);
   }
 
-  async init(): Promise<void> {}
-
-  async detect(): Promise<Record<BreakoutSimSensor, boolean>> {
-    return { scd4x: true, sgp30: true, icp10125: true };
-  }
-
-  /** The reading for `now()`; the object is reused by the next call, so copy it to keep it. */
-  async read(): Promise<BreakoutSimReading> {
-    return this.readAt(this.options.now());
-  }
-
   readAt(tMs: number): BreakoutSimReading {
     const r = breakoutAt(this.site, tMs, this.reading);
-    applyFaults(this.options.faults, this.site.seed, tMs, BREAKOUT_SIM_SENSORS, (sensor) => {
-      this.errors[sensor]++;
+    applyFaults(this.faults, this.site.seed, tMs, BREAKOUT_SIM_SENSORS, (sensor) => {
+      this.fail(sensor);
       for (const col of BREAKOUT_GROUPS[sensor]) r[col] = null;
     });
     return r;
   }
-
-  async close(): Promise<void> {}
 }

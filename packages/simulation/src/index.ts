@@ -36,6 +36,7 @@ export {
   senseHatAt,
   senseHatSite,
 } from './sensehat-model.js';
+export { SimulatedBoard, type SimulatedBoardSpec } from './simulated-board.js';
 export {
   SimulatedEnviroplus,
   type SimulatedEnviroplusOptions,

@@ -1,5 +1,11 @@
-import { SENSEHAT_COLUMNS } from '@opensensor/sensors-sensehat/columns';
+import {
+  SENSEHAT_COLUMN_INFO,
+  SENSEHAT_COLUMNS,
+  SENSEHAT_SENSORS,
+  SENSEHAT_SIGNATURE,
+} from '@opensensor/sensors-sensehat/columns';
 import { gaussian, seededRandom, smooth, uniform } from './noise.js';
+import { SimulatedBoard } from './simulated-board.js';
 import type { SimulatedFaults } from './simulated-enviroplus.js';
 
 /** The Sense HAT lake columns, in lake order (same names as @opensensor/sensors-sensehat). */
@@ -180,40 +186,45 @@ export interface SimulatedSenseHatOptions {
 
 export type SimulatedSenseHatErrorCounts = Record<SenseHatSimSensor, number>;
 
-/** A simulated Sense HAT with the shape of `SimulatedEnviroplus`: `read()`, `errors`, seeded faults. */
-export class SimulatedSenseHat {
-  readonly name = 'sensehat (simulated)';
-  readonly columns = SENSEHAT_SIM_COLUMNS;
+/** A simulated Sense HAT: a `BoardFacade` like the real `SenseHat`, with seeded faults. */
+export class SimulatedSenseHat extends SimulatedBoard<SenseHatSimSensor, SenseHatSimColumn> {
   readonly site: SenseHatSite;
-  readonly errors: SimulatedSenseHatErrorCounts = { hts221: 0, lps25h: 0, lsm9ds1: 0, lsm9ds1_mag: 0 };
-  private readonly reading = emptySenseHatSimReading();
+  private readonly reading: SenseHatSimReading;
+  private readonly faults: SimulatedFaults | undefined;
 
-  constructor(private readonly options: SimulatedSenseHatOptions) {
+  constructor(options: SimulatedSenseHatOptions) {
+    const reading = emptySenseHatSimReading();
+    super(
+      {
+        kind: 'sensehat',
+        sensors: SENSEHAT_SENSORS,
+        chips: {
+          hts221: ['HTS221', '0x5f'],
+          lps25h: ['LPS25H', '0x5c'],
+          lsm9ds1: ['LSM9DS1', '0x6a'],
+          lsm9ds1_mag: ['LSM9DS1 magnetometer', '0x1c'],
+        } as const,
+        columns: SENSEHAT_SIM_COLUMNS,
+        columnInfo: SENSEHAT_COLUMN_INFO,
+        signature: SENSEHAT_SIGNATURE,
+      },
+      options.now,
+      reading,
+    );
+    this.reading = reading;
+    this.faults = options.faults;
     this.site = senseHatSite(options.seed);
     checkFaults(options.faults);
   }
 
-  async init(): Promise<void> {}
-
-  async detect(): Promise<Record<SenseHatSimSensor, boolean>> {
-    return { hts221: true, lps25h: true, lsm9ds1: true, lsm9ds1_mag: true };
-  }
-
-  /** The reading for `now()`; the object is reused by the next call, so copy it to keep it. */
-  async read(): Promise<SenseHatSimReading> {
-    return this.readAt(this.options.now());
-  }
-
   readAt(tMs: number): SenseHatSimReading {
     const r = senseHatAt(this.site, tMs, this.reading);
-    applyFaults(this.options.faults, this.site.seed, tMs, SENSEHAT_SIM_SENSORS, (sensor) => {
-      this.errors[sensor]++;
+    applyFaults(this.faults, this.site.seed, tMs, SENSEHAT_SIM_SENSORS, (sensor) => {
+      this.fail(sensor);
       for (const col of SENSEHAT_GROUPS[sensor]) r[col] = null;
     });
     return r;
   }
-
-  async close(): Promise<void> {}
 }
 
 /** Throws a RangeError naming the first fault probability outside 0..1. */

@@ -93,11 +93,14 @@ describe('SimulatedEnviroplus', () => {
     let t = DAY0;
     const board = new SimulatedEnviroplus({ seed: 9, now: () => t });
     const first = await board.read();
-    const temp = first.temperature;
+    const temp = first.reading.temperature;
+    expect(first.timestamp).toBe(DAY0);
     t += 3 * HOUR;
     const second = await board.read();
     expect(second).toBe(first);
-    expect(second.temperature).not.toBe(temp);
+    expect(second.reading).toBe(first.reading);
+    expect(second.reading.temperature).not.toBe(temp);
+    expect(second.timestamp).toBe(DAY0 + 3 * HOUR);
   });
 
   it('injects seeded faults: nulls for the failed sensor and counted errors', async () => {
@@ -109,17 +112,20 @@ describe('SimulatedEnviroplus', () => {
     });
     let nullBme = 0;
     for (let i = 0; i < 2000; i++, t += 5000) {
-      const r = await board.read();
+      const { reading: r, sensors, errors } = await board.read();
+      expect(sensors.bme280.state).toBe(r.temperature === null ? 'error' : 'ok');
       if (r.temperature === null) {
         nullBme++;
         expect(r.pressure).toBeNull();
         expect(r.humidity).toBeNull();
       }
+      expect(errors.bme280).toBe(nullBme);
     }
     expect(board.errors.bme280).toBe(nullBme);
     expect(nullBme).toBeGreaterThan(150);
     expect(nullBme).toBeLessThan(450);
-    expect(board.errors.pms5003Frames).toBeGreaterThan(250);
+    expect(board.pms5003GarbageFrames).toBeGreaterThan(250);
+    expect(Object.keys(board.errors)).toEqual(['bme280', 'ltr559', 'gas', 'pms5003']);
   });
 
   it('rejects a fault probability outside 0..1', () => {

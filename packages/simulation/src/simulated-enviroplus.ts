@@ -1,4 +1,10 @@
 import {
+  ENVIROPLUS_COLUMN_INFO,
+  ENVIROPLUS_SENSORS,
+  ENVIROPLUS_SIGNATURE,
+  type EnviroplusSensor,
+} from '@opensensor/sensors-enviroplus/columns';
+import {
   ENVIROPLUS_SIM_COLUMNS,
   type EnviroplusSimColumn,
   type EnviroplusSimReading,
@@ -8,6 +14,7 @@ import {
   siteClimate,
 } from './enviroplus-model.js';
 import { uniform } from './noise.js';
+import { SimulatedBoard } from './simulated-board.js';
 
 /** Probabilities per reading (0–1) of the faults a real station shows. */
 export interface SimulatedFaults {
@@ -26,8 +33,9 @@ export interface SimulatedEnviroplusOptions {
   faults?: SimulatedFaults;
 }
 
-// Which columns each chip fills (the lake order groups them by chip).
-const GROUPS: Record<'bme280' | 'gas' | 'ltr559' | 'pms5003', readonly EnviroplusSimColumn[]> = {
+// Which columns each chip fills (the lake order groups them by chip); this order also numbers the
+// fault channels, so it stays as it is for reproducible fleets.
+const GROUPS: Record<EnviroplusSensor, readonly EnviroplusSimColumn[]> = {
   bme280: ENVIROPLUS_SIM_COLUMNS.slice(0, 5),
   gas: ENVIROPLUS_SIM_COLUMNS.slice(5, 8),
   ltr559: ENVIROPLUS_SIM_COLUMNS.slice(8, 10),
@@ -36,28 +44,44 @@ const GROUPS: Record<'bme280' | 'gas' | 'ltr559' | 'pms5003', readonly Enviroplu
 type Sensor = keyof typeof GROUPS;
 const SENSORS = Object.keys(GROUPS) as Sensor[];
 
-export interface SimulatedErrorCounts {
-  bme280: number;
-  gas: number;
-  ltr559: number;
-  pms5003: number;
-  /** Garbage frames the PMS5003 reader skipped. */
-  pms5003Frames: number;
-}
+/** Failed reads per sensor. */
+export type SimulatedErrorCounts = Record<EnviroplusSensor, number>;
+
+const CHIPS = {
+  bme280: ['BME280', '0x76'],
+  ltr559: ['LTR559', '0x23'],
+  gas: ['ADS1015 + MICS6814', '0x49'],
+  pms5003: ['PMS5003', '/dev/serial0'],
+} as const;
 
 /**
- * A simulated Enviro+ board with the same shape as the real facade: `init()`, `read()` (one reading
- * with the lake's column names, nulls for failed sensors) and error counters. Faults are seeded too,
- * so a fleet with faults is reproducible.
+ * A simulated Enviro+ board: a `BoardFacade` like the real `Enviroplus` (same kind, sensors,
+ * columns and signature), one reading with the lake's column names at `now()`, nulls and counted
+ * errors for the seeded faults. Faults are seeded too, so a fleet with faults is reproducible.
  */
-export class SimulatedEnviroplus {
-  readonly name = 'enviroplus (simulated)';
-  readonly columns = ENVIROPLUS_SIM_COLUMNS;
+export class SimulatedEnviroplus extends SimulatedBoard<EnviroplusSensor, EnviroplusSimColumn> {
   readonly climate: SiteClimate;
-  readonly errors: SimulatedErrorCounts = { bme280: 0, gas: 0, ltr559: 0, pms5003: 0, pms5003Frames: 0 };
-  private readonly reading = emptySimReading();
+  /** Garbage frames the PMS5003 reader skipped (the reading survives them). */
+  pms5003GarbageFrames = 0;
+  private readonly reading: EnviroplusSimReading;
+  private readonly faults: SimulatedFaults | undefined;
 
-  constructor(private readonly options: SimulatedEnviroplusOptions) {
+  constructor(options: SimulatedEnviroplusOptions) {
+    const reading = emptySimReading();
+    super(
+      {
+        kind: 'enviroplus',
+        sensors: ENVIROPLUS_SENSORS,
+        chips: CHIPS,
+        columns: ENVIROPLUS_SIM_COLUMNS,
+        columnInfo: ENVIROPLUS_COLUMN_INFO,
+        signature: ENVIROPLUS_SIGNATURE,
+      },
+      options.now,
+      reading,
+    );
+    this.reading = reading;
+    this.faults = options.faults;
     this.climate = siteClimate(options.seed);
     for (const [name, p] of Object.entries(options.faults ?? {})) {
       if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
@@ -66,38 +90,22 @@ export class SimulatedEnviroplus {
     }
   }
 
-  async init(): Promise<void> {}
-
-  async detect(): Promise<Record<Sensor, boolean>> {
-    return { bme280: true, gas: true, ltr559: true, pms5003: true };
-  }
-
-  /**
-   * The reading for `now()`. The returned object is reused by the next call (no allocation per
-   * reading): copy it if you keep it.
-   */
-  async read(): Promise<EnviroplusSimReading> {
-    return this.readAt(this.options.now());
-  }
-
   readAt(tMs: number): EnviroplusSimReading {
     const r = enviroplusAt(this.climate, tMs, this.reading);
-    const f = this.options.faults;
+    const f = this.faults;
     if (!f) return r;
     const step = Math.floor(tMs / 1000);
     SENSORS.forEach((sensor, i) => {
       const dropped = (f.dropout ?? 0) > 0 && uniform(this.climate.seed, 100 + i, step) < (f.dropout ?? 0);
       const failed = (f.i2cError ?? 0) > 0 && uniform(this.climate.seed, 200 + i, step) < (f.i2cError ?? 0);
       if (dropped || failed) {
-        this.errors[sensor]++;
+        this.fail(sensor);
         for (const col of GROUPS[sensor]) r[col] = null;
       }
     });
     if ((f.pmsGarbage ?? 0) > 0 && uniform(this.climate.seed, 300, step) < (f.pmsGarbage ?? 0)) {
-      this.errors.pms5003Frames++;
+      this.pms5003GarbageFrames++;
     }
     return r;
   }
-
-  async close(): Promise<void> {}
 }

@@ -45,7 +45,7 @@ describe('opensensor doctor', () => {
     [
       'no sensor answers',
       (s) => {
-        for (const x of s.sensors) x.state = 'missing';
+        for (const x of s.sensors) x.state = 'absent';
         return undefined;
       },
       'i2c',
@@ -148,7 +148,7 @@ describe('opensensor doctor', () => {
   it('warns, without failing, when some of the board sensors do not answer', async () => {
     const s = simulatedStation();
     const gas = s.sensors.find((x) => x.sensor === 'gas');
-    if (gas) gas.state = 'missing';
+    if (gas) gas.state = 'absent';
     const { code, check } = await doctor(s);
     expect(check('i2c')).toMatchObject({ status: 'warn' });
     expect(check('i2c').detail).toMatch(/gas 0x49 do not/);

@@ -48,14 +48,12 @@ function harness(board: { bus?: FakeI2cBus; pms?: boolean } = {}) {
         warmupReadings: 0,
         onWarning: options.onWarning,
       });
-      return {
-        detect: () => env.detect(),
-        read: () => env.read(),
-        close: async () => {
-          closed = true;
-          await env.close();
-        },
+      const close = env.close.bind(env);
+      env.close = async () => {
+        closed = true;
+        await close();
       };
+      return env;
     },
   };
   return { ...t, gpio, seen, waits, closed: () => closed };
@@ -195,7 +193,7 @@ describe('opensensor test on other boards', () => {
     expect(t.stdout()).toMatch(/2 readings, no failed sensor reads/);
   });
 
-  it('auto tries the boards in turn and keeps the first whose sensors answer', async () => {
+  it('auto takes the board whose signature chips answer, as the agent does: a PMS5003 alone is no Enviro+', async () => {
     const { SenseHat } = await import('@opensensor/sensors-sensehat');
     const { createFakeSenseHatBus } = await import('@opensensor/sensors-sensehat/testing');
     const t = memoryIo({}, dir);
@@ -204,15 +202,12 @@ describe('opensensor test on other boards', () => {
       sleep: async () => {},
       createBoard: (options) => {
         tried.push(options.board);
-        // Only a Sense HAT is on this bus: the Enviro+ facade finds nothing.
+        // A Sense HAT on I2C and a PMS5003 on the UART: the Enviro+ facade finds only the PMS5003.
         if (options.board === 'enviroplus') {
-          const empty = new Enviroplus({
-            bus: new FakeI2cBus(),
-            gpio: false,
-            pms5003: false,
-            warmupReadings: 0,
-          });
-          return { detect: () => empty.detect(), read: () => empty.read(), close: () => empty.close() };
+          const port = new FakePms5003Port();
+          ports.push(port);
+          port.startStreaming(FRAME, 5);
+          return new Enviroplus({ bus: new FakeI2cBus(), gpio: false, pms5003: { port }, warmupReadings: 0 });
         }
         return new SenseHat({ bus: createFakeSenseHatBus(), sleep: async () => {}, warmupReadings: 0 });
       },
@@ -220,6 +215,20 @@ describe('opensensor test on other boards', () => {
     expect(await runCli(['test', '--board', 'auto', '-r', '0', '--json'], t.io)).toBe(0);
     expect(tried).toEqual(['enviroplus', 'sensehat']);
     expect(JSON.parse(t.stdout())).toMatchObject({ ok: true, board: 'sensehat' });
+  });
+
+  it('auto that finds no board says what to check and exits 1', async () => {
+    const t = memoryIo({}, dir);
+    t.io.deps = {
+      sleep: async () => {},
+      createBoard: () => new Enviroplus({ bus: new FakeI2cBus(), gpio: false, pms5003: false }),
+    };
+    expect(await runCli(['test', '--board', 'auto', '-r', '0'], t.io)).toBe(1);
+    expect(t.stderr()).toMatch(/no Enviro\+, Sense HAT or breakout answers on I2C bus 1.*raspi-config/);
+    const json = memoryIo({}, dir);
+    json.io.deps = t.io.deps;
+    expect(await runCli(['test', '--board', 'auto', '--json'], json.io)).toBe(1);
+    expect(JSON.parse(json.stdout())).toMatchObject({ ok: false, board: 'auto', readings: [] });
   });
 
   it('rejects an unknown board', async () => {

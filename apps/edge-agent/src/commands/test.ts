@@ -1,14 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { BoardFacade, BoardSample, BoardSettings, SensorSlotStatus } from '@opensensor/pipeline';
 import type { Command } from 'commander';
-import {
-  CliError,
-  type CliIo,
-  EXIT,
-  type TestBoard,
-  type TestBoardOptions,
-  type TestSample,
-  type TestSensorStatus,
-} from '../io.js';
+import { CliError, type CliIo, EXIT, type TestBoardOptions } from '../io.js';
 import { loadLenientConfig } from '../lenient-config.js';
 import type { ConfigFlags } from '../load-config.js';
 
@@ -22,6 +15,8 @@ interface TestOptions {
 
 type BoardKind = TestBoardOptions['board'];
 const BOARDS: readonly BoardKind[] = ['enviroplus', 'sensehat', 'breakout'];
+/** The Enviro+ sample also carries the CPU temperature used for compensation. */
+type TestSample = BoardSample & { cpuTemperature?: number | null };
 
 /** Reading columns shown in the table: [column, header, decimals]. */
 type Shown = readonly (readonly [string, string, number])[];
@@ -74,31 +69,38 @@ Works before \`opensensor setup\`. Exits 1 when no sensor answers.`,
           EXIT.usage,
         );
       }
-      const boardOptions: Omit<TestBoardOptions, 'board'> = {
+      const settings: BoardSettings = {
         pms5003Device: config.pms5003Device,
         compensation: config.tempCompensationEnabled ? config.tempCompensationFactor : false,
+        // The test shows every reading; the agent's warm-up is for stored data.
+        warmupReadings: 0,
         onWarning: (message) => {
           warnings.push(message);
           io.stderr(`warning: ${message}\n`);
         },
       };
-      const create = async (kind: BoardKind) =>
-        deps.createBoard
-          ? deps.createBoard({ ...boardOptions, board: kind })
-          : await realBoard({ ...boardOptions, board: kind });
-      // auto: the first board whose sensors answer (the others are closed again).
-      let kind: BoardKind = requested === 'auto' ? 'enviroplus' : (requested as BoardKind);
-      let board = await create(kind);
-      let sensors: TestSensorStatus[] = await board.detect();
-      if (requested === 'auto') {
-        for (const next of BOARDS.slice(1)) {
-          if (sensors.some((x) => x.state === 'ok')) break;
-          await board.close();
-          kind = next;
-          board = await create(kind);
-          sensors = await board.detect();
+      const { BoardError, openBoard } = await import('@opensensor/pipeline');
+      const create = deps.createBoard;
+      let opened: { kind: BoardKind; board: BoardFacade; sensors: SensorSlotStatus[] };
+      try {
+        // The agent's rule: a named board, or with auto the first whose signature chips answer.
+        opened = await openBoard(requested as BoardKind | 'auto', {
+          ...settings,
+          ...(create ? { create: (kind: BoardKind) => create({ ...settings, board: kind }) } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof BoardError)) throw err;
+        if (opts.json) {
+          io.stdout(
+            `${JSON.stringify({ ok: false, board: requested, sensors: [], readings: [], errors: null, warnings, error: err.message }, null, 2)}\n`,
+          );
+        } else {
+          io.stderr(`${err.message}\n`);
         }
+        setExit(EXIT.failed);
+        return;
       }
+      const { kind, board, sensors } = opened;
       const shown = kind === 'enviroplus' ? ENVIROPLUS_SHOWN : await columnsOf(kind);
       const stop = new AbortController();
       const sleep = deps.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }));
@@ -120,7 +122,7 @@ Works before \`opensensor setup\`. Exits 1 when no sensor answers.`,
           if (warmupS > 0) await sleep(warmupS * 1000, stop.signal);
           for (let i = 0; i < readings && !stop.signal.aborted; i++) {
             if (i > 0) await sleep(intervalS * 1000, stop.signal);
-            const sample = await board.read();
+            const sample: TestSample = await board.read();
             samples.push(sample);
             if (!opts.json) printSample(io, shown, sample, i === 0);
           }
@@ -165,28 +167,10 @@ Works before \`opensensor setup\`. Exits 1 when no sensor answers.`,
     });
 }
 
-/** The board facade `opensensor test` (and `opensensor doctor`) reads, loaded when first asked for. */
-export async function realBoard(options: TestBoardOptions): Promise<TestBoard> {
-  switch (options.board) {
-    case 'sensehat': {
-      const { SenseHat } = await import('@opensensor/sensors-sensehat');
-      return new SenseHat({ warmupReadings: 0, onWarning: options.onWarning });
-    }
-    case 'breakout': {
-      const { Breakout } = await import('@opensensor/sensors-breakout');
-      return new Breakout({ warmupReadings: 0, onWarning: options.onWarning });
-    }
-    case 'enviroplus': {
-      const { Enviroplus } = await import('@opensensor/sensors-enviroplus');
-      return new Enviroplus({
-        pms5003: { device: options.pms5003Device },
-        compensation: options.compensation === false ? false : { factor: options.compensation },
-        // The test shows every reading; the agent's 10-reading warm-up is for stored data.
-        warmupReadings: 0,
-        onWarning: options.onWarning,
-      });
-    }
-  }
+/** The real board facade `opensensor test` (and `opensensor doctor`) reads, loaded when first asked for. */
+export async function realBoard(options: TestBoardOptions): Promise<BoardFacade> {
+  const { createBoard } = await import('@opensensor/pipeline');
+  return createBoard(options.board, options);
 }
 
 /** The columns of the Sense HAT and breakout lakes, with their units, for the readings table. */
@@ -211,7 +195,7 @@ function count(flag: string, raw: string, min: number, max: number, integer: boo
   return n;
 }
 
-function printStatus(io: CliIo, kind: BoardKind, sensors: TestSensorStatus[]): void {
+function printStatus(io: CliIo, kind: BoardKind, sensors: readonly SensorSlotStatus[]): void {
   const rows = [
     ['sensor', 'chip', 'address', 'state', 'detail'],
     ...sensors.map((s) => [s.sensor, s.chip, s.address, s.state, s.detail ?? '']),
