@@ -3,7 +3,9 @@ import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { OpenSensorConfig } from '@opensensor/config';
 import type { BoardFacade, SensorSlotStatus } from '@opensensor/pipeline';
-import type { CliDeps, CommandRunner, TestBoardOptions } from './io.js';
+import type { CliDeps, CommandRunner, DoctorSystem, TestBoardOptions } from './io.js';
+
+export type { DoctorSystem };
 
 /** One check of `opensensor doctor`: what was found and, when it is not right, the one line that fixes it. */
 export interface DoctorCheck {
@@ -13,17 +15,6 @@ export interface DoctorCheck {
   status: 'pass' | 'warn' | 'fail' | 'skip';
   detail: string;
   fix?: string;
-}
-
-/**
- * What the Pi-specific checks read, injectable so that tests run them against a fake station: a
- * filesystem root holding `dev/`, `boot/`, `proc/cmdline` and `etc/group`, the user, free space.
- */
-export interface DoctorSystem {
-  /** `/` on a station; a directory laid out like one in tests. */
-  root: string;
-  user: { name: string; uid: number };
-  statfs(path: string): Promise<{ freeBytes: number; freeInodes: number }>;
 }
 
 export interface DoctorContext {

@@ -57,9 +57,20 @@ export interface CliDeps {
   nodePath?: string;
   cliPath?: string;
   /** What `opensensor doctor` reads of the machine (a fake station's root in tests). */
-  doctor?: import('./doctor.js').DoctorSystem;
+  doctor?: DoctorSystem;
   /** SIGINT/SIGTERM handling of `start` (tests abort it themselves). */
   shutdown?: typeof import('@opensensor/pipeline').shutdownSignal;
+}
+
+/**
+ * What the Pi-specific checks read, injectable so that tests run them against a fake station: a
+ * filesystem root holding `dev/`, `boot/`, `proc/cmdline` and `etc/group`, the user, free space.
+ */
+export interface DoctorSystem {
+  /** `/` on a station; a directory laid out like one in tests. */
+  root: string;
+  user: { name: string; uid: number };
+  statfs(path: string): Promise<{ freeBytes: number; freeInodes: number }>;
 }
 
 /**

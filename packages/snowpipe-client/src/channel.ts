@@ -1,9 +1,8 @@
-import type { SnowpipeClient } from './client.js';
-import { parseJsonObject } from './client.js';
 import { classifyError, SnowpipeError } from './errors.js';
 import { isCommitted } from './offsets.js';
 import { encodeRow } from './rows.js';
 import { type ChannelStatus, normalizeChannelStatus } from './status.js';
+import { type ChannelTransport, parseJsonObject } from './transport.js';
 
 export interface OpenChannelOptions {
   /** Sets the channel's committed offset token on open (normally omitted: the server keeps it). */
@@ -43,7 +42,7 @@ export interface RowErrorEvent {
  */
 export class Channel {
   readonly name: string;
-  private readonly client: SnowpipeClient;
+  private readonly client: ChannelTransport;
   private continuationToken: string | undefined;
   private committed: string | null = null;
   private lastStatus: ChannelStatus | undefined;
@@ -52,7 +51,7 @@ export class Channel {
   private readonly listeners = new Set<RowErrorListener>();
 
   /** @internal Use `SnowpipeClient.openChannel`. */
-  constructor(client: SnowpipeClient, name: string) {
+  constructor(client: ChannelTransport, name: string) {
     this.client = client;
     this.name = name;
   }

@@ -6,7 +6,6 @@ import {
   parseRetryAfter,
   SnowpipeConfigError,
   SnowpipeError,
-  type SnowpipeOperation,
 } from './errors.js';
 import { accountBaseUrl, isLoopbackHost, parseIngestHostname } from './hosts.js';
 import {
@@ -28,6 +27,14 @@ import {
   uuidFrom,
 } from './runtime.js';
 import { type ChannelStatus, normalizeChannelStatus } from './status.js';
+import {
+  type CallSpec,
+  type ChannelTransport,
+  parseJsonObject,
+  type SnowpipeClientStats,
+} from './transport.js';
+
+export type { SnowpipeClientStats };
 
 /** Key-pair auth (PEM private key, optionally encrypted) or a programmatic access token. */
 export type SnowpipeAuth = { privateKey: string; passphrase?: string } | { pat: string };
@@ -67,37 +74,6 @@ export interface SnowpipeClientOptions {
   maxRequestsPerSecond?: number;
 }
 
-/** Counters for monitoring; cumulative over the client's life. */
-export interface SnowpipeClientStats {
-  requests: number;
-  retries: number;
-  reauths: number;
-  /** Channel opens, first opens and reopens alike. */
-  opens: number;
-  appendRequests: number;
-  rowsAppended: number;
-  bytesAppended: number;
-  /** Rows Snowflake received but refused (from `rows_error_count` increases). */
-  rowsRejected: number;
-  /** Milliseconds spent waiting for the per-channel request limit. */
-  rateLimitWaitMs: number;
-}
-
-/** @internal One HTTP call, described so it can be retried with fresh credentials. */
-export interface CallSpec {
-  operation: SnowpipeOperation;
-  plane: 'control' | 'exchange' | 'ingest';
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
-  query?: Record<string, string | undefined>;
-  body?: string;
-  contentType?: string;
-  channel?: string;
-  /** A lost response may mean the server applied the request (appends): surface it as `reopen`. */
-  ambiguous?: boolean;
-  limiter?: SlidingWindowLimiter;
-}
-
 interface Credentials {
   base: string;
   headers: Record<string, string>;
@@ -106,7 +82,7 @@ interface Credentials {
 const DEFAULT_SCOPED_TOKEN_TTL_MS = 55 * 60 * 1000;
 
 /** Snowpipe Streaming v2 REST client for one pipe. */
-export class SnowpipeClient {
+export class SnowpipeClient implements ChannelTransport {
   readonly database: string;
   readonly schema: string;
   readonly pipe: string;
@@ -545,29 +521,6 @@ export function parseScopedToken(body: string): string {
     });
   }
   return value;
-}
-
-/** @internal */
-export function parseJsonObject(
-  text: string,
-  operation: SnowpipeOperation,
-  channel?: string,
-): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // fall through to the typed error
-  }
-  throw new SnowpipeError({
-    operation,
-    status: 200,
-    code: 'INVALID_RESPONSE',
-    detail: `expected a JSON object, received ${JSON.stringify(text.slice(0, 200))}`,
-    action: operation === 'append' ? 'reopen' : 'retry',
-    channel,
-  });
 }
 
 function seg(value: string): string {
