@@ -8,6 +8,7 @@ import { coldStart } from './benchmarks/cold-start.mjs';
 import { dashboard } from './benchmarks/dashboard.mjs';
 import { batchEncode } from './benchmarks/encode.mjs';
 import { lakeJobs } from './benchmarks/lake.mjs';
+import { metricsCost } from './benchmarks/metrics.mjs';
 import { peerWritePath } from './benchmarks/peer.mjs';
 import { releaseArtifact } from './benchmarks/release.mjs';
 import { syncThroughput } from './benchmarks/sync.mjs';
@@ -22,6 +23,7 @@ export const BENCHMARKS = {
   sync: syncThroughput,
   dashboard,
   lake: lakeJobs,
+  metrics: metricsCost,
   peer: peerWritePath,
   release: releaseArtifact,
 };
@@ -39,6 +41,7 @@ export const PROFILES = {
     fleet: [{ stations: 2, hours: 1 }],
     agent: { hours: 1, warmup: 0, reps: 1 },
     realtime: { warmupMs: 1000, sampleMs: 2000, batchDurationSec: 60, waitForWindow: false },
+    metrics: { warmupMs: 1000, sampleMs: 2000, reps: 1, scrapeEveryMs: 1000 },
     coldStart: { warmup: 0, reps: 1, lakeDays: 2 },
     release: { warmup: 0, reps: 1 },
     sync: { warmup: 0, reps: 1, files: 4, largeBytes: 8 * 1024 * 1024 },
@@ -66,6 +69,8 @@ export const PROFILES = {
     ],
     agent: { hours: 24, warmup: 1, reps: 3 },
     realtime: { warmupMs: 3000, sampleMs: 20_000, batchDurationSec: 60, waitForWindow: true },
+    // Scraped every 5 s: three to six times what a Prometheus server usually asks.
+    metrics: { warmupMs: 5000, sampleMs: 30_000, reps: 3, scrapeEveryMs: 5000 },
     coldStart: { warmup: 2, reps: 9, lakeDays: 365 },
     // The installed release against the workspace build, alternating (issue 19: within 10 %).
     release: { warmup: 2, reps: 15 },

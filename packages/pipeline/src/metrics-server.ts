@@ -25,6 +25,8 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+const EVENT_LOOP_RESOLUTION_MS = 1000;
+
 /** The endpoint could not listen (the port is taken, the address is not this machine's). */
 export class MetricsServerError extends Error {
   override readonly name = 'MetricsServerError';
@@ -44,7 +46,14 @@ export class MetricsServerError extends Error {
 export async function serveStationMetrics(o: MetricsServerOptions): Promise<MetricsServer> {
   const prom = await import('prom-client');
   const registry = new prom.Registry();
-  if (o.defaultMetrics !== false) prom.collectDefaultMetrics({ register: registry });
+  // prom-client samples the event loop delay with a timer every 10 ms by default: a hundred wake-ups a
+  // second doubled the idle agent's CPU (docs/performance.md, "Metrics endpoint"). Once a second still
+  // shows a stalled loop, which is what matters on a station.
+  if (o.defaultMetrics !== false)
+    prom.collectDefaultMetrics({
+      register: registry,
+      eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS,
+    });
   const now = o.now ?? Date.now;
   // Computed once per scrape, before the registry asks each metric to collect.
   let current = new Map<string, MetricSample[]>();
