@@ -14,6 +14,8 @@ export interface SeriesSpec {
   bandTo?: number;
   fill?: string;
   hidden?: boolean;
+  /** What the legend shows for this series at the cursor, instead of its y (a count, for markers). */
+  legendValues?: readonly (number | null)[];
 }
 
 export interface ChartSpec {
@@ -99,6 +101,9 @@ export function chart(parent: HTMLElement, spec: ChartSpec): HTMLElement {
       const out: uPlot.Series = { label: s.label, stroke: colour, width: s.width ?? 1.5, spanGaps: false };
       if (s.dash) out.dash = s.dash;
       if (s.hidden) out.show = false;
+      const shown = s.legendValues;
+      if (shown)
+        out.value = (_u, _v, _si, i) => (i === null || i === undefined ? '--' : String(shown[i] ?? 0));
       if (s.points) {
         out.paths = () => null;
         out.points = { show: true, size: 7, stroke: colour, fill: colour };

@@ -135,18 +135,20 @@ export class Lakehouse {
     return (await this.metadata(file)).schema.slice(1).map((s) => s.name);
   }
 
-  /** Reads the given columns of one file (every column when `columns` is omitted). */
+  /** Reads the given columns of one file (every column when `columns` is omitted; missing ones stay undefined). */
   read(file: CatalogFile, columns?: readonly string[]): Promise<Row[]> {
     const key = `${file.path}|${file.bytes}|${columns?.join(',') ?? '*'}`;
     let p = this.cache.get(key);
     if (!p) {
       p = (async () => {
         const [buffer, metadata] = await Promise.all([this.buffer(file), this.metadata(file)]);
+        // A column the file lacks (written by an older lake build) is left undefined in the rows.
+        const present = new Set(metadata.schema.slice(1).map((s) => s.name));
         return (await parquetReadObjects({
           file: buffer,
           metadata,
           compressors,
-          ...(columns ? { columns: [...columns] } : {}),
+          ...(columns ? { columns: columns.filter((c) => present.has(c)) } : {}),
         })) as Row[];
       })();
       p.catch(() => this.cache.delete(key));

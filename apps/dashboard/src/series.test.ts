@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AQI_CATEGORIES, categoryOfAqi } from './aqi.js';
-import { hourOfDayProfile, splitByQc } from './series.js';
+import { failedMarkers, hourOfDayProfile, splitByQc } from './series.js';
 
 describe('chart columns', () => {
   it('keeps failed and suspect values, apart from the line', () => {
@@ -9,6 +9,18 @@ describe('chart columns', () => {
       suspect: [null, 2, null, null],
       failed: [null, null, 3, null],
     });
+  });
+
+  it('marks the hours with failed values on the mean line, or at the last mean when none is left', () => {
+    expect(failedMarkers([0, 2, null, 5, 5, 0], [10, 11, null, null, 12, 13])).toEqual([
+      null,
+      11,
+      null,
+      11,
+      12,
+      null,
+    ]);
+    expect(failedMarkers([3, 0], [null, 7])).toEqual([7, null]);
   });
 
   it('profiles by UTC hour of day', () => {

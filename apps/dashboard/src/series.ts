@@ -47,3 +47,20 @@ export function splitByQc(
   });
   return { ok, suspect, failed };
 }
+
+/**
+ * Where to mark the hours that had failed values on a chart of hourly means: on the mean line, or,
+ * for an hour whose every value failed (no mean), at the last mean before it (the first after it at
+ * the start). Null for hours without failed values.
+ */
+export function failedMarkers(
+  failed: readonly (number | null)[],
+  means: readonly (number | null)[],
+): (number | null)[] {
+  let last: number | null = means.find((v) => v !== null) ?? 0;
+  return failed.map((n, i) => {
+    const mean = means[i] ?? null;
+    if (mean !== null) last = mean;
+    return n !== null && n > 0 ? (mean ?? last) : null;
+  });
+}

@@ -240,6 +240,22 @@ describe('opensensor dashboard in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  /** Pixels of the failed-value colour (#d55e00) on a figure's chart. */
+  function vermilionPixels(figure: ReturnType<Page['locator']>): Promise<number> {
+    return figure.locator('canvas').evaluate((c: HTMLCanvasElement) => {
+      const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4)
+        if (
+          Math.abs((d[i] as number) - 213) < 12 &&
+          Math.abs((d[i + 1] as number) - 94) < 12 &&
+          (d[i + 2] as number) < 20
+        )
+          n++;
+      return n;
+    });
+  }
+
   it('values that failed QC are shown as such on the station page, counted as DuckDB counts them in silver', async () => {
     const failedIn = async (column: string, from: string, to: string) => {
       const [r] = await reader.rows(
@@ -256,18 +272,7 @@ describe('opensensor dashboard in a browser', () => {
     expect(Number(await first.getAttribute('data-qc-failed'))).toBe(pmFailed);
     expect(await first.locator('figcaption').textContent()).toContain(`${pmFailed} failed QC`);
     // They are drawn (vermilion #d55e00 points), not dropped.
-    const vermilion = await first.locator('canvas').evaluate((c: HTMLCanvasElement) => {
-      const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4)
-        if (
-          Math.abs((d[i] as number) - 213) < 12 &&
-          Math.abs((d[i + 1] as number) - 94) < 12 &&
-          (d[i + 2] as number) < 20
-        )
-          n++;
-      return n;
-    });
+    const vermilion = await vermilionPixels(first);
     expect(vermilion).toBeGreaterThan(100);
     await page.screenshot({ path: join(SCREENSHOTS, 'station-qc-day.png'), fullPage: true });
     // Three days, hourly means: the failed temperatures (spike, stuck sensor) counted, left out of the means.
@@ -277,6 +282,8 @@ describe('opensensor dashboard in a browser', () => {
     expect(tFailed).toBeGreaterThan(0);
     expect(Number(await hourly.getAttribute('data-qc-failed'))).toBe(tFailed);
     expect(await hourly.locator('figcaption').textContent()).toContain(`${tFailed} values failed QC`);
+    // The hours that had them are marked on the chart (the stuck afternoon, the spike).
+    expect(await vermilionPixels(hourly)).toBeGreaterThan(50);
     await page.screenshot({ path: join(SCREENSHOTS, 'station-qc-hourly.png'), fullPage: true });
     expect(problems).toEqual([]);
   });

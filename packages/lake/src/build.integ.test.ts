@@ -246,6 +246,27 @@ describe('buildLakehouse over a bronze lake with injected faults', () => {
     );
   });
 
+  it("hourly and daily count each measurement's failed values, as the day's health row does", async () => {
+    const sums = await db.rows(
+      `SELECT h.day, h.tf::INTEGER AS hourly_tf, d.temperature_failed::INTEGER AS daily_tf, s.temperature_failed::INTEGER AS health_tf,
+              h.pf::INTEGER AS hourly_pf, s.pm25_failed::INTEGER AS health_pf
+       FROM (SELECT date_trunc('day', hour) AS day, sum(temperature_failed) AS tf, sum(pm25_failed) AS pf
+             FROM ${goldGlob('hourly')} WHERE station = '${A}' GROUP BY ALL) h
+       JOIN ${goldGlob('daily')} d ON d.station = '${A}' AND d.day = h.day
+       JOIN ${goldGlob('station_health_daily')} s ON s.station = '${A}' AND s.day = h.day
+       ORDER BY h.day`,
+    );
+    expect(sums.map((r) => [r.hourly_tf, r.daily_tf, r.health_tf, r.hourly_pf, r.health_pf])).toEqual([
+      [722, 722, 722, 720, 720],
+      [0, 0, 0, 0, 0],
+    ]);
+    // The spike's hour alone: one failed temperature.
+    const [spike] = await db.rows(
+      `SELECT temperature_failed::INTEGER AS n FROM ${goldGlob('hourly')} WHERE station = '${A}' AND hour = epoch_ms(${at(10)})::TIMESTAMPTZ`,
+    );
+    expect(spike?.n).toBeGreaterThanOrEqual(1);
+  });
+
   it('a second build does nothing and touches no file', async () => {
     const before = files(lakehouse);
     const again = await buildLakehouse({ from: bronze, lakehouse });

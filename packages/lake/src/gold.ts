@@ -35,7 +35,11 @@ export function aggregatedColumns(measurements: readonly string[]): string[] {
     : [...measurements];
 }
 
-/** `hourly` / `daily`: per station and period, readings, failed readings, and mean/min/max of every usable value. */
+/**
+ * `hourly` / `daily`: per station and period, readings, failed readings, and mean/min/max of every
+ * usable value; and per measurement the values that failed (`<col>_failed`), so a chart of hourly
+ * means can show where failed values were left out, not only how many.
+ */
 export function periodSql(
   period: 'hour' | 'day',
   silver: string,
@@ -49,9 +53,12 @@ export function periodSql(
         `${a.fn}(CASE WHEN ${usableExpr(col, dialect)} THEN ${q(col)} END)${a.fn === 'avg' ? '' : '::DOUBLE'} AS ${q(`${col}_${a.suffix}`)}`,
     ),
   );
+  const failed = measurements.map(
+    (col) => `count_if(${q(`${col}_qc`)} = ${QC.fail})::BIGINT AS ${q(`${col}_failed`)}`,
+  );
   return `SELECT station, date_trunc('${period}', timestamp) AS ${period}, count(*) AS readings, count_if(qc = ${QC.fail})::BIGINT AS failed,
   min(timestamp) AS first_reading, max(timestamp) AS last_reading,
-  ${aggs.join(',\n  ')}
+  ${[...aggs, ...failed].join(',\n  ')}
 FROM ${silver}
 GROUP BY station, ${period}`;
 }

@@ -4,7 +4,7 @@ import type { ViewContext } from '../context.js';
 import { ms, num, type Row, stationNames } from '../data.js';
 import { el, fixed, placeText, utc } from '../format.js';
 import { chooseMeasurement, label, measurementsOf, unit } from '../measurements.js';
-import { hourOfDayProfile, splitByQc } from '../series.js';
+import { failedMarkers, hourOfDayProfile, splitByQc } from '../series.js';
 import { daysCovering, defaultRange, rangeMs } from '../state.js';
 import { measurementSelect, rangeControls, select, stationOptions } from './controls.js';
 import { aqiBadge } from './widgets.js';
@@ -126,6 +126,7 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
       `${m}_mean`,
       `${m}_min`,
       `${m}_max`,
+      `${m}_failed`,
     ]),
     silverMode
       ? Promise.resolve([])
@@ -155,19 +156,28 @@ export async function renderStation(ctx: ViewContext): Promise<void> {
     qcCounts(figure, nFailed, nSuspect);
   } else {
     const nFailed = failedDays.reduce((a, r) => a + (num(r[`${m}_failed`]) ?? 0), 0);
+    const failedPerHour = hourly.map((r) => num(r[`${m}_failed`]));
+    const means = hourly.map((r) => num(r[`${m}_mean`]));
     performance.mark('os:data');
     const figure = chart(charts, {
-      title: `${title}: hourly mean with min–max band; ${nFailed} values failed QC, left out of the means (zoom to a day or two to see each one)`,
+      title: `${title}: hourly mean with min–max band; ${nFailed} values failed QC, left out of the means, their hours marked (zoom to a day or two to see each value)`,
       data: [
         hourly.map((r) => sec(ms(r.hour) as number)),
-        hourly.map((r) => num(r[`${m}_mean`])),
+        means,
         hourly.map((r) => num(r[`${m}_min`])),
         hourly.map((r) => num(r[`${m}_max`])),
+        failedMarkers(failedPerHour, means),
       ],
       series: [
         { label: 'mean', width: 2 },
         { label: 'min', colour: 'rgba(0,114,178,0.4)', width: 1 },
         { label: 'max', colour: 'rgba(0,114,178,0.4)', width: 1, bandTo: 1 },
+        {
+          label: 'values failed QC (4) in the hour',
+          points: true,
+          colour: '#d55e00',
+          legendValues: failedPerHour,
+        },
       ],
       yLabel: unit(m),
       xRange,
