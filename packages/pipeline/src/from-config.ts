@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { OpenSensorConfig, StorageSettings } from '@opensensor/config';
 import { HEALTH_SCHEMA, type LakeSchema } from '@opensensor/parquet-hive-writer';
-import type { SyncProgressEvent, SyncSummary } from '@opensensor/s3-sync';
+import type { S3TargetOptions, SyncProgressEvent, SyncSummary, UploadStatus } from '@opensensor/s3-sync';
 import type { BoardFacade } from '@opensensor/sensors-core';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
@@ -125,32 +125,79 @@ export function ledgerPath(config: Pick<OpenSensorConfig, 'stateDir'>, stream: '
   return join(config.stateDir, 'ledger', `${stream}.jsonl`);
 }
 
+/** One lake a sync uploads: its stream, its directory and where it goes. */
+export interface SyncedStream {
+  stream: 'data' | 'health';
+  root: string;
+  storage: StorageSettings;
+}
+
 /**
- * The lake files of this station (data, and health when the periodic sync uploads it) that the upload
- * ledger does not hold: what the agent's upload backlog starts from and returns to after each sync.
+ * The lakes a sync uploads: the data lake, and the health lake when its sync is on. The periodic sync
+ * follows OPENSENSOR_HEALTH_SYNC_ENABLED (default: the main sync); a manual sync (`opensensor sync`)
+ * uploads the health lake too unless that is explicitly false.
  */
-export async function scanPendingUploads(config: OpenSensorConfig): Promise<PendingUpload[]> {
-  const { lakeObjectKey, listLakeFiles, openLedger } = await import('@opensensor/s3-sync');
-  const streams = [
-    { stream: 'data' as const, root: config.outputDir, prefix: config.storage.prefix },
-    ...(config.healthEnabled && config.healthSyncEnabled
-      ? [{ stream: 'health' as const, root: config.healthDir, prefix: config.healthStorage.prefix }]
+export function syncedStreams(config: OpenSensorConfig, options: { manual?: boolean } = {}): SyncedStream[] {
+  const health = options.manual ? config.healthSyncSetting !== false : config.healthSyncEnabled;
+  return [
+    { stream: 'data', root: config.outputDir, storage: config.storage },
+    ...(config.healthEnabled && health
+      ? [{ stream: 'health' as const, root: config.healthDir, storage: config.healthStorage }]
       : []),
   ];
-  const out: PendingUpload[] = [];
-  for (const s of streams) {
-    const keys = new Set<string>();
-    // Read-only: the sync may hold the ledger's lock.
-    const ledger = await openLedger(ledgerPath(config, s.stream), { lock: false }).catch(() => null);
-    if (ledger) {
-      for (const e of ledger.entries()) keys.add(e.key);
-      await ledger.close();
-    }
-    for (const f of await listLakeFiles(s.root))
-      if (f.stationId === config.stationId && !keys.has(lakeObjectKey(s.prefix, f.relativePath)))
-        out.push({ path: f.path, bytes: f.size, writtenAt: f.mtimeMs });
+}
+
+/** The S3 target options of one storage (data or health), as the sync builds its target. */
+function targetOptions(storage: StorageSettings, config: OpenSensorConfig): S3TargetOptions {
+  if (!storage.bucket) throw new Error('OPENSENSOR_STORAGE_BUCKET is not set: nothing to sync to');
+  return {
+    provider: storage.provider,
+    bucket: storage.bucket,
+    prefix: storage.prefix,
+    ...(storage.region ? { region: storage.region } : {}),
+    ...(storage.endpoint ? { endpoint: storage.endpoint } : {}),
+    ...(storage.accessKeyId && storage.secretAccessKey
+      ? { credentials: { accessKeyId: storage.accessKeyId, secretAccessKey: storage.secretAccessKey } }
+      : {}),
+    ...(config.storageChecksum ? { checksum: config.storageChecksum } : {}),
+  };
+}
+
+/**
+ * What is uploaded and what is pending in each lake the sync uploads, decided as `syncLake` decides it
+ * (the ledger's record for this store, bucket and prefix): `opensensor status` and the agent's upload
+ * backlog both read this. Only this station's files count. Empty without a bucket.
+ */
+export async function stationUploadStatus(
+  config: OpenSensorConfig,
+  options: { manual?: boolean } = {},
+): Promise<{ stream: 'data' | 'health'; status: UploadStatus }[]> {
+  if (!config.storage.bucket) return [];
+  const { resolveTargetSettings, uploadStatus } = await import('@opensensor/s3-sync');
+  const out: { stream: 'data' | 'health'; status: UploadStatus }[] = [];
+  for (const s of syncedStreams(config, options)) {
+    const destination = resolveTargetSettings(targetOptions(s.storage, config));
+    out.push({
+      stream: s.stream,
+      status: await uploadStatus({
+        root: s.root,
+        ledger: ledgerPath(config, s.stream),
+        destination,
+        stationId: config.stationId,
+      }),
+    });
   }
   return out;
+}
+
+/**
+ * The lake files of this station (data, and health when the periodic sync uploads it) not uploaded
+ * yet: what the agent's upload backlog starts from and returns to after each sync.
+ */
+export async function scanPendingUploads(config: OpenSensorConfig): Promise<PendingUpload[]> {
+  return (await stationUploadStatus(config)).flatMap(({ status }) =>
+    status.pending.map((f) => ({ path: f.path, bytes: f.size, writtenAt: f.mtimeMs })),
+  );
 }
 
 /**
@@ -173,18 +220,7 @@ export interface SyncRunSummary {
 /** The S3 target of one storage (data or health) as the sync builds it; `destroy()` it when done. */
 export async function storageTarget(storage: StorageSettings, config: OpenSensorConfig) {
   const { createS3Target } = await import('@opensensor/s3-sync');
-  if (!storage.bucket) throw new Error('OPENSENSOR_STORAGE_BUCKET is not set: nothing to sync to');
-  return createS3Target({
-    provider: storage.provider,
-    bucket: storage.bucket,
-    prefix: storage.prefix,
-    ...(storage.region ? { region: storage.region } : {}),
-    ...(storage.endpoint ? { endpoint: storage.endpoint } : {}),
-    ...(storage.accessKeyId && storage.secretAccessKey
-      ? { credentials: { accessKeyId: storage.accessKeyId, secretAccessKey: storage.secretAccessKey } }
-      : {}),
-    ...(config.storageChecksum ? { checksum: config.storageChecksum } : {}),
-  });
+  return createS3Target(targetOptions(storage, config));
 }
 
 /**
@@ -211,15 +247,7 @@ export async function syncOnce(
   const log = options.logger ?? silentLogger;
   const started = Date.now();
   const budget = options.timeBudgetMs;
-  const streams: { stream: 'data' | 'health'; root: string; storage: StorageSettings }[] = [
-    { stream: 'data', root: config.outputDir, storage: config.storage },
-  ];
-  // The periodic sync follows OPENSENSOR_HEALTH_SYNC_ENABLED (default: the main sync); a manual sync
-  // uploads the health lake too unless that is explicitly false.
-  const health = options.manual ? config.healthSyncSetting !== false : config.healthSyncEnabled;
-  if (config.healthEnabled && health) {
-    streams.push({ stream: 'health', root: config.healthDir, storage: config.healthStorage });
-  }
+  const streams = syncedStreams(config, { manual: options.manual === true });
   const summaries: Record<string, SyncSummary> = {};
   let retention: SyncRunSummary['retention'] = null;
   for (const s of streams) {
@@ -412,7 +440,7 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
     });
   }
   const trust = o.trustClock === true || c.clockPolicy === 'trust-system-clock';
-  const uploadedStreams = new Set(['data', ...(c.healthEnabled && c.healthSyncEnabled ? ['health'] : [])]);
+  const uploadedStreams = new Set<string>(syncedStreams(c).map((s) => s.stream));
   const station = await Station.open({
     stationId: c.stationId,
     board,

@@ -16,10 +16,13 @@ export {
   quarantinePath,
   type SimulationSettings,
   type StationFromConfigOptions,
+  type SyncedStream,
   type SyncRunSummary,
   scanPendingUploads,
   stationFromConfig,
+  stationUploadStatus,
   storageTarget,
+  syncedStreams,
   syncOnce,
 } from './from-config.js';
 export {

@@ -75,6 +75,18 @@ describe('openBoard', () => {
   });
 });
 
+describe('the board packages', () => {
+  it('throw one SensorError class, so instanceof holds whichever board threw', async () => {
+    const core = await import('@opensensor/sensors-core');
+    const classes = await Promise.all(
+      ['@opensensor/sensors-enviroplus', '@opensensor/sensors-sensehat', '@opensensor/sensors-breakout'].map(
+        async (name) => ((await import(name)) as { SensorError: unknown }).SensorError,
+      ),
+    );
+    for (const c of classes) expect(c).toBe(core.SensorError);
+  });
+});
+
 describe('createBoard', () => {
   it('builds the real facade of each kind, loading its package only then', async () => {
     for (const kind of ['enviroplus', 'sensehat', 'breakout'] as const) {

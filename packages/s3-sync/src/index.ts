@@ -83,3 +83,11 @@ export {
   s3TargetFromClient,
 } from './target.js';
 export { type MultipartSettings, SHA256_METADATA_KEY } from './upload.js';
+export {
+  type FileUploadState,
+  fileUploadStates,
+  type UploadDestination,
+  type UploadStatus,
+  type UploadStatusOptions,
+  uploadStatus,
+} from './upload-status.js';

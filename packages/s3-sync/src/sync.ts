@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { digestFile } from './checksum.js';
 import { type Clock, realSleep, type Sleep, systemClock } from './clock.js';
 import { S3SyncError, S3SyncOptionsError } from './errors.js';
-import { type LakeFile, lakeObjectKey, listLakeFiles, normalizeKeyPrefix } from './lake-files.js';
+import { type LakeFile, listLakeFiles, normalizeKeyPrefix } from './lake-files.js';
 import { Ledger, type LedgerEntry } from './ledger.js';
 import { checkParquetFile, type ParquetCheckResult } from './parquet-check.js';
 import { assertQuarantineOutsideLake, defaultQuarantineDir, moveWithoutOverwrite } from './quarantine.js';
 import { backoffDelay, type RetryPolicy, validateRetryPolicy } from './retry.js';
 import type { ConditionalWriteMode, S3Target } from './target.js';
 import { type MultipartSettings, type UploadContext, uploadFile } from './upload.js';
+import { fileUploadStates } from './upload-status.js';
 
 export interface SyncOptions {
   /** Lake root: the directory that holds `station=…` folders. */
@@ -291,9 +292,7 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
     let conflicts = 0;
     const todo: { file: LakeFile; key: string }[] = [];
 
-    for (const file of files) {
-      const key = lakeObjectKey(prefix, file.relativePath);
-      const entry = ledger.get(target.id, key);
+    for (const { file, key, entry } of fileUploadStates(files, ledger, { id: target.id, prefix })) {
       if (!entry) {
         todo.push({ file, key });
         continue;

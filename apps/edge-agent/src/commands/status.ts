@@ -51,8 +51,11 @@ export interface StatusReport {
   };
   uploads: {
     enabled: boolean;
+    /** Files `opensensor sync` would upload (data and health lake), null without a bucket. */
     pending: number | null;
     uploaded: number | null;
+    /** The same per lake; a lake whose sync is off is absent. */
+    streams: Partial<Record<'data' | 'health', { pending: number; uploaded: number }>>;
     lastUploadAt: string | null;
     lastSync: unknown;
     /**
@@ -82,10 +85,9 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
   const { config, sources } = loadCommandConfig(io, { envFile });
   const { join } = await import('node:path');
   const { inspectJournal } = await import('@opensensor/buffer');
-  const { CLOCK_FLOOR_MS, lakeWriter, ledgerPath, quarantinePath, systemClockSources } = await import(
-    '@opensensor/pipeline'
-  );
-  const { inspectQuarantine, listLakeFiles, openLedger, lakeObjectKey } = await import('@opensensor/s3-sync');
+  const { CLOCK_FLOOR_MS, lakeWriter, quarantinePath, stationUploadStatus, systemClockSources } =
+    await import('@opensensor/pipeline');
+  const { inspectQuarantine, listLakeFiles } = await import('@opensensor/s3-sync');
   const { readStatusFile } = await import('../status-file.js');
 
   const file = await readStatusFile(config.stateDir);
@@ -110,28 +112,22 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
       () => 0,
     );
 
+  // What `opensensor sync` would upload, decided as it decides: the ledger's record for this bucket and prefix.
   let pending: number | null = null;
   let uploaded: number | null = null;
   let lastUploadAt: string | null = null;
-  let ledgerDamage: StatusReport['uploads']['ledgerDamage'] = null;
-  if (config.storage.bucket) {
-    const ledger = await openLedger(ledgerPath(config, 'data'), { lock: false }).catch(() => null);
-    const keys = new Set<string>();
-    ledgerDamage = { skippedLines: 0, truncatedBytes: 0 };
-    if (ledger) {
-      ledgerDamage = {
-        skippedLines: ledger.report.skippedLines,
-        truncatedBytes: ledger.report.truncatedBytes,
-      };
-      for (const e of ledger.entries()) {
-        keys.add(e.key);
-        if (!lastUploadAt || e.uploadedAt > lastUploadAt) lastUploadAt = e.uploadedAt;
-      }
-      await ledger.close();
-    }
-    pending = files.filter((f) => !keys.has(lakeObjectKey(config.storage.prefix, f.relativePath))).length;
-    uploaded = files.length - pending;
+  const damage = { skippedLines: 0, truncatedBytes: 0 };
+  const streams: StatusReport['uploads']['streams'] = {};
+  for (const { stream, status } of await stationUploadStatus(config, { manual: true })) {
+    streams[stream] = { pending: status.pending.length, uploaded: status.uploaded };
+    pending = (pending ?? 0) + status.pending.length;
+    uploaded = (uploaded ?? 0) + status.uploaded;
+    if (status.lastUploadAt && (!lastUploadAt || status.lastUploadAt > lastUploadAt))
+      lastUploadAt = status.lastUploadAt;
+    damage.skippedLines += status.ledgerDamage.skippedLines;
+    damage.truncatedBytes += status.ledgerDamage.truncatedBytes;
   }
+  const ledgerDamage = pending === null ? null : damage;
   const quarantineDirs = [quarantinePath(config, 'data'), quarantinePath(config, 'health')];
   const quarantine = { files: 0, bytes: 0, dirs: [] as string[] };
   for (const dir of quarantineDirs) {
@@ -197,6 +193,7 @@ export async function gatherStatus(io: CliIo, envFile: string | undefined): Prom
       enabled: config.syncEnabled,
       pending,
       uploaded,
+      streams,
       lastUploadAt,
       lastSync: s?.tasks.sync ?? null,
       ledgerDamage,

@@ -234,4 +234,48 @@ describe('opensensor sync', () => {
     expect(await runCli(['sync'], after.io)).toBe(0);
     expect(after.stdout()).not.toMatch(/repaired/);
   });
+
+  it('after the bucket or the prefix changes, status counts as pending exactly what sync uploads, health lake included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-sync-moved-'));
+    await writeFakeLake(join(dir, 'output'), { stations: [STATION], filesPerStation: 3 });
+    await writeFakeLake(join(dir, 'output-health'), {
+      stations: [STATION],
+      filesPerStation: 2,
+      stream: 'health',
+    });
+    const store = await fakeStore(() => 'ok');
+    stores.push(store);
+    const withHealth = (extra: Record<string, string> = {}) =>
+      env(store, { OPENSENSOR_HEALTH_ENABLED: 'true', ...extra });
+    const statusOf = async (extra: Record<string, string> = {}) => {
+      const t = memoryIo(withHealth(extra), dir);
+      expect(await runCli(['status', '--json'], t.io)).toBe(0);
+      return JSON.parse(t.stdout()).uploads;
+    };
+    const planned = async (extra: Record<string, string> = {}) => {
+      const t = memoryIo(withHealth(extra), dir);
+      expect(await runCli(['sync', '--dry-run', '--json'], t.io), t.stderr()).toBe(0);
+      const r = JSON.parse(t.stdout());
+      return r.data.planned.length + (r.health?.planned.length ?? 0);
+    };
+
+    expect(await statusOf()).toMatchObject({ pending: 5, uploaded: 0 });
+    const first = memoryIo(withHealth(), dir);
+    expect(await runCli(['sync', '--json'], first.io), first.stderr()).toBe(0);
+    expect(await statusOf()).toMatchObject({
+      pending: 0,
+      uploaded: 5,
+      streams: { data: { pending: 0, uploaded: 3 }, health: { pending: 0, uploaded: 2 } },
+    });
+    expect(await planned()).toBe(0);
+
+    // Another bucket: nothing is in it yet, whatever the keys.
+    const moved = { OPENSENSOR_STORAGE_BUCKET: 'new-lake' };
+    expect(await statusOf(moved)).toMatchObject({ pending: 5, uploaded: 0, lastUploadAt: null });
+    expect(await planned(moved)).toBe(5);
+    // Another prefix in the same bucket.
+    const renamed = { OPENSENSOR_STORAGE_PREFIX: 'sensors-v2' };
+    expect(await statusOf(renamed)).toMatchObject({ pending: 5, uploaded: 0 });
+    expect(await planned(renamed)).toBe(5);
+  });
 });
