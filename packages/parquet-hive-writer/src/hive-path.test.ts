@@ -1,7 +1,14 @@
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StationIdError } from './errors.js';
-import { assertStationId, hivePath, isTempFileName, lakeFileName, parseLakeFileName } from './hive-path.js';
+import {
+  assertStationId,
+  hivePath,
+  isTempFileName,
+  lakeFileName,
+  parseLakeFileName,
+  parseLakePath,
+} from './hive-path.js';
 import { windowOf } from './window.js';
 
 const w = windowOf(Date.parse('2025-01-07T10:05:00Z'), 900);
@@ -86,4 +93,38 @@ describe('file names', () => {
     expect(isTempFileName('.data_0915.parquet.123.1.tmp')).toBe(true);
     expect(isTempFileName('data_0915.parquet')).toBe(false);
   });
+});
+
+describe('lake paths', () => {
+  it('parses every path hivePath writes back to its parts', () => {
+    const w = windowOf(Date.UTC(2025, 5, 1, 9, 14), 900);
+    for (const suffixSeq of [undefined, 17280n]) {
+      const path = hivePath({
+        root: 'out',
+        station: 'st-1',
+        window: w,
+        prefix: 'health',
+        ...(suffixSeq ? { suffixSeq } : {}),
+      });
+      expect(parseLakePath(path.split(sep).slice(1).join('/'))).toEqual({
+        station: 'st-1',
+        year: '2025',
+        month: '06',
+        day: '01',
+        file: { prefix: 'health', hhmm: w.hhmm, ...(suffixSeq ? { suffixSeq } : {}) },
+      });
+    }
+  });
+
+  it.each([
+    ['station=abc/year=2025/month=13/day=01/data_0915.parquet', 'month 13'],
+    ['station=abc/year=2025/month=6/day=01/data_0915.parquet', 'unpadded month'],
+    ['station=abc/year=2025/month=06/day=00/data_0915.parquet', 'day 0'],
+    ['station=/year=2025/month=06/day=01/data_0915.parquet', 'empty station'],
+    ['station=../year=2025/month=06/day=01/data_0915.parquet', 'dot station'],
+    ['station=a b/year=2025/month=06/day=01/data_0915.parquet', 'a station id the writer refuses'],
+    ['station=abc/year=2025/month=06/day=01/.data_0915.parquet.1.tmp', 'temp file'],
+    ['year=2025/month=06/day=01/data_0915.parquet', 'no station'],
+    ['x/station=abc/year=2025/month=06/day=01/data_0915.parquet', 'nested deeper'],
+  ])('refuses %s (%s)', (p) => expect(parseLakePath(p)).toBeUndefined());
 });

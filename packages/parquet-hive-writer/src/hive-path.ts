@@ -91,6 +91,56 @@ export function parseLakeFileName(name: string): LakeFileName | undefined {
   return parsed;
 }
 
+/** The partition folders of a lake path, outermost first: `station=<id>/year=YYYY/month=MM/day=DD`. */
+export type PartitionLevel = 'station' | 'year' | 'month' | 'day';
+
+const PARTITION_DIR: Record<PartitionLevel, RegExp> = {
+  station: /^station=(.+)$/,
+  year: /^year=(\d{4})$/,
+  month: /^month=(0[1-9]|1[0-2])$/,
+  day: /^day=(0[1-9]|[12]\d|3[01])$/,
+};
+
+/**
+ * The value of a partition folder name as the writer names it (`month=06` → `06`), or `undefined`
+ * when the name is not one: unpadded or out-of-range dates, a station id `assertStationId` refuses.
+ */
+export function parsePartitionDirName(level: PartitionLevel, name: string): string | undefined {
+  const value = PARTITION_DIR[level].exec(name)?.[1];
+  if (value === undefined) return undefined;
+  if (level === 'station' && (!STATION_ID.test(value) || value.includes('..'))) return undefined;
+  return value;
+}
+
+/** What a lake path relative to its root says about itself. */
+export interface LakePath {
+  station: string;
+  /** UTC partition date, as in the folder names (`2025`, `06`, `01`). */
+  year: string;
+  month: string;
+  day: string;
+  file: LakeFileName;
+}
+
+/**
+ * Parses `station=<id>/year=YYYY/month=MM/day=DD/<prefix>_<HHMM>[_<firstSeq>].parquet` (with `/`
+ * separators, relative to the lake root): the paths `hivePath` writes. `undefined` for anything else,
+ * temp files included.
+ */
+export function parseLakePath(relativePath: string): LakePath | undefined {
+  const parts = relativePath.split('/');
+  if (parts.length !== 5) return undefined;
+  const [s, y, m, d, name] = parts as [string, string, string, string, string];
+  const station = parsePartitionDirName('station', s);
+  const year = parsePartitionDirName('year', y);
+  const month = parsePartitionDirName('month', m);
+  const day = parsePartitionDirName('day', d);
+  const file = parseLakeFileName(name);
+  if (station === undefined || year === undefined || month === undefined || day === undefined || !file)
+    return undefined;
+  return { station, year, month, day, file };
+}
+
 /** Temp files are hidden (leading dot) and end in `.tmp`, so globs, DuckDB and the uploader skip them. */
 export function isTempFileName(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');

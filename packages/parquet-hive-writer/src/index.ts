@@ -42,9 +42,13 @@ export {
   LAKE_FILE_NAME,
   type LakeFileName,
   type LakeFilePrefix,
+  type LakePath,
   lakeFileName,
   type PartitionDirOptions,
+  type PartitionLevel,
   parseLakeFileName,
+  parseLakePath,
+  parsePartitionDirName,
   partitionDir,
 } from './hive-path.js';
 export {

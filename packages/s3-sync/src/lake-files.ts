@@ -1,9 +1,15 @@
 import { type Dirent, promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import {
+  type LakeFilePrefix,
+  parseLakeFileName,
+  parseLakePath,
+  parsePartitionDirName,
+} from '@opensensor/parquet-hive-writer';
 import { S3SyncOptionsError } from './errors.js';
 
 /** Which stream a lake file belongs to, from its name (`data_…` or `health_…`). */
-export type LakeStream = 'data' | 'health';
+export type LakeStream = LakeFilePrefix;
 
 /** A finished lake file that is eligible for upload. */
 export interface LakeFile {
@@ -23,28 +29,13 @@ export interface LakeFile {
   readonly mtimeMs: number;
 }
 
-const STATION_DIR = /^station=([^/\\\s.][^/\\\s]*)$/;
-const YEAR_DIR = /^year=(\d{4})$/;
-const MONTH_DIR = /^month=(0[1-9]|1[0-2])$/;
-const DAY_DIR = /^day=(0[1-9]|[12]\d|3[01])$/;
-// `data_HHMM_<firstSeq>.parquet` is what the Parquet writer names a second batch in a window whose file exists.
-const FILE_NAME = /^(data|health)_([01]\d|2[0-3])([0-5]\d)(?:_\d+)?\.parquet$/;
-
 /**
- * Whether a relative path (with `/` separators) names a finished lake file. Temp files (`.…tmp`),
- * other names and anything outside the Hive pattern are not eligible.
+ * Whether a relative path (with `/` separators) names a finished lake file: the grammar of
+ * `@opensensor/parquet-hive-writer`'s `parseLakePath`. Temp files (`.…tmp`), other names and anything
+ * outside the Hive pattern are not eligible.
  */
 export function isEligibleLakePath(relativePath: string): boolean {
-  const parts = relativePath.split('/');
-  if (parts.length !== 5) return false;
-  const [station, year, month, day, file] = parts as [string, string, string, string, string];
-  return (
-    STATION_DIR.test(station) &&
-    YEAR_DIR.test(year) &&
-    MONTH_DIR.test(month) &&
-    DAY_DIR.test(day) &&
-    FILE_NAME.test(file)
-  );
+  return parseLakePath(relativePath) !== undefined;
 }
 
 async function readDirs(dir: string): Promise<Dirent[]> {
@@ -65,24 +56,24 @@ async function readDirs(dir: string): Promise<Dirent[]> {
 export async function listLakeFiles(root: string): Promise<LakeFile[]> {
   const out: LakeFile[] = [];
   for (const s of await readDirs(root)) {
-    const sm = s.isDirectory() ? STATION_DIR.exec(s.name) : null;
-    if (!sm) continue;
+    const station = s.isDirectory() ? parsePartitionDirName('station', s.name) : undefined;
+    if (station === undefined) continue;
     const stationDir = join(root, s.name);
     for (const y of await readDirs(stationDir)) {
-      const ym = y.isDirectory() ? YEAR_DIR.exec(y.name) : null;
-      if (!ym) continue;
+      const year = y.isDirectory() ? parsePartitionDirName('year', y.name) : undefined;
+      if (year === undefined) continue;
       const yearDir = join(stationDir, y.name);
       for (const m of await readDirs(yearDir)) {
-        const mm = m.isDirectory() ? MONTH_DIR.exec(m.name) : null;
-        if (!mm) continue;
+        const month = m.isDirectory() ? parsePartitionDirName('month', m.name) : undefined;
+        if (month === undefined) continue;
         const monthDir = join(yearDir, m.name);
         for (const d of await readDirs(monthDir)) {
-          const dm = d.isDirectory() ? DAY_DIR.exec(d.name) : null;
-          if (!dm) continue;
+          const day = d.isDirectory() ? parsePartitionDirName('day', d.name) : undefined;
+          if (day === undefined) continue;
           const dayDir = join(monthDir, d.name);
           for (const f of await readDirs(dayDir)) {
-            const fm = f.isFile() ? FILE_NAME.exec(f.name) : null;
-            if (!fm) continue;
+            const name = f.isFile() ? parseLakeFileName(f.name) : undefined;
+            if (!name) continue;
             const path = join(dayDir, f.name);
             let st: import('node:fs').Stats;
             try {
@@ -94,12 +85,12 @@ export async function listLakeFiles(root: string): Promise<LakeFile[]> {
             out.push({
               path,
               relativePath: `${s.name}/${y.name}/${m.name}/${d.name}/${f.name}`,
-              stationId: sm[1] as string,
-              stream: fm[1] as LakeStream,
-              year: Number(ym[1]),
-              month: Number(mm[1]),
-              day: Number(dm[1]),
-              hhmm: `${fm[2]}${fm[3]}`,
+              stationId: station,
+              stream: name.prefix,
+              year: Number(year),
+              month: Number(month),
+              day: Number(day),
+              hhmm: name.hhmm,
               size: st.size,
               mtimeMs: Math.trunc(st.mtimeMs),
             });
