@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type Clock, SimulatedClock } from './clock.js';
 import { collectStationMetrics, metricsJson, STATION_METRICS } from './metrics.js';
 import { MetricsServerError, serveStationMetrics } from './metrics-server.js';
-import { Station } from './station.js';
+import { type JournalTask, Station } from './station.js';
 import { UploadBacklog } from './upload-backlog.js';
 
 const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';
@@ -190,6 +190,56 @@ describe('serveStationMetrics', () => {
       });
       // Without a periodic sync there is no upload backlog to show.
       expect(json).not.toHaveProperty('opensensor_upload_pending_files');
+    } finally {
+      await station.close();
+    }
+  });
+
+  it('shows the Snowpipe lag as the distance from the newest journal record to the committed offset token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-metrics-snowpipe-'));
+    const from = Date.UTC(2026, 10, 26, 12, 0, 0);
+    const clock = new SimulatedClock(from);
+    let committedSeq: number | null = null;
+    const snowpipe: JournalTask = {
+      name: 'snowpipe',
+      run: async () => {},
+      drain: async () => {},
+      status: () => ({ state: 'streaming', committedSeq }),
+    };
+    const station = await Station.open({
+      stationId: STATION,
+      board: new SimulatedEnviroplus({ seed: 3, now: () => clock.now() }),
+      schema: SENSOR_SCHEMA,
+      clock,
+      stateDir: join(dir, 'state'),
+      outputDir: join(dir, 'output'),
+      healthDir: join(dir, 'output-health'),
+      readIntervalMs: 5000,
+      batchDurationSec: 900,
+      compression: 'zstd',
+      fsync: 'never',
+      health: null,
+      tasks: [snowpipe],
+    });
+    try {
+      await station.backfill({ from, to: from + 600_000 });
+      const lag = () =>
+        metricsJson(collectStationMetrics({ station, build: { version: '1' }, now: clock.now() }))
+          .opensensor_snowpipe_offset_lag_records;
+      // Nothing committed yet: no figure rather than a made-up one.
+      expect(lag()).toBeUndefined();
+      committedSeq = station.journal.stats().lastSeq - 20;
+      expect(lag()).toEqual([{ labels: { consumer: 'snowpipe' }, value: 20 }]);
+      const json = metricsJson(collectStationMetrics({ station, build: { version: '1' }, now: clock.now() }));
+      // The Snowpipe cursor has not moved: its backlog is every record, in records and in bytes.
+      expect(json.opensensor_journal_backlog_records).toContainEqual({
+        labels: { consumer: 'snowpipe' },
+        value: station.journal.stats().lastSeq,
+      });
+      expect(json.opensensor_journal_backlog_bytes).toContainEqual({
+        labels: { consumer: 'snowpipe' },
+        value: station.journal.stats().bytes,
+      });
     } finally {
       await station.close();
     }
