@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '@opensensor/buffer';
 import type { SettingSource } from '@opensensor/config';
 import type { ClockPolicy, MetricsJson, StationStatus } from '@opensensor/pipeline';
 import type { VersionInfo } from './version.js';
@@ -29,8 +30,7 @@ export const statusFilePath = (stateDir: string) => join(stateDir, 'status.json'
 export async function writeStatusFile(stateDir: string, status: AgentStatusFile): Promise<void> {
   const path = statusFilePath(stateDir);
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomic(path, `${JSON.stringify(status, null, 2)}\n`);
 }
 
 export async function readStatusFile(stateDir: string): Promise<AgentStatusFile | null> {

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errnoCode, JournalLockedError } from './errors.js';
@@ -6,39 +6,83 @@ import type { JournalLogger } from './options.js';
 import { type LockHolder, readProcessLock, tryAcquireProcessLock } from './process-lock.js';
 
 /**
- * Replaces `path` with `data` so that after a crash or power cut the file holds either the old or
- * the new content, never a mix: temp file in the same directory, fsync, rename, fsync the directory.
+ * Errors of `fsync` on a directory that mean "this filesystem does not do that" (some network and
+ * FUSE filesystems, other platforms), not "the disk failed": the rename before it is still atomic
+ * there, so they are ignored. Every other error (EIO, ENOSPC, …) is thrown.
  */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const file = await open(tmp, 'w');
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(tmp, path);
-  await fsyncDir(dirname(path));
-}
+const DIR_FSYNC_UNSUPPORTED = new Set(['EINVAL', 'EPERM', 'EISDIR', 'ENOTSUP', 'EOPNOTSUPP', 'EBADF']);
 
-/** Makes creations, renames and deletions in `dir` durable. */
+/**
+ * Makes creations, renames and deletions in `dir` durable. The one error policy of the packages: a
+ * filesystem that refuses fsync on a directory is accepted (see `DIR_FSYNC_UNSUPPORTED`); any other
+ * failure, opening the directory included, is thrown.
+ */
 export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  const handle = await open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
   try {
     await handle.sync();
+  } catch (err) {
+    if (!DIR_FSYNC_UNSUPPORTED.has(errnoCode(err) ?? '')) throw err;
   } finally {
     await handle.close();
   }
 }
 
+/** `fsyncDir` for synchronous callers, with the same error policy. */
 export function fsyncDirSync(dir: string): void {
-  const fd = openSync(dir, 'r');
+  const fd = openSync(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
   try {
     fsyncSync(fd);
+  } catch (err) {
+    if (!DIR_FSYNC_UNSUPPORTED.has(errnoCode(err) ?? '')) throw err;
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Puts a finished temp file in place of `path`: fsyncs its content, renames it over `path` (atomic
+ * within one directory, so `tempPath` must be beside `path`) and fsyncs the directory. For files that
+ * something else wrote (a download, DuckDB's `COPY … TO`); `writeFileAtomic` writes and commits.
+ */
+export async function commitTempFile(tempPath: string, path: string): Promise<void> {
+  const handle = await open(tempPath, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tempPath, path);
+  await fsyncDir(dirname(path));
+}
+
+/**
+ * Replaces `path` with `data` so that after a crash or power cut the file holds either the old or
+ * the new content, never a mix: temp file `<path>.tmp` in the same directory, fsync, rename, fsync
+ * the directory. `data` may be given in chunks (a large file is then never one string in memory).
+ * A temp file left by a crash is overwritten by the next write. Not for two writers of one path at once.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array | Iterable<string | Uint8Array>,
+  options: { mode?: number } = {},
+): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const file = await open(tmp, 'w', options.mode ?? 0o644);
+  try {
+    // A temp file left by a crash keeps its old mode on open.
+    if (options.mode !== undefined) await file.chmod(options.mode);
+    if (typeof data === 'string' || data instanceof Uint8Array) await file.writeFile(data);
+    else for (const chunk of data) await (typeof chunk === 'string' ? file.write(chunk) : file.write(chunk));
+    await file.sync();
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await file.close();
+  await rename(tmp, path);
+  await fsyncDir(dirname(path));
 }
 
 export async function unlinkIfExists(path: string): Promise<void> {

@@ -13,7 +13,7 @@ export {
   RecordTooLargeError,
   UnknownConsumerError,
 } from './errors.js';
-export { fsyncDir, writeFileAtomic } from './fs-util.js';
+export { commitTempFile, fsyncDir, fsyncDirSync, writeFileAtomic } from './fs-util.js';
 export { inspectJournal, type JournalInspection } from './inspect.js';
 export {
   type AppendBatchResult,
@@ -34,6 +34,7 @@ export {
   type JournalOptions,
 } from './options.js';
 export {
+  currentBootId,
   describeLockHolder,
   type LockAttempt,
   type LockHolder,

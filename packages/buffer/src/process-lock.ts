@@ -66,6 +66,7 @@ function errnoCode(err: unknown): string | undefined {
 const heldHere = new Map<string, LockOwner>();
 let tempCounter = 0;
 
+/** This boot's id (`/proc/sys/kernel/random/boot_id`), or null where the system has none (not Linux). */
 export function currentBootId(): string | null {
   try {
     const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();

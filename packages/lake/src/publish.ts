@@ -1,6 +1,6 @@
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fsyncDir } from '@opensensor/buffer';
+import { commitTempFile } from '@opensensor/buffer';
 import type { Engine } from './engine.js';
 import { literal } from './sql.js';
 
@@ -29,14 +29,7 @@ export async function publishQuery(engine: Engine, select: string, path: string)
       await rm(tmp, { force: true });
       return 0;
     }
-    const handle = await open(tmp, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-    await fsyncDir(dir);
+    await commitTempFile(tmp, path);
     return rows;
   } catch (err) {
     await rm(tmp, { force: true });

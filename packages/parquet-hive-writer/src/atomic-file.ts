@@ -1,6 +1,6 @@
-import { constants } from 'node:fs';
 import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fsyncDir } from '@opensensor/buffer';
 import { isTempFileName } from './hive-path.js';
 
 let tempCounter = 0;
@@ -9,19 +9,6 @@ let tempCounter = 0;
 export function tempNameFor(finalName: string): string {
   tempCounter = (tempCounter + 1) % Number.MAX_SAFE_INTEGER;
   return `.${finalName}.${process.pid}.${tempCounter}.tmp`;
-}
-
-/** fsync a directory so that a rename or a new entry in it survives power loss. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
-  try {
-    await handle.sync();
-  } catch (err) {
-    // Some filesystems (and platforms) refuse fsync on a directory; the rename is still atomic there.
-    if (!isErrno(err, 'EINVAL') && !isErrno(err, 'EPERM') && !isErrno(err, 'EISDIR')) throw err;
-  } finally {
-    await handle.close();
-  }
 }
 
 export function isErrno(err: unknown, code: string): boolean {

@@ -2,7 +2,8 @@
  * @opensensor/parquet-hive-writer: readings to Parquet files in a Hive-partitioned lake
  * (`station=…/year=…/month=…/day=…/data_HHMM.parquet`), written atomically and idempotently.
  */
-export { cleanupTempFiles, fsyncDir as syncDirectory } from './atomic-file.js';
+export { fsyncDir as syncDirectory } from '@opensensor/buffer';
+export { cleanupTempFiles } from './atomic-file.js';
 export {
   LAKE_COMPRESSIONS,
   type LakeCompression,

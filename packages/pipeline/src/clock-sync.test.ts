@@ -1,8 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { bootTagOf, CLOCK_FLOOR_MS, ClockSyncMonitor, type ClockSyncSources } from './clock-sync.js';
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('@opensensor/buffer', async (importOriginal) => {
+  const real = await importOriginal<typeof import('@opensensor/buffer')>();
+  return { ...real, writeFileAtomic: vi.fn(real.writeFileAtomic) };
+});
+
+const { writeFileAtomic } = await import('@opensensor/buffer');
+const { bootTagOf, CLOCK_FLOOR_MS, ClockSyncMonitor } = await import('./clock-sync.js');
+type ClockSyncSources = import('./clock-sync.js').ClockSyncSources;
 
 function sources(state: { ntp: boolean | null; boot: string | null; now: number }): ClockSyncSources {
   return {
@@ -42,6 +50,8 @@ describe('ClockSyncMonitor', () => {
     expect(m.synced).toBe(false);
     await m.markSynced();
     expect(m.synced).toBe(true);
+    // Remembered durably: a power cut must not leave a torn state file.
+    expect(writeFileAtomic).toHaveBeenCalledWith(stateFile, expect.stringContaining('"bootId":"boot-1"'));
 
     // An agent restart in the same boot while NTP is unreachable keeps the synchronised state…
     state.ntp = false;

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { currentBootId, writeFileAtomic } from '@opensensor/buffer';
 
 /**
  * Whether readings can be dated. A Raspberry Pi has no real-time clock: until NTP has synchronised
@@ -99,11 +100,10 @@ export class ClockSyncMonitor {
   private async remember(bootId: string): Promise<void> {
     const file = this.options.stateFile;
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(
-      `${file}.tmp`,
+    await writeFileAtomic(
+      file,
       JSON.stringify({ bootId, syncedAt: new Date(this.options.sources.now()).toISOString() }),
     );
-    await rename(`${file}.tmp`, file);
   }
 }
 
@@ -119,10 +119,7 @@ export function systemClockSources(
       return v === 'yes' ? true : v === 'no' ? false : null;
     },
     async bootId() {
-      return readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(
-        (t) => t.trim() || null,
-        () => null,
-      );
+      return currentBootId();
     },
     now: () => Date.now(),
     monotonic: () => Number(process.hrtime.bigint() / 1000n) / 1000,

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import { fsyncDir } from '@opensensor/buffer';
+import { commitTempFile } from '@opensensor/buffer';
 import { realSleep, type Sleep } from './clock.js';
 import { S3SyncError } from './errors.js';
 import { normalizeKeyPrefix } from './lake-files.js';
@@ -194,7 +194,6 @@ export async function downloadObject(
         } catch (err) {
           throw readError(err, 'GET', key, target);
         }
-        await file.sync();
       } finally {
         await file.close();
       }
@@ -212,9 +211,9 @@ export async function downloadObject(
           `GET ${key}: the bytes received do not match the SHA-256 stored with the object (${SHA256_METADATA_KEY}); retrying`,
           { key, retryable: true },
         );
-      await rename(tmp, path);
+      // fsync, rename over `path`, fsync the directory.
+      await commitTempFile(tmp, path);
       renamed = true;
-      await fsyncDir(dir);
       return { key, path, size, etag: got.ETag, sha256, verified: expected !== undefined };
     } finally {
       if (!renamed) await unlink(tmp).catch(() => undefined);

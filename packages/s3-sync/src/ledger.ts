@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { type ProcessLock, tryAcquireProcessLock } from '@opensensor/buffer';
+import { dirname } from 'node:path';
+import { type ProcessLock, tryAcquireProcessLock, writeFileAtomic } from '@opensensor/buffer';
 import { type Clock, systemClock } from './clock.js';
 import { LedgerError } from './errors.js';
 
@@ -91,17 +91,6 @@ function isPutLine(x: unknown): x is PutLine {
 function isForgetLine(x: unknown): x is ForgetLine {
   const l = x as Partial<ForgetLine> | null;
   return !!l && l.v === 1 && l.op === 'forget' && typeof l.target === 'string' && typeof l.key === 'string';
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const h = await fs.open(dir, 'r');
-  try {
-    await h.sync();
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
-  } finally {
-    await h.close();
-  }
 }
 
 /**
@@ -326,24 +315,20 @@ async function load(path: string): Promise<{
 }
 
 async function rewrite(path: string, map: Map<string, LedgerEntry>): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const h = await fs.open(tmp, 'w');
-  try {
-    let chunk = '';
-    for (const e of map.values()) {
-      chunk += `${JSON.stringify({ v: 1, op: 'put', ...e })}\n`;
-      if (chunk.length > 65536) {
-        await h.write(chunk);
-        chunk = '';
-      }
+  await writeFileAtomic(path, chunksOf(map.values()));
+}
+
+/** The ledger's lines in chunks of about 64 KiB, so a large ledger is never one string in memory. */
+function* chunksOf(entries: Iterable<LedgerEntry>): Generator<string> {
+  let chunk = '';
+  for (const e of entries) {
+    chunk += `${JSON.stringify({ v: 1, op: 'put', ...e })}\n`;
+    if (chunk.length > 65536) {
+      yield chunk;
+      chunk = '';
     }
-    if (chunk) await h.write(chunk);
-    await h.sync();
-  } finally {
-    await h.close();
   }
-  await fs.rename(tmp, path);
-  await fsyncDir(dirname(path));
+  if (chunk) yield chunk;
 }
 
 /**

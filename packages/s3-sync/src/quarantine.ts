@@ -1,5 +1,6 @@
 import { constants, type Dirent, promises as fs } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fsyncDir } from '@opensensor/buffer';
 import { S3SyncOptionsError } from './errors.js';
 
 /**
@@ -18,19 +19,6 @@ export function assertQuarantineOutsideLake(root: string, quarantineDir: string)
       'quarantineDir',
       `${quarantineDir} is inside the lake ${root}; put it next to the lake, e.g. ${defaultQuarantineDir(root)}`,
     );
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  try {
-    const h = await fs.open(dir, 'r');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the move has happened either way.
-  }
 }
 
 /** `data_0915.parquet`, then `data_0915.2.parquet`, `data_0915.3.parquet`, … */

@@ -1,0 +1,86 @@
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+/** `sync()` of the next directory handle fails with this code (null: it succeeds). */
+let dirSyncError: string | null = null;
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const open: typeof real.open = async (...args: Parameters<typeof real.open>) => {
+    const handle = await real.open(...args);
+    if (dirSyncError !== null && (await handle.stat()).isDirectory()) {
+      const code = dirSyncError;
+      handle.sync = async () => {
+        throw Object.assign(new Error(`fsync: ${code}`), { code });
+      };
+    }
+    return handle;
+  };
+  return { ...real, open, default: { ...real, open } };
+});
+
+const { commitTempFile, fsyncDir, writeFileAtomic } = await import('./fs-util.js');
+
+afterEach(() => {
+  dirSyncError = null;
+});
+
+describe('fsyncDir: one error policy', () => {
+  it.each(['EINVAL', 'EPERM', 'EISDIR', 'ENOTSUP', 'EOPNOTSUPP'])(
+    'accepts a filesystem that refuses fsync on a directory (%s)',
+    async (code) => {
+      dirSyncError = code;
+      await expect(fsyncDir(mkdtempSync(join(tmpdir(), 'os-fsync-')))).resolves.toBeUndefined();
+    },
+  );
+
+  it('throws a failing disk (EIO) and a missing directory', async () => {
+    dirSyncError = 'EIO';
+    await expect(fsyncDir(mkdtempSync(join(tmpdir(), 'os-fsync-')))).rejects.toMatchObject({ code: 'EIO' });
+    dirSyncError = null;
+    await expect(fsyncDir(join(tmpdir(), 'os-fsync-missing', 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('replaces the file with a string, bytes or chunks, leaves no temp file, and sets the mode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-atomic-'));
+    const path = join(dir, 'state.json');
+    await writeFileAtomic(path, 'one');
+    await writeFileAtomic(path, new TextEncoder().encode('two'));
+    expect(readFileSync(path, 'utf8')).toBe('two');
+    await writeFileAtomic(path, ['th', new TextEncoder().encode('ree')], { mode: 0o600 });
+    expect(readFileSync(path, 'utf8')).toBe('three');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['state.json']);
+  });
+
+  it('keeps the old content when writing the new one fails, and removes its temp file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-atomic-'));
+    const path = join(dir, 'state.json');
+    writeFileSync(path, 'old');
+    function* failing(): Generator<string> {
+      yield 'half';
+      throw new Error('the producer failed');
+    }
+    await expect(writeFileAtomic(path, failing())).rejects.toThrow('the producer failed');
+    expect(readFileSync(path, 'utf8')).toBe('old');
+    expect(readdirSync(dir)).toEqual(['state.json']);
+  });
+
+  it('fails when the directory cannot be made durable, after the rename', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-atomic-'));
+    dirSyncError = 'EIO';
+    await expect(writeFileAtomic(join(dir, 'x'), 'new')).rejects.toMatchObject({ code: 'EIO' });
+  });
+});
+
+describe('commitTempFile', () => {
+  it('puts a file something else wrote in place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-commit-'));
+    writeFileSync(join(dir, '.x.tmp'), 'bytes');
+    await commitTempFile(join(dir, '.x.tmp'), join(dir, 'x'));
+    expect(readdirSync(dir)).toEqual(['x']);
+  });
+});
