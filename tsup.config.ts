@@ -8,11 +8,33 @@ import { defineConfig } from 'tsup';
  */
 interface PackageJson {
   bin?: string | Record<string, string>;
+  dependencies?: Record<string, string>;
   exports?: Record<string, string | Record<string, string>>;
   optionalDependencies?: Record<string, string>;
 }
 
+/**
+ * Third-party dependencies compiled into the package that depends on them instead of imported from
+ * node_modules at run time. On Node 20 every ES module costs about 40 KB of RSS, and loading a CommonJS
+ * package from ESM costs more: `opensensor start` measured (docs/performance.md, "Agent memory") zod
+ * 9 MB as 95 modules (each of its entry points re-exports all ~60 locales) against 4 MB compiled in and
+ * tree-shaken, commander 5 MB against 0.9 MB, and hyparquet-writer with hyparquet 1.7 MB against 0.4 MB.
+ * They stay dependencies: the published types name theirs. `commonjs`: the package is CommonJS, so the
+ * output gets a `require` for its `require()` calls of Node's modules.
+ */
+export const INLINED_DEPENDENCIES: Readonly<Record<string, { commonjs: boolean }>> = {
+  zod: { commonjs: false },
+  commander: { commonjs: true },
+  hyparquet: { commonjs: false },
+  'hyparquet-writer': { commonjs: false },
+};
+
+/** An ES module bundle has no `require`; esbuild's shim for a CommonJS dependency's `require('node:…')` uses this one. */
+export const REQUIRE_BANNER =
+  "import { createRequire as __opensensorCreateRequire } from 'node:module'; const require = __opensensorCreateRequire(import.meta.url);";
+
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as PackageJson;
+const inlined = Object.keys(INLINED_DEPENDENCIES).filter((d) => pkg.dependencies?.[d] !== undefined);
 const entry: Record<string, string> = {};
 for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
   if (typeof target !== 'object') continue;
@@ -70,5 +92,7 @@ export default defineConfig({
   // tsup keeps dependencies and peerDependencies external, not optional ones: without this an
   // optional package (and its native addon) would be bundled into the importer.
   external: Object.keys(pkg.optionalDependencies ?? {}),
+  noExternal: inlined,
+  ...(inlined.some((d) => INLINED_DEPENDENCIES[d]?.commonjs) ? { banner: { js: REQUIRE_BANNER } } : {}),
   onSuccess: async () => writeBinLaunchers(),
 });

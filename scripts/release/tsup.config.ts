@@ -1,5 +1,5 @@
 import { defineConfig, type Options } from 'tsup';
-import base, { writeBinLaunchers } from '../../tsup.config';
+import base, { INLINED_DEPENDENCIES, REQUIRE_BANNER, writeBinLaunchers } from '../../tsup.config';
 
 /**
  * The build of an app for its release tarball (run by scripts/release/pack.mjs in the app's directory):
@@ -21,9 +21,11 @@ export default defineConfig({
   // Source maps would double the download for stack traces nobody reads without --enable-source-maps.
   sourcemap: false,
   metafile: true,
-  // Only third-party packages stay imports; the libraries are compiled from src/ like the tests run them.
+  // Only third-party packages stay imports; the libraries are compiled from src/ like the tests run them,
+  // and so are the dependencies the workspace build compiles in (INLINED_DEPENDENCIES: zod, commander, …).
   external: [/^(?!@opensensor\/)[^./]/],
-  noExternal: [/^@opensensor\//],
+  noExternal: [/^@opensensor\//, ...Object.keys(INLINED_DEPENDENCIES)],
+  banner: { js: REQUIRE_BANNER },
   esbuildOptions(o) {
     o.conditions = ['@opensensor/source', ...(o.conditions ?? [])];
   },

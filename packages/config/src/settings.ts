@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// A namespace import, so that the build's tree-shaking keeps only the parts of zod used here (see
+// INLINED_DEPENDENCIES in tsup.config.ts).
+import * as z from 'zod';
 
 /**
  * Every setting of OpenSensor, once. This table is the single source of truth: the zod schema,
