@@ -1,14 +1,10 @@
-import { chmodSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '@opensensor/buffer';
 
 /**
  * Writes a file that holds secrets (`.env`, private keys) with mode 0600 from the first byte on, so no
- * other user can read it even briefly, then renames it over the target (replacing an older file's
- * looser mode along with its contents).
+ * other user can read it even briefly, atomically and durably (temp file, fsync, rename, fsync of the
+ * directory), replacing an older file's looser mode along with its contents.
  */
 export function writeSecretFile(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  // A stale temp file from a crashed run keeps its old mode through writeFileSync.
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, text, { mode: 0o600 });
 }

@@ -20,7 +20,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return { ...real, open, default: { ...real, open } };
 });
 
-const { commitTempFile, fsyncDir, writeFileAtomic } = await import('./fs-util.js');
+const { commitTempFile, fsyncDir, writeFileAtomic, writeFileAtomicSync } = await import('./fs-util.js');
 
 afterEach(() => {
   dirSyncError = null;
@@ -73,6 +73,18 @@ describe('writeFileAtomic', () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-atomic-'));
     dirSyncError = 'EIO';
     await expect(writeFileAtomic(join(dir, 'x'), 'new')).rejects.toMatchObject({ code: 'EIO' });
+  });
+});
+
+describe('writeFileAtomicSync', () => {
+  it('replaces the file with the mode from the first byte, over a stale temp file of another mode', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-atomic-sync-'));
+    const path = join(dir, '.env');
+    writeFileSync(`${path}.tmp`, 'stale', { mode: 0o644 });
+    writeFileAtomicSync(path, 'SECRET=1\n', { mode: 0o600 });
+    expect(readFileSync(path, 'utf8')).toBe('SECRET=1\n');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['.env']);
   });
 });
 

@@ -1,4 +1,13 @@
-import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errnoCode, JournalLockedError } from './errors.js';
@@ -83,6 +92,28 @@ export async function writeFileAtomic(
   await file.close();
   await rename(tmp, path);
   await fsyncDir(dirname(path));
+}
+
+/** `writeFileAtomic` for synchronous callers (a CLI writing a key file), with the same steps. */
+export function writeFileAtomicSync(
+  path: string,
+  data: string | Uint8Array,
+  options: { mode?: number } = {},
+): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w', options.mode ?? 0o644);
+  try {
+    if (options.mode !== undefined) fchmodSync(fd, options.mode);
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  fsyncDirSync(dirname(path));
 }
 
 export async function unlinkIfExists(path: string): Promise<void> {

@@ -13,7 +13,13 @@ export {
   RecordTooLargeError,
   UnknownConsumerError,
 } from './errors.js';
-export { commitTempFile, fsyncDir, fsyncDirSync, writeFileAtomic } from './fs-util.js';
+export {
+  commitTempFile,
+  fsyncDir,
+  fsyncDirSync,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from './fs-util.js';
 export { inspectJournal, type JournalInspection } from './inspect.js';
 export {
   type AppendBatchResult,
