@@ -365,32 +365,23 @@ async function checkSnowflake(c: DoctorContext): Promise<DoctorCheck> {
   const title = 'Snowflake reachable with the configured key';
   const cfg = c.config;
   if (!cfg.snowflakeEnabled) return { id: 'snowflake', title, status: 'skip', detail: 'Snowflake is off' };
-  let auth: { privateKey: string; passphrase?: string } | { pat: string };
-  if (cfg.snowflakePrivateKeyFile) {
-    const privateKey = await readText(cfg.snowflakePrivateKeyFile);
-    if (privateKey === null)
-      return fail(
-        'snowflake',
-        title,
-        `cannot read ${cfg.snowflakePrivateKeyFile}`,
-        'opensensor snowflake keygen, then set the public key on the Snowflake user (docs/snowflake.md)',
-      );
-    auth = {
-      privateKey,
-      ...(cfg.snowflakePrivateKeyPassphrase ? { passphrase: cfg.snowflakePrivateKeyPassphrase } : {}),
-    };
-  } else auth = { pat: cfg.snowflakePat as string };
+  const { SnowflakeKeyFileError, snowpipeClientOptions } = await import('@opensensor/pipeline');
+  let options: Awaited<ReturnType<typeof snowpipeClientOptions>>;
+  try {
+    options = await snowpipeClientOptions(cfg);
+  } catch (err) {
+    if (!(err instanceof SnowflakeKeyFileError)) throw err;
+    return fail(
+      'snowflake',
+      title,
+      `cannot read ${err.path}`,
+      'opensensor snowflake keygen, then set the public key on the Snowflake user (docs/snowflake.md)',
+    );
+  }
   const { SnowpipeClient } = await import('@opensensor/snowpipe-client');
   try {
     const client = new SnowpipeClient({
-      account: cfg.snowflakeAccount as string,
-      user: cfg.snowflakeUser as string,
-      ...(cfg.snowflakeUrl ? { url: cfg.snowflakeUrl } : {}),
-      ...(cfg.snowflakeRole ? { role: cfg.snowflakeRole } : {}),
-      database: cfg.snowflakeDatabase as string,
-      schema: cfg.snowflakeSchema as string,
-      pipe: cfg.snowflakePipe as string,
-      auth,
+      ...options,
       maxRetries: 1,
       requestTimeoutMs: 15_000,
     });

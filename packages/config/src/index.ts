@@ -23,3 +23,8 @@ export {
   settingsSchema,
 } from './settings.js';
 export { readSnowflakeJson, SNOWFLAKE_JSON_KEYS } from './snowflake-json.js';
+export {
+  missingSnowflakeSettings,
+  SNOWFLAKE_AUTH_SETTINGS,
+  SNOWFLAKE_REQUIRED_SETTINGS,
+} from './snowflake-required.js';

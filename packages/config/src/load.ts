@@ -4,6 +4,7 @@ import { parseDotenv } from './dotenv.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { SETTING_KEYS, type SettingKey, type Settings, settings } from './settings.js';
 import { readSnowflakeJson } from './snowflake-json.js';
+import { SNOWFLAKE_AUTH_SETTINGS, SNOWFLAKE_REQUIRED_SETTINGS } from './snowflake-required.js';
 
 /** Where the effective value of a setting came from. */
 export type SettingSource = 'default' | 'snowflake_config.json' | '.env' | 'environment' | 'flag';
@@ -197,21 +198,13 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   if (v.snowflakeEnabled) {
     const because = 'required because OPENSENSOR_SNOWFLAKE_ENABLED is true';
-    for (const key of [
-      'snowflakeAccount',
-      'snowflakeUser',
-      'snowflakeDatabase',
-      'snowflakeSchema',
-      'snowflakePipe',
-    ] as const)
-      missing(key, because);
+    for (const key of SNOWFLAKE_REQUIRED_SETTINGS) missing(key, because);
     if (
-      !v.snowflakePrivateKeyFile &&
-      !v.snowflakePat &&
-      !issues.some((i) => /SNOWFLAKE_(PAT|PRIVATE_KEY_FILE)/.test(i.variable))
+      SNOWFLAKE_AUTH_SETTINGS.every((k) => !v[k]) &&
+      !issues.some((i) => SNOWFLAKE_AUTH_SETTINGS.some((k) => i.variable.includes(settings[k].env)))
     ) {
       issues.push({
-        variable: `${settings.snowflakePrivateKeyFile.env} or ${settings.snowflakePat.env}`,
+        variable: SNOWFLAKE_AUTH_SETTINGS.map((k) => settings[k].env).join(' or '),
         expected: `a private key file or a programmatic access token (${because})`,
         received: 'nothing',
       });

@@ -12,6 +12,7 @@ import { type HealthSources, runCommand } from './health.js';
 import { type Logger, silentLogger } from './logger.js';
 import { BoardError, type OpenBoardOptions, openBoard } from './open-board.js';
 import { type BoardKind, schemaForBoard } from './schemas.js';
+import { snowpipeClientOptions } from './snowpipe-options.js';
 import {
   type JournalTask,
   type PeriodicTask,
@@ -340,21 +341,8 @@ async function snowpipeTask(
 ): Promise<JournalTask> {
   const { SnowpipeClient, SnowpipeSink } = await import('@opensensor/snowpipe-client');
   const { SnowpipeTask } = await import('./snowpipe-task.js');
-  const auth = config.snowflakePat
-    ? { pat: config.snowflakePat }
-    : {
-        privateKey: await readFile(config.snowflakePrivateKeyFile as string, 'utf8'),
-        ...(config.snowflakePrivateKeyPassphrase ? { passphrase: config.snowflakePrivateKeyPassphrase } : {}),
-      };
   const client = new SnowpipeClient({
-    account: config.snowflakeAccount as string,
-    user: config.snowflakeUser as string,
-    ...(config.snowflakeUrl ? { url: config.snowflakeUrl } : {}),
-    ...(config.snowflakeRole ? { role: config.snowflakeRole } : {}),
-    auth,
-    database: config.snowflakeDatabase as string,
-    schema: config.snowflakeSchema as string,
-    pipe: (kind === 'health' ? config.snowflakeHealthPipe : config.snowflakePipe) as string,
+    ...(await snowpipeClientOptions(config, kind)),
     logger: log.child({ component: 'snowpipe', stream: kind }),
   });
   const sink = new SnowpipeSink({

@@ -109,6 +109,7 @@ export {
   snowflakeColumnType,
   stationSnowflakeSql,
 } from './snowflake-sql.js';
+export { SnowflakeKeyFileError, snowpipeClientOptions } from './snowpipe-options.js';
 export {
   float32ToNumber,
   type SnowpipeRecordKind,

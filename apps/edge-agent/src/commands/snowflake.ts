@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { healthPipeName, type LoadedConfig } from '@opensensor/config';
+import { healthPipeName, type LoadedConfig, missingSnowflakeSettings } from '@opensensor/config';
 import type { BoardKind, CompatApp } from '@opensensor/pipeline';
+import type { SnowpipeClientOptions } from '@opensensor/snowpipe-client';
 import type { Command } from 'commander';
 import { CliError, type CliIo, EXIT } from '../io.js';
 import { loadLenientConfig } from '../lenient-config.js';
@@ -338,41 +339,22 @@ Exits 0 when the channel is usable, 1 when Snowflake refuses (with the reason), 
     )
     .action(async (opts: { json?: boolean }) => {
       const { config } = loadCommandConfig(io, { envFile: envFile() });
-      const missing: string[] = (
-        [
-          ['OPENSENSOR_SNOWFLAKE_ACCOUNT', config.snowflakeAccount],
-          ['OPENSENSOR_SNOWFLAKE_USER', config.snowflakeUser],
-          ['OPENSENSOR_SNOWFLAKE_DATABASE', config.snowflakeDatabase],
-          ['OPENSENSOR_SNOWFLAKE_SCHEMA', config.snowflakeSchema],
-          ['OPENSENSOR_SNOWFLAKE_PIPE', config.snowflakePipe],
-        ] as const
-      )
-        .filter(([, v]) => v === undefined)
-        .map(([name]) => name);
-      if (!config.snowflakePrivateKeyFile && !config.snowflakePat) {
-        missing.push('OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE or OPENSENSOR_SNOWFLAKE_PAT');
-      }
+      const { SnowflakeKeyFileError, snowpipeClientOptions } = await import('@opensensor/pipeline');
+      const missing = missingSnowflakeSettings(config);
       if (missing.length > 0) {
         throw new CliError(
           `cannot check Snowflake, these settings are missing: ${missing.join(', ')} (see docs/snowflake.md)`,
           EXIT.usage,
         );
       }
-      let auth: { privateKey: string; passphrase?: string } | { pat: string };
-      if (config.snowflakePrivateKeyFile) {
-        let privateKey: string;
-        try {
-          privateKey = readFileSync(config.snowflakePrivateKeyFile, 'utf8');
-        } catch (err) {
-          throw new CliError(
-            `OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE: cannot read ${config.snowflakePrivateKeyFile} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}); the agent's user must be able to read it`,
-            EXIT.usage,
-          );
-        }
-        auth = { privateKey, passphrase: config.snowflakePrivateKeyPassphrase };
-      } else {
-        auth = { pat: config.snowflakePat as string };
+      let clientOptions: SnowpipeClientOptions;
+      try {
+        clientOptions = await snowpipeClientOptions(config);
+      } catch (err) {
+        if (err instanceof SnowflakeKeyFileError) throw new CliError(err.message, EXIT.usage);
+        throw err;
       }
+      const auth = clientOptions.auth;
       const { checkSnowflake, SnowpipeClient, SnowpipeConfigError, SnowpipeError } = await import(
         '@opensensor/snowpipe-client'
       );
@@ -380,14 +362,7 @@ Exits 0 when the channel is usable, 1 when Snowflake refuses (with the reason), 
       const target = `${config.snowflakeDatabase}.${config.snowflakeSchema}.${config.snowflakePipe}`;
       try {
         const client = new SnowpipeClient({
-          account: config.snowflakeAccount as string,
-          user: config.snowflakeUser as string,
-          url: config.snowflakeUrl,
-          role: config.snowflakeRole,
-          database: config.snowflakeDatabase as string,
-          schema: config.snowflakeSchema as string,
-          pipe: config.snowflakePipe as string,
-          auth,
+          ...clientOptions,
           // A check is interactive: fail within seconds instead of the agent's patient retries.
           maxRetries: 2,
           requestTimeoutMs: 15_000,
