@@ -88,7 +88,7 @@ export {
   type ReadingRecord,
   RecordFormatError,
 } from './records.js';
-export { Restamper, type RestampStats, type Sequenced } from './restamp.js';
+export { RESTAMP_STEP, Restamper, type RestampStats, type RestampStep, type Sequenced } from './restamp.js';
 export { runSchedule, type ScheduleOptions, type ScheduleResult } from './scheduler.js';
 export { BOARD_KINDS, type BoardKind, BREAKOUT_SCHEMA, SENSEHAT_SCHEMA, schemaForBoard } from './schemas.js';
 export { type ShutdownOptions, shutdownSignal } from './shutdown.js';

@@ -210,6 +210,69 @@ describe('LakeConsumer', () => {
     await backfillJournal.close();
   });
 
+  it('holds more than 100,000 undated readings in the journal, across a restart, and re-dates every one', async () => {
+    // A station offline without NTP for 33 hours at a reading a second: the hold used to keep 100,000
+    // readings in memory and drop the oldest past that.
+    const N = 120_000;
+    const journal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    for (let from = 0; from < N; from += 10_000)
+      await journal.appendBatch(
+        Array.from({ length: 10_000 }, (_, k) =>
+          reading(1000 * (from + k), from + k, { unsynced: true, monotonic: 1000 * (from + k), bootTag: 9 }),
+        ),
+      );
+    const before = consumer(journal, clock, 'reading', 3600);
+    await before.drain({ final: true });
+    expect(before.pending).toBe(N);
+    expect(journal.cursor('parquet')).toBe(0);
+    // A restart (a new writer on the same journal) finds them again; then the clock synchronises.
+    const after = consumer(journal, clock, 'reading', 3600);
+    await after.drain();
+    expect(after.pending).toBe(N);
+    const syncMono = 1000 * N + 500;
+    await journal.appendBatch([
+      encodeClockSynced({ timestamp: T0, monotonic: syncMono, bootTag: 9 }),
+      reading(T0 + 1000, N, { monotonic: syncMono + 1000, bootTag: 9 }),
+    ]);
+    await after.drain({ final: true });
+    expect(after.stats).toMatchObject({ restamped: N, undatable: 0, alreadyInLake: 0 });
+    expect(journal.cursor('parquet')).toBe(N + 2);
+    const rows = await db.rows(
+      `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT d, min(epoch_ms(timestamp))::BIGINT lo, max(epoch_ms(timestamp))::BIGINT hi FROM ${lakeGlob(join(dir, 'output'))}`,
+    );
+    expect(rows[0]).toEqual({ n: N + 1, d: N + 1, lo: BigInt(T0 - syncMono), hi: BigInt(T0 + 1000) });
+    await journal.close();
+  }, 120_000);
+
+  it('readings held past the journal bound are dropped by the bound (counted and logged there), the rest re-dated', async () => {
+    const journal = await Journal.open({
+      dir: join(dir, 'journal'),
+      fsync: 'never',
+      consumers: ['parquet'],
+      segmentBytes: 16 * 1024,
+      maxBytes: 64 * 1024,
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+    });
+    const clock = new SimulatedClock(T0);
+    const c = consumer(journal, clock, 'reading', 3600);
+    const N = 2000;
+    for (let i = 0; i < N; i++) {
+      await journal.append(reading(1000 * i, i, { unsynced: true, monotonic: 1000 * i, bootTag: 9 }));
+      if (i % 100 === 0) await c.drain();
+    }
+    await journal.append(encodeClockSynced({ timestamp: T0, monotonic: 1000 * N, bootTag: 9 }));
+    await c.drain({ final: true });
+    const dropped = journal.stats().droppedToFull.records;
+    expect(dropped).toBeGreaterThan(0);
+    expect(c.stats.restamped).toBe(N - dropped);
+    const rows = await db.rows(
+      `SELECT count(*)::INT n, max(epoch_ms(timestamp))::BIGINT hi FROM ${lakeGlob(join(dir, 'output'))}`,
+    );
+    expect(rows[0]).toEqual({ n: N - dropped, hi: BigInt(T0 - 1000) });
+    await journal.close();
+  });
+
   it('re-dates readings taken before the clock was synchronised, and routes health records', async () => {
     const journal = await openJournal();
     const clock = new SimulatedClock(T0);

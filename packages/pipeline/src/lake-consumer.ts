@@ -15,7 +15,7 @@ import {
 import type { Clock } from './clock.js';
 import { type Logger, silentLogger } from './logger.js';
 import { decodeRecord, type PipelineRecord, RECORD_KIND, recordKind } from './records.js';
-import { Restamper, type Sequenced } from './restamp.js';
+import { RESTAMP_STEP, Restamper, type Sequenced } from './restamp.js';
 import { FloatWindowBuffer, ObjectWindowBuffer, type WindowBuffer } from './window-buffer.js';
 
 export interface LakeConsumerOptions {
@@ -90,12 +90,11 @@ export class LakeConsumer {
     lastFile: null,
   };
   private readonly buffer: WindowBuffer;
-  private restamper = new Restamper();
+  private readonly restamper = new Restamper();
   private readonly log: Logger;
   private nextSeq: number;
   private lastProcessed: number;
   private retryAt = 0;
-  private readonly ready: Sequenced<PipelineRecord>[] = [];
   private readonly days = new Map<string, DaySeqIndex>();
   /** The last failure to write a window or read the journal, for a caller that reports it. */
   lastError: unknown = null;
@@ -111,7 +110,7 @@ export class LakeConsumer {
     this.nextSeq = this.lastProcessed + 1;
   }
 
-  /** Records read but not yet in a file (open window plus records waiting for the clock). */
+  /** Records read but not yet in a file (open window plus records waiting in the journal for the clock). */
   get pending(): number {
     return this.buffer.count + this.restamper.heldCount;
   }
@@ -139,6 +138,7 @@ export class LakeConsumer {
     const wanted: number = this.o.kind === 'reading' ? RECORD_KIND.reading : RECORD_KIND.health;
     for (;;) {
       let n = 0;
+      let rewound = false;
       for await (const rec of journal.read(this.o.name, { fromSeq: this.nextSeq, maxRecords: READ_BATCH })) {
         n++;
         this.nextSeq = rec.seq + 1;
@@ -149,24 +149,31 @@ export class LakeConsumer {
           this.lastProcessed = rec.seq;
           continue;
         }
-        let record: PipelineRecord;
+        const step = this.restamper.admit(rec.seq, rec.value);
+        if (step === RESTAMP_STEP.rewind) {
+          // The marker that dates the held records: read them again from the journal, re-dated.
+          this.nextSeq = this.restamper.rewindTo;
+          this.lastProcessed = this.nextSeq - 1;
+          rewound = true;
+          break;
+        }
+        if (step !== RESTAMP_STEP.pass) {
+          this.lastProcessed = rec.seq;
+          continue;
+        }
+        let decoded: PipelineRecord;
         try {
-          record = decodeRecord(rec.value);
+          decoded = decodeRecord(rec.value);
         } catch (err) {
           this.log.error('journal record is not a pipeline record; skipped', { seq: rec.seq, err });
           this.lastProcessed = rec.seq;
           continue;
         }
-        if (record.kind !== wanted && record.kind !== RECORD_KIND.clockSynced) {
-          this.lastProcessed = rec.seq;
-          continue;
-        }
-        this.ready.length = 0;
-        this.restamper.push(rec.seq, record, this.ready);
-        for (const item of this.ready) {
+        const record = decoded.kind === wanted ? this.restamper.date(decoded) : null;
+        if (record !== null) {
+          const item = { seq: rec.seq, record };
           // A record of the open window is added without an await (17,280 a station-day).
-          if (this.addToOpenWindow(item)) continue;
-          if (!(await this.accept(item))) {
+          if (!this.addToOpenWindow(item) && !(await this.accept(item))) {
             // A write failed: forget what is in memory and replay from the cursor on the retry,
             // which forms exactly the same windows again.
             this.resetToCursor();
@@ -175,10 +182,19 @@ export class LakeConsumer {
         }
         this.lastProcessed = rec.seq;
       }
-      if (n < READ_BATCH) break;
+      if (!rewound && n < READ_BATCH) break;
     }
     this.stats.restamped = this.restamper.stats.restamped;
-    this.stats.undatable = this.restamper.stats.undatable;
+    if (this.restamper.stats.undatable > this.stats.undatable) {
+      this.log.warn(
+        'readings of a boot that ended before the clock was synchronised cannot be dated; dropped',
+        {
+          dropped: this.restamper.stats.undatable - this.stats.undatable,
+          total: this.restamper.stats.undatable,
+        },
+      );
+      this.stats.undatable = this.restamper.stats.undatable;
+    }
     const w = this.buffer.window;
     if (w && this.buffer.count > 0 && (options.final || this.o.clock.now() >= w.end + this.o.closeGraceMs)) {
       if (!(await this.closeWindow())) {
@@ -398,7 +414,7 @@ export class LakeConsumer {
 
   private resetToCursor(): void {
     this.buffer.clear();
-    this.restamper = new Restamper();
+    this.restamper.reset();
     this.lastProcessed = this.o.journal.cursor(this.o.name);
     this.nextSeq = this.lastProcessed + 1;
   }

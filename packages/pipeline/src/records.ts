@@ -117,6 +117,23 @@ export function recordKind(bytes: Uint8Array): number {
   return bytes.length < HEADER ? 0 : (bytes[0] as number);
 }
 
+/** Whether a record was taken before the clock was synchronised, without decoding it. */
+export function recordUnsynced(bytes: Uint8Array): boolean {
+  return bytes.length >= HEADER && ((bytes[1] as number) & FLAG_UNSYNCED) !== 0;
+}
+
+/** The boot tag of a record without decoding it (0 when it is too short to have one). */
+export function recordBootTag(bytes: Uint8Array): number {
+  if (bytes.length < HEADER) return 0;
+  return (
+    ((bytes[4] as number) |
+      ((bytes[5] as number) << 8) |
+      ((bytes[6] as number) << 16) |
+      ((bytes[7] as number) << 24)) >>>
+    0
+  );
+}
+
 export function decodeRecord(bytes: Uint8Array): PipelineRecord {
   if (bytes.length < HEADER)
     throw new RecordFormatError(`record of ${bytes.length} bytes is shorter than its ${HEADER}-byte header`);

@@ -1,4 +1,11 @@
-import { type PipelineRecord, RECORD_KIND } from './records.js';
+import {
+  decodeRecord,
+  type PipelineRecord,
+  RECORD_KIND,
+  recordBootTag,
+  recordKind,
+  recordUnsynced,
+} from './records.js';
 
 export interface Sequenced<R> {
   seq: number;
@@ -12,80 +19,136 @@ export interface RestampStats {
   undatable: number;
 }
 
+/** What a consumer does with a record, decided from its header before it is decoded. */
+export const RESTAMP_STEP = {
+  /** Decode it and hand it on through {@link Restamper.date} (which re-dates it during a replay). */
+  pass: 0,
+  /** Undated: leave it in the journal (the cursor stays before it); it is read again once it can be dated. */
+  hold: 1,
+  /** Consumed (a clock marker): nothing to hand on. */
+  skip: 2,
+  /** The marker that dates the held records: read the journal again from {@link Restamper.rewindTo}. */
+  rewind: 3,
+} as const;
+export type RestampStep = (typeof RESTAMP_STEP)[keyof typeof RESTAMP_STEP];
+
 /**
- * Consumer-side half of the `wait-for-sync` clock policy: passes records through in journal order,
- * but holds back every record from the first one taken with an unsynchronised clock until the
- * clock-synchronised marker of that boot arrives, then re-dates them from their monotonic time.
- * Order is preserved, so a consumer's cursor (the last sequence number it has finished) stays exact.
+ * Consumer-side half of the `wait-for-sync` clock policy (docs/clock.md), journal-backed: records
+ * taken before the clock was synchronised are not kept in memory. The consumer's cursor stays before
+ * the first of them, so they wait in the journal — across restarts and for as long as the journal's
+ * size bound allows — and the restamper remembers only where that run starts, its boot and how long
+ * it is. When the marker of that boot arrives, the consumer reads the journal again from the start of
+ * the run and the restamper re-dates each record from its monotonic time on the way through; then the
+ * marker is consumed and reading goes on after it. Order is preserved, so a consumer's cursor (the
+ * last sequence number it has finished) stays exact, and a record is decoded once, as before.
+ *
+ * A run ends undatable (dropped and counted, never given a guessed date) when a record of another boot,
+ * a dated record or a marker of another boot follows it: its boot ended before the clock synchronised.
  */
 export class Restamper {
-  private held: Sequenced<PipelineRecord>[] = [];
   readonly stats: RestampStats = { restamped: 0, undatable: 0 };
-
-  constructor(private readonly maxHeld = 100_000) {}
+  /** The held run: first sequence number (or null), its boot, how many records. */
+  private heldFrom: number | null = null;
+  private heldBoot = 0;
+  private held = 0;
+  /** While the journal is read again after a marker: the marker's sequence number and times. */
+  private replayUntil = 0;
+  private replayWall = 0;
+  private replayMonotonic = 0;
+  private replayBoot = 0;
+  private replaying = false;
+  private rewindSeq = 0;
 
   /** Sequence number of the oldest held record, or null: a consumer may commit only below it. */
   get firstHeldSeq(): number | null {
-    return this.held[0]?.seq ?? null;
+    return this.heldFrom;
   }
 
+  /** Records of the held run (some may have been dropped meanwhile by the journal's size bound). */
   get heldCount(): number {
-    return this.held.length;
+    return this.held;
   }
 
-  /** Feeds one record; returns the records now ready, in order (the marker itself is consumed). */
-  push(
-    seq: number,
-    record: PipelineRecord,
-    out: Sequenced<PipelineRecord>[] = [],
-  ): Sequenced<PipelineRecord>[] {
-    if (record.kind === RECORD_KIND.clockSynced) {
-      this.release(record, out);
-      return out;
+  /** After {@link RESTAMP_STEP.rewind}: where the consumer reads the journal again from. */
+  get rewindTo(): number {
+    return this.rewindSeq;
+  }
+
+  /**
+   * Decides from the record's header (no decoding, no allocation) what the consumer does with it.
+   * Feed it every record of the consumer's kind and every clock marker, in journal order.
+   */
+  admit(seq: number, bytes: Uint8Array): RestampStep {
+    const kind = recordKind(bytes);
+    if (this.replaying) {
+      if (seq < this.replayUntil) return RESTAMP_STEP.pass;
+      this.replaying = false;
+      if (seq === this.replayUntil) return RESTAMP_STEP.skip;
     }
-    const unsynced = record.unsynced;
-    if (this.held.length === 0 && !unsynced) {
-      out.push({ seq, record });
-      return out;
+    // Not a record this policy knows: the consumer's decoder says what it is.
+    if (kind !== RECORD_KIND.reading && kind !== RECORD_KIND.health && kind !== RECORD_KIND.clockSynced)
+      return RESTAMP_STEP.pass;
+    const bootTag = recordBootTag(bytes);
+    if (kind === RECORD_KIND.clockSynced) {
+      if (this.heldFrom === null) return RESTAMP_STEP.skip;
+      if (bootTag !== this.heldBoot) {
+        this.dropHeld();
+        return RESTAMP_STEP.skip;
+      }
+      // One marker per synchronisation: decoding it is the only allocation of a hold.
+      const marker = decodeRecord(bytes);
+      this.replaying = true;
+      this.replayUntil = seq;
+      this.replayWall = marker.timestamp;
+      this.replayMonotonic = marker.monotonic;
+      this.replayBoot = bootTag;
+      this.rewindSeq = this.heldFrom;
+      this.heldFrom = null;
+      this.held = 0;
+      return RESTAMP_STEP.rewind;
     }
-    if (!unsynced) {
-      // A dated record after undated ones: those undated ones belong to an earlier boot that never
-      // synchronised (a synced record of their own boot is always preceded by the marker).
-      this.release(null, out);
-      out.push({ seq, record });
-      return out;
+    if (!recordUnsynced(bytes)) {
+      // A dated record after undated ones: those belong to an earlier boot that never synchronised
+      // (a dated record of their own boot is always preceded by the marker).
+      if (this.heldFrom !== null) this.dropHeld();
+      return RESTAMP_STEP.pass;
     }
-    this.held.push({ seq, record });
-    if (this.held.length > this.maxHeld) {
-      this.held.shift();
+    if (this.heldFrom !== null && bootTag !== this.heldBoot) this.dropHeld();
+    if (this.heldFrom === null) {
+      this.heldFrom = seq;
+      this.heldBoot = bootTag;
+    }
+    this.held++;
+    return RESTAMP_STEP.hold;
+  }
+
+  /**
+   * The decoded record as the consumer hands it on: during a replay an undated record of the marker's
+   * boot gets its timestamp from the marker (in place); null for one that cannot be dated.
+   */
+  date<R extends PipelineRecord>(record: R): R | null {
+    if (!this.replaying || record.kind === RECORD_KIND.clockSynced || !record.unsynced) return record;
+    if (record.bootTag !== this.replayBoot) {
       this.stats.undatable++;
+      return null;
     }
-    return out;
+    // Whole milliseconds: monotonic time has sub-millisecond fractions, lake timestamps do not.
+    record.timestamp = Math.round(this.replayWall - (this.replayMonotonic - record.monotonic));
+    record.unsynced = false;
+    this.stats.restamped++;
+    return record;
   }
 
-  private release(marker: PipelineRecord | null, out: Sequenced<PipelineRecord>[]): void {
-    for (const item of this.held) {
-      const r = item.record;
-      if (r.kind === RECORD_KIND.clockSynced) continue;
-      if (!r.unsynced) {
-        out.push(item);
-        continue;
-      }
-      if (marker && marker.bootTag === r.bootTag) {
-        out.push({
-          seq: item.seq,
-          // Whole milliseconds: monotonic time has sub-millisecond fractions, lake timestamps do not.
-          record: {
-            ...r,
-            unsynced: false,
-            timestamp: Math.round(marker.timestamp - (marker.monotonic - r.monotonic)),
-          },
-        });
-        this.stats.restamped++;
-      } else {
-        this.stats.undatable++;
-      }
-    }
-    this.held = [];
+  /** Forgets the held run and any replay (the consumer reads again from its cursor); keeps the counts. */
+  reset(): void {
+    this.heldFrom = null;
+    this.held = 0;
+    this.replaying = false;
+  }
+
+  private dropHeld(): void {
+    this.stats.undatable += this.held;
+    this.heldFrom = null;
+    this.held = 0;
   }
 }

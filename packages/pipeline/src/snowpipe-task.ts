@@ -8,8 +8,9 @@ import {
   type PipelineRecord,
   RECORD_KIND,
   type ReadingRecord,
+  recordKind,
 } from './records.js';
-import { Restamper, type Sequenced } from './restamp.js';
+import { RESTAMP_STEP, Restamper, type Sequenced } from './restamp.js';
 import type { JournalTask } from './station.js';
 
 /** The part of `SnowpipeSink` the task uses (so tests and other sinks can stand in). */
@@ -90,7 +91,7 @@ export class SnowpipeTask implements JournalTask {
   readonly name: string;
   private readonly kind: (typeof RECORD_KIND)['reading' | 'health'];
   private readonly log: Logger;
-  private restamper = new Restamper();
+  private readonly restamper = new Restamper();
   private readonly values: Record<string, number | null> = {};
   private nextSeq = 0;
   private lastProcessed = 0;
@@ -170,7 +171,7 @@ export class SnowpipeTask implements JournalTask {
         );
       }
       this.opened = true;
-      this.restamper = new Restamper();
+      this.restamper.reset();
       this.lastSentReading = 0;
       this.lastProcessed = Math.max(journal.cursor(this.name), committed ?? 0);
       this.nextSeq = this.lastProcessed + 1;
@@ -180,19 +181,30 @@ export class SnowpipeTask implements JournalTask {
     for (;;) {
       const ready: Sequenced<PipelineRecord>[] = [];
       let last = this.nextSeq - 1;
+      let rewindTo: number | null = null;
       for await (const rec of journal.read(this.name, { fromSeq: this.nextSeq, maxRecords: max })) {
         last = rec.seq;
-        let record: PipelineRecord;
+        // The other kind is another task's; clock markers date held records of either kind.
+        const kind = recordKind(rec.value);
+        if (kind !== this.kind && kind !== RECORD_KIND.clockSynced) continue;
+        const step = this.restamper.admit(rec.seq, rec.value);
+        if (step === RESTAMP_STEP.rewind) {
+          // The marker that dates the held records: read them again from the journal, re-dated.
+          rewindTo = this.restamper.rewindTo;
+          break;
+        }
+        if (step !== RESTAMP_STEP.pass) continue;
+        let decoded: PipelineRecord;
         try {
-          record = decodeRecord(rec.value);
+          decoded = decodeRecord(rec.value);
         } catch {
           continue;
         }
-        // The other kind is another task's; clock markers date held records of either kind.
-        if (record.kind !== this.kind && record.kind !== RECORD_KIND.clockSynced) continue;
-        this.restamper.push(rec.seq, record, ready);
+        const record = decoded.kind === this.kind ? this.restamper.date(decoded) : null;
+        if (record !== null) ready.push({ seq: rec.seq, record });
       }
-      if (last < this.nextSeq) break;
+      if (rewindTo !== null) last = rewindTo - 1;
+      else if (last < this.nextSeq) break;
       const rows: SnowpipeRow[] = [];
       const seqs: number[] = [];
       for (const { seq, record } of ready) {
