@@ -180,6 +180,31 @@ describe('SnowpipeTask', () => {
     ]);
   });
 
+  it('held readings wait in the journal across a restart, then are sent once, re-dated, in offset order', async () => {
+    const { server, journal, task } = await setup();
+    // More held readings than one batch of rows (1000), so the re-read crosses batches.
+    const N = 2500;
+    await journal.appendBatch(
+      Array.from({ length: N }, (_, i) =>
+        encodeReading(
+          COLUMNS.map(() => i),
+          { timestamp: 1000 * i, monotonic: 1000 * i, bootTag: 4, unsynced: true },
+        ),
+      ),
+    );
+    await task().drain(journal, { final: true });
+    expect(server.rows(`opensensor_${STATION}`)).toHaveLength(0);
+    expect(journal.cursor('snowpipe')).toBe(0);
+    await journal.appendBatch([encodeClockSynced({ timestamp: T0, monotonic: 1000 * N, bootTag: 4 })]);
+    await task().drain(journal, { final: true });
+    const rows = server.rows(`opensensor_${STATION}`);
+    expect(rows).toHaveLength(N);
+    expect(rows[0]?.timestamp).toBe(new Date(T0 - 1000 * N).toISOString());
+    expect(rows[N - 1]?.timestamp).toBe(new Date(T0 - 1000).toISOString());
+    expect(new Set(rows.map((r) => r.timestamp)).size).toBe(N);
+    expect(journal.cursor('snowpipe')).toBe(N + 1);
+  });
+
   it('keeps rows in the journal while Snowflake fails, and delivers them exactly once later', async () => {
     const { server, journal, task } = await setup();
     await journal.appendBatch(Array.from({ length: 10 }, (_, i) => reading(i)));
