@@ -36,6 +36,13 @@ export interface RowErrorEvent {
   lastErrorOffsetUpperBound: string | null;
 }
 
+let construct: (client: ChannelTransport, name: string) => Channel;
+
+/** A channel over `client`'s transport, for `SnowpipeClient.openChannel` (not exported by the package). */
+export function createChannel(client: ChannelTransport, name: string): Channel {
+  return construct(client, name);
+}
+
 /**
  * One named channel. Appends are serialised (the continuation token links them), rate-limited per
  * channel, and never advance the token on failure.
@@ -50,10 +57,14 @@ export class Channel {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<RowErrorListener>();
 
-  /** @internal Use `SnowpipeClient.openChannel`. */
-  constructor(client: ChannelTransport, name: string) {
+  // Private: channels come from `SnowpipeClient.openChannel`, so the published types show no transport.
+  private constructor(client: ChannelTransport, name: string) {
     this.client = client;
     this.name = name;
+  }
+
+  static {
+    construct = (client, name) => new Channel(client, name);
   }
 
   /** Last committed offset token seen (from open or a status poll); null until something commits. */

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { Channel, type OpenChannelOptions } from './channel.js';
+import { type Channel, createChannel, type OpenChannelOptions } from './channel.js';
 import {
   classifyError,
   parseErrorBody,
@@ -82,7 +82,7 @@ interface Credentials {
 const DEFAULT_SCOPED_TOKEN_TTL_MS = 55 * 60 * 1000;
 
 /** Snowpipe Streaming v2 REST client for one pipe. */
-export class SnowpipeClient implements ChannelTransport {
+export class SnowpipeClient {
   readonly database: string;
   readonly schema: string;
   readonly pipe: string;
@@ -192,7 +192,7 @@ export class SnowpipeClient implements ChannelTransport {
     if (typeof name !== 'string' || name === '') {
       throw new SnowpipeConfigError('channel', 'expected a non-empty channel name');
     }
-    const channel = new Channel(this, name);
+    const channel = createChannel(this.channelTransport(), name);
     await channel.reopen(options);
     return channel;
   }
@@ -232,23 +232,39 @@ export class SnowpipeClient implements ChannelTransport {
     this.ingestHost = undefined;
   }
 
-  /** @internal */
-  pipePath(): string {
+  /**
+   * What a channel uses of its client, as a separate object so that none of it is public API (the
+   * published types show neither the HTTP calls nor the paths).
+   */
+  private channelTransport(): ChannelTransport {
+    return {
+      clock: this.clock,
+      sleep: this.sleep,
+      logger: this.logger,
+      stats: this.stats,
+      maxRequestBytes: this.maxRequestBytes,
+      call: (spec) => this.call(spec),
+      channelPath: (name) => this.channelPath(name),
+      rowsPath: (name) => this.rowsPath(name),
+      limiter: (name) => this.limiter(name),
+      channelStatuses: (names) => this.channelStatuses(names),
+    };
+  }
+
+  private pipePath(): string {
     return `/v2/streaming/databases/${seg(this.database)}/schemas/${seg(this.schema)}/pipes/${seg(this.pipe)}`;
   }
 
-  /** @internal */
-  channelPath(name: string): string {
+  private channelPath(name: string): string {
     return `${this.pipePath()}/channels/${seg(name)}`;
   }
 
-  /** @internal */
-  rowsPath(name: string): string {
+  private rowsPath(name: string): string {
     return `/v2/streaming/data/databases/${seg(this.database)}/schemas/${seg(this.schema)}/pipes/${seg(this.pipe)}/channels/${seg(name)}/rows`;
   }
 
-  /** @internal The per-channel request limiter, shared by every Channel object of that name. */
-  limiter(name: string): SlidingWindowLimiter {
+  /** The per-channel request limiter, shared by every Channel object of that name. */
+  private limiter(name: string): SlidingWindowLimiter {
     let limiter = this.limiters.get(name);
     if (!limiter) {
       limiter = new SlidingWindowLimiter(this.maxRequestsPerSecond, 1000, this.clock, this.sleep);
@@ -257,7 +273,11 @@ export class SnowpipeClient implements ChannelTransport {
     return limiter;
   }
 
-  /** @internal Exponential backoff with jitter: half fixed, half random, so retries spread out but never hammer. */
+  /**
+   * Milliseconds to wait before retry `attempt` (0-based), as the client's own retries wait: exponential
+   * backoff with jitter (half fixed, half random, so retries spread out but never hammer), never less
+   * than `retryAfterMs`. `SnowpipeSink` waits this long between reopens.
+   */
   backoffMs(attempt: number, retryAfterMs?: number): number {
     const ceiling = Math.min(this.retryMaxDelayMs, this.retryBaseDelayMs * 2 ** Math.min(attempt, 20));
     const jittered = ceiling / 2 + (ceiling / 2) * this.random();
@@ -265,10 +285,10 @@ export class SnowpipeClient implements ChannelTransport {
   }
 
   /**
-   * @internal Sends one call: fresh credentials per attempt, retries with backoff for retryable
+   * Sends one call: fresh credentials per attempt, retries with backoff for retryable
    * failures, one re-authentication on 401. Throws a classified SnowpipeError otherwise.
    */
-  async call(spec: CallSpec): Promise<{ status: number; text: string }> {
+  private async call(spec: CallSpec): Promise<{ status: number; text: string }> {
     const requestId = uuidFrom(this.random);
     let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {

@@ -1,143 +1,44 @@
-import {
-  createHmac,
-  createPublicKey,
-  type KeyObject,
-  randomBytes,
-  timingSafeEqual,
-  verify,
-} from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { base64url, decodeJwtPayload, jwtAccountName, jwtTimeToMs, publicKeyFingerprint } from './jwt.js';
+import { FakeAuth } from './fake-server-auth.js';
+import {
+  endpointOf,
+  HttpReply,
+  PIPE_PATH,
+  parseJsonBody,
+  parseNdjson,
+  type Reply,
+  ROWS_PATH,
+  readBody,
+} from './fake-server-http.js';
+import type {
+  FakeChannelState,
+  FakeEndpoint,
+  FakeFault,
+  FakeSnowpipeServer,
+  FakeSnowpipeServerOptions,
+  FakeSnowpipeStats,
+} from './fake-server-types.js';
 import { compareOffsetTokens } from './offsets.js';
 import { type Clock, systemClock } from './runtime.js';
 
-/** Endpoints of the fake, for fault targeting and counters. */
-export type FakeEndpoint = 'hostname' | 'token' | 'open' | 'append' | 'status' | 'drop';
+export type {
+  FakeChannelState,
+  FakeEndpoint,
+  FakeFault,
+  FakePipe,
+  FakeSnowpipeServer,
+  FakeSnowpipeServerOptions,
+  FakeSnowpipeStats,
+} from './fake-server-types.js';
 
-/** A fault to inject. Counted faults apply to the next `count` (default 1) matching requests. */
-export type FakeFault =
-  /** Answer with this status instead of handling the request (429/408/5xx are transient). */
-  | {
-      kind: 'status';
-      status: number;
-      count?: number;
-      endpoint?: FakeEndpoint;
-      retryAfterSeconds?: number;
-      /** 5xx body: `{"code":"ERR_GENERAL_EXCEPTION_RETRY_REQUEST",…}` (object, default) or the bare JSON string. */
-      body?: 'object' | 'string';
-    }
-  /** 401 `390144` as for an expired or revoked token. */
-  | { kind: 'unauthorized'; count?: number; endpoint?: FakeEndpoint }
-  /** Every token issued so far stops working (scoped tokens and key-pair JWTs): clients must re-authenticate. */
-  | { kind: 'expireTokens' }
-  /** Another writer opens the channel: the client sequencer is bumped, in-flight rows are discarded. */
-  | { kind: 'foreignOpen'; channel: string }
-  /** Handle the request fully (rows are accepted!), then close the connection without a response. */
-  | { kind: 'dropConnection'; count?: number; endpoint?: FakeEndpoint }
-  /** The channel becomes invalid: appends get 409 with `code` (default `ERR_CHANNEL_MUST_BE_REOPENED`) until reopened. */
-  | { kind: 'invalidateChannel'; channel: string; code?: string }
-  /** From now on, rows matching `match` are refused at commit time (counted in `rows_error_count`). */
-  | { kind: 'rejectRows'; match: (row: Record<string, unknown>) => boolean; message?: string };
-
-export interface FakePipe {
-  database: string;
-  schema: string;
-  pipe: string;
-}
-
-export interface FakeSnowpipeServerOptions {
-  /** Account identifier the JWT claims must carry (uppercased, region cut), e.g. `myorg-myaccount`. */
-  account: string;
-  user: string;
-  /** Registered public keys (RSA_PUBLIC_KEY and RSA_PUBLIC_KEY_2), PEM. */
-  publicKeyPem?: string | readonly string[];
-  /** A programmatic access token accepted as Bearer on every endpoint. */
-  pat?: string;
-  /** Time between an append and its commit (real time). Default 50 ms. */
-  commitDelayMs?: number;
-  faults?: readonly FakeFault[];
-  /** Clock for token expiry and rate limits; share the client's fake clock to test refresh. */
-  clock?: Clock;
-  /** Name returned by Get Hostname (the fake's port is appended). Default `127.0.0.1`. */
-  ingestHostname?: string;
-  /** Get Hostname body: plain text like real accounts (default), the documented JSON, or a quoted string. */
-  hostnameFormat?: 'text' | 'json' | 'quoted';
-  /** Token exchange body: raw text like real accounts (default) or the documented `{"token": …}`. */
-  tokenFormat?: 'text' | 'json';
-  /** Error counter name in status: `rows_error_count` as real servers send (default) or the documented `rows_errors`. */
-  statusFieldNames?: 'observed' | 'documented';
-  /** Body shape of channel errors: `{"code":…}` (default) or `{"error_code":…}`. */
-  errorShape?: 'code' | 'error_code';
-  /** When given, only these pipes exist (others: 404). Default: every pipe exists. */
-  pipes?: readonly FakePipe[];
-  /** Wire bytes per append. Default 4,000,000. */
-  maxRequestBytes?: number;
-  /** Appends per channel per second before 429; null disables. Default 10. */
-  maxRequestsPerSecond?: number | null;
-  /** Lifetime of scoped tokens. Default 1 h. */
-  scopedTokenTtlMs?: number;
-}
-
-/** A channel's state in the fake, as the status endpoint reports it. */
-export interface FakeChannelState {
-  name: string;
-  clientSequencer: number;
-  rowSequencer: number;
-  lastCommittedOffsetToken: string | null;
-  pendingBatches: number;
-  rowsInserted: number;
-  rowsParsed: number;
-  rowsErrorCount: number;
-  lastErrorMessage: string | null;
-}
-
-export interface FakeSnowpipeStats {
-  requests: number;
-  byEndpoint: Record<FakeEndpoint, number>;
-  /** Responses by HTTP status. */
-  responses: Record<number, number>;
-  /** Error responses by code. */
-  errors: Record<string, number>;
-  appendRequests: number;
-  rowsReceived: number;
-  maxAppendBodyBytes: number;
-  opens: number;
-  tokenExchanges: number;
-  /** Distinct key-pair JWTs accepted. */
-  keypairJwts: number;
-  rateLimited: number;
-  droppedConnections: number;
-  /** Requests that met an outage (`setOutage(true)`): connection closed before any handling. */
-  outageRequests: number;
-  unauthorized: number;
-  /** Why the last credential was refused (for debugging tests; never contains the token). */
-  lastAuthFailure: string | undefined;
-}
-
-export interface FakeSnowpipeServer {
-  /** Account URL to give the client, e.g. `http://127.0.0.1:41234`. */
-  url: string;
-  /** The ingest host Get Hostname returns (with port), before any `_` → `-` fixing. */
-  ingestHostname: string;
-  /** Rows committed through this channel, in commit order. */
-  rows(channel: string): Record<string, unknown>[];
-  channel(channel: string): FakeChannelState | undefined;
-  inject(fault: FakeFault): void;
-  /** Commit everything in flight now. */
-  commitAll(): void;
-  pauseCommits(): void;
-  resumeCommits(): void;
-  /**
-   * An outage: until `setOutage(false)`, every request on both hosts has its connection closed before
-   * it is handled (the client sees a network error; nothing is accepted). Commits of rows accepted
-   * before it go on, as on a server that is up but out of reach.
-   */
-  setOutage(down: boolean): void;
-  stats: FakeSnowpipeStats;
-  stop(): Promise<void>;
-}
+/*
+ * The fake Snowpipe server, by concern: its public types (fake-server-types.ts), HTTP parsing and
+ * routing helpers (fake-server-http.ts), authentication and the token exchange (fake-server-auth.ts),
+ * and here the servers, fault injection and the channels with their offsets and commits.
+ */
 
 interface PendingBatch {
   rows: Record<string, unknown>[];
@@ -163,24 +64,7 @@ interface ChannelState {
   appendTimes: number[];
 }
 
-interface Reply {
-  status: number;
-  body: string;
-  contentType?: string;
-  headers?: Record<string, string>;
-}
-
-class HttpReply extends Error {
-  constructor(readonly reply: Reply) {
-    super(`HTTP ${reply.status}`);
-  }
-}
-
 const STALE_MESSAGE = 'Channel sequencer in the continuation token is stale. Please reopen the channel';
-const PIPE_PATH =
-  /^\/v2\/streaming\/databases\/([^/]+)\/schemas\/([^/]+)\/pipes\/([^/:]+)(?::(bulk-channel-status)|\/channels\/([^/]+))$/;
-const ROWS_PATH =
-  /^\/v2\/streaming\/data\/databases\/([^/]+)\/schemas\/([^/]+)\/pipes\/([^/:]+)\/channels\/([^/]+)\/rows$/;
 
 /**
  * Starts a local Snowpipe Streaming v2 server on 127.0.0.1 (two random ports: account host and
@@ -215,19 +99,14 @@ class FakeSnowpipe {
   };
   private readonly options: FakeSnowpipeServerOptions;
   private readonly clock: Clock;
-  private readonly keys: { key: KeyObject; fingerprint: string }[];
-  private readonly secret = randomBytes(32);
-  private readonly account: string;
-  private readonly user: string;
+  private readonly auth: FakeAuth;
   private readonly control: Server;
   private readonly ingest: Server;
   private readonly channels = new Map<string, ChannelState>();
   private readonly committedRows = new Map<string, Record<string, unknown>[]>();
   private readonly counted: { fault: Extract<FakeFault, { count?: number }>; left: number }[] = [];
   private readonly rejectors: Extract<FakeFault, { kind: 'rejectRows' }>[] = [];
-  private readonly seenJwts = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private tokenEpochMs = Number.NEGATIVE_INFINITY;
   private clientSeqCounter = 0;
   private paused = false;
   private down = false;
@@ -237,16 +116,13 @@ class FakeSnowpipe {
   constructor(options: FakeSnowpipeServerOptions) {
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    const pems = options.publicKeyPem === undefined ? [] : [options.publicKeyPem].flat();
-    if (pems.length === 0 && options.pat === undefined) {
-      throw new Error('startFakeSnowpipeServer: register a publicKeyPem, a pat, or both');
-    }
-    this.keys = pems.map((pem) => {
-      const key = createPublicKey(pem);
-      return { key, fingerprint: publicKeyFingerprint(key) };
+    this.auth = new FakeAuth({
+      options,
+      clock: this.clock,
+      stats: this.stats,
+      ingestHost: () => this.advertisedHost,
+      fail: (status, code, message, shape) => this.fail(status, code, message, shape),
     });
-    this.account = jwtAccountName(options.account);
-    this.user = options.user.toUpperCase();
     for (const fault of options.faults ?? []) this.inject(fault);
     this.control = createServer((req, res) => void this.serve('control', req, res));
     this.ingest = createServer((req, res) => void this.serve('ingest', req, res));
@@ -292,7 +168,7 @@ class FakeSnowpipe {
   inject(fault: FakeFault): void {
     switch (fault.kind) {
       case 'expireTokens':
-        this.tokenEpochMs = this.clock.now();
+        this.auth.expireTokens();
         return;
       case 'foreignOpen': {
         for (const state of this.channels.values()) {
@@ -400,19 +276,19 @@ class FakeSnowpipe {
     if (fault?.kind === 'status') return this.faultReply(fault);
 
     if (endpoint === 'hostname') {
-      this.authenticate(req, 'control');
+      this.auth.authenticate(req, 'control');
       const host = this.advertisedHost;
       const format = this.options.hostnameFormat ?? 'text';
       if (format === 'json') return { status: 200, body: JSON.stringify({ hostname: host }) };
       if (format === 'quoted') return { status: 200, body: JSON.stringify(host) };
       return { status: 200, body: host, contentType: 'text/plain' };
     }
-    if (endpoint === 'token') return this.exchange(req, body);
+    if (endpoint === 'token') return this.auth.exchange(req, body);
     if (endpoint === 'status') {
-      this.authenticate(req, plane);
+      this.auth.authenticate(req, plane);
       return this.bulkStatus(url, req, body);
     }
-    this.authenticate(req, 'ingest');
+    this.auth.authenticate(req, 'ingest');
     if (endpoint === 'open') return this.open(url, body);
     if (endpoint === 'drop') return this.drop(url, body);
     return this.append(url, req, body);
@@ -442,134 +318,6 @@ class FakeSnowpipe {
 
   private fail(status: number, code: string, message: string, shape?: 'code' | 'error_code'): never {
     throw new HttpReply(this.error(status, code, message, shape));
-  }
-
-  private refuse(reason: string): never {
-    this.stats.unauthorized++;
-    this.stats.lastAuthFailure = reason;
-    this.fail(401, '390144', `JWT token is invalid. [${randomBytes(8).toString('hex')}]`, 'code');
-  }
-
-  /** Accepts a PAT, a key-pair JWT, or (on the ingest host) a scoped token, with a matching type header. */
-  private authenticate(req: IncomingMessage, plane: 'control' | 'ingest'): void {
-    const header = req.headers.authorization ?? '';
-    if (!header.startsWith('Bearer ')) this.refuse('no Bearer token');
-    const token = header.slice('Bearer '.length).trim();
-    const type = headerValue(req.headers['x-snowflake-authorization-token-type']);
-    const pat = this.options.pat;
-    if (pat !== undefined && safeEqual(token, pat)) {
-      if (type !== undefined && type !== 'PROGRAMMATIC_ACCESS_TOKEN')
-        this.refuse(`PAT sent with token type ${type}`);
-      return;
-    }
-    const payload = decodeJwtPayload(token);
-    if (payload && payload.iss === 'fake-snowpipe') {
-      if (plane !== 'ingest') this.refuse('scoped token used on the account host');
-      if (type !== undefined && type !== 'OAUTH') this.refuse(`scoped token sent with token type ${type}`);
-      this.verifyScoped(token, payload);
-      return;
-    }
-    if (type !== undefined && type !== 'KEYPAIR_JWT')
-      this.refuse(`key-pair JWT sent with token type ${type}`);
-    this.verifyKeypairJwt(token);
-  }
-
-  private verifyKeypairJwt(token: string): void {
-    const parts = token.split('.');
-    if (parts.length !== 3) this.refuse('not a JWT');
-    const [h = '', p = '', s = ''] = parts;
-    let header: { alg?: unknown };
-    try {
-      header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as { alg?: unknown };
-    } catch {
-      this.refuse('unreadable JWT header');
-    }
-    if (header.alg !== 'RS256') this.refuse(`alg must be RS256, got ${String(header.alg)}`);
-    const payload = decodeJwtPayload(token);
-    if (!payload) this.refuse('unreadable JWT payload');
-    const iss = typeof payload.iss === 'string' ? payload.iss : '';
-    const match = /^(.+)\.([^.]+)\.(SHA256:.+)$/.exec(iss);
-    if (!match) this.refuse('iss must be ACCOUNT.USER.SHA256:fingerprint');
-    const [, account, user, fingerprint] = match;
-    if (account !== this.account || user !== this.user) {
-      this.refuse(`iss names ${account}.${user}, expected ${this.account}.${this.user} (uppercase)`);
-    }
-    if (payload.sub !== `${this.account}.${this.user}`)
-      this.refuse(`sub must be ${this.account}.${this.user}`);
-    const key = this.keys.find((k) => k.fingerprint === fingerprint);
-    if (!key) this.refuse(`fingerprint ${fingerprint} is not registered for user ${this.user}`);
-    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key.key, Buffer.from(s, 'base64url'))) {
-      this.refuse('signature does not verify against the registered public key');
-    }
-    const now = this.clock.now();
-    const iat = jwtTimeToMs(payload.iat);
-    const exp = jwtTimeToMs(payload.exp);
-    if (iat === undefined || exp === undefined) this.refuse('iat and exp are required');
-    if (exp <= now) this.refuse('JWT expired');
-    if (iat > now + 60_000) this.refuse('iat is in the future (clock skew)');
-    if (exp - iat > 3_600_000) this.refuse('JWT lifetime exceeds one hour');
-    if (iat < this.tokenEpochMs) this.refuse('JWT issued before tokens were expired');
-    if (!this.seenJwts.has(token)) {
-      this.seenJwts.add(token);
-      this.stats.keypairJwts++;
-    }
-  }
-
-  private verifyScoped(token: string, payload: Record<string, unknown>): void {
-    const [h = '', p = '', s = ''] = token.split('.');
-    const expected = createHmac('sha256', this.secret).update(`${h}.${p}`).digest('base64url');
-    if (!safeEqual(s, expected)) this.refuse('scoped token signature invalid');
-    const exp = jwtTimeToMs(payload.exp) ?? 0;
-    const iat = jwtTimeToMs(payload.iat) ?? 0;
-    if (exp <= this.clock.now()) this.refuse('scoped token expired');
-    if (iat < this.tokenEpochMs) this.refuse('scoped token revoked');
-    if (payload.scope !== this.advertisedHost.replaceAll('_', '-')) {
-      this.refuse(`scoped token is for ${String(payload.scope)}, not this ingest host`);
-    }
-  }
-
-  private exchange(req: IncomingMessage, body: Buffer): Reply {
-    if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-      this.fail(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded', 'code');
-    }
-    const form = new URLSearchParams(body.toString('utf8'));
-    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
-      this.fail(
-        400,
-        'invalid_grant',
-        'grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer',
-        'code',
-      );
-    }
-    const header = req.headers.authorization;
-    const assertion = form.get('assertion');
-    const jwt = header?.startsWith('Bearer ') ? header.slice(7).trim() : assertion;
-    if (!jwt) this.refuse('no JWT in Authorization or assertion');
-    if (req.headers['x-snowflake-authorization-token-type'] !== undefined) {
-      this.refuse('the token exchange takes no token-type header');
-    }
-    this.verifyKeypairJwt(jwt);
-    const [host, ...rest] = (form.get('scope') ?? '').split(' ');
-    if (host !== this.advertisedHost.replaceAll('_', '-')) {
-      this.fail(400, 'invalid_scope', `scope must be the ingest host with "_" replaced by "-"`, 'code');
-    }
-    const role = rest.find((r) => r.startsWith('session:role:'))?.slice('session:role:'.length);
-    this.stats.tokenExchanges++;
-    const now = this.clock.now();
-    const h = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-    const p = base64url(
-      JSON.stringify({
-        iss: 'fake-snowpipe',
-        sub: `${this.account}.${this.user}`,
-        scope: host,
-        role: role ?? null,
-        iat: Math.floor(now / 1000),
-        exp: Math.floor((now + (this.options.scopedTokenTtlMs ?? 3_600_000)) / 1000),
-      }),
-    );
-    const token = `${h}.${p}.${createHmac('sha256', this.secret).update(`${h}.${p}`).digest('base64url')}`;
-    if (this.options.tokenFormat === 'json') return { status: 200, body: JSON.stringify({ token }) };
-    return { status: 200, body: token, contentType: 'text/plain' };
   }
 
   private pipeKey(db: string, schema: string, pipe: string): string {
@@ -810,78 +558,4 @@ class FakeSnowpipe {
       lastErrorMessage: state.lastErrorMessage,
     };
   }
-}
-
-function endpointOf(plane: 'control' | 'ingest', method: string, path: string): FakeEndpoint | undefined {
-  if (plane === 'control') {
-    if (method === 'GET' && path === '/v2/streaming/hostname') return 'hostname';
-    if (method === 'POST' && path === '/oauth/token') return 'token';
-  }
-  const pipe = PIPE_PATH.exec(path);
-  if (pipe) {
-    if (pipe[4] === 'bulk-channel-status') return method === 'POST' ? 'status' : undefined;
-    if (plane !== 'ingest') return undefined;
-    if (method === 'PUT') return 'open';
-    if (method === 'DELETE') return 'drop';
-    return undefined;
-  }
-  if (plane === 'ingest' && method === 'POST' && ROWS_PATH.test(path)) return 'append';
-  return undefined;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function parseJsonBody(body: Buffer): Record<string, unknown> {
-  const text = body.toString('utf8').trim();
-  if (text === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // typed reply below
-  }
-  throw new HttpReply({
-    status: 400,
-    body: JSON.stringify({ code: 'ERR_INVALID_REQUEST', message: 'body must be a JSON object' }),
-  });
-}
-
-/** Strict NDJSON: every line one RFC 8259 JSON object, each followed by `\n` (optionally `\r\n`). */
-function parseNdjson(raw: Buffer, fail: (message: string) => never): Record<string, unknown>[] {
-  const text = raw.toString('utf8');
-  if (text.length === 0) fail('the body holds no rows');
-  if (!text.endsWith('\n')) fail('each JSON text must be followed by a newline; the last line has none');
-  const lines = text.slice(0, -1).split('\n');
-  const rows: Record<string, unknown>[] = [];
-  for (const [i, rawLine] of lines.entries()) {
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      fail(`line ${i + 1} is not valid JSON`);
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value))
-      fail(`line ${i + 1} is not a JSON object`);
-    rows.push(value as Record<string, unknown>);
-  }
-  return rows;
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
