@@ -1,5 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import {
   type LoadedConfig,
   loadConfig,
@@ -12,6 +12,8 @@ import {
   createLogger,
   type HealthSources,
   type Logger,
+  PacedClock,
+  type PacedClockAnchor,
   SimulatedClock,
   type SimulationSettings,
   type Station,
@@ -378,11 +380,47 @@ export interface RunOptions extends CommonSimOptions {
    * (false). Default: OPENSENSOR_FLUSH_ON_STOP (true).
    */
   flushOnExit?: boolean;
+  /**
+   * Run on a simulated clock this many times faster than real time (readings, windows, health, sync
+   * and retry schedules all on it); default: the system clock.
+   */
+  speed?: number;
+}
+
+/**
+ * The paced clock of a station run with `--speed`: anchored in its state directory, so a restarted
+ * process (after a kill, say) continues where the simulated clock would be, its downtime passing at the
+ * same speed. A new speed re-anchors at the simulated time the old one has reached.
+ */
+export async function pacedClockFor(file: string, speed: number, realNow = Date.now()): Promise<PacedClock> {
+  let anchor: PacedClockAnchor | null = null;
+  try {
+    const saved = JSON.parse(await readFile(file, 'utf8')) as Partial<PacedClockAnchor>;
+    if (
+      typeof saved.speed === 'number' &&
+      typeof saved.simEpoch === 'number' &&
+      typeof saved.realEpoch === 'number' &&
+      saved.speed > 0
+    )
+      anchor = { speed: saved.speed, simEpoch: saved.simEpoch, realEpoch: saved.realEpoch };
+  } catch {
+    // None yet (or unreadable): the simulated clock starts at the real time now.
+  }
+  if (anchor === null || anchor.speed !== speed) {
+    const at = anchor === null ? realNow : new PacedClock(anchor, () => realNow).simulatedAt(realNow);
+    anchor = { speed, simEpoch: Math.round(at), realEpoch: realNow };
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(`${file}.tmp`, `${JSON.stringify(anchor)}\n`);
+    await rename(`${file}.tmp`, file);
+  }
+  return new PacedClock(anchor);
 }
 
 /** Simulated stations in real time through the real pipeline, until a signal (or `duration`). */
 export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promise<void> {
   validateCommon(o);
+  if (o.speed !== undefined && !(o.speed >= 1 && o.speed <= 1_000_000))
+    throw new UsageError(`--speed: expected a factor from 1 to 1000000, received ${o.speed}`);
   const faults = parseFaults(o.faults);
   const shutdown = signal ? null : shutdownSignal({ onSignal: (s) => io.stderr(`${s}: stopping…\n`) });
   const stop = signal ?? (shutdown as { signal: AbortSignal }).signal;
@@ -398,13 +436,18 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
       // Real time on the system clock: trusted unless OPENSENSOR_CLOCK_POLICY is set, which then
       // applies as on a real station (docs/clock.md), so a simulated fleet can exercise the policy.
       const trustClock = sources.clockPolicy === 'default';
+      const stateDir = join(config.stateDir, 'sim', config.stationId);
+      const seed = stationSeed(o.seed, i);
+      const clock = o.speed ? await pacedClockFor(join(stateDir, 'sim-clock.json'), o.speed) : systemClock;
       stations.push(
         await stationFromConfig({
           config,
-          clock: systemClock,
-          simulate: { seed: stationSeed(o.seed, i), ...(faults ? { faults } : {}) },
+          clock,
+          simulate: { seed, ...(faults ? { faults } : {}) },
           trustClock,
-          stateDir: join(config.stateDir, 'sim', config.stationId),
+          stateDir,
+          // Sped up, the host's health would not match the simulated time: simulated health instead.
+          ...(o.speed ? { healthSources: simulatedHealth(seed, () => clock.now()) } : {}),
           logger: log,
           owner: 'opensensor-sim run',
           ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
@@ -415,6 +458,7 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
         station: config.stationId,
         output: resolve(config.outputDir),
         clockPolicy: trustClock ? 'trust-system-clock (simulation)' : config.clockPolicy,
+        ...(o.speed ? { speed: o.speed, simulatedTime: new Date(clock.now()).toISOString() } : {}),
       });
     }
     // One station failing stops the fleet cleanly: the others are asked to stop before anything closes.

@@ -81,13 +81,19 @@ With sync or Snowflake configured (OPENSENSOR_* variables or .env), the generate
       'write the open window files when stopping (the default, from OPENSENSOR_FLUSH_ON_STOP=true)',
     )
     .option('--no-flush-on-exit', 'leave the open windows in the journal for the next run')
+    .option(
+      '--speed <factor>',
+      'run on a simulated clock this many times faster than real time (1 to 1000000); it continues across restarts',
+      number('--speed'),
+    )
     .addHelpText(
       'after',
       `
 Examples:
   $ opensensor-sim run                                   # one station, every 5 s, 15-minute files
   $ opensensor-sim run --stations 10 --read-interval 0.05 --batch-duration 60 --output ./dev-lake
-  $ opensensor-sim run --faults dropout=0.02,pms=0.1`,
+  $ opensensor-sim run --faults dropout=0.02,pms=0.1
+  $ opensensor-sim run --speed 600 --read-interval 60      # a reading a minute, ten simulated hours a minute`,
     )
     .action(async (opts) => {
       await run(io, { ...opts, envFile: program.opts().envFile });

@@ -56,7 +56,7 @@ export interface StationOptions {
   /** The board's lake schema; its columns (after `timestamp`) are read from the board by name. */
   schema: LakeSchema;
   clock: Clock;
-  /** Monotonic ms since boot; defaults to process.hrtime. */
+  /** Monotonic ms since boot; defaults to the clock's own (a paced simulation), else process.hrtime. */
   monotonic?: () => number;
   stateDir: string;
   outputDir: string;
@@ -230,7 +230,8 @@ export class Station {
     this.log = (o.logger ?? silentLogger).child({ station: o.stationId });
     this.columns = o.schema.columns.map((c) => c.name);
     this.values = this.columns.map(() => null);
-    this.monotonic = o.monotonic ?? monotonicNow;
+    this.monotonic =
+      o.monotonic ?? (o.clock.monotonic ? () => (o.clock.monotonic as () => number)() : monotonicNow);
     const common = {
       journal,
       seqSource: journalId,
@@ -243,7 +244,8 @@ export class Station {
       closeGraceMs:
         o.readIntervalMs +
         5000 +
-        (typeof o.fsync === 'object' ? o.fsync.interval : o.fsync === undefined ? 1000 : 0),
+        (typeof o.fsync === 'object' ? o.fsync.interval : o.fsync === undefined ? 1000 : 0) *
+          (o.clock.speed ?? 1),
       logger: this.log,
     };
     this.lake = new LakeConsumer({
