@@ -9,7 +9,7 @@ const STATION = '0193a5c1-4e2f-7b3a-8c1d-2f6e9a0b4c80';
 const MINUTE = 60_000;
 
 describe('opensensor-sim run --speed', () => {
-  it('runs the station on a simulated clock 600 times faster: a reading a simulated minute, on the grid', async () => {
+  it('runs the station on a simulated clock 600 times faster: a reading a simulated minute, on the grid, continued across a kill', async () => {
     const dir = tempDir('paced');
     const processes: CliProcess[] = [];
     try {
@@ -49,6 +49,29 @@ describe('opensensor-sim run --speed', () => {
         const health = await stationTimestamps(reader, `${output}-health`, STATION);
         expect(health.length).toBeGreaterThanOrEqual(5);
         expect(Math.max(...health)).toBeLessThanOrEqual(Math.max(...ts) + MINUTE);
+
+        // Killed and started again, the station continues on the same simulated clock (anchored in its
+        // state directory): later readings, still on the grid, none twice.
+        const killed = new CliProcess('sim', [...args, '--output', output], { cwd: dir.path, env });
+        processes.push(killed);
+        await waitForLog(killed, 'simulated station started');
+        const from = (await inspectJournal(journalDir)).lastSeq;
+        while ((await inspectJournal(journalDir)).lastSeq < from + 20 && Date.now() < until + 60_000)
+          await sleep(200);
+        expect(await killed.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+        const again = new CliProcess('sim', [...args, '--output', output], { cwd: dir.path, env });
+        processes.push(again);
+        await waitForLog(again, 'simulated station started');
+        const resumed = (await inspectJournal(journalDir)).lastSeq;
+        while ((await inspectJournal(journalDir)).lastSeq < resumed + 20 && Date.now() < until + 120_000)
+          await sleep(200);
+        again.signal('SIGTERM');
+        expect(await again.exited, again.stderr).toEqual({ code: 0, signal: null });
+        expect(await duplicateReadings(reader, output)).toEqual([]);
+        const all = await stationTimestamps(reader, output, STATION);
+        expect(all.length).toBeGreaterThanOrEqual(ts.length + 30);
+        expect(all.slice(0, ts.length)).toEqual(ts);
+        expect(all.every((t) => t % MINUTE === 0)).toBe(true);
       } finally {
         reader.close();
       }
@@ -56,5 +79,5 @@ describe('opensensor-sim run --speed', () => {
       await killAll(processes);
       dir.remove();
     }
-  }, 180_000);
+  }, 300_000);
 });
