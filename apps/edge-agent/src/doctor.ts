@@ -344,10 +344,10 @@ async function checkStorage(c: DoctorContext): Promise<DoctorCheck> {
   } catch (err) {
     const code = err instanceof S3SyncError ? err.code : 'error';
     const fixes: Record<string, string> = {
-      'bad-credentials': 'check OPENSENSOR_AWS_ACCESS_KEY_ID and OPENSENSOR_AWS_SECRET_ACCESS_KEY',
-      'no-such-bucket': `create the bucket ${storage.bucket}, or fix OPENSENSOR_STORAGE_BUCKET`,
-      'access-denied': `grant s3:PutObject on ${storage.bucket}/${target.prefix ? `${target.prefix}/` : ''}* (docs/s3-sync.md has the policy)`,
-      'clock-skew': 'synchronise the clock (sudo timedatectl set-ntp true)',
+      BAD_CREDENTIALS: 'check OPENSENSOR_AWS_ACCESS_KEY_ID and OPENSENSOR_AWS_SECRET_ACCESS_KEY',
+      NO_SUCH_BUCKET: `create the bucket ${storage.bucket}, or fix OPENSENSOR_STORAGE_BUCKET`,
+      ACCESS_DENIED: `grant s3:PutObject on ${storage.bucket}/${target.prefix ? `${target.prefix}/` : ''}* (docs/s3-sync.md has the policy)`,
+      CLOCK_SKEW: 'synchronise the clock (sudo timedatectl set-ntp true)',
     };
     return fail(
       's3',

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './program.js';
+import { reportPackageError, runCli } from './program.js';
 import { memoryIo } from './testing-io.js';
 
 const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';
@@ -12,6 +12,24 @@ beforeEach(() => {
 });
 
 describe('errors of the packages', () => {
+  it('are recognised by their base class, OpenSensorError, not by having a code', async () => {
+    const { S3SyncOptionsError } = await import('@opensensor/s3-sync');
+    const { LakeLockedError } = await import('@opensensor/pipeline');
+    const { SnowpipeOptionsError } = await import('@opensensor/snowpipe-client');
+    for (const err of [
+      new S3SyncOptionsError('prefix', 'contains a ".." segment'),
+      new LakeLockedError('st', '/lake/station=st', { pid: 1, label: null } as never),
+      new SnowpipeOptionsError('url', 'must be https'),
+    ]) {
+      const out: string[] = [];
+      expect(await reportPackageError(err, { stderr: (t) => out.push(t) })).toBe(1);
+      expect(out.join('')).toBe(`error: ${err.message}\n`);
+    }
+    // A raw system error was not anticipated: it keeps its stack trace.
+    const raw = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    await expect(reportPackageError(raw, { stderr: () => undefined })).rejects.toBe(raw);
+  });
+
   it('a second agent on the same state directory is told what holds the journal, without a stack trace', async () => {
     const { Journal } = await import('@opensensor/buffer');
     const journal = await Journal.open({ dir: join(dir, 'state', 'journal'), consumers: ['parquet'] });

@@ -1,4 +1,5 @@
 import { ConfigError } from '@opensensor/config';
+import { isOpenSensorError } from '@opensensor/errors';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { CliError, type CliIo, EXIT } from './io.js';
@@ -52,26 +53,27 @@ Exit codes: 0 ok, 1 the job failed, 2 invalid configuration or usage.`,
       io.stderr(`error: ${err.message}\n`);
       return err.exitCode;
     }
-    // The packages' typed errors (a `code`, a message that says what to do) are for the user as they
-    // are; only an error nobody anticipated gets a stack trace.
-    if (
-      err instanceof Error &&
-      (typeof (err as { code?: unknown }).code === 'string' || err.name === 'BoardError')
-    ) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ENGINE_UNAVAILABLE') {
-        const { duckDbUnavailableMessage } = await import('./duckdb-hint.js');
-        io.stderr(`error: ${duckDbUnavailableMessage(err)}\n`);
-        return EXIT.failed;
-      }
-      const hint =
-        code === 'JOURNAL_LOCKED'
-          ? '\nIs the agent already running? See `opensensor status` (or `opensensor service status`).'
-          : '';
-      io.stderr(`error: ${err.message}${hint}\n`);
-      return EXIT.failed;
-    }
-    throw err;
+    return reportPackageError(err, io);
   }
   return exitCode;
+}
+
+/**
+ * The packages' typed errors (an `OpenSensorError`: UPPER_SNAKE `code`, a message that says what to
+ * do) are for the user as they are: printed, exit 1. Anything else, even an Error that happens to
+ * carry a `code` (a raw `ENOENT`), was not anticipated and is rethrown with its stack trace.
+ */
+export async function reportPackageError(err: unknown, io: Pick<CliIo, 'stderr'>): Promise<number> {
+  if (!isOpenSensorError(err)) throw err;
+  if (err.code === 'ENGINE_UNAVAILABLE') {
+    const { duckDbUnavailableMessage } = await import('./duckdb-hint.js');
+    io.stderr(`error: ${duckDbUnavailableMessage(err)}\n`);
+    return EXIT.failed;
+  }
+  const hint =
+    err.code === 'JOURNAL_LOCKED'
+      ? '\nIs the agent already running? See `opensensor status` (or `opensensor service status`).'
+      : '';
+  io.stderr(`error: ${err.message}${hint}\n`);
+  return EXIT.failed;
 }

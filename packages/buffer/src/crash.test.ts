@@ -29,6 +29,17 @@ beforeAll(() => {
     writeFileSync(join(out, file.replace(/\.ts$/, '.js')), outputText);
   }
   writeFileSync(join(out, 'package.json'), '{"type":"module"}');
+  // The one workspace package the journal imports, transpiled beside it the same way.
+  const errors = join(out, 'node_modules', '@opensensor', 'errors');
+  mkdirSync(errors, { recursive: true });
+  const source = readFileSync(join(here, '..', '..', 'errors', 'src', 'index.ts'), 'utf8');
+  writeFileSync(
+    join(errors, 'index.js'),
+    ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText,
+  );
+  writeFileSync(join(errors, 'package.json'), '{"type":"module","exports":"./index.js"}');
   modulePath = join(out, 'index.js');
 });
 afterAll(() => work.cleanup());

@@ -1,3 +1,4 @@
+import { OpenSensorError } from '@opensensor/errors';
 import { describeLockHolder, type LockHolder } from './process-lock.js';
 
 /** What went wrong, as a stable string a caller can switch on. */
@@ -13,13 +14,12 @@ export type JournalErrorCode =
   | 'IO';
 
 /** Base class of every error this package throws. `code` says which kind it is. */
-export class JournalError extends Error {
+export class JournalError extends OpenSensorError {
   override readonly name: string = 'JournalError';
-  readonly code: JournalErrorCode;
+  declare readonly code: JournalErrorCode;
 
   constructor(code: JournalErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
 

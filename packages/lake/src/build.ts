@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeLockHolder, tryAcquireProcessLock } from '@opensensor/buffer';
+import { OpenSensorError } from '@opensensor/errors';
 import type { BronzeFile, BronzeRoots, Stream } from './bronze.js';
 import { type CatalogEntry, catalogEntry, loadCatalog, mergeCatalog, saveCatalog } from './catalog.js';
 import { detectChanges } from './changes.js';
@@ -80,9 +81,13 @@ export interface BuildSummary {
   seconds: number;
 }
 
-export class LakehouseLockedError extends Error {
+export class LakehouseLockedError extends OpenSensorError {
   override readonly name = 'LakehouseLockedError';
-  readonly code = 'LAKEHOUSE_LOCKED';
+  declare readonly code: 'LAKEHOUSE_LOCKED';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LAKEHOUSE_LOCKED', message, options);
+  }
 }
 
 /** The UTC days each file's readings fall on, from the timestamp statistics in its footer. */

@@ -1,3 +1,4 @@
+import { OpenSensorError } from '@opensensor/errors';
 /**
  * DuckDB, embedded and loaded on first use: importing this package costs nothing until a job runs.
  * DuckDB ships native builds for 64-bit Linux (x64, arm64), macOS and Windows only; on a 32-bit
@@ -11,9 +12,13 @@ export interface Engine {
   close(): void;
 }
 
-export class EngineUnavailableError extends Error {
+export class EngineUnavailableError extends OpenSensorError {
   override readonly name = 'EngineUnavailableError';
-  readonly code = 'ENGINE_UNAVAILABLE';
+  declare readonly code: 'ENGINE_UNAVAILABLE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ENGINE_UNAVAILABLE', message, options);
+  }
 }
 
 export interface EngineOptions {

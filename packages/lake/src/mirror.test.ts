@@ -23,7 +23,7 @@ function memoryStore() {
       const err = fail?.(key);
       if (err) throw err;
       const o = objects.get(key);
-      if (!o) throw Object.assign(new Error(`no such key ${key}`), { code: 'not-found' });
+      if (!o) throw Object.assign(new Error(`no such key ${key}`), { code: 'NOT_FOUND' });
       downloads.push(key);
       await mkdir(dirname(path), { recursive: true });
       await writeFile(`${path}.part`, o.body);
@@ -146,9 +146,9 @@ describe('mirrorBronze', () => {
     const s = memoryStore();
     for (let i = 1; i <= 6; i++) s.put(`p/${day('a')}/data_0${i}15.parquet`, `file ${i}`);
     s.failWith((key) => {
-      if (key.endsWith('data_0215.parquet')) return Object.assign(new Error('gone'), { code: 'not-found' });
+      if (key.endsWith('data_0215.parquet')) return Object.assign(new Error('gone'), { code: 'NOT_FOUND' });
       if (key.endsWith('data_0515.parquet'))
-        return Object.assign(new Error('network down'), { code: 'network' });
+        return Object.assign(new Error('network down'), { code: 'NETWORK' });
       return undefined;
     });
     const opts = { data: { store: s.store, prefix: 'p' }, cacheDir, concurrency: 1 };
@@ -167,7 +167,7 @@ describe('mirrorBronze', () => {
 
     s.put(`p/${day('a')}/data_0715.parquet`, 'seven');
     s.failWith((key) =>
-      key.endsWith('0715.parquet') ? Object.assign(new Error('gone'), { code: 'not-found' }) : undefined,
+      key.endsWith('0715.parquet') ? Object.assign(new Error('gone'), { code: 'NOT_FOUND' }) : undefined,
     );
     expect(await mirrorBronze(opts)).toMatchObject({ listed: 7, downloaded: 0, vanished: 1, cached: 6 });
   });

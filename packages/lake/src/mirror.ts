@@ -302,7 +302,7 @@ export async function mirrorBronze(options: MirrorBronzeOptions): Promise<Mirror
           unsaved++;
           if (Date.now() - savedAt >= 5000) await save();
         } catch (error) {
-          if ((error as { code?: unknown } | null)?.code === 'not-found') {
+          if ((error as { code?: unknown } | null)?.code === 'NOT_FOUND') {
             summary.vanished++;
             continue;
           }

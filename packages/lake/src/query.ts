@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { OpenSensorError } from '@opensensor/errors';
 import { type Engine, type EngineOptions, openEngine } from './engine.js';
 import { GOLD_TABLES } from './layout.js';
 import { literal } from './sql.js';
@@ -19,9 +20,13 @@ export interface QueryResult {
   rows: Record<string, unknown>[];
 }
 
-export class LakehouseQueryError extends Error {
+export class LakehouseQueryError extends OpenSensorError {
   override readonly name = 'LakehouseQueryError';
-  readonly code = 'LAKEHOUSE_QUERY';
+  declare readonly code: 'LAKEHOUSE_QUERY';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LAKEHOUSE_QUERY', message, options);
+  }
 }
 
 const glob = (dir: string) =>

@@ -5,7 +5,7 @@ import { SNOWFLAKE_HEALTH_COLUMNS, silverReadingsSql } from './silver.js';
 import {
   SNOWFLAKE_GOLD_OBJECTS,
   type SnowflakeGoldObject,
-  SnowflakeGoldOptionError,
+  SnowflakeGoldOptionsError,
   snowflakeGoldSql,
   snowflakeGoldStatements,
   snowflakeTargetLag,
@@ -216,12 +216,12 @@ describe('snowflakeGoldSql: the lake models as Snowflake dynamic tables', () => 
     expect(snowflakeTargetLag('1 day')).toBe("'1 day'");
     expect(snowflakeTargetLag('60 seconds')).toBe("'60 seconds'");
     for (const bad of ['30 seconds', 'DOWNSTREAM', 'hourly', '1h', "1 hour'; DROP TABLE x; --"])
-      expect(() => snowflakeTargetLag(bad), bad).toThrow(SnowflakeGoldOptionError);
+      expect(() => snowflakeTargetLag(bad), bad).toThrow(SnowflakeGoldOptionsError);
     const err = (o: Partial<Parameters<typeof snowflakeGoldSql>[0]>) => {
       try {
         snowflakeGoldSql({ ...options(m), ...o });
       } catch (e) {
-        return (e as SnowflakeGoldOptionError).option;
+        return (e as SnowflakeGoldOptionsError).option;
       }
       return null;
     };

@@ -1,3 +1,4 @@
+import { OpenSensorError } from '@opensensor/errors';
 import { AQI_INPUTS, aqiHourlySql, periodSql, stationHealthDailySql } from './gold.js';
 import type { GoldTable } from './layout.js';
 import { SNOWFLAKE_HEALTH_COLUMNS, SNOWFLAKE_READINGS_KEYS, snowflakeSilverSql } from './silver.js';
@@ -53,21 +54,27 @@ export interface SnowflakeGoldStatement {
 }
 
 /** A bad option of {@link snowflakeGoldSql}; `option` names it. */
-export class SnowflakeGoldOptionError extends Error {
-  override readonly name = 'SnowflakeGoldOptionError';
+export class SnowflakeGoldOptionsError extends OpenSensorError {
+  override readonly name = 'SnowflakeGoldOptionsError';
+  declare readonly code: 'INVALID_OPTIONS';
   constructor(
     readonly option: string,
     message: string,
   ) {
-    super(message);
+    super('INVALID_OPTIONS', message);
   }
 }
+
+/** @deprecated Renamed `SnowflakeGoldOptionsError`, like the other packages' option errors. */
+export const SnowflakeGoldOptionError = SnowflakeGoldOptionsError;
+/** @deprecated Renamed `SnowflakeGoldOptionsError`. */
+export type SnowflakeGoldOptionError = SnowflakeGoldOptionsError;
 
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 function objectName(value: string, option: string): string {
   if (!PLAIN.test(value))
-    throw new SnowflakeGoldOptionError(
+    throw new SnowflakeGoldOptionsError(
       option,
       `expected a plain identifier (letters, digits, _ and $, not starting with a digit), received ${JSON.stringify(value)}`,
     );
@@ -83,7 +90,7 @@ export function snowflakeTargetLag(value: string): string {
   const n = Number(m?.[1]);
   const unit = m?.[2]?.toLowerCase() as keyof typeof UNIT_SECONDS | undefined;
   if (!m || !unit || n * UNIT_SECONDS[unit] < 60)
-    throw new SnowflakeGoldOptionError(
+    throw new SnowflakeGoldOptionsError(
       'targetLag',
       `expected a duration of at least a minute such as '1 hour', '30 minutes' or '1 day', received ${JSON.stringify(value)}`,
     );
@@ -106,7 +113,7 @@ export function snowflakeGoldStatements(options: SnowflakeGoldOptions): Snowflak
       !/^[a-z][a-z0-9_]*$/.test(m) ||
       Object.values(SNOWFLAKE_READINGS_KEYS).includes(m.toUpperCase() as never)
     )
-      throw new SnowflakeGoldOptionError(
+      throw new SnowflakeGoldOptionsError(
         `measurements[${i}]`,
         `expected a lake column name (snake case), received ${JSON.stringify(m)}`,
       );

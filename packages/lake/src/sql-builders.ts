@@ -39,6 +39,7 @@ export {
   type SnowflakeGoldObject,
   SnowflakeGoldOptionError,
   type SnowflakeGoldOptions,
+  SnowflakeGoldOptionsError,
   type SnowflakeGoldStatement,
   snowflakeGoldSql,
   snowflakeGoldStatements,

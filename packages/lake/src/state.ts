@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '@opensensor/buffer';
+import { OpenSensorError } from '@opensensor/errors';
 import type { DayKey } from './layout.js';
 
 /** What the jobs know of one bronze file they consumed. */
@@ -45,9 +46,13 @@ interface LegacyFile {
   files: Record<string, ConsumedFile>;
 }
 
-export class LakehouseStateError extends Error {
+export class LakehouseStateError extends OpenSensorError {
   override readonly name = 'LakehouseStateError';
-  readonly code = 'LAKEHOUSE_STATE';
+  declare readonly code: 'LAKEHOUSE_STATE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LAKEHOUSE_STATE', message, options);
+  }
 }
 
 /** The station a file or folder key belongs to: `<stream>/station=<id>/…`. */

@@ -1,3 +1,4 @@
+import { OpenSensorError } from '@opensensor/errors';
 /**
  * Every error this package throws is a `LakeWriteError` with a stable `code`, so callers can branch on
  * the kind of failure without parsing messages. Messages name what was wrong and what to do.
@@ -15,12 +16,11 @@ export type LakeErrorCode =
   | 'CODEC_UNAVAILABLE'
   | 'FILE_CONFLICT';
 
-export class LakeWriteError extends Error {
-  readonly code: LakeErrorCode;
+export class LakeWriteError extends OpenSensorError {
+  declare readonly code: LakeErrorCode;
   constructor(code: LakeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'LakeWriteError';
-    this.code = code;
   }
 }
 

@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Journal, writeFileAtomic } from '@opensensor/buffer';
+import { OpenSensorError } from '@opensensor/errors';
 
 /**
  * The journal holds readings of another station than the one configured: starting would write them
  * under the new id. Raised before anything is read or written.
  */
-export class StationMismatchError extends Error {
+export class StationMismatchError extends OpenSensorError {
   override readonly name = 'StationMismatchError';
-  readonly code = 'STATION_MISMATCH';
+  declare readonly code: 'STATION_MISMATCH';
 
   constructor(
     readonly journalDir: string,
@@ -18,6 +19,7 @@ export class StationMismatchError extends Error {
     readonly pendingRecords: number,
   ) {
     super(
+      'STATION_MISMATCH',
       `The journal in ${journalDir} belongs to station ${recordedStation} and still holds ${pendingRecords} record${pendingRecords === 1 ? '' : 's'} ` +
         `not yet written or sent; starting as station ${configuredStation} would file them under the wrong id. Either ` +
         `set OPENSENSOR_STATION_ID=${recordedStation} again, or give station ${configuredStation} its own state directory ` +

@@ -7,6 +7,7 @@ import {
   readProcessLock,
   tryAcquireProcessLock,
 } from '@opensensor/buffer';
+import { OpenSensorError } from '@opensensor/errors';
 import type { Logger } from './logger.js';
 
 /**
@@ -25,9 +26,9 @@ export function lakeLockPath(root: string, stationId: string): string {
  * readings independently, so the lake writer's replay check would take one's readings for the other's
  * and drop them: a station's partitions have one writer at a time.
  */
-export class LakeLockedError extends Error {
+export class LakeLockedError extends OpenSensorError {
   override readonly name = 'LakeLockedError';
-  readonly code = 'LAKE_LOCKED';
+  declare readonly code: 'LAKE_LOCKED';
   readonly stationId: string;
   /** The station's directory in the lake, `<root>/station=<id>`. */
   readonly stationDir: string;
@@ -35,6 +36,7 @@ export class LakeLockedError extends Error {
 
   constructor(stationId: string, stationDir: string, holder: LockHolder) {
     super(
+      'LAKE_LOCKED',
       `Station ${stationId} is already being written to ${stationDir} by ${describeLockHolder(holder)}; ` +
         "two writers with their own journals would drop each other's readings. " +
         'Stop that process first, or give this one another station id or output directory.',

@@ -1,9 +1,15 @@
+import { OpenSensorError } from '@opensensor/errors';
 import { type BoardFacade, detectBoard, type SensorSlotStatus } from '@opensensor/sensors-core';
 import { BOARD_KINDS, type BoardKind } from './schemas.js';
 
 /** A board whose sensors are missing or wrong for the station, or a station that changed boards. */
-export class BoardError extends Error {
+export class BoardError extends OpenSensorError {
   override readonly name = 'BoardError';
+  declare readonly code: 'BOARD_UNAVAILABLE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BOARD_UNAVAILABLE', message, options);
+  }
 }
 
 /** How the real boards are opened: the settings the agent and `opensensor test` share. */

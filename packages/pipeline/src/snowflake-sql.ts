@@ -1,3 +1,4 @@
+import { OpenSensorError } from '@opensensor/errors';
 import { HEALTH_SCHEMA, type LakeColumnType, type LakeSchema } from '@opensensor/parquet-hive-writer';
 import type { SnowflakeColumn, SnowflakeSetupOptions } from '@opensensor/snowpipe-client';
 import { type BoardKind, schemaForBoard } from './schemas.js';
@@ -263,6 +264,11 @@ export async function stationSnowflakeSql(o: StationSnowflakeSqlOptions): Promis
 }
 
 /** A compatibility view that does not fit the requested tables (other board, no health table, NTZ). */
-export class CompatViewError extends Error {
+export class CompatViewError extends OpenSensorError {
   override readonly name = 'CompatViewError';
+  declare readonly code: 'COMPAT_VIEW_UNAVAILABLE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('COMPAT_VIEW_UNAVAILABLE', message, options);
+  }
 }

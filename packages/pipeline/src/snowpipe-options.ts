@@ -1,15 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import type { OpenSensorConfig } from '@opensensor/config';
+import { OpenSensorError } from '@opensensor/errors';
 import type { SnowpipeClientOptions } from '@opensensor/snowpipe-client';
 
 /** The configured private key file cannot be read (missing, or not readable by this user). */
-export class SnowflakeKeyFileError extends Error {
+export class SnowflakeKeyFileError extends OpenSensorError {
   override readonly name = 'SnowflakeKeyFileError';
-  readonly code = 'SNOWFLAKE_KEY_UNREADABLE';
+  declare readonly code: 'SNOWFLAKE_KEY_UNREADABLE';
   readonly path: string;
 
   constructor(path: string, cause: unknown) {
     super(
+      'SNOWFLAKE_KEY_UNREADABLE',
       `OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE: cannot read ${path} (${(cause as NodeJS.ErrnoException)?.code ?? 'unreadable'}); the agent's user must be able to read it`,
       { cause },
     );

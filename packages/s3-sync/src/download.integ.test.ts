@@ -70,7 +70,7 @@ describe('listObjects and downloadObject against moto_server', () => {
     expect(await readdir(join(path, '..'))).toEqual([first.relativePath.split('/').pop()]);
 
     await expect(downloadObject(target, 'fleet/nothing-here', join(dir, 'x'))).rejects.toMatchObject({
-      code: 'not-found',
+      code: 'NOT_FOUND',
     });
   });
 });

@@ -68,7 +68,7 @@ describe('listObjects', () => {
     const t2 = s3TargetFromClient({ client: denied.client, bucket: 'lake', prefix: 'p' });
     const err = await all(listObjects(t2, { sleep: noSleep })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(S3SyncError);
-    expect(err).toMatchObject({ code: 'access-denied', retryable: false });
+    expect(err).toMatchObject({ code: 'ACCESS_DENIED', retryable: false });
     expect((err as Error).message).toMatch(/s3:ListBucket.*s3:GetObject/);
     expect(denied.requests).toHaveLength(1);
   });
@@ -124,7 +124,7 @@ describe('downloadObject', () => {
     await writeFile(path, 'old');
     // No retries: the failure leaves the old file, and no temp file.
     await expect(downloadObject(target, 'k', path, { retry: { maxAttempts: 1 } })).rejects.toMatchObject({
-      code: 'network',
+      code: 'NETWORK',
       retryable: true,
     });
     expect(await readFile(path, 'utf8')).toBe('old');
@@ -139,7 +139,7 @@ describe('downloadObject', () => {
     const target = s3TargetFromClient({ client: fake.client, bucket: 'lake' });
     const path = join(dir, 'f');
     const err = await downloadObject(target, 'k', path, { sleep: noSleep }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'download-mismatch', retryable: true });
+    expect(err).toMatchObject({ code: 'DOWNLOAD_MISMATCH', retryable: true });
     expect(fake.requests.filter((r) => r.op === 'GetObject')).toHaveLength(5);
     expect(await readdir(dir)).toEqual([]);
   });
@@ -173,7 +173,7 @@ describe('downloadObject', () => {
     const err = await downloadObject(target, 'gone', join(dir, 'f'), { sleep: noSleep }).catch(
       (e: unknown) => e,
     );
-    expect(err).toMatchObject({ code: 'not-found', retryable: false, key: 'gone' });
+    expect(err).toMatchObject({ code: 'NOT_FOUND', retryable: false, key: 'gone' });
     expect(fake.requests).toHaveLength(1);
     await expect(stat(join(dir, 'f'))).rejects.toThrow(/ENOENT/);
   });

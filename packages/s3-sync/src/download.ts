@@ -75,7 +75,7 @@ function readError(err: unknown, op: 'LIST' | 'GET', what: string, target: S3Tar
   const status = httpStatusOf(err);
   if (op === 'GET' && (status === 404 || errorNameOf(err) === 'NoSuchKey'))
     return new S3SyncError(
-      'not-found',
+      'NOT_FOUND',
       `GET ${what}: no such object (HTTP 404): it was deleted after it was listed`,
       {
         key: what,
@@ -83,9 +83,9 @@ function readError(err: unknown, op: 'LIST' | 'GET', what: string, target: S3Tar
       },
     );
   const e = classifyS3Error(err, op, what, target.redact);
-  if (e.code !== 'access-denied') return e;
+  if (e.code !== 'ACCESS_DENIED') return e;
   return new S3SyncError(
-    'access-denied',
+    'ACCESS_DENIED',
     `${op} ${what}: access denied${status === undefined ? '' : ` (HTTP ${status})`} — reading a lake needs s3:ListBucket on the bucket (for the prefix) and s3:GetObject on its keys`,
     { ...(status === undefined ? {} : { status }), ...(op === 'GET' ? { key: what } : {}) },
   );
@@ -99,7 +99,7 @@ async function withRetries<T>(options: ReadOptions, attempt: () => Promise<T>): 
     try {
       return await attempt();
     } catch (err) {
-      const retryable = err instanceof S3SyncError && err.retryable && err.code !== 'aborted';
+      const retryable = err instanceof S3SyncError && err.retryable && err.code !== 'ABORTED';
       if (!retryable || n >= policy.maxAttempts || options.signal?.aborted) throw err;
       await sleep(backoffDelay(n, policy, random), options.signal);
     }
@@ -119,7 +119,7 @@ export async function* listObjects(
   const prefix = folder === '' ? '' : `${folder}/`;
   const pageSize = options.pageSize ?? 1000;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
-    throw new S3SyncError('invalid-options', `pageSize: must be an integer from 1 to 1000, got ${pageSize}`);
+    throw new S3SyncError('INVALID_OPTIONS', `pageSize: must be an integer from 1 to 1000, got ${pageSize}`);
   const { ListObjectsV2Command } = await sdk();
   let token: string | undefined;
   do {
@@ -199,7 +199,7 @@ export async function downloadObject(
       }
       if (typeof got.ContentLength === 'number' && got.ContentLength !== size)
         throw new S3SyncError(
-          'network',
+          'NETWORK',
           `GET ${key}: received ${size} of ${got.ContentLength} bytes (the connection ended early); retrying`,
           { key, retryable: true },
         );
@@ -207,7 +207,7 @@ export async function downloadObject(
       const expected = got.Metadata?.[SHA256_METADATA_KEY];
       if (expected !== undefined && expected.toLowerCase() !== sha256)
         throw new S3SyncError(
-          'download-mismatch',
+          'DOWNLOAD_MISMATCH',
           `GET ${key}: the bytes received do not match the SHA-256 stored with the object (${SHA256_METADATA_KEY}); retrying`,
           { key, retryable: true },
         );

@@ -1,35 +1,37 @@
+import { OpenSensorError } from '@opensensor/errors';
+
 /**
  * Every error this package throws or reports is an `S3SyncError`: it names what went wrong, what to
  * do about it, and whether a later attempt can succeed (`retryable`). Messages never contain secrets:
  * they are built from our own text plus the store's error code and HTTP status.
  */
 export type S3SyncErrorCode =
-  | 'invalid-options'
-  | 'network'
-  | 'timeout'
-  | 'throttled'
-  | 'clock-skew'
-  | 'server'
-  | 'access-denied'
-  | 'no-such-bucket'
-  | 'bad-credentials'
-  | 'rejected'
-  | 'conflict'
-  | 'cannot-verify'
-  | 'local-file-changed'
-  | 'local-io'
-  | 'invalid-parquet'
-  | 'ledger-corrupt'
-  | 'ledger-locked'
-  | 'time-budget'
-  | 'aborted'
-  | 'not-found'
-  | 'download-mismatch'
-  | 'moto-not-found';
+  | 'INVALID_OPTIONS'
+  | 'NETWORK'
+  | 'TIMEOUT'
+  | 'THROTTLED'
+  | 'CLOCK_SKEW'
+  | 'SERVER'
+  | 'ACCESS_DENIED'
+  | 'NO_SUCH_BUCKET'
+  | 'BAD_CREDENTIALS'
+  | 'REJECTED'
+  | 'CONFLICT'
+  | 'CANNOT_VERIFY'
+  | 'LOCAL_FILE_CHANGED'
+  | 'LOCAL_IO'
+  | 'INVALID_PARQUET'
+  | 'LEDGER_CORRUPT'
+  | 'LEDGER_LOCKED'
+  | 'TIME_BUDGET'
+  | 'ABORTED'
+  | 'NOT_FOUND'
+  | 'DOWNLOAD_MISMATCH'
+  | 'MOTO_NOT_FOUND';
 
-export class S3SyncError extends Error {
+export class S3SyncError extends OpenSensorError {
   override readonly name: string = 'S3SyncError';
-  readonly code: S3SyncErrorCode;
+  declare readonly code: S3SyncErrorCode;
   /** True when the same operation may succeed later (network, throttling, 5xx, time budget). */
   readonly retryable: boolean;
   /** The object key concerned, when there is one. */
@@ -42,8 +44,7 @@ export class S3SyncError extends Error {
     message: string,
     opts: { retryable?: boolean; key?: string; status?: number; cause?: unknown } = {},
   ) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = code;
+    super(code, message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.retryable = opts.retryable ?? false;
     this.key = opts.key;
     this.status = opts.status;
@@ -75,7 +76,7 @@ export class S3SyncOptionsError extends S3SyncError {
   /** The option that was wrong, e.g. `endpoint`. */
   readonly option: string;
   constructor(option: string, message: string) {
-    super('invalid-options', `${option}: ${message}`);
+    super('INVALID_OPTIONS', `${option}: ${message}`);
     this.option = option;
   }
 }
@@ -93,7 +94,7 @@ export class ConflictError extends S3SyncError {
   override readonly name = 'ConflictError';
   constructor(key: string, detail: string) {
     super(
-      'conflict',
+      'CONFLICT',
       `${key}: the store already holds a different object (${detail}); it was not overwritten. Inspect the remote object, move it aside or use another prefix, then sync again.`,
       { key, retryable: false },
     );

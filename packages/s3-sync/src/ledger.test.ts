@@ -97,11 +97,11 @@ describe('Ledger', () => {
     const l = await openLedger(path);
     const err = await openLedger(path).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LedgerError);
-    expect(err).toMatchObject({ code: 'ledger-locked', retryable: true });
+    expect(err).toMatchObject({ code: 'LEDGER_LOCKED', retryable: true });
     expect(String((err as Error).message)).toMatch(/in use by another sync \(pid \d+/);
     // A read-only view works while the lock is held, but cannot record.
     const ro = await openLedger(path, { lock: false });
-    await expect(ro.record(entry('x'))).rejects.toMatchObject({ code: 'ledger-locked' });
+    await expect(ro.record(entry('x'))).rejects.toMatchObject({ code: 'LEDGER_LOCKED' });
     await ro.close();
     await l.close();
     const l2 = await openLedger(path);

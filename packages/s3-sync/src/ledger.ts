@@ -193,12 +193,12 @@ export class Ledger {
 
   private append(line: Line, apply: () => void): Promise<void> {
     if (this.closed)
-      return Promise.reject(new LedgerError('ledger-corrupt', `ledger ${this.path} is closed`));
+      return Promise.reject(new LedgerError('LEDGER_CORRUPT', `ledger ${this.path} is closed`));
     const handle = this.handle;
     if (!handle)
       return Promise.reject(
         new LedgerError(
-          'ledger-locked',
+          'LEDGER_LOCKED',
           `ledger ${this.path} was opened read-only (lock: false); it cannot record`,
         ),
       );
@@ -262,7 +262,7 @@ async function load(path: string): Promise<{
         damaged: [],
       };
     throw new LedgerError(
-      'ledger-corrupt',
+      'LEDGER_CORRUPT',
       `cannot read the upload ledger ${path}: ${(err as Error).message}`,
       {
         cause: err,
@@ -341,7 +341,7 @@ function acquireLock(lockPath: string, logger: OpenLedgerOptions['logger']): Pro
   if (attempt.acquired) return attempt.lock;
   const who = `pid ${attempt.holder.pid}${attempt.holder.self ? ', this process' : ''}`;
   throw new LedgerError(
-    'ledger-locked',
+    'LEDGER_LOCKED',
     `the upload ledger is in use by another sync (${who}, lock ${lockPath}); wait for it to finish or stop that process`,
     { retryable: true },
   );

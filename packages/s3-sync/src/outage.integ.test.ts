@@ -72,7 +72,7 @@ describe('outages', () => {
     expect(s1.uploaded).toBeLessThan(files.length);
     expect(s1.uploaded + s1.failed + s1.pending).toBe(files.length);
     expect(s1.errors.length).toBeGreaterThan(0);
-    expect(s1.errors.every((e) => e.retryable && (e.code === 'network' || e.code === 'timeout'))).toBe(true);
+    expect(s1.errors.every((e) => e.retryable && (e.code === 'NETWORK' || e.code === 'TIMEOUT'))).toBe(true);
     const afterOutage = await recorded();
     expect(afterOutage).toHaveLength(s1.uploaded);
 
@@ -105,7 +105,7 @@ describe('outages', () => {
     });
     moto.resume();
     expect(s1.ok).toBe(false);
-    expect(s1.errors.some((e) => e.code === 'timeout' || e.code === 'network')).toBe(true);
+    expect(s1.errors.some((e) => e.code === 'TIMEOUT' || e.code === 'NETWORK')).toBe(true);
     expect(await recorded()).toHaveLength(s1.uploaded);
 
     // Requests that hung may still have landed after the thaw: the conditional PUT settles them.

@@ -52,7 +52,7 @@ describe('progress and summary', () => {
     const bad = summary({
       ok: false,
       failed: 1,
-      errors: [{ key: 'k', path: '/p', code: 'network', message: 'PUT k: ECONNREFUSED', retryable: true }],
+      errors: [{ key: 'k', path: '/p', code: 'NETWORK', message: 'PUT k: ECONNREFUSED', retryable: true }],
     });
     expect(formatSyncSummary(bad)).toContain('will retry: PUT k: ECONNREFUSED');
     expect(syncExitCode(bad)).toBe(1);
@@ -88,7 +88,7 @@ describe('progress and summary', () => {
       key: 'k3',
       attempt: 1,
       delayMs: 1500,
-      error: { key: 'k3', path: '/p', code: 'timeout', message: 'PUT k3: timed out', retryable: true },
+      error: { key: 'k3', path: '/p', code: 'TIMEOUT', message: 'PUT k3: timed out', retryable: true },
     });
     log.tick(); // 0 s since the last line
     now = 22_000;

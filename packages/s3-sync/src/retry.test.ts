@@ -31,17 +31,17 @@ describe('backoffDelay (full jitter)', () => {
 
 describe('classifyS3Error', () => {
   const cases: [string, unknown, string, boolean][] = [
-    ['connection refused', networkError('ECONNREFUSED'), 'network', true],
-    ['reset', networkError('ECONNRESET'), 'network', true],
-    ['dns offline', networkError('EAI_AGAIN'), 'network', true],
-    ['timeout', Object.assign(new Error('t'), { name: 'TimeoutError' }), 'timeout', true],
-    ['slow down', s3ServiceError('SlowDown', 503), 'throttled', true],
-    ['internal error', s3ServiceError('InternalError', 500), 'server', true],
-    ['no bucket', s3ServiceError('NoSuchBucket', 404), 'no-such-bucket', false],
-    ['bad key', s3ServiceError('InvalidAccessKeyId', 403), 'bad-credentials', false],
-    ['denied', s3ServiceError('AccessDenied', 403), 'access-denied', false],
-    ['bad digest', s3ServiceError('BadDigest', 400), 'rejected', false],
-    ['not implemented', s3ServiceError('NotImplemented', 501), 'rejected', false],
+    ['connection refused', networkError('ECONNREFUSED'), 'NETWORK', true],
+    ['reset', networkError('ECONNRESET'), 'NETWORK', true],
+    ['dns offline', networkError('EAI_AGAIN'), 'NETWORK', true],
+    ['TIMEOUT', Object.assign(new Error('t'), { name: 'TimeoutError' }), 'TIMEOUT', true],
+    ['slow down', s3ServiceError('SlowDown', 503), 'THROTTLED', true],
+    ['internal error', s3ServiceError('InternalError', 500), 'SERVER', true],
+    ['no bucket', s3ServiceError('NoSuchBucket', 404), 'NO_SUCH_BUCKET', false],
+    ['bad key', s3ServiceError('InvalidAccessKeyId', 403), 'BAD_CREDENTIALS', false],
+    ['denied', s3ServiceError('AccessDenied', 403), 'ACCESS_DENIED', false],
+    ['bad digest', s3ServiceError('BadDigest', 400), 'REJECTED', false],
+    ['not implemented', s3ServiceError('NotImplemented', 501), 'REJECTED', false],
   ];
   it.each(cases)('%s', (_, err, code, retryable) => {
     const e = classifyS3Error(err, 'PUT', 'k/x.parquet', noRedaction);

@@ -29,12 +29,12 @@ export function validateRetryPolicy(p: Partial<RetryPolicy> | undefined): RetryP
   const merged = { ...DEFAULT_RETRY, ...(p ?? {}) };
   if (!Number.isInteger(merged.maxAttempts) || merged.maxAttempts < 1)
     throw new S3SyncError(
-      'invalid-options',
+      'INVALID_OPTIONS',
       `retry.maxAttempts: must be an integer >= 1, got ${merged.maxAttempts}`,
     );
   if (!(merged.baseDelayMs >= 0) || !(merged.maxDelayMs >= merged.baseDelayMs))
     throw new S3SyncError(
-      'invalid-options',
+      'INVALID_OPTIONS',
       `retry: need 0 <= baseDelayMs <= maxDelayMs, got ${merged.baseDelayMs} and ${merged.maxDelayMs}`,
     );
   return merged;
@@ -124,21 +124,21 @@ export function redactorFor(secrets: readonly (string | undefined)[]): Redactor 
 
 function hintFor(code: S3SyncErrorCode): string {
   switch (code) {
-    case 'network':
+    case 'NETWORK':
       return 'the store is unreachable; the file stays pending and the next sync retries it';
-    case 'timeout':
+    case 'TIMEOUT':
       return 'the request timed out; the next sync retries it';
-    case 'throttled':
+    case 'THROTTLED':
       return 'the store asked us to slow down; retried with backoff';
-    case 'server':
+    case 'SERVER':
       return 'the store failed; retried with backoff';
-    case 'no-such-bucket':
+    case 'NO_SUCH_BUCKET':
       return 'create the bucket or fix the bucket name';
-    case 'bad-credentials':
+    case 'BAD_CREDENTIALS':
       return 'check the access key id and secret (and the region for AWS)';
-    case 'access-denied':
+    case 'ACCESS_DENIED':
       return 'grant s3:PutObject on the prefix (and s3:GetObject to verify existing objects), see docs/s3-sync.md';
-    case 'clock-skew':
+    case 'CLOCK_SKEW':
       return "the station's clock is off; retried with the store's time, but synchronise the clock (NTP)";
     default:
       return 'the store refused the request; it will not be retried';
@@ -161,36 +161,36 @@ export function classifyS3Error(
   let code: S3SyncErrorCode;
   let retryable: boolean;
   if (name === 'AbortError') {
-    code = 'aborted';
+    code = 'ABORTED';
     retryable = true;
   } else if (TIMEOUT_CODES.has(name) || status === 408) {
-    code = 'timeout';
+    code = 'TIMEOUT';
     retryable = true;
   } else if (THROTTLE_NAMES.has(name) || status === 429 || status === 503) {
-    code = 'throttled';
+    code = 'THROTTLED';
     retryable = true;
   } else if (name === 'RequestTimeTooSkewed') {
     // The SDK learns the offset from the refusal, so the next attempt is signed with a corrected time.
-    code = 'clock-skew';
+    code = 'CLOCK_SKEW';
     retryable = true;
   } else if (name === 'NoSuchBucket') {
-    code = 'no-such-bucket';
+    code = 'NO_SUCH_BUCKET';
     retryable = false;
   } else if (CREDENTIAL_NAMES.has(name)) {
-    code = 'bad-credentials';
+    code = 'BAD_CREDENTIALS';
     retryable = false;
   } else if (name === 'AccessDenied' || status === 403) {
-    code = 'access-denied';
+    code = 'ACCESS_DENIED';
     retryable = false;
   } else if (name === 'ConditionalRequestConflict' || status === 409) {
     // Another writer is completing the same key right now; asking again settles it.
-    code = 'server';
+    code = 'SERVER';
     retryable = true;
   } else if (status !== undefined && status >= 500 && status !== 501) {
-    code = 'server';
+    code = 'SERVER';
     retryable = true;
   } else if (status !== undefined) {
-    code = 'rejected';
+    code = 'REJECTED';
     retryable = false;
   } else if (
     NETWORK_CODES.has(name) ||
@@ -198,10 +198,10 @@ export function classifyS3Error(
     name === 'Error' ||
     name === 'TypeError'
   ) {
-    code = 'network';
+    code = 'NETWORK';
     retryable = true;
   } else {
-    code = 'network';
+    code = 'NETWORK';
     retryable = true;
   }
   const raw = (err as SdkLikeError | undefined)?.message ?? '';

@@ -146,7 +146,7 @@ describe('syncLake against moto_server', () => {
       );
       const s = await syncLake({ root, target: t, ledger });
       expect(s).toMatchObject({ uploaded: 1, conflicts: 1, ok: false, conditionalWrites });
-      expect(s.errors).toEqual([expect.objectContaining({ key, code: 'conflict', retryable: false })]);
+      expect(s.errors).toEqual([expect.objectContaining({ key, code: 'CONFLICT', retryable: false })]);
       expect((await moto.getObject(t.bucket, key))?.toString()).toBe('not ours');
       const again = await syncLake({ root, target: t, ledger });
       expect(again).toMatchObject({ uploaded: 0, conflicts: 1 });

@@ -132,9 +132,9 @@ describe('syncLake against an in-memory store', () => {
     });
     const retries = events.filter((e) => e.type === 'retry');
     expect(retries.map((e) => (e.type === 'retry' ? e.error.code : ''))).toEqual([
-      'network',
-      'network',
-      'network',
+      'NETWORK',
+      'NETWORK',
+      'NETWORK',
     ]);
   });
 
@@ -162,7 +162,7 @@ describe('syncLake against an in-memory store', () => {
     const s1 = await syncLake({ ...base, concurrency: 1, retry: { maxAttempts: 2 } });
     expect(s1).toMatchObject({ uploaded: 0, failed: 1, pending: 2, ok: false });
     expect(s1.errors[0]).toMatchObject({
-      code: 'timeout',
+      code: 'TIMEOUT',
       retryable: true,
       key: expect.stringMatching(/data_0015/),
     });
@@ -208,7 +208,7 @@ describe('syncLake against an in-memory store', () => {
     });
     // Retries of the first file fill the budget; the others are left for the next sync.
     expect(s).toMatchObject({ uploaded: 0, failed: 1, pending: 7, ok: false });
-    expect(s.errors.map((e) => e.code)).toEqual(['time-budget', 'time-budget']);
+    expect(s.errors.map((e) => e.code)).toEqual(['TIME_BUDGET', 'TIME_BUDGET']);
     expect(s.errors[0]?.message).toMatch(/ECONNREFUSED.*no time left/);
     expect(s.durationMs).toBeLessThanOrEqual(5_000);
   });
@@ -261,7 +261,7 @@ describe('syncLake against an in-memory store', () => {
     s3.objects.set(key, { body: Buffer.from('someone else'), metadata: {}, etag: '"x"' });
     const s = await syncLake(base);
     expect(s).toMatchObject({ uploaded: 0, conflicts: 1, ok: false });
-    expect(s.errors[0]).toMatchObject({ code: 'conflict', retryable: false, key });
+    expect(s.errors[0]).toMatchObject({ code: 'CONFLICT', retryable: false, key });
     expect(s.errors[0]?.message).toMatch(/not overwritten/);
     expect(s3.objects.get(key)?.body.toString()).toBe('someone else');
     // Reported again next time, still not clobbered, and never recorded as uploaded.
@@ -293,7 +293,7 @@ describe('syncLake against an in-memory store', () => {
     await writeFile(b?.path as string, 'rewritten');
     const s = await syncLake(base);
     expect(s).toMatchObject({ skipped: 1, conflicts: 1, uploaded: 0 });
-    expect(s.errors[0]).toMatchObject({ code: 'local-file-changed', retryable: false });
+    expect(s.errors[0]).toMatchObject({ code: 'LOCAL_FILE_CHANGED', retryable: false });
     expect(s3.objects.get(`sensors/${b?.relativePath}`)?.body.equals(b?.bytes as Buffer)).toBe(true);
   });
 
@@ -324,7 +324,7 @@ describe('syncLake against an in-memory store', () => {
       },
     });
     expect(s).toMatchObject({ uploaded: 1, pending: 3, ok: false });
-    expect(s.errors.at(-1)).toMatchObject({ code: 'aborted', retryable: true });
+    expect(s.errors.at(-1)).toMatchObject({ code: 'ABORTED', retryable: true });
     expect((await syncLake(base)).uploaded).toBe(3);
   });
 
@@ -392,7 +392,7 @@ describe('syncLake against an in-memory store', () => {
     expect((await readFile(join(quarantine, cut.relativePath))).length).toBe(1500);
     for (const f of [empty, cut, garbled])
       await expect(stat(f.path)).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(s.errors.map((e) => e.code)).toEqual(['invalid-parquet', 'invalid-parquet', 'invalid-parquet']);
+    expect(s.errors.map((e) => e.code)).toEqual(['INVALID_PARQUET', 'INVALID_PARQUET', 'INVALID_PARQUET']);
     expect(events.filter((e) => e.type === 'quarantine')).toHaveLength(3);
     const text = formatSyncSummary(s);
     expect(text).toMatch(/quarantined 3/);

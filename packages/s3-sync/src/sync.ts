@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { digestFile } from './checksum.js';
 import { type Clock, realSleep, type Sleep, systemClock } from './clock.js';
-import { S3SyncError, S3SyncOptionsError } from './errors.js';
+import { S3SyncError, type S3SyncErrorCode, S3SyncOptionsError } from './errors.js';
 import { type LakeFile, listLakeFiles, normalizeKeyPrefix } from './lake-files.js';
 import { Ledger, type LedgerEntry } from './ledger.js';
 import { checkParquetFile, type ParquetCheckResult } from './parquet-check.js';
@@ -158,7 +158,15 @@ const HALT_TEXT: Record<HaltReason, string> = {
   unreachable: 'the store is unreachable or failing',
 };
 
-const FATAL_CODES = new Set<S3SyncError['code']>(['no-such-bucket', 'bad-credentials', 'access-denied']);
+/** The code of the errors of the files a halted sync leaves pending. */
+const HALT_CODE: Record<HaltReason, S3SyncErrorCode> = {
+  'time-budget': 'TIME_BUDGET',
+  aborted: 'ABORTED',
+  refused: 'REJECTED',
+  unreachable: 'NETWORK',
+};
+
+const FATAL_CODES = new Set<S3SyncError['code']>(['NO_SUCH_BUCKET', 'BAD_CREDENTIALS', 'ACCESS_DENIED']);
 
 const DEFAULT_MULTIPART: MultipartSettings = {
   thresholdBytes: 64 * 1024 * 1024,
@@ -191,7 +199,7 @@ function toFileError(err: unknown, key: string, path: string): SyncFileError {
   return {
     key,
     path,
-    code: 'local-io',
+    code: 'LOCAL_IO',
     message: `${path}: ${e?.code ?? 'error'}: ${e?.message ?? String(err)} — could not read the local file`,
     retryable: true,
   };
@@ -280,7 +288,7 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
         movedTo,
       };
       quarantine.push(q);
-      errors.push({ key, path: file.path, code: 'invalid-parquet', message, retryable: false });
+      errors.push({ key, path: file.path, code: 'INVALID_PARQUET', message, retryable: false });
       emit({ type: 'quarantine', file: q });
       return 'quarantined';
     };
@@ -312,7 +320,7 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
       errors.push({
         key,
         path: file.path,
-        code: 'local-file-changed',
+        code: 'LOCAL_FILE_CHANGED',
         message: `${file.path}: changed after it was uploaded as ${key} (ledger SHA-256 ${entry.sha256.slice(0, 12)}…); the object is not overwritten. Lake files are immutable: find out what rewrote it.`,
         retryable: false,
       });
@@ -359,7 +367,7 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
     const halt = (reason: HaltReason) => {
       halted ??= reason;
       if (reason === 'time-budget' || reason === 'aborted')
-        stop.abort(new S3SyncError(reason, `sync stopped: ${reason}`, { retryable: true }));
+        stop.abort(new S3SyncError(HALT_CODE[reason], `sync stopped: ${reason}`, { retryable: true }));
     };
     // setTimeout fires at once for delays beyond 2^31-1 ms; such a budget never needs to abort anything.
     const budgetTimer =
@@ -450,15 +458,15 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
         } catch (err) {
           let fe = toFileError(err, key, file.path);
           if (stop.signal.aborted) {
-            const code = halted === 'time-budget' ? 'time-budget' : 'aborted';
+            const code = halted === 'time-budget' ? 'TIME_BUDGET' : 'ABORTED';
             fe = {
               ...fe,
               code,
               retryable: true,
-              message: `${key}: ${code === 'time-budget' ? 'the time budget ran out' : 'the sync was aborted'} during the upload; the next sync uploads it`,
+              message: `${key}: ${code === 'TIME_BUDGET' ? 'the time budget ran out' : 'the sync was aborted'} during the upload; the next sync uploads it`,
             };
           }
-          if (fe.code === 'conflict' || fe.code === 'local-file-changed') {
+          if (fe.code === 'CONFLICT' || fe.code === 'LOCAL_FILE_CHANGED') {
             conflicts++;
             errors.push(fe);
             finish(key, file, 'conflict', 0, fe);
@@ -479,13 +487,13 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
             if (outOfTime)
               fe = {
                 ...fe,
-                code: 'time-budget',
+                code: 'TIME_BUDGET',
                 message: `${fe.message} (no time left in this sync's budget to retry)`,
               };
             // Whatever stopped this file would stop the next ones too: leave them for the next sync.
             if (FATAL_CODES.has(fe.code)) halt('refused');
-            else if (fe.code === 'time-budget') halt('time-budget');
-            else if (fe.retryable && fe.code !== 'aborted' && fe.code !== 'local-io') halt('unreachable');
+            else if (fe.code === 'TIME_BUDGET') halt('time-budget');
+            else if (fe.retryable && fe.code !== 'ABORTED' && fe.code !== 'LOCAL_IO') halt('unreachable');
             failed++;
             errors.push(fe);
             finish(key, file, 'failed', 0, fe);
@@ -525,7 +533,7 @@ export async function syncLake(options: SyncOptions): Promise<SyncSummary> {
       errors.push({
         key: '',
         path: options.root,
-        code: halted === 'unreachable' ? 'network' : halted,
+        code: HALT_CODE[halted],
         message: `${pending} file(s) not tried: ${HALT_TEXT[halted]}; the next sync uploads them`,
         retryable: true,
       });

@@ -6,7 +6,7 @@ describe('startMotoServer', () => {
   it('fails with the install command when moto_server is not on PATH', async () => {
     const err = await startMotoServer({ command: 'moto_server_not_installed_here' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(S3SyncError);
-    expect(err).toMatchObject({ code: 'moto-not-found' });
+    expect(err).toMatchObject({ code: 'MOTO_NOT_FOUND' });
     expect((err as Error).message).toContain('pip install "moto[server]"');
     expect(MOTO_INSTALL_HINT).toContain('moto_server');
   });

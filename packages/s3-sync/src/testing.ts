@@ -63,7 +63,7 @@ const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Spawns `moto_server` on a loopback port and waits until it answers. Fails with an `S3SyncError`
- * (code `moto-not-found`) naming the install command when the executable is missing: integration
+ * (code `MOTO_NOT_FOUND`) naming the install command when the executable is missing: integration
  * tests must fail loudly rather than skip.
  */
 export async function startMotoServer(options: MotoServerOptions = {}): Promise<MotoServer> {
@@ -104,12 +104,12 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
     for (;;) {
       if (spawnError) {
         if (spawnError.code === 'ENOENT')
-          throw new S3SyncError('moto-not-found', `"${command}" was not found on PATH; ${MOTO_INSTALL_HINT}`);
-        throw new S3SyncError('moto-not-found', `could not start ${command}: ${spawnError.message}`);
+          throw new S3SyncError('MOTO_NOT_FOUND', `"${command}" was not found on PATH; ${MOTO_INSTALL_HINT}`);
+        throw new S3SyncError('MOTO_NOT_FOUND', `could not start ${command}: ${spawnError.message}`);
       }
       if (exitCode !== undefined)
         throw new S3SyncError(
-          'moto-not-found',
+          'MOTO_NOT_FOUND',
           `${command} exited with code ${exitCode} before answering: ${stderr.trim().slice(-500) || '(no output)'}; ${MOTO_INSTALL_HINT}`,
         );
       try {
@@ -122,7 +122,7 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
       if (Date.now() > deadline) {
         signal('SIGKILL');
         throw new S3SyncError(
-          'moto-not-found',
+          'MOTO_NOT_FOUND',
           `${command} did not answer on ${endpoint} within ${readyTimeoutMs} ms: ${stderr.trim().slice(-500)}`,
         );
       }

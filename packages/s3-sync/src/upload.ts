@@ -74,7 +74,7 @@ async function head(
       return undefined;
     if (status === 403)
       throw new UploadError(
-        'cannot-verify',
+        'CANNOT_VERIFY',
         `HEAD ${key}: access denied (HTTP 403) — cannot compare the existing object with the local file; grant s3:GetObject on the prefix (see docs/s3-sync.md)`,
         { key, status, retryable: false },
       );
@@ -123,7 +123,7 @@ async function sameAsExisting(
   } catch (err) {
     if (httpStatusOf(err) === 403)
       throw new UploadError(
-        'cannot-verify',
+        'CANNOT_VERIFY',
         `GET ${key}: access denied (HTTP 403) — cannot compare the existing object; grant s3:GetObject on the prefix`,
         { key, status: 403, retryable: false },
       );
@@ -245,7 +245,7 @@ export async function uploadFile(
       const existing = await head(ctx, key, signal);
       if (!existing)
         throw new UploadError(
-          'server',
+          'SERVER',
           `PUT ${key}: the store reported an existing object that HEAD cannot find; retrying`,
           {
             key,

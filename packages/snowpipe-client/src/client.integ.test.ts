@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkSnowflake } from './check.js';
-import { SnowpipeConfigError, SnowpipeError } from './errors.js';
+import { SnowpipeError, SnowpipeOptionsError } from './errors.js';
 import { generateKeyPair } from './keys.js';
 import { ACCOUNT, type Harness, harness, journalBatch, USER } from './test-harness.js';
 
@@ -57,7 +57,7 @@ describe('authentication', () => {
     const client = h.newClient({ auth: { privateKey: keys.privateKeyPem, passphrase: 's3cret pass' } });
     await expect(client.openChannel('st-1')).resolves.toBeDefined();
     expect(() => h?.newClient({ auth: { privateKey: keys.privateKeyPem, passphrase: 'nope' } })).toThrow(
-      SnowpipeConfigError,
+      SnowpipeOptionsError,
     );
   });
 

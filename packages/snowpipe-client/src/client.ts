@@ -4,8 +4,8 @@ import {
   classifyError,
   parseErrorBody,
   parseRetryAfter,
-  SnowpipeConfigError,
   SnowpipeError,
+  SnowpipeOptionsError,
 } from './errors.js';
 import { accountBaseUrl, isLoopbackHost, parseIngestHostname } from './hosts.js';
 import {
@@ -130,7 +130,7 @@ export class SnowpipeClient {
     for (const key of ['account', 'user', 'database', 'schema', 'pipe'] as const) {
       const value = options[key];
       if (typeof value !== 'string' || value.trim() === '') {
-        throw new SnowpipeConfigError(key, 'expected a non-empty string');
+        throw new SnowpipeOptionsError(key, 'expected a non-empty string');
       }
     }
     this.account = options.account;
@@ -149,7 +149,7 @@ export class SnowpipeClient {
     this.random = options.random ?? Math.random;
     this.jwtLifetimeMs = positive(options.jwtLifetimeMs, 59 * 60 * 1000, 'jwtLifetimeMs');
     if (this.jwtLifetimeMs > 60 * 60 * 1000) {
-      throw new SnowpipeConfigError(
+      throw new SnowpipeOptionsError(
         'jwtLifetimeMs',
         'Snowflake accepts key-pair JWTs of at most 1 hour (3600000 ms)',
       );
@@ -164,14 +164,17 @@ export class SnowpipeClient {
 
     const auth = options.auth as Partial<{ privateKey: string; passphrase: string; pat: string }> | undefined;
     if (!auth || (auth.privateKey === undefined) === (auth.pat === undefined)) {
-      throw new SnowpipeConfigError('auth', 'expected exactly one of { privateKey, passphrase? } or { pat }');
+      throw new SnowpipeOptionsError(
+        'auth',
+        'expected exactly one of { privateKey, passphrase? } or { pat }',
+      );
     }
     if (auth.privateKey !== undefined) {
       this.privateKey = loadPrivateKey(auth.privateKey, auth.passphrase);
       this.fingerprint = publicKeyFingerprint(this.privateKey);
     } else {
       if (typeof auth.pat !== 'string' || auth.pat.trim() === '') {
-        throw new SnowpipeConfigError('auth.pat', 'expected a non-empty programmatic access token');
+        throw new SnowpipeOptionsError('auth.pat', 'expected a non-empty programmatic access token');
       }
       this.pat = auth.pat.trim();
     }
@@ -190,7 +193,7 @@ export class SnowpipeClient {
   /** Opens (or reopens) a named channel; the returned channel knows its last committed offset token. */
   async openChannel(name: string, options: OpenChannelOptions = {}): Promise<Channel> {
     if (typeof name !== 'string' || name === '') {
-      throw new SnowpipeConfigError('channel', 'expected a non-empty channel name');
+      throw new SnowpipeOptionsError('channel', 'expected a non-empty channel name');
     }
     const channel = createChannel(this.channelTransport(), name);
     await channel.reopen(options);
@@ -556,13 +559,13 @@ function describeCause(cause: unknown): string {
 function positive(value: number | undefined, fallback: number, option: string): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0)
-    throw new SnowpipeConfigError(option, `expected a positive number, received ${value}`);
+    throw new SnowpipeOptionsError(option, `expected a positive number, received ${value}`);
   return value;
 }
 
 function nonNegative(value: number | undefined, fallback: number, option: string): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0)
-    throw new SnowpipeConfigError(option, `expected a number >= 0, received ${value}`);
+    throw new SnowpipeOptionsError(option, `expected a number >= 0, received ${value}`);
   return value;
 }

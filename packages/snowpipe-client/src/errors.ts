@@ -1,3 +1,4 @@
+import { OpenSensorError } from '@opensensor/errors';
 /**
  * What a caller should do about a failed call:
  * - `retry`: transient (throttling, server hiccup); the same request may succeed after a backoff.
@@ -35,11 +36,12 @@ export interface SnowpipeErrorInit {
 }
 
 /** A failed Snowpipe Streaming call, classified so callers know whether and how to recover. */
-export class SnowpipeError extends Error {
+export class SnowpipeError extends OpenSensorError {
   override readonly name = 'SnowpipeError';
   readonly operation: SnowpipeOperation;
   readonly status: number;
-  readonly code: string;
+  /** Snowflake's error code as it sent it (`ERR_CHANNEL_…`, `390144`), or ours (`HTTP_500`, `NETWORK`). */
+  declare readonly code: string;
   readonly action: SnowpipeErrorAction;
   /** True when repeating the same request (possibly after re-authenticating) may succeed. */
   readonly retryable: boolean;
@@ -52,12 +54,13 @@ export class SnowpipeError extends Error {
     const where = init.channel ? ` on channel "${init.channel}"` : '';
     const http = init.status > 0 ? `HTTP ${init.status} ` : '';
     const detail = init.detail ? `: ${init.detail}` : '';
-    super(`Snowpipe ${init.operation}${where} failed (${http}${init.code})${detail}. ${HINTS[init.action]}`, {
-      cause: init.cause,
-    });
+    super(
+      init.code,
+      `Snowpipe ${init.operation}${where} failed (${http}${init.code})${detail}. ${HINTS[init.action]}`,
+      { cause: init.cause },
+    );
     this.operation = init.operation;
     this.status = init.status;
-    this.code = init.code;
     this.action = init.action;
     this.retryable = init.action === 'retry' || init.action === 'reauth';
     this.channel = init.channel;
@@ -74,15 +77,21 @@ const HINTS: Record<SnowpipeErrorAction, string> = {
 };
 
 /** An option passed to this package is invalid; names the option and what a valid value looks like. */
-export class SnowpipeConfigError extends Error {
-  override readonly name = 'SnowpipeConfigError';
+export class SnowpipeOptionsError extends OpenSensorError {
+  override readonly name = 'SnowpipeOptionsError';
+  declare readonly code: 'INVALID_OPTIONS';
   readonly option: string;
 
   constructor(option: string, problem: string, options?: { cause?: unknown }) {
-    super(`Invalid Snowpipe option "${option}": ${problem}`, options);
+    super('INVALID_OPTIONS', `Invalid Snowpipe option "${option}": ${problem}`, options);
     this.option = option;
   }
 }
+
+/** @deprecated Renamed `SnowpipeOptionsError`, like the other packages' option errors. */
+export const SnowpipeConfigError = SnowpipeOptionsError;
+/** @deprecated Renamed `SnowpipeOptionsError`. */
+export type SnowpipeConfigError = SnowpipeOptionsError;
 
 /** Codes after which the channel must be reopened (its session on the server is gone or poisoned). */
 const REOPEN_CODES = new Set([

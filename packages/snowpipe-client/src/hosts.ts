@@ -1,4 +1,4 @@
-import { SnowpipeConfigError, SnowpipeError } from './errors.js';
+import { SnowpipeError, SnowpipeOptionsError } from './errors.js';
 
 /**
  * Reads the Get Hostname response in each form servers produce: plain text (what real accounts
@@ -54,19 +54,19 @@ export function accountBaseUrl(
   try {
     parsed = new URL(url);
   } catch {
-    throw new SnowpipeConfigError(
+    throw new SnowpipeOptionsError(
       'url',
       `expected an absolute URL such as https://myorg-myaccount.snowflakecomputing.com, received ${JSON.stringify(url)}`,
     );
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new SnowpipeConfigError(
+    throw new SnowpipeOptionsError(
       'url',
       `expected an https:// (or, for a local test server, http://) URL, received ${parsed.protocol}`,
     );
   }
   if (parsed.username || parsed.password) {
-    throw new SnowpipeConfigError('url', 'credentials do not belong in the URL; use the auth option');
+    throw new SnowpipeOptionsError('url', 'credentials do not belong in the URL; use the auth option');
   }
   return { base: `${parsed.protocol}//${parsed.host.replaceAll('_', '-')}`, protocol: parsed.protocol };
 }

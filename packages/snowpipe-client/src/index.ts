@@ -24,6 +24,7 @@ export {
   SnowpipeError,
   type SnowpipeErrorAction,
   type SnowpipeOperation,
+  SnowpipeOptionsError,
 } from './errors.js';
 export { createKeyPairJwt, jwtAccountName, publicKeyFingerprint } from './jwt.js';
 export {

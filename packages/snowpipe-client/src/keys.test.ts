@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SnowpipeConfigError } from './errors.js';
+import { SnowpipeOptionsError } from './errors.js';
 import { publicKeyFingerprint } from './jwt.js';
 import { alterUserPublicKeySql, generateKeyPair, loadPrivateKey } from './keys.js';
 
@@ -16,7 +16,7 @@ describe('key pairs and fingerprints', () => {
 
   it('names the passphrase, never echoes it, when decryption fails', () => {
     const attempt = () => loadPrivateKey(encrypted.privateKeyPem, 'wrong passphrase');
-    expect(attempt).toThrow(SnowpipeConfigError);
+    expect(attempt).toThrow(SnowpipeOptionsError);
     expect(attempt).toThrow(/check the passphrase/);
     try {
       attempt();
@@ -32,6 +32,6 @@ describe('key pairs and fingerprints', () => {
     const sql = plain.alterUserSql('station_1');
     expect(sql).toMatch(/^ALTER USER "STATION_1" SET RSA_PUBLIC_KEY = 'MII[A-Za-z0-9+/=]+';$/);
     expect(alterUserPublicKeySql('station_1', plain.publicKeyPem, 2)).toContain('SET RSA_PUBLIC_KEY_2 = ');
-    expect(() => plain.alterUserSql("x'; DROP USER y; --")).toThrow(SnowpipeConfigError);
+    expect(() => plain.alterUserSql("x'; DROP USER y; --")).toThrow(SnowpipeOptionsError);
   });
 });

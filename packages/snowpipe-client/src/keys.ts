@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { SnowpipeConfigError } from './errors.js';
+import { SnowpipeOptionsError } from './errors.js';
 import { publicKeyFingerprint } from './jwt.js';
 
 /** A fresh RSA key pair for a Snowflake user, with the SQL that registers it. */
@@ -24,10 +24,10 @@ export interface GenerateKeyPairOptions {
 export function generateKeyPair(options: GenerateKeyPairOptions = {}): SnowflakeKeyPair {
   const modulusLength = options.modulusLength ?? 2048;
   if (!Number.isInteger(modulusLength) || modulusLength < 2048) {
-    throw new SnowpipeConfigError('modulusLength', `expected an integer >= 2048, received ${modulusLength}`);
+    throw new SnowpipeOptionsError('modulusLength', `expected an integer >= 2048, received ${modulusLength}`);
   }
   if (options.passphrase !== undefined && options.passphrase.length === 0) {
-    throw new SnowpipeConfigError('passphrase', 'expected a non-empty string or no passphrase at all');
+    throw new SnowpipeOptionsError('passphrase', 'expected a non-empty string or no passphrase at all');
   }
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength,
@@ -64,14 +64,14 @@ export function alterUserPublicKeySql(user: string, publicKeyPem: string, slot: 
  */
 export function loadPrivateKey(pem: string, passphrase?: string): KeyObject {
   if (typeof pem !== 'string' || !pem.includes('PRIVATE KEY-----')) {
-    throw new SnowpipeConfigError(
+    throw new SnowpipeOptionsError(
       'auth.privateKey',
       'expected a PEM private key ("-----BEGIN PRIVATE KEY-----" or "-----BEGIN ENCRYPTED PRIVATE KEY-----"); pass the file contents, not its path',
     );
   }
   const encrypted = pem.includes('ENCRYPTED PRIVATE KEY') || pem.includes('Proc-Type: 4,ENCRYPTED');
   if (encrypted && !passphrase) {
-    throw new SnowpipeConfigError(
+    throw new SnowpipeOptionsError(
       'auth.passphrase',
       'the private key is encrypted; pass its passphrase (OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE in the agent)',
     );
@@ -81,7 +81,7 @@ export function loadPrivateKey(pem: string, passphrase?: string): KeyObject {
     key = createPrivateKey(encrypted ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' });
   } catch (cause) {
     const reason = cause instanceof Error && 'code' in cause ? String(cause.code) : 'unreadable key';
-    throw new SnowpipeConfigError(
+    throw new SnowpipeOptionsError(
       encrypted ? 'auth.passphrase' : 'auth.privateKey',
       encrypted
         ? `could not decrypt the private key (${reason}); check the passphrase`
@@ -89,14 +89,14 @@ export function loadPrivateKey(pem: string, passphrase?: string): KeyObject {
     );
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new SnowpipeConfigError(
+    throw new SnowpipeOptionsError(
       'auth.privateKey',
       `expected an RSA key, received ${key.asymmetricKeyType}; generate one with generateKeyPair()`,
     );
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < 2048) {
-    throw new SnowpipeConfigError(
+    throw new SnowpipeOptionsError(
       'auth.privateKey',
       `expected an RSA key of at least 2048 bits, received ${bits}`,
     );
@@ -112,7 +112,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
  */
 export function quoteIdentifier(name: string, option: string): string {
   if (!IDENTIFIER.test(name)) {
-    throw new SnowpipeConfigError(
+    throw new SnowpipeOptionsError(
       option,
       `expected a plain identifier (letters, digits, _ and $, not starting with a digit), received ${JSON.stringify(name)}`,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SnowpipeConfigError } from './errors.js';
+import { SnowpipeOptionsError } from './errors.js';
 import { encodeRow, toSnowpipeRow } from './rows.js';
 import { normalizeChannelStatus } from './status.js';
 
@@ -19,7 +19,7 @@ describe('rows and status', () => {
       pm25: null,
     });
     expect(encodeRow(row)).toBe(`${JSON.stringify(row)}\n`);
-    expect(() => toSnowpipeRow('st-1', Number.NaN, {})).toThrow(SnowpipeConfigError);
+    expect(() => toSnowpipeRow('st-1', Number.NaN, {})).toThrow(SnowpipeOptionsError);
   });
 
   it('reads the error counter under its observed and documented names', () => {

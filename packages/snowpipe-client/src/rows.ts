@@ -1,4 +1,4 @@
-import { SnowpipeConfigError } from './errors.js';
+import { SnowpipeOptionsError } from './errors.js';
 
 /** A JSON value Snowpipe can map to a column. */
 export type SnowpipeValue = string | number | boolean | null;
@@ -26,7 +26,7 @@ export function toSnowpipeRow(
   columns?: readonly string[],
 ): SnowpipeReadingRow {
   if (!Number.isFinite(timestampMs)) {
-    throw new SnowpipeConfigError('timestampMs', `expected epoch milliseconds, received ${timestampMs}`);
+    throw new SnowpipeOptionsError('timestampMs', `expected epoch milliseconds, received ${timestampMs}`);
   }
   const row: SnowpipeReadingRow = { station_id: stationId, timestamp: new Date(timestampMs).toISOString() };
   if (columns) {

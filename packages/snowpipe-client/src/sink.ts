@@ -1,6 +1,6 @@
 import type { Channel, RowErrorEvent } from './channel.js';
 import type { SnowpipeClient } from './client.js';
-import { SnowpipeConfigError, SnowpipeError } from './errors.js';
+import { SnowpipeError, SnowpipeOptionsError } from './errors.js';
 import { parseSequenceToken } from './offsets.js';
 import { encodeRow, type SnowpipeRow } from './rows.js';
 
@@ -93,7 +93,7 @@ export class SnowpipeSink {
     this.client = options.client;
     this.channelName = options.channel;
     if (typeof options.channel !== 'string' || options.channel === '') {
-      throw new SnowpipeConfigError('channel', 'expected a non-empty channel name, e.g. the station id');
+      throw new SnowpipeOptionsError('channel', 'expected a non-empty channel name, e.g. the station id');
     }
     this.maxPendingRows = options.maxPendingRows ?? 20_000;
     this.maxReopens = options.maxReopens ?? 5;
@@ -351,7 +351,7 @@ export class SnowpipeSink {
 
 function batchSeqs(batch: SinkBatch): (i: number) => number {
   const { rows, firstSeq, lastSeq, seqs } = batch;
-  if (!Array.isArray(rows)) throw new SnowpipeConfigError('batch.rows', 'expected an array of row objects');
+  if (!Array.isArray(rows)) throw new SnowpipeOptionsError('batch.rows', 'expected an array of row objects');
   if (rows.length === 0) return () => firstSeq;
   if (
     !Number.isSafeInteger(firstSeq) ||
@@ -359,14 +359,14 @@ function batchSeqs(batch: SinkBatch): (i: number) => number {
     firstSeq < 0 ||
     lastSeq < firstSeq
   ) {
-    throw new SnowpipeConfigError(
+    throw new SnowpipeOptionsError(
       'batch',
       `expected integers 0 <= firstSeq <= lastSeq, received ${firstSeq}..${lastSeq}`,
     );
   }
   if (seqs) {
     if (seqs.length !== rows.length) {
-      throw new SnowpipeConfigError(
+      throw new SnowpipeOptionsError(
         'batch.seqs',
         `expected one sequence number per row (${rows.length}), received ${seqs.length}`,
       );
@@ -375,7 +375,7 @@ function batchSeqs(batch: SinkBatch): (i: number) => number {
       const seq = seqs[i] as number;
       const prev = i === 0 ? firstSeq - 1 : (seqs[i - 1] as number);
       if (!Number.isSafeInteger(seq) || seq <= prev || seq > lastSeq) {
-        throw new SnowpipeConfigError(
+        throw new SnowpipeOptionsError(
           'batch.seqs',
           `expected strictly increasing integers within ${firstSeq}..${lastSeq}; position ${i} is ${seq}`,
         );
@@ -384,7 +384,7 @@ function batchSeqs(batch: SinkBatch): (i: number) => number {
     return (i) => seqs[i] as number;
   }
   if (rows.length !== lastSeq - firstSeq + 1) {
-    throw new SnowpipeConfigError(
+    throw new SnowpipeOptionsError(
       'batch',
       `${rows.length} rows do not fill sequence numbers ${firstSeq}..${lastSeq}; pass seqs (one per row) when the batch has gaps`,
     );

@@ -1,4 +1,4 @@
-import { SnowpipeConfigError } from './errors.js';
+import { SnowpipeOptionsError } from './errors.js';
 import { quoteIdentifier } from './keys.js';
 
 /** A measurement column of the table, as the lake defines it. */
@@ -53,7 +53,7 @@ export function snowflakeSetupSql(options: SnowflakeSetupOptions): string {
   const user = quoteIdentifier(options.user, 'user');
   const timestampType = options.timestampType ?? 'TIMESTAMP_TZ';
   if (timestampType !== 'TIMESTAMP_TZ' && timestampType !== 'TIMESTAMP_NTZ') {
-    throw new SnowpipeConfigError(
+    throw new SnowpipeOptionsError(
       'timestampType',
       `expected TIMESTAMP_TZ or TIMESTAMP_NTZ, received ${timestampType}`,
     );
@@ -141,14 +141,14 @@ function streamedColumns(
   for (const [i, column] of given.entries()) {
     const ident = quoteIdentifier(column.name, `${at}columns[${i}].name`);
     if (seen.has(ident)) {
-      throw new SnowpipeConfigError(
+      throw new SnowpipeOptionsError(
         `${at}columns[${i}].name`,
         `duplicate column ${JSON.stringify(column.name)}`,
       );
     }
     seen.add(ident);
     if (!TYPE.test(column.type)) {
-      throw new SnowpipeConfigError(
+      throw new SnowpipeOptionsError(
         `${at}columns[${i}].type`,
         `expected a Snowflake type such as FLOAT, received ${JSON.stringify(column.type)}`,
       );

@@ -35,7 +35,7 @@ export interface CallSpec {
 }
 
 /**
- * @internal What a `Channel` needs of the client that opened it. The client implements it; the
+ * @internal What a `Channel` needs of the client that opened it. The client builds one per channel; the
  * channel depends on this, not on the client, so neither module imports the other.
  */
 export interface ChannelTransport {

@@ -53,14 +53,14 @@ export async function writeSnowflakeKeyPair(
       }
     }
   }
-  const { generateKeyPair, SnowpipeConfigError } = await import('@opensensor/snowpipe-client');
+  const { generateKeyPair, SnowpipeOptionsError } = await import('@opensensor/snowpipe-client');
   let pair: ReturnType<typeof generateKeyPair>;
   let alterUserSql: string;
   try {
     pair = generateKeyPair(options.passphrase === undefined ? {} : { passphrase: options.passphrase });
     alterUserSql = pair.alterUserSql(options.user, { slot: options.slot ?? 1 });
   } catch (err) {
-    if (err instanceof SnowpipeConfigError) throw new CliError(err.message, EXIT.usage);
+    if (err instanceof SnowpipeOptionsError) throw new CliError(err.message, EXIT.usage);
     throw err;
   }
   mkdirSync(dir, { recursive: true });
@@ -259,7 +259,7 @@ checked for structure, not executed against a Snowflake account (see docs/snowfl
         const schema = opts.schema ?? cfg.snowflakeSchema ?? SNOWFLAKE_DEFAULTS.schema;
         if (opts.gold) {
           // The models as text only: this module never loads DuckDB (the lake jobs' engine).
-          const { snowflakeGoldSql, SnowflakeGoldOptionError } = await import('@opensensor/lake/sql');
+          const { snowflakeGoldSql, SnowflakeGoldOptionsError } = await import('@opensensor/lake/sql');
           try {
             io.stdout(
               `-- board: ${board}\n${snowflakeGoldSql({
@@ -273,7 +273,7 @@ checked for structure, not executed against a Snowflake account (see docs/snowfl
               })}`,
             );
           } catch (err) {
-            if (err instanceof SnowflakeGoldOptionError) {
+            if (err instanceof SnowflakeGoldOptionsError) {
               const flag =
                 err.option === 'targetLag'
                   ? '--target-lag'
@@ -291,7 +291,7 @@ checked for structure, not executed against a Snowflake account (see docs/snowfl
           }
           return;
         }
-        const { SnowpipeConfigError } = await import('@opensensor/snowpipe-client');
+        const { SnowpipeOptionsError } = await import('@opensensor/snowpipe-client');
         const pipe = opts.pipe ?? cfg.snowflakePipe ?? SNOWFLAKE_DEFAULTS.pipe;
         const healthPipe =
           opts.healthPipe ??
@@ -314,7 +314,7 @@ checked for structure, not executed against a Snowflake account (see docs/snowfl
             }),
           );
         } catch (err) {
-          if (err instanceof SnowpipeConfigError) {
+          if (err instanceof SnowpipeOptionsError) {
             throw new CliError(`${flagOf(err.option)}: ${err.message}`, EXIT.usage);
           }
           if (err instanceof CompatViewError) throw new CliError(`--compat: ${err.message}`, EXIT.usage);
@@ -355,7 +355,7 @@ Exits 0 when the channel is usable, 1 when Snowflake refuses (with the reason), 
         throw err;
       }
       const auth = clientOptions.auth;
-      const { checkSnowflake, SnowpipeClient, SnowpipeConfigError, SnowpipeError } = await import(
+      const { checkSnowflake, SnowpipeClient, SnowpipeOptionsError, SnowpipeError } = await import(
         '@opensensor/snowpipe-client'
       );
       const channel = config.snowflakeChannel;
@@ -421,7 +421,7 @@ Exits 0 when the channel is usable, 1 when Snowflake refuses (with the reason), 
           );
         }
       } catch (err) {
-        if (err instanceof SnowpipeConfigError) throw new CliError(err.message, EXIT.usage);
+        if (err instanceof SnowpipeOptionsError) throw new CliError(err.message, EXIT.usage);
         if (err instanceof SnowpipeError) {
           if (opts.json) io.stdout(`${JSON.stringify({ ok: false, error: errorReport(err) }, null, 2)}\n`);
           throw new CliError(`Snowflake check failed: ${err.message}`);

@@ -110,7 +110,7 @@ Examples:
         setExit(EXIT.failed);
         return;
       }
-      if (runs.some((s) => s.errors.some((e) => e.code === 'time-budget'))) {
+      if (runs.some((s) => s.errors.some((e) => e.code === 'TIME_BUDGET'))) {
         io.stderr(
           `time budget of ${budgetSec} s ran out: ${uploaded} of ${of} files uploaded (${formatBytes(sum((s) => s.bytes))}), ${of - uploaded} left; run opensensor sync again, or allow more time with --timeout or OPENSENSOR_SYNC_TIMEOUT\n`,
         );
