@@ -106,6 +106,22 @@ describe('Restamper', () => {
     expect(r.stats).toEqual({ restamped: 0, undatable: 1 });
   });
 
+  it("an undated record journaled after its boot's marker (a health probe that spanned the sync) is dated by it", () => {
+    const r = new Restamper();
+    const { out } = consume(r, [
+      reading(10_000, 10_000, 7, true),
+      marker(SYNC, 40_000, 7),
+      reading(39_000, 39_000, 7, true),
+      reading(SYNC + 5_000, 45_000, 7, false),
+    ]);
+    expect(out.map((o) => [o.seq, o.record.timestamp])).toEqual([
+      [1, SYNC - 30_000],
+      [3, SYNC - 1_000],
+      [4, SYNC + 5_000],
+    ]);
+    expect(r.stats).toEqual({ restamped: 2, undatable: 0 });
+  });
+
   it('holds any number of readings: it remembers where the run starts, not the records', () => {
     const r = new Restamper();
     const n = 250_000;

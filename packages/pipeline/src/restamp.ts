@@ -51,12 +51,14 @@ export class Restamper {
   private heldFrom: number | null = null;
   private heldBoot = 0;
   private held = 0;
-  /** While the journal is read again after a marker: the marker's sequence number and times. */
+  /** While the journal is read again after a marker: up to the marker's sequence number. */
   private replayUntil = 0;
-  private replayWall = 0;
-  private replayMonotonic = 0;
-  private replayBoot = 0;
   private replaying = false;
+  /** The newest marker seen: it dates the replay, and an undated record of its boot journaled after it. */
+  private hasMarker = false;
+  private markerWall = 0;
+  private markerMonotonic = 0;
+  private markerBoot = 0;
   private rewindSeq = 0;
 
   /** Sequence number of the oldest held record, or null: a consumer may commit only below it. */
@@ -90,18 +92,19 @@ export class Restamper {
       return RESTAMP_STEP.pass;
     const bootTag = recordBootTag(bytes);
     if (kind === RECORD_KIND.clockSynced) {
+      // One marker per synchronisation (and agent start): decoding it is the only allocation of a hold.
+      const marker = decodeRecord(bytes);
+      this.hasMarker = true;
+      this.markerWall = marker.timestamp;
+      this.markerMonotonic = marker.monotonic;
+      this.markerBoot = bootTag;
       if (this.heldFrom === null) return RESTAMP_STEP.skip;
       if (bootTag !== this.heldBoot) {
         this.dropHeld();
         return RESTAMP_STEP.skip;
       }
-      // One marker per synchronisation: decoding it is the only allocation of a hold.
-      const marker = decodeRecord(bytes);
       this.replaying = true;
       this.replayUntil = seq;
-      this.replayWall = marker.timestamp;
-      this.replayMonotonic = marker.monotonic;
-      this.replayBoot = bootTag;
       this.rewindSeq = this.heldFrom;
       this.heldFrom = null;
       this.held = 0;
@@ -114,6 +117,9 @@ export class Restamper {
       return RESTAMP_STEP.pass;
     }
     if (this.heldFrom !== null && bootTag !== this.heldBoot) this.dropHeld();
+    // Undated but journaled after its boot's marker (a health record sampled before the clock
+    // synchronised and appended after the marker): the marker dates it now.
+    if (this.heldFrom === null && this.hasMarker && bootTag === this.markerBoot) return RESTAMP_STEP.pass;
     if (this.heldFrom === null) {
       this.heldFrom = seq;
       this.heldBoot = bootTag;
@@ -123,17 +129,18 @@ export class Restamper {
   }
 
   /**
-   * The decoded record as the consumer hands it on: during a replay an undated record of the marker's
-   * boot gets its timestamp from the marker (in place); null for one that cannot be dated.
+   * The decoded record as the consumer hands it on: an undated record of the marker's boot (during a
+   * replay, or journaled after the marker) gets its timestamp from the marker (in place); null for one
+   * that cannot be dated.
    */
   date<R extends PipelineRecord>(record: R): R | null {
-    if (!this.replaying || record.kind === RECORD_KIND.clockSynced || !record.unsynced) return record;
-    if (record.bootTag !== this.replayBoot) {
+    if (record.kind === RECORD_KIND.clockSynced || !record.unsynced) return record;
+    if (!this.hasMarker || record.bootTag !== this.markerBoot) {
       this.stats.undatable++;
       return null;
     }
     // Whole milliseconds: monotonic time has sub-millisecond fractions, lake timestamps do not.
-    record.timestamp = Math.round(this.replayWall - (this.replayMonotonic - record.monotonic));
+    record.timestamp = Math.round(this.markerWall - (this.markerMonotonic - record.monotonic));
     record.unsynced = false;
     this.stats.restamped++;
     return record;
