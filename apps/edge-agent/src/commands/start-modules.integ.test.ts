@@ -14,6 +14,7 @@ import { assertBuiltBinIsFresh, BUILT_BIN, RunningProcess } from '../testing-pro
 const MUST_STAY_UNLOADED: readonly [string, RegExp][] = [
   ['the AWS SDK (loaded by the first sync)', /\/@aws-sdk\/|\/@smithy\//],
   ['prom-client (loaded with OPENSENSOR_METRICS_PORT)', /\/prom-client\//],
+  ['node:http (the metrics endpoint)', /^node:http$/],
   ['DuckDB (lake jobs only)', /\/@duckdb\//],
   ['the lake jobs', /\/packages\/lake\/|\/@opensensor\/lake\//],
   ['the dashboard', /\/dashboard\//],
