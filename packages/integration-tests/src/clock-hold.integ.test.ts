@@ -53,7 +53,14 @@ function expectedTimestamps(records: JournaledRecord[], kind: number): number[] 
       out.push(r.timestamp);
       continue;
     }
-    const marker = records.slice(i + 1).find((m) => m.kind === 2 && m.bootTag === r.bootTag);
+    // The next marker of its boot; for one journaled after it (a health record whose probes spanned
+    // the synchronisation), the one before.
+    const marker =
+      records.slice(i + 1).find((m) => m.kind === 2 && m.bootTag === r.bootTag) ??
+      records
+        .slice(0, i)
+        .reverse()
+        .find((m) => m.kind === 2 && m.bootTag === r.bootTag);
     if (marker) out.push(Math.round(marker.timestamp - (marker.monotonic - r.monotonic)));
   }
   return out.sort((a, b) => a - b);
