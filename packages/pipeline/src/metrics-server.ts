@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OpenSensorError } from '@opensensor/errors';
 import { type Logger, silentLogger } from './logger.js';
 import { type BuildInfo, collectStationMetrics, type MetricSample, STATION_METRICS } from './metrics.js';
 import type { Station } from './station.js';
@@ -28,13 +29,11 @@ export interface MetricsServer {
 const EVENT_LOOP_RESOLUTION_MS = 1000;
 
 /** The endpoint could not listen (the port is taken, the address is not this machine's). */
-export class MetricsServerError extends Error {
+export class MetricsServerError extends OpenSensorError {
   override readonly name = 'MetricsServerError';
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
+  /** The listen error's errno code (`EADDRINUSE`), or `LISTEN`. */
+  constructor(message: string, code: string) {
+    super(code, message);
   }
 }
 
