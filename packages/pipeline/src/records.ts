@@ -1,3 +1,4 @@
+import { OpenSensorError } from '@opensensor/errors';
 /**
  * What the agent journals. Binary, fixed layout, little-endian: a reading of the 19 Enviro+
  * columns is 104 bytes (JSON would be ~450), which matters for SD-card wear at 17,280 readings a day.
@@ -108,8 +109,13 @@ export function encodeHealth(
 }
 
 /** A record whose bytes do not match this layout (a journal written by something else). */
-export class RecordFormatError extends Error {
+export class RecordFormatError extends OpenSensorError {
   override readonly name = 'RecordFormatError';
+  declare readonly code: 'RECORD_FORMAT';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RECORD_FORMAT', message, options);
+  }
 }
 
 /** The kind byte of a record without decoding it (0 when it is too short to have one). */

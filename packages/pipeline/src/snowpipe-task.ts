@@ -1,4 +1,5 @@
 import type { Journal } from '@opensensor/buffer';
+import { OpenSensorError } from '@opensensor/errors';
 import type { SnowpipeRow, SnowpipeSink, SnowpipeValue, toSnowpipeRow } from '@opensensor/snowpipe-client';
 import type { Clock } from './clock.js';
 import { type Logger, silentLogger } from './logger.js';
@@ -58,8 +59,13 @@ export interface SnowpipeTaskStatus {
 }
 
 /** The channel is ahead of the journal (see `step`): retrying cannot help, so the task stops. */
-export class ChannelAheadError extends Error {
+export class ChannelAheadError extends OpenSensorError {
   override readonly name = 'ChannelAheadError';
+  declare readonly code: 'CHANNEL_AHEAD';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CHANNEL_AHEAD', message, options);
+  }
 }
 
 /** f32 values from the journal as the shortest decimal that reads back as the same f32 (21.53, not 21.530000686645508). */
