@@ -77,8 +77,11 @@ async function createStationBoard(
     onWarning: (message) => log.warn(message, { component: 'sensors', board: c.board }),
     ...(create ? { create } : {}),
   });
+  // A real board's sensors are worth a line each at start; a simulated one's say nothing new (and
+  // must not come before a refusal, e.g. of a second writer, that is the one line a user should see).
+  const sensorLine = simulate ? log.debug.bind(log) : log.info.bind(log);
   for (const s of sensors)
-    log.info('sensor', {
+    sensorLine('sensor', {
       board: kind,
       sensor: s.sensor,
       chip: s.chip,
