@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
 
 /**
@@ -62,6 +64,57 @@ for (const output of Object.values(bins)) {
  */
 const LAUNCHER = `#!/usr/bin/env sh\n':' //; exec node -- "$0" "$@"\n`;
 
+/** The folder of an installed package, resolved from `fromDir` (its `package.json` found upwards of its main file). */
+function packageDir(dep: string, fromDir: string): string | null {
+  try {
+    let dir = dirname(createRequire(join(fromDir, 'package.json')).resolve(dep));
+    while (dir !== dirname(dir)) {
+      const manifest = join(dir, 'package.json');
+      if (
+        existsSync(manifest) &&
+        (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === dep
+      )
+        return dir;
+      dir = dirname(dir);
+    }
+  } catch {
+    // Not resolvable from there.
+  }
+  return null;
+}
+
+/**
+ * The licenses of the third-party packages compiled into a build, in `<outDir>/THIRD-PARTY-LICENSES.txt`
+ * (their MIT licenses ask for the notice to travel with copies of the code). Each package is resolved
+ * from the package being built, then from the workspace's libraries (an app's release bundle compiles
+ * in what its libraries depend on).
+ */
+export function writeThirdPartyLicenses(outDir: string, deps: readonly string[]): void {
+  if (deps.length === 0) return;
+  let root = process.cwd();
+  while (!existsSync(join(root, 'pnpm-workspace.yaml')) && root !== dirname(root)) root = dirname(root);
+  const libraries = readdirSync(join(root, 'packages')).map((d) => join(root, 'packages', d));
+  const sections: string[] = [];
+  for (const dep of [...deps].sort()) {
+    const dir = [process.cwd(), ...libraries].map((from) => packageDir(dep, from)).find((d) => d !== null);
+    if (!dir) throw new Error(`${dep} is compiled into this build but cannot be found to copy its license`);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      version: string;
+      license?: string;
+    };
+    const file = readdirSync(dir).find((f) => /^licen[cs]e(\.|$)/i.test(f));
+    if (!file)
+      throw new Error(`${dep}@${manifest.version} has no LICENSE file to ship with the code compiled in`);
+    sections.push(
+      `${dep}@${manifest.version} (${manifest.license ?? 'see below'})\n\n${readFileSync(join(dir, file), 'utf8').trim()}\n`,
+    );
+  }
+  writeFileSync(
+    join(outDir, 'THIRD-PARTY-LICENSES.txt'),
+    `Third-party code compiled into this package, with its licenses.\n\n${sections.join('\n---\n\n')}`,
+  );
+}
+
 /** Rewrites the built bins in `outDir` (the package's dist/, or a release's staging dir) as launchers. */
 export function writeBinLaunchers(outDir = './dist'): void {
   for (const bin of Object.values(bins)) {
@@ -94,5 +147,8 @@ export default defineConfig({
   external: Object.keys(pkg.optionalDependencies ?? {}),
   noExternal: inlined,
   ...(inlined.some((d) => INLINED_DEPENDENCIES[d]?.commonjs) ? { banner: { js: REQUIRE_BANNER } } : {}),
-  onSuccess: async () => writeBinLaunchers(),
+  onSuccess: async () => {
+    writeBinLaunchers();
+    writeThirdPartyLicenses('./dist', inlined);
+  },
 });

@@ -1,5 +1,10 @@
 import { defineConfig, type Options } from 'tsup';
-import base, { INLINED_DEPENDENCIES, REQUIRE_BANNER, writeBinLaunchers } from '../../tsup.config';
+import base, {
+  INLINED_DEPENDENCIES,
+  REQUIRE_BANNER,
+  writeBinLaunchers,
+  writeThirdPartyLicenses,
+} from '../../tsup.config';
 
 /**
  * The build of an app for its release tarball (run by scripts/release/pack.mjs in the app's directory):
@@ -29,5 +34,8 @@ export default defineConfig({
   esbuildOptions(o) {
     o.conditions = ['@opensensor/source', ...(o.conditions ?? [])];
   },
-  onSuccess: async () => writeBinLaunchers(outDir),
+  onSuccess: async () => {
+    writeBinLaunchers(outDir);
+    writeThirdPartyLicenses(outDir, Object.keys(INLINED_DEPENDENCIES));
+  },
 });

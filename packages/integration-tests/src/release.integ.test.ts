@@ -240,6 +240,10 @@ describe('the release tarballs install with npm alone and run outside the worksp
         'i2c-bus could not build here (no Node headers): npm must have dropped it',
       ).not.toContain('i2c-bus');
       expect(existsSync(join(agent.dir, 'dist', 'dashboard', 'index.html'))).toBe(true);
+      // The licenses of the third-party code compiled into the bundle travel with it.
+      const notices = readFileSync(join(agent.dir, 'dist', 'THIRD-PARTY-LICENSES.txt'), 'utf8');
+      for (const dep of ['commander', 'hyparquet', 'hyparquet-writer', 'zod'])
+        expect(notices).toMatch(new RegExp(`^${dep}@\\d+\\.\\d+\\.\\d+ \\(MIT\\)$`, 'm'));
 
       const station = join(root.path, 'station');
       mkdirSync(station);
