@@ -151,8 +151,14 @@ export function syncedStreams(config: OpenSensorConfig, options: { manual?: bool
   ];
 }
 
-/** The S3 target options of one storage (data or health), as the sync builds its target. */
-function targetOptions(storage: StorageSettings, config: OpenSensorConfig): S3TargetOptions {
+/**
+ * The S3 target options of one storage (data or health), as the sync builds its target; also the
+ * lake jobs' bucket reader (`opensensor lake build --from s3://…`), so both reach a store alike.
+ */
+export function s3TargetOptions(
+  storage: StorageSettings,
+  config: Pick<OpenSensorConfig, 'storageChecksum'>,
+): S3TargetOptions {
   if (!storage.bucket) throw new Error('OPENSENSOR_STORAGE_BUCKET is not set: nothing to sync to');
   return {
     provider: storage.provider,
@@ -180,7 +186,7 @@ export async function stationUploadStatus(
   const { resolveTargetSettings, uploadStatus } = await import('@opensensor/s3-sync');
   const out: { stream: 'data' | 'health'; status: UploadStatus }[] = [];
   for (const s of syncedStreams(config, options)) {
-    const destination = resolveTargetSettings(targetOptions(s.storage, config));
+    const destination = resolveTargetSettings(s3TargetOptions(s.storage, config));
     out.push({
       stream: s.stream,
       status: await uploadStatus({
@@ -224,7 +230,7 @@ export interface SyncRunSummary {
 /** The S3 target of one storage (data or health) as the sync builds it; `destroy()` it when done. */
 export async function storageTarget(storage: StorageSettings, config: OpenSensorConfig) {
   const { createS3Target } = await import('@opensensor/s3-sync');
-  return createS3Target(targetOptions(storage, config));
+  return createS3Target(s3TargetOptions(storage, config));
 }
 
 /**

@@ -18,6 +18,7 @@ export {
   type StationFromConfigOptions,
   type SyncedStream,
   type SyncRunSummary,
+  s3TargetOptions,
   scanPendingUploads,
   stationFromConfig,
   stationUploadStatus,

@@ -122,17 +122,8 @@ async function lake() {
 /** A store for `mirrorBronze` over the configured S3-compatible service; the AWS SDK loads here. */
 async function openBucket({ storage, checksum }: BucketLake) {
   const { createS3Target, downloadObject, listObjects } = await import('@opensensor/s3-sync');
-  const target = await createS3Target({
-    provider: storage.provider,
-    bucket: storage.bucket,
-    prefix: storage.prefix,
-    ...(storage.region ? { region: storage.region } : {}),
-    ...(storage.endpoint ? { endpoint: storage.endpoint } : {}),
-    ...(storage.accessKeyId && storage.secretAccessKey
-      ? { credentials: { accessKeyId: storage.accessKeyId, secretAccessKey: storage.secretAccessKey } }
-      : {}),
-    ...(checksum ? { checksum } : {}),
-  });
+  const { s3TargetOptions } = await import('@opensensor/pipeline');
+  const target = await createS3Target(s3TargetOptions(storage, { storageChecksum: checksum }));
   return {
     target,
     store: {
