@@ -16,15 +16,48 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-function config(dir: string, board: string) {
+function config(dir: string, board: string, env: Record<string, string> = {}) {
   return loadConfig({
     cwd: dir,
     envFile: false,
-    env: { OPENSENSOR_STATION_ID: STATION, OPENSENSOR_BOARD: board, OPENSENSOR_HEALTH_ENABLED: 'false' },
+    env: {
+      OPENSENSOR_STATION_ID: STATION,
+      OPENSENSOR_BOARD: board,
+      OPENSENSOR_HEALTH_ENABLED: 'false',
+      ...env,
+    },
   }).config;
 }
 
 describe('stationFromConfig', () => {
+  it.each([
+    ['compact', undefined, 'BYTE_STREAM_SPLIT'],
+    ['plain', 'plain', 'PLAIN'],
+  ] as const)(
+    'OPENSENSOR_PARQUET_ENCODINGS %s: the lake files carry that layout',
+    async (_name, value, floats) => {
+      const dir = mkdtempSync(join(tmpdir(), 'os-encodings-'));
+      const from = Date.UTC(2026, 10, 27, 10, 0, 0);
+      const station = await stationFromConfig({
+        config: config(dir, 'enviroplus', value ? { OPENSENSOR_PARQUET_ENCODINGS: value } : {}),
+        clock: new SimulatedClock(from),
+        simulate: { seed: 5 },
+        trustClock: true,
+      });
+      await station.backfill({ from, to: from + 15 * 60_000 });
+      await station.close();
+      const rows = await db.rows(
+        `SELECT path_in_schema AS c, encodings AS e FROM parquet_metadata('${join(dir, 'output')}/**/*.parquet')`,
+      );
+      expect(rows.length).toBeGreaterThan(1);
+      for (const r of rows.filter((r) => r.c !== 'timestamp'))
+        expect(String(r.e), String(r.c)).toContain(floats);
+      expect(String(rows.find((r) => r.c === 'timestamp')?.e)).toContain(
+        value ? 'PLAIN' : 'DELTA_BINARY_PACKED',
+      );
+    },
+  );
+
   it.each(['enviroplus', 'sensehat', 'breakout'] as BoardKind[])(
     'a simulated %s writes its own lake columns, all FLOAT, with readings in them',
     async (board) => {

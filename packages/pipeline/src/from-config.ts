@@ -449,6 +449,7 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
     readIntervalMs: o.readIntervalMs ?? c.readInterval * 1000,
     batchDurationSec: c.batchDuration,
     compression: c.compression,
+    encodings: c.parquetEncodings,
     fsync: c.journalFsync,
     journalMaxBytes: c.journalMaxMb * 1024 * 1024,
     clockSync: trust

@@ -3,6 +3,7 @@ import type { Journal } from '@opensensor/buffer';
 import {
   BatchOverlapError,
   type LakeCompression,
+  type LakeEncodings,
   type LakeFilePrefix,
   type LakeSchema,
   type LakeWindow,
@@ -34,6 +35,8 @@ export interface LakeConsumerOptions {
   station: string;
   batchDurationSec: number;
   compression: LakeCompression;
+  /** Default `compact`. */
+  encodings?: LakeEncodings;
   clock: Clock;
   /** A window is closed by time this long after its end, if no later record closed it first. */
   closeGraceMs: number;
@@ -299,6 +302,7 @@ export class LakeConsumer {
       window,
       prefix: this.o.kind === 'reading' ? ('data' as const) : ('health' as const),
       compression: this.o.compression,
+      ...(this.o.encodings ? { encodings: this.o.encodings } : {}),
     };
     try {
       let batch = this.buffer.rows();

@@ -5,6 +5,7 @@ import {
   cleanupTempFiles,
   HEALTH_SCHEMA,
   type LakeCompression,
+  type LakeEncodings,
   type LakeSchema,
 } from '@opensensor/parquet-hive-writer';
 import type { BoardFacade, BoardSample } from '@opensensor/sensors-core';
@@ -64,6 +65,8 @@ export interface StationOptions {
   readIntervalMs: number;
   batchDurationSec: number;
   compression: LakeCompression;
+  /** Default `compact` (decision 0302); `plain` for readers that predate those encodings. */
+  encodings?: LakeEncodings;
   fsync?: FsyncPolicy;
   journalMaxBytes?: number;
   /** Null: trust the system clock. */
@@ -238,6 +241,7 @@ export class Station {
       station: o.stationId,
       batchDurationSec: o.batchDurationSec,
       compression: o.compression,
+      ...(o.encodings ? { encodings: o.encodings } : {}),
       clock: o.clock,
       // Close a window by time only once its last reading must be readable: readers see records
       // only after the journal's fsync, so its interval counts too.
