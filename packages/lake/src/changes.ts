@@ -66,9 +66,9 @@ export async function detectChanges(
   // Stations with a folder to look into: their memory of files is read first, which may forget
   // folders of theirs (a station whose files' memory is missing is looked into whole).
   const toRead = new Set<string>();
-  for (const f of folders)
-    if (options.rescan || !unchangedFolder(f, state) || !state.hasStationMemory(f.station))
-      toRead.add(f.station);
+  for (const station of new Set(folders.map((f) => f.station)))
+    if (!state.hasStationMemory(station)) toRead.add(station);
+  for (const f of folders) if (options.rescan || !unchangedFolder(f, state)) toRead.add(f.station);
   // Folders remembered that are gone (a station's retention, a folder removed by hand): their files are
   // forgotten, so no rebuild looks for them. Silver keeps their readings.
   const listed = new Set(folders.map((f) => f.key));
@@ -78,14 +78,7 @@ export async function detectChanges(
   for (const key of gone) toRead.add(stationOfKey(key));
   for (const station of toRead) await state.station(station);
   for (const key of gone) {
-    const station = stationOfKey(key);
-    const consumed = await state.station(station);
-    const prefix = `${key}/`;
-    for (const k of Object.keys(consumed))
-      if (k.startsWith(prefix)) {
-        delete consumed[k];
-        state.touchStation(station);
-      }
+    await state.forgetFilesIn(key);
     state.forgetFolder(key);
   }
 
@@ -117,12 +110,7 @@ export async function detectChanges(
       }
       result.changed.push({ file: f, sha256, oldDays: old?.days ?? [], isNew: !old });
     }
-    const prefix = `${folder.key}/`;
-    for (const key of Object.keys(consumed))
-      if (key.startsWith(prefix) && !present.has(key)) {
-        delete consumed[key];
-        state.touchStation(folder.station);
-      }
+    await state.forgetFilesIn(folder.key, present);
     state.rememberFolder(folder.key, {
       mtimeMs: folder.mtimeMs,
       ino: folder.ino,

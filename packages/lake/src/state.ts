@@ -156,6 +156,18 @@ export class LakehouseState {
     return this.stations.has(station) || existsSync(this.stationPath(station));
   }
 
+  /** Forgets the consumed files of a day folder: all of them, or those not `present` on disk any more. */
+  async forgetFilesIn(folderKey: string, present?: ReadonlySet<string>): Promise<void> {
+    const station = stationOfKey(folderKey);
+    const consumed = await this.station(station);
+    const prefix = `${folderKey}/`;
+    for (const key of Object.keys(consumed))
+      if (key.startsWith(prefix) && !present?.has(key)) {
+        delete consumed[key];
+        this.dirtyStations.add(station);
+      }
+  }
+
   /** Marks a station's files changed (saved by the next `save`). */
   touchStation(station: string): void {
     this.dirtyStations.add(station);
