@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -14,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentCli } from '../lib/agent-process.mjs';
-import { runWorker } from '../lib/child.mjs';
+import { runToExit, runWorker } from '../lib/child.mjs';
 import { summarize } from '../lib/stats.mjs';
 
 const PROBE = fileURLToPath(new URL('../workers/probe.mjs', import.meta.url));
@@ -27,54 +26,36 @@ const DAY_MS = 86_400_000;
  * its JSON summary from stdout, wall from spawn to exit, and the child's own peak RSS and CPU (the
  * probe, preloaded with --import, writes them at exit). Rejects on a non-zero exit.
  */
-function runCli(args, { cwd, timeoutMs = 3 * 3_600_000 }) {
+async function runCli(args, { cwd, timeoutMs = 3 * 3_600_000 }) {
   const probeFile = join(cwd, `.probe-${process.pid}-${Date.now()}.json`);
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--import', PROBE, ...args], {
+  const { code, signal, stdout, stderr, wallMs } = await runToExit(
+    process.execPath,
+    ['--import', PROBE, ...args],
+    {
       cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENSENSOR_BENCH_PROBE: probeFile },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d) => {
-      if (stderr.length < 16_384) stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const command = args.slice(1, 3).join(' ');
-      if (code !== 0)
-        return reject(
-          new Error(
-            `${command} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}: ${(stderr || stdout).trim().slice(-2000)}`,
-          ),
-        );
-      let summary;
-      let usage = {};
-      try {
-        summary = JSON.parse(stdout);
-      } catch {
-        return reject(new Error(`${command} printed something that is not JSON: ${stdout.slice(0, 200)}`));
-      }
-      try {
-        usage = JSON.parse(readFileSync(probeFile, 'utf8'));
-        rmSync(probeFile, { force: true });
-      } catch {
-        // No probe figures: wall alone.
-      }
-      resolve({ wallMs, summary, ...usage });
-    });
-  });
+      timeoutMs,
+    },
+  );
+  const command = args.slice(1, 3).join(' ');
+  if (code !== 0)
+    throw new Error(
+      `${command} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}: ${(stderr || stdout).trim().slice(-2000)}`,
+    );
+  let summary;
+  try {
+    summary = JSON.parse(stdout);
+  } catch {
+    throw new Error(`${command} printed something that is not JSON: ${stdout.slice(0, 200)}`);
+  }
+  let usage = {};
+  try {
+    usage = JSON.parse(readFileSync(probeFile, 'utf8'));
+    rmSync(probeFile, { force: true });
+  } catch {
+    // No probe figures: wall alone.
+  }
+  return { wallMs, summary, ...usage };
 }
 
 /**

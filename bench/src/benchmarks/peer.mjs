@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runWorker } from '../lib/child.mjs';
+import { runToExit, runWorker } from '../lib/child.mjs';
 import { summarize } from '../lib/stats.mjs';
 
 /**
@@ -15,29 +15,12 @@ const PEER_DIR =
 const PYTHON = process.env.OPENSENSOR_PEER_PYTHON ?? 'python3';
 
 /** Runs a Python script in a fresh process; resolves with its last JSON line and the wall time from spawn to exit. */
-function runPython(args, timeoutMs = 600_000) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d) => {
-      if (stderr.length < 8192) stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const line = stdout.trim().split('\n').filter(Boolean).pop();
-      if (code !== 0 || !line)
-        return reject(new Error(`${args[0]} exited with code ${code}: ${stderr.trim().slice(-1500)}`));
-      resolve({ ...JSON.parse(line), processWallMs: wallMs });
-    });
-  });
+async function runPython(args, timeoutMs = 600_000) {
+  const { code, stdout, stderr, wallMs } = await runToExit(PYTHON, args, { timeoutMs, stderrLimit: 8192 });
+  const line = stdout.trim().split('\n').filter(Boolean).pop();
+  if (code !== 0 || !line)
+    throw new Error(`${args[0]} exited with code ${code}: ${stderr.trim().slice(-1500)}`);
+  return { ...JSON.parse(line), processWallMs: wallMs };
 }
 
 /** Why the peer cannot run here, or null when it can. */

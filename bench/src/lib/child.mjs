@@ -18,10 +18,40 @@ export class WorkerError extends Error {
  */
 export function runWorker(name, params, options = {}) {
   const script = `${WORKERS}${name}.mjs`;
+  return runToExit(process.execPath, [...(options.nodeArgs ?? []), script, JSON.stringify(params)], {
+    timeoutMs: options.timeoutMs ?? 240_000,
+    stderrLimit: 16_384,
+  }).then(({ code, signal, stdout, stderr, wallMs }) => {
+    const line = stdout.trim().split('\n').filter(Boolean).pop();
+    if (code !== 0 || !line)
+      throw new WorkerError(
+        `worker ${name} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}: ${stderr.trim().slice(-2000) || '(no output)'}`,
+      );
+    try {
+      return { ...JSON.parse(line), processWallMs: wallMs };
+    } catch {
+      throw new WorkerError(`worker ${name} printed something that is not JSON: ${line.slice(0, 200)}`);
+    }
+  });
+}
+
+/**
+ * Runs `command args` to its exit (SIGKILL after `timeoutMs`), collecting stdout and the first
+ * `stderrLimit` characters of stderr, with the wall time from spawn to exit as the parent saw it.
+ * Rejects only when the process cannot be started; the caller judges the exit.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ cwd?: string, env?: NodeJS.ProcessEnv, timeoutMs?: number, stderrLimit?: number }} [options]
+ * @returns {Promise<{ code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, wallMs: number }>}
+ */
+export function runToExit(command, args, options = {}) {
+  const { cwd, env, timeoutMs = 240_000, stderrLimit = 16_384 } = options;
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, JSON.stringify(params)], {
+    const child = spawn(command, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(cwd ? { cwd } : {}),
+      ...(env ? { env } : {}),
     });
     let stdout = '';
     let stderr = '';
@@ -29,30 +59,16 @@ export function runWorker(name, params, options = {}) {
       stdout += d;
     });
     child.stderr.setEncoding('utf8').on('data', (d) => {
-      if (stderr.length < 16_384) stderr += d;
+      if (stderr.length < stderrLimit) stderr += d;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 240_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const line = stdout.trim().split('\n').filter(Boolean).pop();
-      if (code !== 0 || !line) {
-        reject(
-          new WorkerError(
-            `worker ${name} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}: ${stderr.trim().slice(-2000) || '(no output)'}`,
-          ),
-        );
-        return;
-      }
-      try {
-        resolve({ ...JSON.parse(line), processWallMs: wallMs });
-      } catch {
-        reject(new WorkerError(`worker ${name} printed something that is not JSON: ${line.slice(0, 200)}`));
-      }
+      resolve({ code, signal, stdout, stderr, wallMs: Number(process.hrtime.bigint() - started) / 1e6 });
     });
   });
 }
