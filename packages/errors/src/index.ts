@@ -1,12 +1,21 @@
 /**
- * @opensensor/errors — the one base class of the packages' typed errors.
+ * @opensensor/errors — the vocabulary every OpenSensor package shares, at the root of the dependency
+ * graph (it depends on nothing):
  *
- * Every error an OpenSensor package throws on purpose extends `OpenSensorError`: `code` is a stable
- * UPPER_SNAKE string a caller can switch on (`JOURNAL_LOCKED`, `INVALID_OPTIONS`, `NO_SUCH_BUCKET`),
- * and the message says what went wrong and what to do. A bad option given to a library is always a
- * `<Package>OptionsError` with code `INVALID_OPTIONS`. Anything else that escapes (a `TypeError`, a
- * raw `ENOENT`) is a bug or an unanticipated failure, which the CLIs report with its stack.
+ * - errors: every error an OpenSensor package throws on purpose extends `OpenSensorError`: `code` is a
+ *   stable UPPER_SNAKE string a caller can switch on (`JOURNAL_LOCKED`, `INVALID_OPTIONS`,
+ *   `NO_SUCH_BUCKET`), and the message says what went wrong and what to do. A bad option given to a
+ *   library is always a `<Package>OptionsError` with code `INVALID_OPTIONS`. Anything else that escapes
+ *   (a `TypeError`, a raw `ENOENT`) is a bug or an unanticipated failure, which the CLIs report with
+ *   its stack.
+ * - time: `Clock` and `Sleep`, the parameters that make time injectable;
+ * - logging: `Logger`, the structured logger the packages accept;
+ * - hosts: `isLoopbackHost`, the one rule for "this machine" (plain-http warnings, the dashboard).
  */
+
+export { isLoopbackHost } from './hosts.js';
+export { childLogger, type LogFields, type Logger, silentLogger } from './logger.js';
+export { type Clock, realSleep, type Sleep, systemClock } from './time.js';
 
 /**
  * A stable, machine-readable kind of failure: upper-case words joined by `_`. A code relayed from a
