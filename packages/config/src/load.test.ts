@@ -472,8 +472,16 @@ describe('bad values are all reported at once, each naming the variable, expecta
         OPENSENSOR_HEALTH_STORAGE_ENDPOINT: 'http://10.0.0.5:9000',
       }),
     ).toHaveLength(2);
+    // Names that only look local, and every interface, are other machines to this rule.
+    for (const endpoint of ['http://localhost.example.com:9000', 'http://0.0.0.0:9000'])
+      expect(plainHttp({ OPENSENSOR_STORAGE_ENDPOINT: endpoint }), endpoint).toHaveLength(1);
     // A local MinIO or moto: the traffic never leaves the machine, so nothing to warn about.
-    for (const endpoint of ['http://127.0.0.1:9000', 'http://localhost:9000', 'http://[::1]:9000']) {
+    for (const endpoint of [
+      'http://127.0.0.1:9000',
+      'http://localhost:9000',
+      'http://[::1]:9000',
+      'http://127.0.1.1:9000',
+    ]) {
       expect(plainHttp({ OPENSENSOR_STORAGE_ENDPOINT: endpoint }), endpoint).toEqual([]);
     }
     expect(plainHttp({ OPENSENSOR_STORAGE_ENDPOINT: 'https://minio.lan:9000' })).toEqual([]);

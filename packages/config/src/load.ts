@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
+import { isLoopbackHost } from '@opensensor/errors';
 import { parseDotenv } from './dotenv.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { SETTING_KEYS, type SettingKey, type Settings, settings } from './settings.js';
@@ -490,7 +491,7 @@ function describeValue(value: string, secret: boolean): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
 }
 
-/** `http://` to a host other than this machine (localhost, 127.0.0.0/8, ::1). */
+/** `http://` to a host other than this machine (see `isLoopbackHost`). */
 function isPlainHttpToAnotherHost(endpoint: string): boolean {
   let url: URL;
   try {
@@ -498,7 +499,5 @@ function isPlainHttpToAnotherHost(endpoint: string): boolean {
   } catch {
     return false;
   }
-  if (url.protocol !== 'http:') return false;
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return !(host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host));
+  return url.protocol === 'http:' && !isLoopbackHost(url.hostname);
 }

@@ -123,7 +123,7 @@ export class Channel {
       this.continuationToken = token;
       this.client.stats.opens++;
       this.observe(status, true);
-      this.client.logger.info?.('opened Snowpipe channel', {
+      this.client.logger.info('opened Snowpipe channel', {
         channel: this.name,
         lastCommittedOffsetToken: status.lastCommittedOffsetToken,
       });
@@ -305,7 +305,7 @@ export class Channel {
     this.knownErrorCount = total;
     if (previous === undefined) {
       if (total > 0) {
-        this.client.logger.info?.('Snowflake has refused rows on this channel before', {
+        this.client.logger.info('Snowflake has refused rows on this channel before', {
           channel: this.name,
           totalErrors: total,
           lastErrorMessage: status.lastErrorMessage,
@@ -322,7 +322,7 @@ export class Channel {
       lastErrorOffsetUpperBound: status.lastErrorOffsetUpperBound,
     };
     this.client.stats.rowsRejected += event.newErrors;
-    this.client.logger.warn?.('Snowflake refused rows after accepting the request', { ...event });
+    this.client.logger.warn('Snowflake refused rows after accepting the request', { ...event });
     for (const listener of this.listeners) listener(event);
   }
 

@@ -1,4 +1,13 @@
 import type { KeyObject } from 'node:crypto';
+import {
+  type Clock,
+  isLoopbackHost,
+  type Logger,
+  realSleep,
+  type Sleep,
+  silentLogger,
+  systemClock,
+} from '@opensensor/errors';
 import { type Channel, createChannel, type OpenChannelOptions } from './channel.js';
 import {
   classifyError,
@@ -7,7 +16,7 @@ import {
   SnowpipeError,
   SnowpipeOptionsError,
 } from './errors.js';
-import { accountBaseUrl, isLoopbackHost, parseIngestHostname } from './hosts.js';
+import { accountBaseUrl, parseIngestHostname } from './hosts.js';
 import {
   createKeyPairJwt,
   decodeJwtPayload,
@@ -16,16 +25,7 @@ import {
   type SignedJwt,
 } from './jwt.js';
 import { loadPrivateKey } from './keys.js';
-import {
-  type Clock,
-  type Random,
-  realSleep,
-  type Sleep,
-  SlidingWindowLimiter,
-  type SnowpipeLogger,
-  systemClock,
-  uuidFrom,
-} from './runtime.js';
+import { type Random, SlidingWindowLimiter, uuidFrom } from './runtime.js';
 import { type ChannelStatus, normalizeChannelStatus } from './status.js';
 import {
   type CallSpec,
@@ -51,7 +51,7 @@ export interface SnowpipeClientOptions {
   database: string;
   schema: string;
   pipe: string;
-  logger?: SnowpipeLogger;
+  logger?: Logger;
   fetch?: typeof fetch;
   clock?: Clock;
   sleep?: Sleep;
@@ -89,7 +89,7 @@ export class SnowpipeClient {
   readonly maxRequestBytes: number;
   readonly clock: Clock;
   readonly sleep: Sleep;
-  readonly logger: SnowpipeLogger;
+  readonly logger: Logger;
   readonly stats: SnowpipeClientStats = {
     requests: 0,
     retries: 0,
@@ -142,7 +142,7 @@ export class SnowpipeClient {
     const { base, protocol } = accountBaseUrl(options.url, options.account);
     this.accountBase = base;
     this.protocol = protocol;
-    this.logger = options.logger ?? {};
+    this.logger = options.logger ?? silentLogger;
     this.fetchFn = options.fetch ?? globalThis.fetch;
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? realSleep;
@@ -179,7 +179,7 @@ export class SnowpipeClient {
       this.pat = auth.pat.trim();
     }
     if (protocol === 'http:' && !isLoopbackHost(new URL(this.accountBase).host)) {
-      this.logger.warn?.('Snowflake URL uses plain http: credentials travel unencrypted', {
+      this.logger.warn('Snowflake URL uses plain http: credentials travel unencrypted', {
         url: this.accountBase,
       });
     }
@@ -349,7 +349,7 @@ export class SnowpipeClient {
         if (!reauthenticated) {
           reauthenticated = true;
           this.stats.reauths++;
-          this.logger.info?.('Snowflake refused the token; re-authenticating', {
+          this.logger.info('Snowflake refused the token; re-authenticating', {
             operation: spec.operation,
             status: response.status,
             code,
@@ -390,7 +390,7 @@ export class SnowpipeClient {
   private async retryWait(error: SnowpipeError, attempt: number): Promise<void> {
     this.stats.retries++;
     const delay = this.backoffMs(attempt, error.retryAfterMs);
-    this.logger.debug?.('retrying Snowpipe request', {
+    this.logger.debug('retrying Snowpipe request', {
       operation: error.operation,
       code: error.code,
       status: error.status,
@@ -454,7 +454,7 @@ export class SnowpipeClient {
         nowMs: now,
         lifetimeMs: this.jwtLifetimeMs,
       });
-      this.logger.debug?.('minted key-pair JWT', { expiresAt: new Date(this.jwt.expiresAtMs).toISOString() });
+      this.logger.debug('minted key-pair JWT', { expiresAt: new Date(this.jwt.expiresAtMs).toISOString() });
     }
     return this.jwt.token;
   }
@@ -496,7 +496,7 @@ export class SnowpipeClient {
         path: '/v2/streaming/hostname',
       });
       this.ingestHost = parseIngestHostname(text);
-      this.logger.info?.('discovered Snowpipe Streaming ingest host', { host: this.ingestHost });
+      this.logger.info('discovered Snowpipe Streaming ingest host', { host: this.ingestHost });
     }
     if (this.pat !== undefined) return this.ingestHeaders(this.pat, 'PROGRAMMATIC_ACCESS_TOKEN');
     const form = new URLSearchParams({

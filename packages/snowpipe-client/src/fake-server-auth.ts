@@ -1,10 +1,10 @@
 import { createHmac, createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Clock } from '@opensensor/errors';
 import type { Reply } from './fake-server-http.js';
 import { headerValue, safeEqual } from './fake-server-http.js';
 import type { FakeSnowpipeServerOptions, FakeSnowpipeStats } from './fake-server-types.js';
 import { base64url, decodeJwtPayload, jwtAccountName, jwtTimeToMs, publicKeyFingerprint } from './jwt.js';
-import type { Clock } from './runtime.js';
 
 /** What the fake's authentication needs of the server around it. */
 export interface FakeAuthContext {

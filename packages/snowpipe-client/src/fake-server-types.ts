@@ -1,4 +1,4 @@
-import type { Clock } from './runtime.js';
+import type { Clock } from '@opensensor/errors';
 
 /** Endpoints of the fake, for fault targeting and counters. */
 export type FakeEndpoint = 'hostname' | 'token' | 'open' | 'append' | 'status' | 'drop';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { type Clock, systemClock } from '@opensensor/errors';
 import { FakeAuth } from './fake-server-auth.js';
 import {
   endpointOf,
@@ -22,7 +23,6 @@ import type {
   FakeSnowpipeStats,
 } from './fake-server-types.js';
 import { compareOffsetTokens } from './offsets.js';
-import { type Clock, systemClock } from './runtime.js';
 
 export type {
   FakeChannelState,

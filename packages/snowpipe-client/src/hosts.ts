@@ -70,8 +70,3 @@ export function accountBaseUrl(
   }
   return { base: `${parsed.protocol}//${parsed.host.replaceAll('_', '-')}`, protocol: parsed.protocol };
 }
-
-export function isLoopbackHost(host: string): boolean {
-  const name = host.replace(/:[0-9]+$/, '').replace(/^\[|\]$/g, '');
-  return name === 'localhost' || name === '::1' || /^127\./.test(name) || name.endsWith('.localhost');
-}

@@ -2,6 +2,15 @@
  * @opensensor/snowpipe-client — Snowpipe Streaming v2 (high-performance) REST client with
  * key-pair JWT or PAT auth, named channels and exactly-once delivery by offset token.
  */
+
+export type {
+  /** @deprecated import `Clock` from `@opensensor/errors`, the one declaration every package uses. */
+  Clock,
+  /** @deprecated import `Logger` from `@opensensor/errors`; the methods are no longer optional (`console` still fits). */
+  Logger as SnowpipeLogger,
+  /** @deprecated import `Sleep` from `@opensensor/errors`, the one declaration every package uses. */
+  Sleep,
+} from '@opensensor/errors';
 export {
   type AppendOffsets,
   Channel,
@@ -43,7 +52,7 @@ export {
   type SnowpipeValue,
   toSnowpipeRow,
 } from './rows.js';
-export type { Clock, Random, Sleep, SnowpipeLogger } from './runtime.js';
+export type { Random } from './runtime.js';
 export {
   type SinkBatch,
   type SinkSendResult,

@@ -1,24 +1,7 @@
-/** Milliseconds since the epoch; injectable so tests can move time. */
-export interface Clock {
-  now(): number;
-}
-
-export type Sleep = (ms: number) => Promise<void>;
+import type { Clock, Sleep } from '@opensensor/errors';
 
 /** Uniform in [0, 1), like `Math.random`; injectable for deterministic jitter. */
 export type Random = () => number;
-
-/** Structured logger; every method optional so `console` or a pino/winston child both fit. */
-export interface SnowpipeLogger {
-  debug?(message: string, fields?: Record<string, unknown>): void;
-  info?(message: string, fields?: Record<string, unknown>): void;
-  warn?(message: string, fields?: Record<string, unknown>): void;
-  error?(message: string, fields?: Record<string, unknown>): void;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
-
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** A UUID v4 built from the injected random source, so request ids are reproducible in tests. */
 export function uuidFrom(random: Random): string {

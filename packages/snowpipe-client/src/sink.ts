@@ -225,7 +225,7 @@ export class SnowpipeSink {
         });
       } catch (error) {
         if (error instanceof SnowpipeError && error.action === 'reopen') {
-          this.client.logger.warn?.(
+          this.client.logger.warn(
             'Snowpipe channel needs reopening; will resume after the committed offset',
             {
               channel: this.channelName,
@@ -271,7 +271,7 @@ export class SnowpipeSink {
     this.pending = [];
     this.appendedUpTo = this.committed;
     if (replay.length > 0) {
-      this.client.logger.info?.('replaying rows the reopen discarded', {
+      this.client.logger.info('replaying rows the reopen discarded', {
         channel: this.channelName,
         rows: replay.length,
         fromSeq: replay[0]?.seq,

@@ -1,5 +1,6 @@
 /** Shared set-up of the integration tests (not exported by the package). */
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '@opensensor/errors';
 import { SnowpipeClient, type SnowpipeClientOptions } from './client.js';
 import {
   type FakeSnowpipeServer,
@@ -8,7 +9,6 @@ import {
 } from './fake-server.js';
 import { generateKeyPair, type SnowflakeKeyPair } from './keys.js';
 import { toSnowpipeRow } from './rows.js';
-import type { SnowpipeLogger } from './runtime.js';
 import type { SinkBatch } from './sink.js';
 
 export const ACCOUNT = 'myorg-station_fleet';
@@ -43,7 +43,7 @@ export interface LogLine {
   fields: Record<string, unknown> | undefined;
 }
 
-export function captureLogger(): { logger: SnowpipeLogger; lines: LogLine[] } {
+export function captureLogger(): { logger: Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
   const at = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     lines.push({ level, message, fields });

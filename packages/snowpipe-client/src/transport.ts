@@ -1,6 +1,7 @@
+import type { Clock, Logger, Sleep } from '@opensensor/errors';
 import type { SnowpipeOperation } from './errors.js';
 import { SnowpipeError } from './errors.js';
-import type { Clock, Sleep, SlidingWindowLimiter, SnowpipeLogger } from './runtime.js';
+import type { SlidingWindowLimiter } from './runtime.js';
 import type { ChannelStatus } from './status.js';
 
 /** Counters for monitoring; cumulative over the client's life. */
@@ -41,7 +42,7 @@ export interface CallSpec {
 export interface ChannelTransport {
   readonly clock: Clock;
   readonly sleep: Sleep;
-  readonly logger: SnowpipeLogger;
+  readonly logger: Logger;
   readonly stats: SnowpipeClientStats;
   readonly maxRequestBytes: number;
   call(spec: CallSpec): Promise<{ status: number; text: string }>;

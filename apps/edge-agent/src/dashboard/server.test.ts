@@ -129,9 +129,11 @@ describe('the dashboard server', () => {
   });
 
   it('refuses to listen off loopback without tokens', async () => {
-    await expect(startDashboardServer({ lakehouse, appDir, host: '0.0.0.0' })).rejects.toThrow(
-      /without access tokens/,
-    );
+    // Every interface, and names that only look local: the same rule as the plain-http warnings.
+    for (const host of ['0.0.0.0', '::', 'localhost.example.com'])
+      await expect(startDashboardServer({ lakehouse, appDir, host }), host).rejects.toThrow(
+        /without access tokens/,
+      );
   });
 
   it('tokens: required, limited to stations (403 whatever the path trick), catalog filtered, kept out of URLs', async () => {

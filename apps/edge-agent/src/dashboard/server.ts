@@ -3,6 +3,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { extname, join, relative, sep } from 'node:path';
+import { isLoopbackHost } from '@opensensor/errors';
 import { type AccessToken, matchToken } from './tokens.js';
 
 export interface DashboardServerOptions {
@@ -44,12 +45,6 @@ const TYPES: Record<string, string> = {
 };
 
 const COOKIE = 'opensensor_token';
-
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '0:0:0:0:0:0:0:1';
-}
 
 class HttpError extends Error {
   constructor(
@@ -152,7 +147,7 @@ function allowedStation(token: AccessToken | undefined, station: string): boolea
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const host = options.host ?? '127.0.0.1';
   const tokens = options.tokens;
-  if (!isLoopback(host) && !tokens?.length)
+  if (!isLoopbackHost(host) && !tokens?.length)
     throw new DashboardServerError(
       `refusing to listen on ${host} without access tokens: anyone who can reach it could read every station's data. Pass --token-file (create one with "opensensor dashboard token"), or leave --host at 127.0.0.1.`,
     );
