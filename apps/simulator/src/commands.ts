@@ -1,5 +1,5 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   type LoadedConfig,
   loadConfig,
@@ -13,7 +13,6 @@ import {
   type HealthSources,
   type Logger,
   PacedClock,
-  type PacedClockAnchor,
   SimulatedClock,
   type SimulationSettings,
   type Station,
@@ -23,6 +22,7 @@ import {
   systemClock,
 } from '@opensensor/pipeline';
 import { progressBar } from './progress.js';
+import { ClockStepsError, pacedClockFor, parseClockSteps } from './sim-clock.js';
 import { simulatedPlace, simulatedStationId, stationSeed } from './station-ids.js';
 
 export interface SimIo {
@@ -385,35 +385,16 @@ export interface RunOptions extends CommonSimOptions {
    * and retry schedules all on it); default: the system clock.
    */
   speed?: number;
-}
-
-/**
- * The paced clock of a station run with `--speed`: anchored in its state directory, so a restarted
- * process (after a kill, say) continues where the simulated clock would be, its downtime passing at the
- * same speed. A new speed re-anchors at the simulated time the old one has reached.
- */
-export async function pacedClockFor(file: string, speed: number, realNow = Date.now()): Promise<PacedClock> {
-  let anchor: PacedClockAnchor | null = null;
-  try {
-    const saved = JSON.parse(await readFile(file, 'utf8')) as Partial<PacedClockAnchor>;
-    if (
-      typeof saved.speed === 'number' &&
-      typeof saved.simEpoch === 'number' &&
-      typeof saved.realEpoch === 'number' &&
-      saved.speed > 0
-    )
-      anchor = { speed: saved.speed, simEpoch: saved.simEpoch, realEpoch: saved.realEpoch };
-  } catch {
-    // None yet (or unreadable): the simulated clock starts at the real time now.
-  }
-  if (anchor === null || anchor.speed !== speed) {
-    const at = anchor === null ? realNow : new PacedClock(anchor, () => realNow).simulatedAt(realNow);
-    anchor = { speed, simEpoch: Math.round(at), realEpoch: realNow };
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(`${file}.tmp`, `${JSON.stringify(anchor)}\n`);
-    await rename(`${file}.tmp`, file);
-  }
-  return new PacedClock(anchor);
+  /**
+   * Steps of the simulated wall clock with `speed`, as NTP makes them (`36h=+2h,6d=-45m`: 36 simulated
+   * hours after the clock first started it jumps two hours ahead, after six days 45 minutes back).
+   */
+  clockSteps?: string;
+  /**
+   * Bound of each station's journal in KiB, instead of OPENSENSOR_JOURNAL_MAX_MB and below its 8 MiB,
+   * so that a simulated outage reaches the bound (drops counted and logged) within minutes.
+   */
+  journalMaxKib?: number;
 }
 
 /** Simulated stations in real time through the real pipeline, until a signal (or `duration`). */
@@ -421,6 +402,22 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
   validateCommon(o);
   if (o.speed !== undefined && !(o.speed >= 1 && o.speed <= 1_000_000))
     throw new UsageError(`--speed: expected a factor from 1 to 1000000, received ${o.speed}`);
+  if (
+    o.journalMaxKib !== undefined &&
+    !(Number.isInteger(o.journalMaxKib) && o.journalMaxKib >= 4 && o.journalMaxKib <= 1_048_576)
+  )
+    throw new UsageError(
+      `--journal-max-kib: expected a whole number of KiB from 4 to 1048576, received ${o.journalMaxKib}`,
+    );
+  if (o.clockSteps !== undefined && o.speed === undefined)
+    throw new UsageError('--clock-steps steps the simulated clock: use it with --speed');
+  let clockSteps: ReturnType<typeof parseClockSteps> | undefined;
+  try {
+    clockSteps = o.clockSteps === undefined ? undefined : parseClockSteps(o.clockSteps);
+  } catch (err) {
+    if (err instanceof ClockStepsError) throw new UsageError(err.message);
+    throw err;
+  }
   const faults = parseFaults(o.faults);
   const shutdown = signal ? null : shutdownSignal({ onSignal: (s) => io.stderr(`${s}: stopping…\n`) });
   const stop = signal ?? (shutdown as { signal: AbortSignal }).signal;
@@ -438,7 +435,9 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
       const trustClock = sources.clockPolicy === 'default';
       const stateDir = join(config.stateDir, 'sim', config.stationId);
       const seed = stationSeed(o.seed, i);
-      const clock = o.speed ? await pacedClockFor(join(stateDir, 'sim-clock.json'), o.speed) : systemClock;
+      const clock = o.speed
+        ? await pacedClockFor(join(stateDir, 'sim-clock.json'), o.speed, Date.now(), clockSteps)
+        : systemClock;
       stations.push(
         await stationFromConfig({
           config,
@@ -450,6 +449,7 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
           ...(o.speed ? { healthSources: simulatedHealth(seed, () => clock.now()) } : {}),
           logger: log,
           owner: 'opensensor-sim run',
+          ...(o.journalMaxKib ? { journalMaxBytes: o.journalMaxKib * 1024 } : {}),
           ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
         }),
       );
@@ -459,6 +459,9 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
         output: resolve(config.outputDir),
         clockPolicy: trustClock ? 'trust-system-clock (simulation)' : config.clockPolicy,
         ...(o.speed ? { speed: o.speed, simulatedTime: new Date(clock.now()).toISOString() } : {}),
+        ...(clock instanceof PacedClock && clock.anchor.steps
+          ? { clockSteps: clock.anchor.steps.map((s) => ({ at: new Date(s.at).toISOString(), by: s.by })) }
+          : {}),
       });
     }
     // One station failing stops the fleet cleanly: the others are asked to stop before anything closes.

@@ -86,6 +86,15 @@ With sync or Snowflake configured (OPENSENSOR_* variables or .env), the generate
       'run on a simulated clock this many times faster than real time (1 to 1000000); it continues across restarts',
       number('--speed'),
     )
+    .option(
+      '--clock-steps <spec>',
+      'with --speed: steps of the simulated wall clock as NTP makes them, e.g. 36h=+2h,6d=-45m (after the first start=by)',
+    )
+    .option(
+      '--journal-max-kib <n>',
+      'bound of the journal in KiB (4 to 1048576), below the 8 MiB of OPENSENSOR_JOURNAL_MAX_MB: reach it in a simulated outage',
+      number('--journal-max-kib'),
+    )
     .addHelpText(
       'after',
       `
@@ -93,7 +102,8 @@ Examples:
   $ opensensor-sim run                                   # one station, every 5 s, 15-minute files
   $ opensensor-sim run --stations 10 --read-interval 0.05 --batch-duration 60 --output ./dev-lake
   $ opensensor-sim run --faults dropout=0.02,pms=0.1
-  $ opensensor-sim run --speed 600 --read-interval 60      # a reading a minute, ten simulated hours a minute`,
+  $ opensensor-sim run --speed 600 --read-interval 60      # a reading a minute, ten simulated hours a minute
+  $ opensensor-sim run --speed 3600 --clock-steps 12h=+2h,2d=-45m   # the wall clock stepped as NTP would`,
     )
     .action(async (opts) => {
       await run(io, { ...opts, envFile: program.opts().envFile });

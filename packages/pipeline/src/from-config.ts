@@ -46,6 +46,11 @@ export interface StationFromConfigOptions {
   onWindowWritten?: StationOptions['onWindowWritten'];
   /** What this process is (`opensensor start`), named to a second writer of the same journal or lake. */
   owner?: string;
+  /**
+   * Bound of the journal in bytes instead of `OPENSENSOR_JOURNAL_MAX_MB`, also below the setting's
+   * 8 MiB: a simulation reaches the bound (and its counted drops) in minutes with a few KiB.
+   */
+  journalMaxBytes?: number;
 }
 
 async function createStationBoard(
@@ -451,7 +456,7 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
     compression: c.compression,
     encodings: c.parquetEncodings,
     fsync: c.journalFsync,
-    journalMaxBytes: c.journalMaxMb * 1024 * 1024,
+    journalMaxBytes: o.journalMaxBytes ?? c.journalMaxMb * 1024 * 1024,
     clockSync: trust
       ? null
       : new ClockSyncMonitor({

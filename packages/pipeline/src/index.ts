@@ -1,6 +1,13 @@
 // The board contract of @opensensor/sensors-core, for users of `Station.open({ board })`.
 export type { BoardFacade, BoardSample, SensorSlotStatus } from '@opensensor/sensors-core';
-export { type Clock, PacedClock, type PacedClockAnchor, SimulatedClock, systemClock } from './clock.js';
+export {
+  type Clock,
+  PacedClock,
+  type PacedClockAnchor,
+  type PacedClockStep,
+  SimulatedClock,
+  systemClock,
+} from './clock.js';
 export {
   bootTagOf,
   CLOCK_FLOOR_MS,

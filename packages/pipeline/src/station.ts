@@ -1,6 +1,12 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type FsyncPolicy, Journal, JournalDiskFullError, type ProcessLock } from '@opensensor/buffer';
+import {
+  DEFAULT_SEGMENT_BYTES,
+  type FsyncPolicy,
+  Journal,
+  JournalDiskFullError,
+  type ProcessLock,
+} from '@opensensor/buffer';
 import {
   cleanupTempFiles,
   HEALTH_SCHEMA,
@@ -68,6 +74,10 @@ export interface StationOptions {
   /** Default `compact` (decision 0302); `plain` for readers that predate those encodings. */
   encodings?: LakeEncodings;
   fsync?: FsyncPolicy;
+  /**
+   * Bound of the journal on disk. Its segments are the journal's default size (4 MiB), or half the
+   * bound when that is smaller, so that a small bound (a simulation) still holds two of them.
+   */
   journalMaxBytes?: number;
   /** Null: trust the system clock. */
   clockSync?: ClockSyncMonitor | null;
@@ -283,7 +293,12 @@ export class Station {
     const journal = await Journal.open<Uint8Array>({
       dir,
       fsync: options.fsync ?? { interval: 1000 },
-      ...(options.journalMaxBytes ? { maxBytes: options.journalMaxBytes } : {}),
+      ...(options.journalMaxBytes
+        ? {
+            maxBytes: options.journalMaxBytes,
+            segmentBytes: Math.min(DEFAULT_SEGMENT_BYTES, Math.floor(options.journalMaxBytes / 2)),
+          }
+        : {}),
       consumers,
       logger: (options.logger ?? silentLogger).child({ component: 'journal' }),
       ...(options.owner ? { lockLabel: options.owner } : {}),
