@@ -560,7 +560,7 @@ export class Journal<T = Uint8Array> {
         let prevSeq = start.prevSeq;
         let damaged: { offset: number; end: number } | null = null;
         for (;;) {
-          const item = await scanner.next();
+          const item = scanner.nextBuffered() ?? (await scanner.next());
           if (item === null) break;
           if (item.kind === 'record') {
             if (damaged) this.noteCorrupt(seg, damaged, item.seq - prevSeq - 1);

@@ -72,18 +72,44 @@ export class SegmentScanner {
     return record;
   }
 
+  /**
+   * The next record when it lies wholly in the chunk already read and is valid, taken without an
+   * await (most records of a read); `undefined` when it needs I/O or is not a plain valid record, and
+   * then `next()` decides.
+   */
+  nextBuffered(): ScanItem | undefined {
+    if (this.pending !== null || this.pos >= this.limit) return undefined;
+    const record = this.recordIn(this.pos);
+    return record ? this.accept(record) : undefined;
+  }
+
   private async parseAt(offset: number): Promise<Extract<ScanItem, { kind: 'record' }> | null> {
+    let record = this.recordIn(offset);
+    if (record !== undefined) return record;
     if (!(await this.ensure(offset, HEADER_BYTES))) return null;
-    let at = offset - this.bufStart;
+    record = this.recordIn(offset);
+    if (record !== undefined) return record;
+    // A valid header whose payload is not read yet.
+    const length = this.buf.readUInt32LE(offset - this.bufStart + 8);
+    if (!(await this.ensure(offset, HEADER_BYTES + length))) return null;
+    return this.recordIn(offset) ?? null;
+  }
+
+  /**
+   * The record at `offset` from the bytes already in `buf`: the record, null when no valid record
+   * starts there, or `undefined` when its header or payload is not wholly read yet.
+   */
+  private recordIn(offset: number): Extract<ScanItem, { kind: 'record' }> | null | undefined {
+    if (offset < this.bufStart || offset + HEADER_BYTES > this.bufEnd) return undefined;
+    const at = offset - this.bufStart;
     if (this.buf.readUInt32LE(at) !== MAGIC_U32) return null;
     const length = this.buf.readUInt32LE(at + 8);
     if (length > this.maxPayload || offset + HEADER_BYTES + length > this.limit) return null;
-    if (!(await this.ensure(offset, HEADER_BYTES + length))) return null;
-    at = offset - this.bufStart;
+    const end = offset + HEADER_BYTES + length;
+    if (end > this.bufEnd) return undefined;
     if (!recordChecksumOk(this.buf, at, length)) return null;
     const seq = headerSeq(this.buf, at);
     if (seq <= this.prevSeq) return null;
-    const end = offset + HEADER_BYTES + length;
     return {
       kind: 'record',
       seq,
