@@ -1,5 +1,10 @@
-import { rmSync } from 'node:fs';
-import { runWorker } from '../lib/child.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, runWorker, SIM_CLI } from '../lib/child.mjs';
+
+const FLEET_START = '2026-01-01T00:00:00.000Z';
+
 import { summarize, summarizeFields } from '../lib/stats.mjs';
 
 /** Runs a worker `warmup` times (discarded) then `reps` times, each in a fresh process. */
@@ -74,32 +79,57 @@ export async function dayBackfill(ctx) {
   });
 }
 
-/** 3. Fleets, one station after another in one process (as `opensensor-sim backfill --stations N`). */
+/**
+ * 3. Fleets through the user's path: `opensensor-sim backfill --stations N` (one process, stations
+ * `--parallel` at once), each fleet size once with one station at a time and once with the default.
+ */
 export async function fleetBackfill(ctx) {
   for (const { stations, hours } of ctx.profile.fleet) {
-    const r = await runWorker('backfill', { mode: 'pipeline', stations, hours }, { timeoutMs: 1_800_000 });
-    const stationHours = stations * hours;
-    // The first station pays for JIT warm-up; the others are the repetitions of "one station".
-    const perStation = r.perStationMs.slice(stations > 1 ? 1 : 0).map((ms) => ms / hours);
-    // Does a station cost more when many came before it in the same lake? Compare the last tenth
-    // of the stations with the first tenth (after the first).
-    const tenth = Math.max(1, Math.floor(perStation.length / 10));
-    const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-    const growth = mean(perStation.slice(-tenth)) / mean(perStation.slice(0, tenth));
-    ctx.emit({
-      name: 'fleet-backfill',
-      params: { stations, hours, readIntervalSec: 5, compression: 'zstd', health: true },
-      figures: {
-        processWallS: summarize([r.processWallMs / 1000], 's'),
-        cpuS: summarize([r.cpuMs / 1000], 's'),
-        peakRssMB: summarize([r.peakRssMB], 'MB'),
-        readingsPerSec: summarize([r.readings / (r.runMs / 1000)], 'readings/s'),
-        filesPerSec: summarize([(r.files + r.healthFiles) / (r.runMs / 1000)], 'files/s'),
-        cpuMsPerStationHour: summarize([r.runCpuMs / stationHours], 'ms'),
-        wallMsPerStationHour: summarize(perStation, 'ms'),
-        lastTenthVsFirstTenth: summarize([growth], '×'),
-        lakeMB: summarize([r.lakeBytes / 1e6], 'MB'),
-      },
-    });
+    for (const parallel of [1, undefined]) {
+      const dir = mkdtempSync(join(tmpdir(), 'opensensor-bench-fleet-'));
+      try {
+        const r = await runCli(
+          [
+            SIM_CLI,
+            'backfill',
+            '--stations',
+            String(stations),
+            '--start',
+            FLEET_START,
+            '--end',
+            new Date(Date.parse(FLEET_START) + hours * 3_600_000).toISOString(),
+            '--output',
+            'output',
+            '--json',
+            ...(parallel ? ['--parallel', String(parallel)] : []),
+          ],
+          { cwd: dir, timeoutMs: 1_800_000 },
+        );
+        const stationHours = stations * hours;
+        ctx.emit({
+          name: 'fleet-backfill',
+          params: {
+            stations,
+            hours,
+            parallel: parallel ?? 'default',
+            readIntervalSec: 5,
+            compression: 'zstd',
+            health: true,
+          },
+          description: 'opensensor-sim backfill --stations N through the CLI (one process)',
+          figures: {
+            processWallS: summarize([r.wallMs / 1000], 's'),
+            cpuS: summarize([r.cpuMs / 1000], 's'),
+            peakRssMB: summarize([r.peakRssMB], 'MB'),
+            readingsPerSec: summarize([r.summary.rows / (r.wallMs / 1000)], 'readings/s'),
+            cpuMsPerStationHour: summarize([r.cpuMs / stationHours], 'ms'),
+            wallMsPerStationHour: summarize([r.wallMs / stationHours], 'ms'),
+            lakeMB: summarize([r.summary.bytes / 1e6], 'MB'),
+          },
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   }
 }

@@ -3,7 +3,6 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -11,52 +10,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { agentCli } from '../lib/agent-process.mjs';
-import { runToExit, runWorker } from '../lib/child.mjs';
+import { runCli, runWorker, SIM_CLI } from '../lib/child.mjs';
 import { summarize } from '../lib/stats.mjs';
 
-const PROBE = fileURLToPath(new URL('../workers/probe.mjs', import.meta.url));
-/** The built simulator CLI (`opensensor-sim`): the app is not a dependency of the bench package. */
-const SIM_CLI = fileURLToPath(new URL('../../../apps/simulator/dist/cli.js', import.meta.url));
 const DAY_MS = 86_400_000;
-
-/**
- * `node <args>` in `cwd` with a clean environment (no OPENSENSOR_* of the caller: no sync, no .env),
- * its JSON summary from stdout, wall from spawn to exit, and the child's own peak RSS and CPU (the
- * probe, preloaded with --import, writes them at exit). Rejects on a non-zero exit.
- */
-async function runCli(args, { cwd, timeoutMs = 3 * 3_600_000 }) {
-  const probeFile = join(cwd, `.probe-${process.pid}-${Date.now()}.json`);
-  const { code, signal, stdout, stderr, wallMs } = await runToExit(
-    process.execPath,
-    ['--import', PROBE, ...args],
-    {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENSENSOR_BENCH_PROBE: probeFile },
-      timeoutMs,
-    },
-  );
-  const command = args.slice(1, 3).join(' ');
-  if (code !== 0)
-    throw new Error(
-      `${command} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}: ${(stderr || stdout).trim().slice(-2000)}`,
-    );
-  let summary;
-  try {
-    summary = JSON.parse(stdout);
-  } catch {
-    throw new Error(`${command} printed something that is not JSON: ${stdout.slice(0, 200)}`);
-  }
-  let usage = {};
-  try {
-    usage = JSON.parse(readFileSync(probeFile, 'utf8'));
-    rmSync(probeFile, { force: true });
-  } catch {
-    // No probe figures: wall alone.
-  }
-  return { wallMs, summary, ...usage };
-}
 
 /**
  * Sets the mtime of every file and folder under `dir` back by `ms`: the fleet's month of files as it

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const WORKERS = fileURLToPath(new URL('../workers/', import.meta.url));
@@ -71,4 +73,45 @@ export function runToExit(command, args, options = {}) {
       resolve({ code, signal, stdout, stderr, wallMs: Number(process.hrtime.bigint() - started) / 1e6 });
     });
   });
+}
+
+/** The built simulator CLI (`opensensor-sim`): the app is not a dependency of the bench package. */
+export const SIM_CLI = fileURLToPath(new URL('../../../apps/simulator/dist/cli.js', import.meta.url));
+const PROBE = fileURLToPath(new URL('../workers/probe.mjs', import.meta.url));
+
+/**
+ * `node <args>` in `cwd` with a clean environment (no OPENSENSOR_* of the caller: no sync, no .env),
+ * its JSON summary from stdout, wall from spawn to exit, and the child's own peak RSS and CPU (the
+ * probe, preloaded with --import, writes them at exit). Rejects on a non-zero exit.
+ */
+export async function runCli(args, { cwd, timeoutMs = 3 * 3_600_000 }) {
+  const probeFile = join(cwd, `.probe-${process.pid}-${Date.now()}.json`);
+  const { code, signal, stdout, stderr, wallMs } = await runToExit(
+    process.execPath,
+    ['--import', PROBE, ...args],
+    {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENSENSOR_BENCH_PROBE: probeFile },
+      timeoutMs,
+    },
+  );
+  const command = args.slice(1, 3).join(' ');
+  if (code !== 0)
+    throw new Error(
+      `${command} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}: ${(stderr || stdout).trim().slice(-2000)}`,
+    );
+  let summary;
+  try {
+    summary = JSON.parse(stdout);
+  } catch {
+    throw new Error(`${command} printed something that is not JSON: ${stdout.slice(0, 200)}`);
+  }
+  let usage = {};
+  try {
+    usage = JSON.parse(readFileSync(probeFile, 'utf8'));
+    rmSync(probeFile, { force: true });
+  } catch {
+    // No probe figures: wall alone.
+  }
+  return { wallMs, summary, ...usage };
 }
