@@ -52,6 +52,7 @@ export {
   parsePartitionDirName,
   partitionDir,
 } from './hive-path.js';
+export { opensensorEncoder } from './parquet/opensensor-encoder.js';
 export {
   type ColumnValues,
   type MaskedColumn,

@@ -203,7 +203,7 @@ describe('writeWindowFile → DuckDB', () => {
     expect(new Set(meta.map((m) => m.compression))).toEqual(new Set(['ZSTD']));
     const [fileMeta] = await db.rows(`SELECT created_by FROM parquet_file_metadata('${path}')`);
     expect(fileMeta?.created_by).toBe(
-      `@opensensor/parquet-hive-writer version ${WRITER_VERSION} (hyparquet-writer ${HYPARQUET_WRITER_VERSION})`,
+      `@opensensor/parquet-hive-writer version ${WRITER_VERSION} (opensensor-parquet ${WRITER_VERSION})`,
     );
     const schema = await db.rows(
       `SELECT name, logical_type FROM parquet_schema('${path}') WHERE name = 'timestamp'`,

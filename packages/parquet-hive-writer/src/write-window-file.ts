@@ -14,6 +14,7 @@ import {
 } from './errors.js';
 import { FOOTER_KEYS, type LakeFileFooter, readLakeFooter } from './footer.js';
 import { type LakeFilePrefix, lakeFileName, parseLakeFileName, partitionDir } from './hive-path.js';
+import { opensensorEncoder, opensensorEncoderSupports } from './parquet/opensensor-encoder.js';
 import { type NonFinitePolicy, prepareColumns, type WindowRows } from './rows.js';
 import type { LakeSchema } from './schema.js';
 import { assertBatchDuration, type LakeWindow } from './window.js';
@@ -54,7 +55,10 @@ export interface WriteWindowFileOptions {
   metadata?: Readonly<Record<string, string>>;
   /** Default `compact` (DELTA_BINARY_PACKED timestamps, BYTE_STREAM_SPLIT floats); `plain` for old readers. */
   encodings?: LakeEncodings;
-  /** Swap the Parquet library (default hyparquet-writer). */
+  /**
+   * Swap the Parquet encoder. Default: this package's own (`opensensorEncoder`) for zstd and gzip,
+   * hyparquet-writer for snappy (see docs/decisions/0303-own-parquet-encoder.md).
+   */
   encoder?: ParquetEncoder;
   /** Fault injection for tests: runs after the temp file is durable and before it gets its final name. */
   onTempFileWritten?: (tempPath: string) => void | Promise<void>;
@@ -157,7 +161,8 @@ export async function writeWindowFile(options: WriteWindowFileOptions): Promise<
     );
   }
   const codec = await loadCodec(options.compression ?? 'zstd', options.zstd ?? 'auto');
-  const encoder = options.encoder ?? hyparquetEncoder;
+  const encoder =
+    options.encoder ?? (opensensorEncoderSupports(codec) ? opensensorEncoder : hyparquetEncoder);
   await encoder.load?.();
 
   await mkdirDurable(dir);
