@@ -25,7 +25,13 @@ describe('pnpm bench', () => {
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
     const results = lines.map((l) => JSON.parse(l));
-    expect(results.map((r) => r.params.codec)).toEqual(['zstd', 'snappy', 'gzip']);
+    expect(results.map((r) => r.params.codec)).toEqual(['zstd', 'zstd', 'snappy', 'gzip']);
+    expect(results.map((r) => r.params.encoder.split(' ')[0])).toEqual([
+      'opensensor-parquet',
+      'hyparquet-writer',
+      'hyparquet-writer',
+      'opensensor-parquet',
+    ]);
     for (const r of results) {
       expect(r.name).toBe('batch-encode');
       expect(r.machine).toMatchObject({ cores: expect.any(Number), node: process.version });
