@@ -135,7 +135,7 @@ function simulatedHealth(seed: number, now: () => number): HealthSources {
   };
 }
 
-function makeLogger(io: SimIo, config: OpenSensorConfig, quiet: boolean): Logger {
+function makeLogger(io: SimIo, config: OpenSensorConfig, quiet: boolean): Required<Logger> {
   return createLogger({
     level: quiet ? 'warn' : config.logLevel,
     json: config.logJson ?? !io.isTty,

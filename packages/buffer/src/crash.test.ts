@@ -32,13 +32,14 @@ beforeAll(() => {
   // The one workspace package the journal imports, transpiled beside it the same way.
   const errors = join(out, 'node_modules', '@opensensor', 'errors');
   mkdirSync(errors, { recursive: true });
-  const source = readFileSync(join(here, '..', '..', 'errors', 'src', 'index.ts'), 'utf8');
-  writeFileSync(
-    join(errors, 'index.js'),
-    ts.transpileModule(source, {
+  const errorsSrc = join(here, '..', '..', 'errors', 'src');
+  for (const file of readdirSync(errorsSrc)) {
+    if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+    const { outputText } = ts.transpileModule(readFileSync(join(errorsSrc, file), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    }).outputText,
-  );
+    });
+    writeFileSync(join(errors, file.replace(/\.ts$/, '.js')), outputText);
+  }
   writeFileSync(join(errors, 'package.json'), '{"type":"module","exports":"./index.js"}');
   modulePath = join(out, 'index.js');
 });

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from '@opensensor/errors';
 import { fsyncDir, unlinkIfExists, writeFileAtomic } from './fs-util.js';
-import type { JournalLogger } from './options.js';
 import { isValidConsumerName } from './options.js';
 
 /**
@@ -23,7 +23,7 @@ export function cursorDir(journalDir: string): string {
 /** Reads every cursor; `removeTemp` (false for read-only inspection) deletes interrupted commits. */
 export async function loadCursors(
   journalDir: string,
-  logger: JournalLogger,
+  logger: Logger,
   removeTemp = true,
 ): Promise<Map<string, number>> {
   const dir = cursorDir(journalDir);

@@ -10,8 +10,8 @@ import {
 } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Logger } from '@opensensor/errors';
 import { errnoCode, JournalLockedError } from './errors.js';
-import type { JournalLogger } from './options.js';
 import { type LockHolder, readProcessLock, tryAcquireProcessLock } from './process-lock.js';
 
 /**
@@ -130,7 +130,7 @@ export function lockHolder(dir: string): LockHolder | null {
 }
 
 /** Takes the directory's LOCK file, taking over a stale one; returns the release function. */
-export function acquireLock(dir: string, logger: JournalLogger, label?: string): () => void {
+export function acquireLock(dir: string, logger: Logger, label?: string): () => void {
   const attempt = tryAcquireProcessLock(join(dir, 'LOCK'), { logger, ...(label ? { label } : {}) });
   if (!attempt.acquired) throw new JournalLockedError(dir, attempt.holder);
   return () => attempt.lock.release();

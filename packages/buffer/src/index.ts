@@ -1,3 +1,7 @@
+export type {
+  /** @deprecated the journal takes `Logger` from `@opensensor/errors` (one more method, `debug`; `console` fits). */
+  Logger as JournalLogger,
+} from '@opensensor/errors';
 export { bytesCodec, type JournalCodec, jsonCodec } from './codec.js';
 export {
   InvalidCursorError,
@@ -36,7 +40,6 @@ export {
   type FsyncPolicy,
   type FullPolicy,
   type JournalClock,
-  type JournalLogger,
   type JournalOptions,
 } from './options.js';
 export {

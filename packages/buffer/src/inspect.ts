@@ -1,5 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
+import { silentLogger } from '@opensensor/errors';
 import { loadCursors } from './cursor-store.js';
 import { errnoCode } from './errors.js';
 import { lockHolder } from './fs-util.js';
@@ -27,8 +28,6 @@ export interface JournalInspection {
   /** Damaged regions in the newest segment that the next open will skip. */
   corruptRegions: number;
 }
-
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 /**
  * Reads the state of a journal directory without taking its lock or changing any file, so a status
@@ -71,7 +70,7 @@ export async function inspectJournal(dir: string): Promise<JournalInspection> {
 
   let cursors = new Map<string, number>();
   try {
-    cursors = await loadCursors(absolute, silent, false);
+    cursors = await loadCursors(absolute, silentLogger, false);
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import type { Clock, Logger } from '@opensensor/errors';
 import { bytesCodec, type JournalCodec } from './codec.js';
 import { type JournalOptionIssue, JournalOptionsError } from './errors.js';
 import { HEADER_BYTES } from './record.js';
@@ -14,18 +15,10 @@ export type FsyncPolicy = 'always' | 'never' | { interval: number };
 /** What `append` does when the journal holds `maxBytes`. */
 export type FullPolicy = 'drop-oldest' | 'reject';
 
-/** Wall-clock time and timers, injectable so tests and simulations control them. */
-export interface JournalClock {
-  now(): number;
+/** The shared `Clock` plus the timers of the fsync interval, injectable so tests and simulations control them. */
+export interface JournalClock extends Clock {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
-}
-
-/** Structured log sink; `fields` is a flat object safe to serialise. */
-export interface JournalLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
 }
 
 export interface JournalOptions<T = Uint8Array> {
@@ -47,7 +40,7 @@ export interface JournalOptions<T = Uint8Array> {
   codec?: JournalCodec<T>;
   clock?: JournalClock;
   /** Default: warnings and errors as JSON lines on stderr, info dropped. */
-  logger?: JournalLogger;
+  logger?: Logger;
   /**
    * What this process is ("opensensor start"), written into the directory's LOCK file so that a
    * second opener's `JournalLockedError` can name it.
@@ -66,7 +59,7 @@ export interface ResolvedOptions<T> {
   consumers: readonly string[];
   codec: JournalCodec<T>;
   clock: JournalClock;
-  logger: JournalLogger;
+  logger: Logger;
   lockLabel: string | undefined;
 }
 
@@ -93,7 +86,8 @@ function stderrLine(level: string, message: string, fields?: Record<string, unkn
   );
 }
 
-export const stderrLogger: JournalLogger = {
+export const stderrLogger: Logger = {
+  debug: () => {},
   info: () => {},
   warn: (message, fields) => stderrLine('warn', message, fields),
   error: (message, fields) => stderrLine('error', message, fields),

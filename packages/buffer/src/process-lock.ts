@@ -9,6 +9,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Logger } from '@opensensor/errors';
 
 /**
  * A lock file that says which process owns something (a journal directory, an upload ledger, a
@@ -51,7 +52,7 @@ export interface ProcessLockOptions {
   /** What this process is, recorded so that a refused process can say who holds the lock. */
   label?: string;
   /** Told when a stale lock is taken over (a crash, a reboot, a reused pid). */
-  logger?: { warn(message: string, fields?: Record<string, unknown>): void };
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export type LockAttempt = { acquired: true; lock: ProcessLock } | { acquired: false; holder: LockHolder };

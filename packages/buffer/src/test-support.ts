@@ -1,21 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from '@opensensor/errors';
 import type { Journal } from './journal.js';
-import type { JournalLogger } from './options.js';
 
 /** Shared by this package's tests only; not exported from the package. */
 
 export interface LogEntry {
-  level: 'info' | 'warn' | 'error';
+  level: 'debug' | 'info' | 'warn' | 'error';
   message: string;
   fields: Record<string, unknown> | undefined;
 }
 
-export function captureLogger(): JournalLogger & { entries: LogEntry[] } {
+export function captureLogger(): Logger & { entries: LogEntry[] } {
   const entries: LogEntry[] = [];
   return {
     entries,
+    debug: (message, fields) => entries.push({ level: 'debug', message, fields }),
     info: (message, fields) => entries.push({ level: 'info', message, fields }),
     warn: (message, fields) => entries.push({ level: 'warn', message, fields }),
     error: (message, fields) => entries.push({ level: 'error', message, fields }),

@@ -1,7 +1,15 @@
-/** Time as a parameter: the agent uses the system clock, tests and backfills a simulated one. */
-export interface Clock {
-  /** Milliseconds since the Unix epoch. */
-  now(): number;
+import type { Clock } from '@opensensor/errors';
+
+export type {
+  /** @deprecated import `Clock` from `@opensensor/errors`; what a station runs on is a `StationClock`. */
+  Clock,
+} from '@opensensor/errors';
+
+/**
+ * The clock a station runs on: the shared `Clock` that can also wait for a deadline. Time is a
+ * parameter: the agent uses the system clock, tests and backfills a simulated one.
+ */
+export interface StationClock extends Clock {
   /** Resolves once `now() >= deadlineMs`, or early (without throwing) when `signal` aborts. */
   sleepUntil(deadlineMs: number, signal?: AbortSignal): Promise<void>;
   /**
@@ -13,7 +21,7 @@ export interface Clock {
   readonly speed?: number;
 }
 
-export const systemClock: Clock = {
+export const systemClock: StationClock = {
   now: () => Date.now(),
   sleepUntil(deadlineMs, signal) {
     return new Promise((resolve) => {
@@ -37,7 +45,7 @@ export const systemClock: Clock = {
  * A clock that jumps straight to every deadline it is asked to sleep until: a backfill of a day
  * runs as fast as the work allows, with the same code path as real time.
  */
-export class SimulatedClock implements Clock {
+export class SimulatedClock implements StationClock {
   constructor(private current: number) {}
 
   now(): number {

@@ -2,14 +2,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { OpenSensorConfig, StorageSettings } from '@opensensor/config';
+import { childLogger, type Logger, silentLogger } from '@opensensor/errors';
 import { HEALTH_SCHEMA, type LakeSchema } from '@opensensor/parquet-hive-writer';
 import type { S3TargetOptions, SyncProgressEvent, SyncSummary, UploadStatus } from '@opensensor/s3-sync';
 import type { BoardFacade } from '@opensensor/sensors-core';
-import type { Clock } from './clock.js';
+import type { StationClock } from './clock.js';
 import { systemClock } from './clock.js';
 import { ClockSyncMonitor, systemClockSources } from './clock-sync.js';
 import { type HealthSources, runCommand } from './health.js';
-import { type Logger, silentLogger } from './logger.js';
 import { BoardError, type OpenBoardOptions, openBoard } from './open-board.js';
 import { type BoardKind, schemaForBoard } from './schemas.js';
 import { snowpipeClientOptions } from './snowpipe-options.js';
@@ -30,7 +30,7 @@ export interface SimulationSettings {
 export interface StationFromConfigOptions {
   config: OpenSensorConfig;
   logger?: Logger;
-  clock?: Clock;
+  clock?: StationClock;
   /** Read simulated sensors instead of the board. */
   simulate?: SimulationSettings | false;
   /** A board of your own (overrides `simulate` and the real board); give its kind for the schema. */
@@ -55,7 +55,7 @@ export interface StationFromConfigOptions {
 
 async function createStationBoard(
   o: StationFromConfigOptions,
-  clock: Clock,
+  clock: StationClock,
   log: Logger,
 ): Promise<{ board: BoardFacade; kind: BoardKind }> {
   if (o.board) return o.board;
@@ -350,14 +350,14 @@ async function snowpipeTask(
   config: OpenSensorConfig,
   kind: 'reading' | 'health',
   schema: LakeSchema,
-  clock: Clock,
+  clock: StationClock,
   log: Logger,
 ): Promise<JournalTask> {
   const { SnowpipeClient, SnowpipeSink } = await import('@opensensor/snowpipe-client');
   const { SnowpipeTask } = await import('./snowpipe-task.js');
   const client = new SnowpipeClient({
     ...(await snowpipeClientOptions(config, kind)),
-    logger: log.child({ component: 'snowpipe', stream: kind }),
+    logger: childLogger(log, { component: 'snowpipe', stream: kind }),
   });
   const sink = new SnowpipeSink({
     client,

@@ -1,5 +1,6 @@
 // The board contract of @opensensor/sensors-core, for users of `Station.open({ board })`.
 export type { BoardFacade, BoardSample, SensorSlotStatus } from '@opensensor/sensors-core';
+export type { StationClock } from './clock.js';
 export {
   type Clock,
   PacedClock,

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal } from '@opensensor/buffer';
+import { silentLogger } from '@opensensor/errors';
 import { HEALTH_SCHEMA, SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -252,7 +253,7 @@ describe('LakeConsumer', () => {
       consumers: ['parquet'],
       segmentBytes: 16 * 1024,
       maxBytes: 64 * 1024,
-      logger: { info: () => {}, warn: () => {}, error: () => {} },
+      logger: silentLogger,
     });
     const clock = new SimulatedClock(T0);
     const c = consumer(journal, clock, 'reading', 3600);

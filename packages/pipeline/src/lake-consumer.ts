@@ -1,5 +1,6 @@
 import { basename, dirname } from 'node:path';
 import type { Journal } from '@opensensor/buffer';
+import { childLogger, type Logger, silentLogger } from '@opensensor/errors';
 import {
   BatchOverlapError,
   type LakeCompression,
@@ -13,8 +14,7 @@ import {
   windowOf,
   writeWindowFile,
 } from '@opensensor/parquet-hive-writer';
-import type { Clock } from './clock.js';
-import { type Logger, silentLogger } from './logger.js';
+import type { StationClock } from './clock.js';
 import { decodeRecord, type PipelineRecord, RECORD_KIND, recordKind } from './records.js';
 import { RESTAMP_STEP, Restamper, type Sequenced } from './restamp.js';
 import { FloatWindowBuffer, ObjectWindowBuffer, type WindowBuffer } from './window-buffer.js';
@@ -37,7 +37,7 @@ export interface LakeConsumerOptions {
   compression: LakeCompression;
   /** Default `compact`. */
   encodings?: LakeEncodings;
-  clock: Clock;
+  clock: StationClock;
   /** A window is closed by time this long after its end, if no later record closed it first. */
   closeGraceMs: number;
   logger?: Logger;
@@ -108,7 +108,7 @@ export class LakeConsumer {
 
   constructor(private readonly o: LakeConsumerOptions) {
     this.buffer = o.kind === 'reading' ? new FloatWindowBuffer(o.schema) : new ObjectWindowBuffer(o.schema);
-    this.log = (o.logger ?? silentLogger).child({ consumer: o.name });
+    this.log = childLogger(o.logger ?? silentLogger, { consumer: o.name });
     this.lastProcessed = o.journal.cursor(o.name);
     this.nextSeq = this.lastProcessed + 1;
   }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal } from '@opensensor/buffer';
+import type { LogFields, Logger } from '@opensensor/errors';
 import { cleanupTempFiles, SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { listLakeFiles } from '@opensensor/s3-sync';
@@ -11,7 +12,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from './clock.js';
 import type { HealthSources } from './health.js';
 import { LAKE_LOCK_NAME, LakeLockedError, lakeLockPath, lakeWriter } from './lake-lock.js';
-import type { LogFields, Logger } from './logger.js';
 import { Station, type StationOptions } from './station.js';
 
 const STATION = '0193a5c1-4e2f-7b3a-8c1d-2f6e9a0b4c7d';

@@ -7,8 +7,8 @@ import {
   readProcessLock,
   tryAcquireProcessLock,
 } from '@opensensor/buffer';
+import type { Logger } from '@opensensor/errors';
 import { OpenSensorError } from '@opensensor/errors';
-import type { Logger } from './logger.js';
 
 /**
  * Name of the lock file in a station's lake directory. Hidden and not `*.parquet`, so the lake's

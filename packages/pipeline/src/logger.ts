@@ -1,15 +1,15 @@
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogFields = Record<string, unknown>;
+import type { LogFields, Logger } from '@opensensor/errors';
 
-/** The logger every OpenSensor package accepts (structurally): message plus structured fields. */
-export interface Logger {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-  /** A logger that adds `fields` to every line, e.g. `{ component: 'parquet' }`. */
-  child(fields: LogFields): Logger;
-}
+export {
+  /** @deprecated import `LogFields` from `@opensensor/errors`. */
+  type LogFields,
+  /** @deprecated import `Logger` from `@opensensor/errors`, the one logger type every package accepts. */
+  type Logger,
+  /** @deprecated import `silentLogger` from `@opensensor/errors`. */
+  silentLogger,
+} from '@opensensor/errors';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface LoggerOptions {
   level?: LogLevel;
@@ -24,7 +24,8 @@ export interface LoggerOptions {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export function createLogger(options: LoggerOptions = {}, base: LogFields = {}): Logger {
+/** A logger with `child` always present (`Required<Logger>`), so callers can chain it. */
+export function createLogger(options: LoggerOptions = {}, base: LogFields = {}): Required<Logger> {
   const min = RANK[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const now = options.now ?? Date.now;
@@ -56,15 +57,6 @@ export function createLogger(options: LoggerOptions = {}, base: LogFields = {}):
     child: (fields) => createLogger(options, { ...base, ...fields }),
   };
 }
-
-/** Discards everything; the default where a caller passes no logger. */
-export const silentLogger: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  child: () => silentLogger,
-};
 
 function errorReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message };

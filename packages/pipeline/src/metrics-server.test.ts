@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { SimulatedEnviroplus } from '@opensensor/simulation';
 import { describe, expect, it } from 'vitest';
-import { type Clock, SimulatedClock } from './clock.js';
+import { SimulatedClock, type StationClock } from './clock.js';
 import { collectStationMetrics, metricsJson, STATION_METRICS } from './metrics.js';
 import { MetricsServerError, serveStationMetrics } from './metrics-server.js';
 import { type JournalTask, Station } from './station.js';
@@ -13,7 +13,7 @@ import { UploadBacklog } from './upload-backlog.js';
 const STATION = '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f';
 
 /** Time that moves only when the test says so (a simulated clock would spin the writers' loops). */
-class ManualClock implements Clock {
+class ManualClock implements StationClock {
   private sleepers: { t: number; wake: () => void }[] = [];
   constructor(private current: number) {}
   now(): number {
@@ -38,7 +38,7 @@ async function until(done: () => boolean): Promise<void> {
 }
 
 /** A board whose `hangAt`-th read waits for `release()`: the station is mid-run, and the test looks at it. */
-function gatedBoard(clock: Clock, hangAt: number) {
+function gatedBoard(clock: StationClock, hangAt: number) {
   let reads = 0;
   let release!: () => void;
   const gate = new Promise<void>((r) => {

@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OpenSensorError } from '@opensensor/errors';
-import { type Logger, silentLogger } from './logger.js';
+import { childLogger, type Logger, OpenSensorError, silentLogger } from '@opensensor/errors';
 import { type BuildInfo, collectStationMetrics, type MetricSample, STATION_METRICS } from './metrics.js';
 import type { Station } from './station.js';
 
@@ -78,7 +77,7 @@ export async function serveStationMetrics(o: MetricsServerOptions): Promise<Metr
     };
     registry.registerMetric(family as unknown as Parameters<typeof registry.registerMetric>[0]);
   }
-  const log = (o.logger ?? silentLogger).child({ component: 'metrics' });
+  const log = childLogger(o.logger ?? silentLogger, { component: 'metrics' });
 
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

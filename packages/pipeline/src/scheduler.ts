@@ -1,7 +1,7 @@
-import type { Clock } from './clock.js';
+import type { StationClock } from './clock.js';
 
 export interface ScheduleOptions {
-  clock: Clock;
+  clock: StationClock;
   intervalMs: number;
   /** First deadline; defaults to the next multiple of the interval (readings land on :00, :05, …). */
   startAt?: number;

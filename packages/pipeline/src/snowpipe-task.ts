@@ -1,8 +1,7 @@
 import type { Journal } from '@opensensor/buffer';
-import { OpenSensorError } from '@opensensor/errors';
+import { childLogger, type Logger, OpenSensorError, silentLogger } from '@opensensor/errors';
 import type { SnowpipeRow, SnowpipeSink, SnowpipeValue, toSnowpipeRow } from '@opensensor/snowpipe-client';
-import type { Clock } from './clock.js';
-import { type Logger, silentLogger } from './logger.js';
+import type { StationClock } from './clock.js';
 import {
   decodeRecord,
   type HealthRecord,
@@ -37,7 +36,7 @@ export interface SnowpipeTaskOptions {
   columns: readonly string[];
   /** Values added to every row (health rows: `hostname`, `station_name`). */
   constants?: Readonly<Record<string, SnowpipeValue>>;
-  clock: Clock;
+  clock: StationClock;
   logger?: Logger;
   /** Rows are sent at most this often (Snowflake bills per request; a station needs few). Default 10 s. */
   batchIntervalMs?: number;
@@ -119,7 +118,7 @@ export class SnowpipeTask implements JournalTask {
   constructor(private readonly o: SnowpipeTaskOptions) {
     this.name = o.name ?? (o.kind === 'health' ? 'snowpipe-health' : 'snowpipe');
     this.kind = o.kind === 'health' ? RECORD_KIND.health : RECORD_KIND.reading;
-    this.log = (o.logger ?? silentLogger).child({ consumer: this.name });
+    this.log = childLogger(o.logger ?? silentLogger, { consumer: this.name });
   }
 
   status(): Record<string, unknown> {

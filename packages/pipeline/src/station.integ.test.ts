@@ -6,7 +6,7 @@ import { SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { SimulatedEnviroplus } from '@opensensor/simulation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Clock, SimulatedClock, systemClock } from './clock.js';
+import { SimulatedClock, type StationClock, systemClock } from './clock.js';
 import { ClockSyncMonitor } from './clock-sync.js';
 import type { HealthSources } from './health.js';
 import { Station } from './station.js';
@@ -27,7 +27,7 @@ const quietHealth: HealthSources = {
   networkInterfaces: () => ({}),
 };
 
-function options(dir: string, clock: Clock, readIntervalMs: number) {
+function options(dir: string, clock: StationClock, readIntervalMs: number) {
   const board = new SimulatedEnviroplus({ seed: 3, now: () => clock.now() });
   return {
     stationId: STATION,
@@ -46,7 +46,7 @@ function options(dir: string, clock: Clock, readIntervalMs: number) {
 }
 
 /** The system clock moved to start at `at`: real time, but in a window the test chooses. */
-function shiftedSystemClock(at: number): Clock {
+function shiftedSystemClock(at: number): StationClock {
   const offset = at - Date.now();
   return {
     now: () => Date.now() + offset,

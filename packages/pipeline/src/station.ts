@@ -7,6 +7,7 @@ import {
   JournalDiskFullError,
   type ProcessLock,
 } from '@opensensor/buffer';
+import { childLogger, type Logger, silentLogger } from '@opensensor/errors';
 import {
   cleanupTempFiles,
   HEALTH_SCHEMA,
@@ -15,13 +16,12 @@ import {
   type LakeSchema,
 } from '@opensensor/parquet-hive-writer';
 import type { BoardFacade, BoardSample } from '@opensensor/sensors-core';
-import type { Clock } from './clock.js';
+import type { StationClock } from './clock.js';
 import type { ClockSyncMonitor } from './clock-sync.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { claimJournalForStation } from './journal-station.js';
 import { LakeConsumer, type LakeConsumerStats, type WindowWritten } from './lake-consumer.js';
 import { lockStationLakes } from './lake-lock.js';
-import { type Logger, silentLogger } from './logger.js';
 import {
   decodeRecord,
   encodeClockSynced,
@@ -62,7 +62,7 @@ export interface StationOptions {
   board: BoardFacade;
   /** The board's lake schema; its columns (after `timestamp`) are read from the board by name. */
   schema: LakeSchema;
-  clock: Clock;
+  clock: StationClock;
   /** Monotonic ms since boot; defaults to the clock's own (a paced simulation), else process.hrtime. */
   monotonic?: () => number;
   stateDir: string;
@@ -240,7 +240,7 @@ export class Station {
     readonly journal: Journal<Uint8Array>,
     journalId: string,
   ) {
-    this.log = (o.logger ?? silentLogger).child({ station: o.stationId });
+    this.log = childLogger(o.logger ?? silentLogger, { station: o.stationId });
     this.columns = o.schema.columns.map((c) => c.name);
     this.values = this.columns.map(() => null);
     this.monotonic =
@@ -300,7 +300,7 @@ export class Station {
           }
         : {}),
       consumers,
-      logger: (options.logger ?? silentLogger).child({ component: 'journal' }),
+      logger: childLogger(options.logger ?? silentLogger, { component: 'journal' }),
       ...(options.owner ? { lockLabel: options.owner } : {}),
     });
     // A consumer configured later (Snowflake switched on) starts at the oldest record the journal still
@@ -334,7 +334,7 @@ export class Station {
         options.stationId,
         {
           ...(options.owner ? { label: options.owner } : {}),
-          logger: (options.logger ?? silentLogger).child({ component: 'lake' }),
+          logger: childLogger(options.logger ?? silentLogger, { component: 'lake' }),
         },
       );
     } catch (err) {

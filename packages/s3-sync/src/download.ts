@@ -3,7 +3,7 @@ import { mkdir, open, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { commitTempFile } from '@opensensor/buffer';
-import { realSleep, type Sleep } from './clock.js';
+import { realSleep, type Sleep } from '@opensensor/errors';
 import { S3SyncError } from './errors.js';
 import { normalizeKeyPrefix } from './lake-files.js';
 import {

@@ -2,8 +2,18 @@
  * @opensensor/s3-sync — idempotent, resumable upload of a Hive-partitioned Parquet lake to
  * S3-compatible storage, driven by a local ledger instead of bucket listings.
  */
+
+export {
+  /** @deprecated import `Clock` from `@opensensor/errors`, where every package's clock type is declared. */
+  type Clock,
+  /** @deprecated import `realSleep` from `@opensensor/errors`. */
+  realSleep,
+  /** @deprecated import `Sleep` from `@opensensor/errors`, where every package's sleep type is declared. */
+  type Sleep,
+  /** @deprecated import `systemClock` from `@opensensor/errors`. */
+  systemClock,
+} from '@opensensor/errors';
 export { digestFile, type FileDigest } from './checksum.js';
-export { type Clock, realSleep, type Sleep, systemClock } from './clock.js';
 export {
   type DownloadedObject,
   downloadObject,

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { type ProcessLock, tryAcquireProcessLock, writeFileAtomic } from '@opensensor/buffer';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, type Logger, systemClock } from '@opensensor/errors';
 import { LedgerError } from './errors.js';
 
 /** How an object came to be recorded as uploaded. */
@@ -65,7 +65,7 @@ export interface OpenLedgerOptions {
    */
   readonly lock?: boolean;
   /** Told when a stale lock (of a process that died, or of an earlier boot) is taken over. */
-  readonly logger?: { warn(message: string, fields?: Record<string, unknown>): void };
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 const mapKey = (target: string, key: string): string => `${target}\u0000${key}`;

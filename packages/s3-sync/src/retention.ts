@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '@opensensor/errors';
 import { S3SyncOptionsError } from './errors.js';
 import { type LakeFile, lakeObjectKey, listLakeFiles, normalizeKeyPrefix } from './lake-files.js';
 import { Ledger } from './ledger.js';

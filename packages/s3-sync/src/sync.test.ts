@@ -13,8 +13,8 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Clock, Sleep } from '@opensensor/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Clock, Sleep } from './clock.js';
 import { openLedger } from './ledger.js';
 import { formatSyncSummary, syncExitCode } from './progress.js';
 import { type SyncOptions, type SyncProgressEvent, syncLake } from './sync.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { type Clock, realSleep, type Sleep, systemClock } from '@opensensor/errors';
 import { digestFile } from './checksum.js';
-import { type Clock, realSleep, type Sleep, systemClock } from './clock.js';
 import { S3SyncError, type S3SyncErrorCode, S3SyncOptionsError } from './errors.js';
 import { type LakeFile, listLakeFiles, normalizeKeyPrefix } from './lake-files.js';
 import { Ledger, type LedgerEntry } from './ledger.js';

@@ -1,16 +1,14 @@
+import { type Clock, type Sleep, systemClock } from '@opensensor/errors';
 import {
   BoardBus,
   type BoardFacade,
   type BoardSample,
-  type Clock,
   describeError,
   formatAddress,
   type SensorReadResult,
   SensorSlot,
   type SensorSlotStatus,
   SensorSlots,
-  type Sleep,
-  systemClock,
 } from '@opensensor/sensors-core';
 import { type CommandI2cBus, isCommandBus } from './command-bus.js';
 import { ICP10125, ICP10125_ADDRESS, type Icp10125Mode } from './icp10125.js';

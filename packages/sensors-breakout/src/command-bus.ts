@@ -1,9 +1,9 @@
+import type { Sleep } from '@opensensor/errors';
 import {
   type ClosableI2cBus,
   type I2cBus,
   SensorError,
   type SensorErrorCode,
-  type Sleep,
   toSensorError,
 } from '@opensensor/sensors-core';
 import { CrcError, decodeWords, encodeCommand } from './crc.js';

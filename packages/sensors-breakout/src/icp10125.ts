@@ -1,4 +1,4 @@
-import { realSleep, type Sleep } from '@opensensor/sensors-core';
+import { realSleep, type Sleep } from '@opensensor/errors';
 import { CommandDevice, type CommandI2cBus } from './command-bus.js';
 
 export const ICP10125_ADDRESS = 0x63;

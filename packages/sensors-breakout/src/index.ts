@@ -3,14 +3,19 @@
  * SGP30, TDK ICP-10125) with CRC-checked command transfers, and a board facade with the lake's
  * column names.
  */
+
+export type {
+  /** @deprecated import `Clock` from `@opensensor/errors`, where every package's clock type is declared. */
+  Clock,
+  /** @deprecated import `Sleep` from `@opensensor/errors`, where every package's sleep type is declared. */
+  Sleep,
+} from '@opensensor/errors';
 export {
-  type Clock,
   openI2cBus,
   SensorError,
   type SensorErrorCode,
   type SensorReadResult,
   type SensorReadState,
-  type Sleep,
 } from '@opensensor/sensors-core';
 export {
   Breakout,

@@ -1,4 +1,4 @@
-import { type Clock, realSleep, type Sleep, systemClock } from '@opensensor/sensors-core';
+import { type Clock, realSleep, type Sleep, systemClock } from '@opensensor/errors';
 import { CommandDevice, type CommandI2cBus } from './command-bus.js';
 
 export const SGP30_ADDRESS = 0x58;

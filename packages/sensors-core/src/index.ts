@@ -1,8 +1,19 @@
 /**
  * @opensensor/sensors-core: what every OpenSensor board package shares — the I2C bus interface and
- * opener, Clock/Sleep, `SensorError`, the sensor slot, and the board facade contract.
+ * opener, `SensorError`, the sensor slot, timeouts, and the board facade contract. `Clock` and
+ * `Sleep` are `@opensensor/errors`' (re-exported here, deprecated, for code written before).
  */
 
+export {
+  /** @deprecated import `Clock` from `@opensensor/errors`, where every package's clock type is declared. */
+  type Clock,
+  /** @deprecated import `realSleep` from `@opensensor/errors`. */
+  realSleep,
+  /** @deprecated import `Sleep` from `@opensensor/errors`, where every package's sleep type is declared. */
+  type Sleep,
+  /** @deprecated import `systemClock` from `@opensensor/errors`. */
+  systemClock,
+} from '@opensensor/errors';
 export {
   BoardBus,
   type BoardBusOptions,
@@ -36,4 +47,4 @@ export {
   type SlotDriver,
   type SlotPolicy,
 } from './sensor-slot.js';
-export { type Clock, realSleep, type Sleep, systemClock, withTimeout } from './timing.js';
+export { withTimeout } from './timing.js';

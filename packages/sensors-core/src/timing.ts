@@ -1,14 +1,3 @@
-/** Milliseconds since the Unix epoch; injected so tests and the simulator control time. */
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
-
-export type Sleep = (ms: number) => Promise<void>;
-
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Rejects with `onTimeout()` when `promise` has not settled after `ms`. The timer is cleared either
  * way so a finished read never keeps the process alive.

@@ -1,11 +1,5 @@
-import {
-  type I2cBus,
-  i2cStep,
-  readBlock,
-  realSleep,
-  SensorError,
-  type Sleep,
-} from '@opensensor/sensors-core';
+import { realSleep, type Sleep } from '@opensensor/errors';
+import { type I2cBus, i2cStep, readBlock, SensorError } from '@opensensor/sensors-core';
 
 export const BME280_ADDRESS = 0x76;
 export const BME280_ALT_ADDRESS = 0x77;

@@ -1,9 +1,9 @@
+import { type Clock, type Sleep, systemClock } from '@opensensor/errors';
 import type { I2cBus } from '@opensensor/sensors-core';
 import {
   BoardBus,
   type BoardFacade,
   type BoardSample,
-  type Clock,
   describeError,
   formatAddress,
   SensorError,
@@ -11,8 +11,6 @@ import {
   SensorSlot,
   type SensorSlotStatus,
   SensorSlots,
-  type Sleep,
-  systemClock,
 } from '@opensensor/sensors-core';
 import { BME280 } from './bme280.js';
 import {

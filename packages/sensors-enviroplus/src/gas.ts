@@ -1,11 +1,5 @@
-import {
-  type I2cBus,
-  i2cStep,
-  readBlock,
-  realSleep,
-  SensorError,
-  type Sleep,
-} from '@opensensor/sensors-core';
+import { realSleep, type Sleep } from '@opensensor/errors';
+import { type I2cBus, i2cStep, readBlock, SensorError } from '@opensensor/sensors-core';
 import { emitWarning, type Gpio, GpioGuard, type GpioLine } from './gpio.js';
 
 export const ADS1X15_ADDRESS = 0x49;

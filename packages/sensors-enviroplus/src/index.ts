@@ -4,8 +4,14 @@
  */
 // The shared types a user of this package meets in its options and errors (one class, from
 // @opensensor/sensors-core, so `instanceof SensorError` holds across board packages).
+
+export type {
+  /** @deprecated import `Clock` from `@opensensor/errors`, where every package's clock type is declared. */
+  Clock,
+  /** @deprecated import `Sleep` from `@opensensor/errors`, where every package's sleep type is declared. */
+  Sleep,
+} from '@opensensor/errors';
 export {
-  type Clock,
   type ClosableI2cBus,
   type I2cBus,
   OptionalDependencyError,
@@ -14,7 +20,6 @@ export {
   type SensorErrorCode,
   type SensorReadResult,
   type SensorReadState,
-  type Sleep,
 } from '@opensensor/sensors-core';
 export {
   altitudeFromPressure,

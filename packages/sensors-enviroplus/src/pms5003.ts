@@ -1,13 +1,5 @@
-import {
-  type Clock,
-  describeError,
-  loadOptionalModule,
-  realSleep,
-  SensorError,
-  type Sleep,
-  systemClock,
-  withTimeout,
-} from '@opensensor/sensors-core';
+import { type Clock, realSleep, type Sleep, systemClock } from '@opensensor/errors';
+import { describeError, loadOptionalModule, SensorError, withTimeout } from '@opensensor/sensors-core';
 import { emitWarning, type Gpio, GpioGuard, type GpioLine } from './gpio.js';
 import { type Pms5003Frame, Pms5003FrameSync, type Pms5003SyncStats } from './pms5003-frame.js';
 

@@ -1,4 +1,5 @@
-import { type I2cBus, realSleep, type Sleep } from '@opensensor/sensors-core';
+import { realSleep, type Sleep } from '@opensensor/errors';
+import type { I2cBus } from '@opensensor/sensors-core';
 import { ChipIo } from './chip-io.js';
 import { AUTO_INCREMENT } from './timing.js';
 

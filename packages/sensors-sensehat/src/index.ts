@@ -2,15 +2,20 @@
  * @opensensor/sensors-sensehat: drivers for the Raspberry Pi Sense HAT (HTS221, LPS25H, LSM9DS1),
  * orientation from gravity and the magnetic field, and a board facade with the lake's column names.
  */
+
+export type {
+  /** @deprecated import `Clock` from `@opensensor/errors`, where every package's clock type is declared. */
+  Clock,
+  /** @deprecated import `Sleep` from `@opensensor/errors`, where every package's sleep type is declared. */
+  Sleep,
+} from '@opensensor/errors';
 export {
-  type Clock,
   type I2cBus,
   openI2cBus,
   SensorError,
   type SensorErrorCode,
   type SensorReadResult,
   type SensorReadState,
-  type Sleep,
 } from '@opensensor/sensors-core';
 export {
   decodeHts221Calibration,

@@ -1,8 +1,8 @@
+import { type Clock, type Sleep, systemClock } from '@opensensor/errors';
 import {
   BoardBus,
   type BoardFacade,
   type BoardSample,
-  type Clock,
   describeError,
   formatAddress,
   type I2cBus,
@@ -10,8 +10,6 @@ import {
   SensorSlot,
   type SensorSlotStatus,
   SensorSlots,
-  type Sleep,
-  systemClock,
 } from '@opensensor/sensors-core';
 import { HTS221, HTS221_ADDRESS } from './hts221.js';
 import { LPS25H, LPS25H_ADDRESS } from './lps25h.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '@opensensor/sensors-core';
+import type { Clock } from '@opensensor/errors';
 import { type CommandOutcome, FakeCommandDevice, nack } from './fake-command-bus.js';
 
 /** Reference S-1 (500 ppm, 25.0016 °C, 37.0010 %RH) and S-2 serial 0xF8969F073BBE. */

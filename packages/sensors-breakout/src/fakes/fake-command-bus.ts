@@ -1,4 +1,4 @@
-import type { Clock } from '@opensensor/sensors-core';
+import type { Clock } from '@opensensor/errors';
 import {
   createFakeTime,
   FakeI2cBus,

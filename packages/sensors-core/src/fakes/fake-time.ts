@@ -1,4 +1,4 @@
-import type { Clock, Sleep } from '../timing.js';
+import type { Clock, Sleep } from '@opensensor/errors';
 
 /** A clock and a sleep that advances it at once, shared by drivers and fakes. */
 export interface FakeTime {
