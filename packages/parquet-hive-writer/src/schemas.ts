@@ -5,30 +5,53 @@ const float = (name: string, description: string): LakeColumn => ({ name, type: 
 /**
  * The Enviro+ station lake (DESIGN §3), column for column the reference collector's files: every
  * measurement FLOAT32, nullable. `station_id` is not a column; it is the `station=` directory.
+ *
+ * The columns, their units and meanings are those of `ENVIROPLUS_COLUMN_INFO` in
+ * `@opensensor/sensors-enviroplus`, from which `@opensensor/pipeline` derives the schema a station
+ * writes (as for every board). This copy serves users of the writer alone, which depends on no board
+ * package; a test in `@opensensor/pipeline` fails when the two differ in anything.
  */
 export const SENSOR_SCHEMA = defineLakeSchema({
   name: 'enviroplus',
   version: 1,
   columns: [
-    float('temperature', '°C, compensated for CPU heat'),
-    float('raw_temperature', '°C, as read from the BME280'),
-    float('pressure', 'hPa'),
-    float('humidity', '%RH, compensated'),
-    float('raw_humidity', '%RH, as read from the BME280'),
-    float('oxidised', 'kΩ, MICS6814 OX'),
-    float('reducing', 'kΩ, MICS6814 RED'),
-    float('nh3', 'kΩ, MICS6814 NH3'),
-    float('lux', 'lux, LTR559'),
-    float('proximity', 'raw proximity counts, LTR559'),
-    float('pm1', 'µg/m³ (CF=1), PMS5003'),
-    float('pm25', 'µg/m³ (CF=1), PMS5003'),
-    float('pm10', 'µg/m³ (CF=1), PMS5003'),
-    float('particles_03um', 'particles > 0.3 µm per 0.1 L'),
-    float('particles_05um', 'particles > 0.5 µm per 0.1 L'),
-    float('particles_10um', 'particles > 1.0 µm per 0.1 L'),
-    float('particles_25um', 'particles > 2.5 µm per 0.1 L'),
-    float('particles_50um', 'particles > 5.0 µm per 0.1 L'),
-    float('particles_100um', 'particles > 10 µm per 0.1 L'),
+    float('temperature', 'Air temperature, the BME280 value compensated for CPU heat (°C)'),
+    float('raw_temperature', 'Temperature as read from the BME280 (°C)'),
+    float('pressure', 'Barometric pressure from the BME280 (hPa)'),
+    float('humidity', 'Relative humidity, compensated for CPU heat (%RH)'),
+    float('raw_humidity', 'Relative humidity as read from the BME280 (%RH)'),
+    float('oxidised', 'MICS6814 oxidising-gas (NO₂) element resistance (kΩ)'),
+    float('reducing', 'MICS6814 reducing-gas (CO) element resistance (kΩ)'),
+    float('nh3', 'MICS6814 NH₃ element resistance (kΩ)'),
+    float('lux', 'Illuminance from the LTR559 (lux)'),
+    float('proximity', 'Raw proximity counts from the LTR559 (counts)'),
+    float('pm1', 'PM1.0 mass concentration (CF=1) from the PMS5003 (µg/m³)'),
+    float('pm25', 'PM2.5 mass concentration (CF=1) from the PMS5003 (µg/m³)'),
+    float('pm10', 'PM10 mass concentration (CF=1) from the PMS5003 (µg/m³)'),
+    float(
+      'particles_03um',
+      'Particles larger than 0.3 µm per 0.1 L of air, from the PMS5003 (particles/0.1 L)',
+    ),
+    float(
+      'particles_05um',
+      'Particles larger than 0.5 µm per 0.1 L of air, from the PMS5003 (particles/0.1 L)',
+    ),
+    float(
+      'particles_10um',
+      'Particles larger than 1.0 µm per 0.1 L of air, from the PMS5003 (particles/0.1 L)',
+    ),
+    float(
+      'particles_25um',
+      'Particles larger than 2.5 µm per 0.1 L of air, from the PMS5003 (particles/0.1 L)',
+    ),
+    float(
+      'particles_50um',
+      'Particles larger than 5.0 µm per 0.1 L of air, from the PMS5003 (particles/0.1 L)',
+    ),
+    float(
+      'particles_100um',
+      'Particles larger than 10 µm per 0.1 L of air, from the PMS5003 (particles/0.1 L)',
+    ),
   ],
 });
 

@@ -99,7 +99,14 @@ export {
 } from './records.js';
 export { RESTAMP_STEP, Restamper, type RestampStats, type RestampStep, type Sequenced } from './restamp.js';
 export { runSchedule, type ScheduleOptions, type ScheduleResult } from './scheduler.js';
-export { BOARD_KINDS, type BoardKind, BREAKOUT_SCHEMA, SENSEHAT_SCHEMA, schemaForBoard } from './schemas.js';
+export {
+  BOARD_KINDS,
+  type BoardKind,
+  BREAKOUT_SCHEMA,
+  ENVIROPLUS_SCHEMA,
+  SENSEHAT_SCHEMA,
+  schemaForBoard,
+} from './schemas.js';
 export { type ShutdownOptions, shutdownSignal } from './shutdown.js';
 export {
   COMPAT_APPS,

@@ -1,10 +1,16 @@
-import { defineLakeSchema, type LakeSchema, SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
+import { defineLakeSchema, type LakeSchema } from '@opensensor/parquet-hive-writer';
 import { BREAKOUT_COLUMN_INFO, BREAKOUT_COLUMNS } from '@opensensor/sensors-breakout/columns';
+import { ENVIROPLUS_COLUMN_INFO, ENVIROPLUS_COLUMNS } from '@opensensor/sensors-enviroplus/columns';
 import { SENSEHAT_COLUMN_INFO, SENSEHAT_COLUMNS } from '@opensensor/sensors-sensehat/columns';
 
 export type BoardKind = 'enviroplus' | 'sensehat' | 'breakout';
 export const BOARD_KINDS: readonly BoardKind[] = ['enviroplus', 'sensehat', 'breakout'];
 
+/**
+ * A board's lake schema, derived from the board package's column table (names in lake order, unit
+ * and meaning of each): every measurement FLOAT32, nullable, after `timestamp`. The one rule for
+ * every board, so a column added to a board is a column of its lake.
+ */
 function floatSchema(
   name: string,
   columns: readonly string[],
@@ -16,11 +22,17 @@ function floatSchema(
     columns: columns.map((c) => ({
       name: c,
       type: 'float' as const,
-      description: `${info[c]?.unit ?? ''}, ${info[c]?.description ?? ''}`,
+      description: `${info[c]?.description ?? ''} (${info[c]?.unit ?? ''})`,
     })),
   });
 }
 
+/**
+ * The Enviro+ lake (DESIGN §3). `SENSOR_SCHEMA` of `@opensensor/parquet-hive-writer` is the same
+ * schema for users of the writer alone (the writer depends on no board package); a test keeps the two
+ * equal, descriptions included.
+ */
+export const ENVIROPLUS_SCHEMA = floatSchema('enviroplus', ENVIROPLUS_COLUMNS, ENVIROPLUS_COLUMN_INFO);
 export const SENSEHAT_SCHEMA = floatSchema('sensehat', SENSEHAT_COLUMNS, SENSEHAT_COLUMN_INFO);
 export const BREAKOUT_SCHEMA = floatSchema('breakout', BREAKOUT_COLUMNS, BREAKOUT_COLUMN_INFO);
 
@@ -28,7 +40,7 @@ export const BREAKOUT_SCHEMA = floatSchema('breakout', BREAKOUT_COLUMNS, BREAKOU
 export function schemaForBoard(board: BoardKind): LakeSchema {
   switch (board) {
     case 'enviroplus':
-      return SENSOR_SCHEMA;
+      return ENVIROPLUS_SCHEMA;
     case 'sensehat':
       return SENSEHAT_SCHEMA;
     case 'breakout':
