@@ -59,8 +59,10 @@ export {
   type NonFinitePolicy,
   type NumericTypedArray,
   type PreparedColumns,
+  type PreparedSource,
   prepareColumns,
   rowsFromRecords,
+  type TypedColumn,
   type WindowRows,
 } from './rows.js';
 export {

@@ -47,6 +47,34 @@ describe('prepareColumns', () => {
     expect(prepared.nonFiniteNulls).toBe(3);
   });
 
+  it('keeps typed columns typed: nulls from the mask and from non-finite values in one mask', () => {
+    const values = new Float64Array([1, Number.NaN, 3, Number.NEGATIVE_INFINITY, 5]);
+    const mask = new Uint8Array([0, 0, 1, 0, 0]);
+    const prepared = prepareColumns(SENSOR_SCHEMA, w, {
+      timestamp: ts(5),
+      columns: { lux: { values, nulls: mask }, pm1: new Float32Array([1, 2, 3, 4, 5]) },
+    });
+    expect(prepared.nonFiniteNulls).toBe(2);
+    const lux = prepared.sources?.[9]?.typed;
+    expect(lux?.values).toBe(values);
+    expect(Array.from(lux?.nulls ?? [])).toEqual([0, 1, 1, 1, 0]);
+    expect(Array.from(mask)).toEqual([0, 0, 1, 0, 0]); // the caller's mask is not changed
+    expect(prepared.sources?.[11]?.typed).toEqual({
+      values: new Float32Array([1, 2, 3, 4, 5]),
+      nulls: undefined,
+    });
+    expect(prepared.sources?.[0]?.values).toEqual(ts(5));
+    expect(Array.from(prepared.data[9] as ArrayLike<unknown>)).toEqual([1, null, null, null, 5]);
+    expect(() =>
+      prepareColumns(
+        SENSOR_SCHEMA,
+        w,
+        { timestamp: ts(5), columns: { lux: { values, nulls: mask } } },
+        'reject',
+      ),
+    ).toThrow(/lux.*row 1/);
+  });
+
   it("rejects NaN with the row and column named under nonFinite: 'reject'", () => {
     const err = rowsError(() =>
       prepareColumns(SENSOR_SCHEMA, w, { timestamp: ts(2), columns: { lux: [1, Number.NaN] } }, 'reject'),

@@ -48,13 +48,30 @@ export interface WindowRows {
  */
 export type NonFinitePolicy = 'null' | 'reject';
 
+/** A numeric column as typed values plus the rows that are null (`nulls[i] !== 0`); no mask: none. */
+export interface TypedColumn {
+  readonly values: NumericTypedArray;
+  readonly nulls: Uint8Array | undefined;
+}
+
 /** Column data ready for an encoder: one array per column of `schema.allColumns`, same order. */
 export interface PreparedColumns {
   readonly rowCount: number;
+  /** Values with `null` for missing ones. */
   readonly data: readonly ArrayLike<unknown>[];
   /** Values turned into nulls under the `null` non-finite policy. */
   readonly nonFiniteNulls: number;
+  /**
+   * The same columns as they came in: FLOAT/DOUBLE columns given as typed arrays stay `typed` (values
+   * plus a null mask), the others are `values` as in `data`. An encoder that reads these skips the
+   * per-value arrays `data` needs for typed columns, which are built only when `data` is first read.
+   */
+  readonly sources?: readonly PreparedSource[];
 }
+
+export type PreparedSource =
+  | { readonly typed: TypedColumn; readonly values?: undefined }
+  | { readonly typed?: undefined; readonly values: ArrayLike<unknown> };
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -112,19 +129,34 @@ export function prepareColumns(
       );
     }
   }
-  const data: ArrayLike<unknown>[] = [ts];
+  const sources: PreparedSource[] = [{ values: ts }];
   let nonFiniteNulls = 0;
   for (const column of schema.columns) {
     const input = rows.columns?.[column.name];
     if (input === undefined || input === null) {
-      data.push(new Array<null>(n).fill(null));
+      sources.push({ values: new Array<null>(n).fill(null) });
       continue;
     }
     const prepared = prepareColumn(column, input, n, nonFinite);
     nonFiniteNulls += prepared.nonFiniteNulls;
-    data.push(prepared.data);
+    sources.push(prepared);
   }
-  return { rowCount: n, data, nonFiniteNulls };
+  let data: ArrayLike<unknown>[] | undefined;
+  return {
+    rowCount: n,
+    nonFiniteNulls,
+    sources,
+    get data() {
+      data ??= sources.map((s) => (s.typed ? withNulls(s.typed) : s.values));
+      return data;
+    },
+  };
+}
+
+/** A typed column as values with `null` where masked (the typed array itself when nothing is). */
+function withNulls({ values, nulls }: TypedColumn): ArrayLike<number | null> {
+  if (!nulls) return values;
+  return Array.from(values, (v, i) => (nulls[i] !== 0 ? null : v));
 }
 
 function prepareColumn(
@@ -132,7 +164,7 @@ function prepareColumn(
   input: ColumnValues,
   n: number,
   nonFinite: NonFinitePolicy,
-): { data: ArrayLike<unknown>; nonFiniteNulls: number } {
+): PreparedSource & { nonFiniteNulls: number } {
   const masked = isMasked(input) ? input : undefined;
   const values = (masked ? masked.values : input) as ArrayLike<unknown>;
   if (values.length !== n || (masked && masked.nulls.length !== n)) {
@@ -155,6 +187,29 @@ function prepareColumn(
     case 'float':
     case 'double': {
       const limit = column.type === 'float' ? FLOAT32_MAX : Number.MAX_VALUE;
+      if (ArrayBuffer.isView(values)) {
+        // Typed values stay typed: nulls go to a mask, made only when a row is null.
+        const typedValues = values as NumericTypedArray;
+        const mask = masked?.nulls;
+        let nulls: Uint8Array | undefined;
+        let nonFiniteNulls = 0;
+        for (let i = 0; i < n; i++) {
+          if (mask !== undefined && mask[i] !== 0) {
+            nulls ??= new Uint8Array(n);
+            nulls[i] = 1;
+            continue;
+          }
+          const v = typedValues[i] as number;
+          if (Number.isNaN(v) || Math.abs(v) > limit) {
+            if (nonFinite === 'reject')
+              throw invalid(i, v, `a finite ${column.type === 'float' ? 'FLOAT32' : 'DOUBLE'}`);
+            nonFiniteNulls++;
+            nulls ??= new Uint8Array(n);
+            nulls[i] = 1;
+          }
+        }
+        return { typed: { values: typedValues, nulls }, nonFiniteNulls };
+      }
       // Copy lazily: the common case (no mask, all finite) hands the caller's array to the encoder as is.
       let out: (number | null)[] | undefined;
       let nonFiniteNulls = 0;
@@ -176,7 +231,7 @@ function prepareColumn(
         }
         if (out) out[i] = v;
       }
-      return { data: out ?? values, nonFiniteNulls };
+      return { values: out ?? values, nonFiniteNulls };
     }
     case 'int32':
     case 'timestamp-ms': {
@@ -196,7 +251,7 @@ function prepareColumn(
           throw invalid(i, v, column.type === 'int32' ? 'an INT32 integer' : 'integer epoch milliseconds');
         if (out) out[i] = v;
       }
-      return { data: out ?? values, nonFiniteNulls: 0 };
+      return { values: out ?? values, nonFiniteNulls: 0 };
     }
     case 'int64': {
       const out = new Array<bigint | null>(n);
@@ -215,7 +270,7 @@ function prepareColumn(
           throw invalid(i, v, 'a safe integer or bigint');
         }
       }
-      return { data: out, nonFiniteNulls: 0 };
+      return { values: out, nonFiniteNulls: 0 };
     }
     case 'boolean':
     case 'string': {
@@ -231,7 +286,7 @@ function prepareColumn(
         if (v !== null && typeof v !== column.type) throw invalid(i, v, `a ${column.type}`);
         if (out) out[i] = v;
       }
-      return { data: out ?? values, nonFiniteNulls: 0 };
+      return { values: out ?? values, nonFiniteNulls: 0 };
     }
   }
 }

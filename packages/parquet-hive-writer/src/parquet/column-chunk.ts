@@ -1,4 +1,5 @@
 import type { LoadedCodec } from '../codecs.js';
+import type { TypedColumn } from '../rows.js';
 import type { LakeColumnType } from '../schema.js';
 import { ByteSink } from './byte-sink.js';
 import { writeDefinitionLevels } from './levels.js';
@@ -88,6 +89,25 @@ function gatherNumbers(data: ArrayLike<unknown>, n: number): number {
   return m;
 }
 
+/** The same from a typed column and its null mask. */
+function gatherTyped({ values: src, nulls }: TypedColumn, n: number): number {
+  if (!nulls) {
+    numbers.set(src);
+    defined.fill(1, 0, n);
+    return n;
+  }
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (nulls[i] !== 0) {
+      defined[i] = 0;
+    } else {
+      defined[i] = 1;
+      numbers[m++] = src[i] as number;
+    }
+  }
+  return m;
+}
+
 function emptyStatistics(nullCount: number, nanCount: number | undefined): ChunkStatistics {
   return { nullCount, min: undefined, max: undefined, minExact: true, maxExact: true, nanCount };
 }
@@ -137,12 +157,13 @@ function numberRange(m: number): [number, number] {
 function encodeValues(
   type: LakeColumnType,
   data: ArrayLike<unknown>,
+  typed: TypedColumn | undefined,
   n: number,
   compact: boolean,
 ): { encoding: number; m: number; statistics: ChunkStatistics } {
   switch (type) {
     case 'float': {
-      const m = gatherNumbers(data, n);
+      const m = typed ? gatherTyped(typed, n) : gatherNumbers(data, n);
       floats.set(numbers.subarray(0, m));
       const statistics = floatStatistics(floats, m, n, 4);
       if (compact && m > 0) {
@@ -153,7 +174,7 @@ function encodeValues(
       return { encoding: ENCODING.PLAIN, m, statistics };
     }
     case 'double': {
-      const m = gatherNumbers(data, n);
+      const m = typed ? gatherTyped(typed, n) : gatherNumbers(data, n);
       const statistics = floatStatistics(numbers, m, n, 8);
       if (compact && m > 0) {
         writeByteStreamSplit(values, numberBytes, m, 8);
@@ -321,6 +342,7 @@ export function writeColumnChunk(
   type: LakeColumnType,
   required: boolean,
   data: ArrayLike<unknown>,
+  typed: TypedColumn | undefined,
   n: number,
   codec: LoadedCodec,
   compact: boolean,
@@ -331,7 +353,7 @@ export function writeColumnChunk(
   ensureScratch(n);
   levels.reset();
   values.reset();
-  const { encoding, m, statistics } = encodeValues(type, data, n, compact);
+  const { encoding, m, statistics } = encodeValues(type, data, typed, n, compact);
   if (required && m !== n) throw new Error('a REQUIRED column (timestamp) holds a null');
   const levelBytes = required ? 0 : writeDefinitionLevels(levels, defined, n);
   const raw = values.written();

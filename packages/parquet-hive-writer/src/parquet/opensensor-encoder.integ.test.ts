@@ -376,6 +376,24 @@ describe('opensensorEncoder reads back like hyparquet-writer (DuckDB and hyparqu
   );
 });
 
+describe('opensensorEncoder input', () => {
+  it('writes the same bytes from typed sources as from per-value arrays (`data` only)', async () => {
+    const window = windowOf(Date.parse('2025-01-07T09:05:00Z'), 900);
+    const columns = prepareColumns(
+      SENSOR_SCHEMA,
+      window,
+      sensorWindowRows({ window, seed: 4, nullRate: 0.1 }),
+    );
+    expect(columns.sources?.filter((s) => s.typed)).toHaveLength(19);
+    const codec = await loadCodec('gzip');
+    const request = { schema: SENSOR_SCHEMA, codec, metadata: METADATA, createdBy: 'test' };
+    const fromSources = opensensorEncoder.encode({ ...request, columns });
+    const dataOnly = { rowCount: columns.rowCount, nonFiniteNulls: 0, data: columns.data };
+    const fromData = opensensorEncoder.encode({ ...request, columns: dataOnly });
+    expect(Buffer.from(fromData).equals(Buffer.from(fromSources))).toBe(true);
+  });
+});
+
 describe('writeWindowFile uses this encoder by default', () => {
   const window = windowOf(Date.parse('2025-01-07T09:05:00Z'), 900);
   const rows = sensorWindowRows({ window, seed: 3 });

@@ -1,5 +1,6 @@
 import pkg from '../../package.json' with { type: 'json' };
 import type { EncodeRequest, ParquetEncoder } from '../encoder.js';
+import type { PreparedSource } from '../rows.js';
 import { ByteSink, LITTLE_ENDIAN } from './byte-sink.js';
 import { type ColumnChunkMeta, writeColumnChunk } from './column-chunk.js';
 import { writeFileMetadata } from './file-metadata.js';
@@ -25,8 +26,14 @@ export const opensensorEncoder: ParquetEncoder = {
     const w = new ThriftWriter(sink);
     sink.u32(MAGIC);
     const chunks: ColumnChunkMeta[] = [];
+    // `sources` keeps typed columns typed; `data` (for callers that built only that) has them as
+    // per-value arrays.
+    const sources: readonly PreparedSource[] = columns.sources ?? columns.data.map((values) => ({ values }));
     schema.allColumns.forEach((column, i) => {
-      chunks.push(writeColumnChunk(w, column.type, i === 0, columns.data[i] ?? [], n, codec, compact));
+      const source = sources[i];
+      const typed = source?.typed;
+      const values = source?.values ?? [];
+      chunks.push(writeColumnChunk(w, column.type, i === 0, values, typed, n, codec, compact));
     });
     writeFileMetadata(w, {
       schema,
