@@ -14,6 +14,7 @@ import {
   type LakeCompression,
   type LakeEncodings,
   type LakeSchema,
+  loadCodec,
 } from '@opensensor/parquet-hive-writer';
 import type { BoardFacade, BoardSample } from '@opensensor/sensors-core';
 import type { StationClock } from './clock.js';
@@ -646,6 +647,9 @@ export class Station {
     const windowMs = this.o.batchDurationSec * 1000;
     const healthEvery = this.o.health?.everyReadings ?? 12;
     let ticks = 0;
+    // The codec (zstd's WebAssembly on Node 20 compiles off the main thread) loads while the first
+    // windows are taken rather than when the first file is written; a failure shows at that write.
+    loadCodec(this.o.compression).catch(() => undefined);
     const journaled = await this.unwrittenReadings();
     const from =
       journaled.newest !== null && journaled.newest >= range.from && journaled.newest < range.to
