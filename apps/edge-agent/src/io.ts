@@ -1,3 +1,4 @@
+import { OpenSensorError } from '@opensensor/errors';
 import type { BoardFacade, BoardKind, BoardSettings } from '@opensensor/pipeline';
 
 /** Where a command writes and what it runs in; injectable so commands are tested in-process. */
@@ -92,13 +93,17 @@ export function processIo(): CliIo {
 /** Exit codes, documented in the README: 0 ok, 1 the job failed, 2 bad configuration or usage. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** An error that ends the command with a message for the user (no stack trace) and an exit code. */
-export class CliError extends Error {
+/**
+ * An error that ends the command with a message for the user (no stack trace) and an exit code.
+ * Code `INVALID_USAGE` for exit 2 (bad configuration or usage), `COMMAND_FAILED` otherwise.
+ */
+export class CliError extends OpenSensorError {
   override readonly name = 'CliError';
   constructor(
     message: string,
     readonly exitCode: number = EXIT.failed,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(exitCode === EXIT.usage ? 'INVALID_USAGE' : 'COMMAND_FAILED', message, options);
   }
 }

@@ -30,6 +30,40 @@ describe('errors of the packages', () => {
     await expect(reportPackageError(raw, { stderr: () => undefined })).rejects.toBe(raw);
   });
 
+  it("the agent's own errors and the board packages' are OpenSensorErrors with UPPER_SNAKE codes", async () => {
+    const { isErrorCode, OpenSensorError } = await import('@opensensor/errors');
+    const { SensorError, OptionalDependencyError } = await import('@opensensor/sensors-enviroplus');
+    const { CliError, EXIT } = await import('./io.js');
+    const { UnitPathError } = await import('./systemd-unit.js');
+    const { TokenFileError } = await import('./dashboard/tokens.js');
+    const { DashboardServerError } = await import('./dashboard/server.js');
+    const { PromptAbortedError } = await import('./prompt.js');
+    const errors = [
+      new SensorError('BME280', 0x76, 'NOT_FOUND', 'no device answers'),
+      new OptionalDependencyError('i2c-bus', 'Reading the I2C bus'),
+      new CliError('no lake at ./output', EXIT.usage),
+      new CliError('sync failed'),
+      new UnitPathError('user: "a b" is not a valid user name'),
+      new TokenFileError('tokens.json: not valid JSON'),
+      new DashboardServerError('TOKENS_REQUIRED', 'refusing to listen on 0.0.0.0 without access tokens'),
+      new PromptAbortedError('no valid answer'),
+    ];
+    for (const err of errors) {
+      expect(err, err.name).toBeInstanceOf(OpenSensorError);
+      expect(isErrorCode(err.code), `${err.name} ${err.code}`).toBe(true);
+    }
+    expect(errors.map((e) => e.code)).toEqual([
+      'NOT_FOUND',
+      'OPTIONAL_DEPENDENCY_MISSING',
+      'INVALID_USAGE',
+      'COMMAND_FAILED',
+      'INVALID_UNIT_SETTING',
+      'INVALID_TOKEN_FILE',
+      'TOKENS_REQUIRED',
+      'PROMPT_ABORTED',
+    ]);
+  });
+
   it('a second agent on the same state directory is told what holds the journal, without a stack trace', async () => {
     const { Journal } = await import('@opensensor/buffer');
     const journal = await Journal.open({ dir: join(dir, 'state', 'journal'), consumers: ['parquet'] });

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
+import { OpenSensorError } from '@opensensor/errors';
 import type { PromptInput } from './io.js';
 
 /**
@@ -62,6 +63,9 @@ export async function askValid(
   throw new PromptAbortedError(`no valid answer to "${question}" after three attempts`);
 }
 
-export class PromptAbortedError extends Error {
+export class PromptAbortedError extends OpenSensorError {
   override readonly name = 'PromptAbortedError';
+  constructor(message: string) {
+    super('PROMPT_ABORTED', message);
+  }
 }

@@ -1,3 +1,4 @@
+import { OpenSensorError } from '@opensensor/errors';
 /** What the `opensensor.service` unit is built from. Every path must be absolute. */
 export interface SystemdUnitOptions {
   /** Unprivileged account the agent runs as. */
@@ -17,8 +18,11 @@ export const SERVICE_NAME = 'opensensor.service';
 export const DEFAULT_UNIT_PATH = '/etc/systemd/system/opensensor.service';
 export const DEVICE_GROUPS = ['i2c', 'gpio', 'dialout'] as const;
 
-export class UnitPathError extends Error {
+export class UnitPathError extends OpenSensorError {
   override readonly name = 'UnitPathError';
+  constructor(message: string) {
+    super('INVALID_UNIT_SETTING', message);
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   parseDecimal,
   settings,
 } from '@opensensor/config';
+import { OpenSensorError } from '@opensensor/errors';
 import {
   type BackfillResult,
   createLogger,
@@ -33,8 +34,12 @@ export interface SimIo {
   isTty: boolean;
 }
 
-export class UsageError extends Error {
+/** A bad option or argument: the simulator prints the message and exits 2. Code `INVALID_USAGE`. */
+export class UsageError extends OpenSensorError {
   override readonly name = 'UsageError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_USAGE', message, options);
+  }
 }
 
 export interface CommonSimOptions {

@@ -1,4 +1,5 @@
 import { ConfigError, parseDecimal } from '@opensensor/config';
+import { isOpenSensorError } from '@opensensor/errors';
 import { shutdownSignal } from '@opensensor/pipeline';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
@@ -117,7 +118,10 @@ Examples:
       io.stderr(`${err.message}\n`);
       return 2;
     }
-    io.stderr(`opensensor-sim: ${err instanceof Error ? err.message : String(err)}\n`);
+    // A package's typed error says what to do: one line, exit 1. Anything else is a bug or an
+    // unanticipated failure, which the bin reports with its stack.
+    if (!isOpenSensorError(err)) throw err;
+    io.stderr(`opensensor-sim: ${err.message}\n`);
     code = 1;
   }
   return code;

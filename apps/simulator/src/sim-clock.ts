@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseDecimal } from '@opensensor/config';
+import { OpenSensorError } from '@opensensor/errors';
 import { PacedClock, type PacedClockAnchor, type PacedClockStep } from '@opensensor/pipeline';
 
 /** A step of the simulated wall clock, `afterMs` of simulated time after the clock first started. */
@@ -10,8 +11,11 @@ export interface ClockStepSpec {
 }
 
 /** Thrown for a `--clock-steps` value that cannot be read; the message names the part. */
-export class ClockStepsError extends Error {
+export class ClockStepsError extends OpenSensorError {
   override readonly name = 'ClockStepsError';
+  constructor(message: string) {
+    super('INVALID_CLOCK_STEPS', message);
+  }
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

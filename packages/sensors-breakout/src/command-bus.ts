@@ -94,7 +94,7 @@ export class CommandDevice {
       }
       return decodeWords(this.response, words);
     } catch (error) {
-      if (error instanceof CrcError) throw this.error('io', `${label}: ${error.message}`, error);
+      if (error instanceof CrcError) throw this.error('IO', `${label}: ${error.message}`, error);
       throw toSensorError(error, this.chip, this.address, {
         what: label,
         firstContact: o.firstContact === true,

@@ -1,3 +1,4 @@
+import { OpenSensorError } from '@opensensor/errors';
 /**
  * Sensirion CRC-8 (also used by the TDK ICP-101xx): polynomial 0x31, init 0xFF, no reflection,
  * no final XOR, over each 16-bit word MSB first.
@@ -10,8 +11,8 @@ export function sensirionCrc8(msb: number, lsb: number): number {
   return crc;
 }
 
-/** A received word whose CRC does not match: the transfer was corrupted. */
-export class CrcError extends Error {
+/** A received word whose CRC does not match: the transfer was corrupted. Code `CRC_MISMATCH`. */
+export class CrcError extends OpenSensorError {
   override readonly name = 'CrcError';
   constructor(
     readonly wordIndex: number,
@@ -20,6 +21,7 @@ export class CrcError extends Error {
     bytes: readonly number[],
   ) {
     super(
+      'CRC_MISMATCH',
       `CRC mismatch in word ${wordIndex}: got 0x${hex(received)}, expected 0x${hex(expected)} ` +
         `(bytes ${bytes.map(hex).join(' ')})`,
     );

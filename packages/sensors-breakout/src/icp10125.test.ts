@@ -57,7 +57,7 @@ describe('ICP-10125 driver', () => {
     const { time, bus, chip } = setup();
     chip.id = 0x0000;
     await expect(new ICP10125(bus, { sleep: time.sleep }).init()).rejects.toMatchObject({
-      code: 'wrong-chip',
+      code: 'WRONG_CHIP',
       message: expect.stringMatching(/ICP-10125 at 0x63: product id is 0x00, expected 0x08/),
     });
     chip.id = 0x0148;

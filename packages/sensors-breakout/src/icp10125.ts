@@ -93,7 +93,7 @@ export class ICP10125 {
     const [id] = (await this.dev.command(READ_ID, 'reading the product id', { read: 1 })) as [number];
     if ((id & 0x3f) !== PRODUCT_ID) {
       throw this.dev.error(
-        'wrong-chip',
+        'WRONG_CHIP',
         `product id is 0x${(id & 0x3f).toString(16).padStart(2, '0')}, expected 0x08 (ICP-101xx)`,
       );
     }
@@ -108,7 +108,7 @@ export class ICP10125 {
 
   async read(): Promise<Icp10125Reading> {
     const otp = this.otp;
-    if (!otp) throw this.dev.error('not-ready', 'read() called before init()');
+    if (!otp) throw this.dev.error('NOT_READY', 'read() called before init()');
     const [code, delayMs] = ICP10125_MODES[this.mode];
     const [w0, w1, w2] = (await this.dev.command(code, 'measuring', { delayMs, read: 3 })) as [
       number,

@@ -106,7 +106,7 @@ describe('SCD4x driver', () => {
     time.advance(5000);
     chip.corruptWords = 1;
     await expect(scd.read()).rejects.toMatchObject({
-      code: 'io',
+      code: 'IO',
       message: expect.stringMatching(/reading data-ready status \(0xe4b8\): CRC mismatch in word 0/),
     });
   });
@@ -122,7 +122,7 @@ describe('SCD4x driver', () => {
   it('treats a NACK at set-up as not fitted', async () => {
     const time = createFakeTime();
     await expect(new SCD4x(new FakeCommandI2cBus(), { sleep: time.sleep }).init()).rejects.toMatchObject({
-      code: 'not-found',
+      code: 'NOT_FOUND',
       address: '0x62',
     });
   });

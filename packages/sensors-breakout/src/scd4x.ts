@@ -121,7 +121,7 @@ export class SCD4x {
    * younger than `maxAgeMs`, else (just after start) poll until the first one arrives.
    */
   async read(): Promise<Scd4xReading> {
-    if (!this.running) throw this.dev.error('not-ready', 'read() called before init()');
+    if (!this.running) throw this.dev.error('NOT_READY', 'read() called before init()');
     if (await this.dataReady()) return this.readMeasurement();
     const maxAge = this.options.maxAgeMs ?? 10_000;
     if (this.last && this.clock.now() - this.last.at <= maxAge) return this.last.reading;
@@ -131,7 +131,7 @@ export class SCD4x {
       await this.sleep(poll);
       if (await this.dataReady()) return this.readMeasurement();
     }
-    throw this.dev.error('not-ready', `no measurement ready within ${timeout} ms`);
+    throw this.dev.error('NOT_READY', `no measurement ready within ${timeout} ms`);
   }
 
   /**

@@ -49,6 +49,6 @@ describe('SGP30 driver', () => {
   });
 
   it('refuses to measure before init', async () => {
-    await expect(new SGP30(new FakeCommandI2cBus()).read()).rejects.toMatchObject({ code: 'not-ready' });
+    await expect(new SGP30(new FakeCommandI2cBus()).read()).rejects.toMatchObject({ code: 'NOT_READY' });
   });
 });

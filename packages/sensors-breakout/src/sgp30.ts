@@ -89,7 +89,7 @@ export class SGP30 {
 
   /** One measurement. Call every second: the sensor's baseline compensation assumes that rate. */
   async read(): Promise<Sgp30Reading> {
-    if (this.startedAt === undefined) throw this.dev.error('not-ready', 'read() called before init()');
+    if (this.startedAt === undefined) throw this.dev.error('NOT_READY', 'read() called before init()');
     const [eco2, tvoc] = (await this.run('measureAirQuality', 'measuring air quality', { read: 2 })) as [
       number,
       number,

@@ -50,8 +50,8 @@ describe('openI2cBus', () => {
 describe('i2cStep', () => {
   it('maps NACK on first contact to not-found and other errors to io', async () => {
     const nack = () => Promise.reject(i2cSystemError('ENXIO'));
-    await expect(i2cStep('X', 0x10, 'probing', nack, true)).rejects.toMatchObject({ code: 'not-found' });
-    await expect(i2cStep('X', 0x10, 'probing', nack)).rejects.toMatchObject({ code: 'io' });
+    await expect(i2cStep('X', 0x10, 'probing', nack, true)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(i2cStep('X', 0x10, 'probing', nack)).rejects.toMatchObject({ code: 'IO' });
     await expect(
       i2cStep('X', 0x10, 'probing', () => Promise.reject(i2cSystemError('EIO')), true),
     ).rejects.toThrow(/X at 0x10: I2C error while probing: EIO, Input\/output error/);

@@ -53,7 +53,7 @@ export async function openI2cBus(
     throw new SensorError(
       'I2C bus',
       device,
-      'unavailable',
+      'UNAVAILABLE',
       `cannot open (${describeError(error)}); enable I2C (raspi-config nonint do_i2c 0) and add the user to the i2c group`,
       { cause: error },
     );

@@ -11,7 +11,7 @@ describe('toSensorError', () => {
         firstContact: true,
       });
       expect(error).toBeInstanceOf(SensorError);
-      expect(error).toMatchObject({ chip: 'HTS221', address: '0x5f', code: 'not-found' });
+      expect(error).toMatchObject({ chip: 'HTS221', address: '0x5f', code: 'NOT_FOUND' });
       expect(error.message).toMatch(new RegExp(`^HTS221 at 0x5f: no device answers \\(.*${code}.*\\); `));
       expect(error.message.endsWith(NOT_FOUND_HINT)).toBe(true);
     }
@@ -30,7 +30,7 @@ describe('toSensorError', () => {
 
   it('maps a NACK after first contact, and any other failure, to io with the step and the errno', () => {
     const nack = toSensorError(i2cSystemError('EREMOTEIO'), 'BME280', 0x76, { what: 'reading data' });
-    expect(nack).toMatchObject({ code: 'io' });
+    expect(nack).toMatchObject({ code: 'IO' });
     expect(nack.message).toBe('BME280 at 0x76: I2C error while reading data: EREMOTEIO, Remote I/O error');
     const short = Object.assign(new Error('short read: 2 of 6 bytes'), { code: 'ESHORTREAD' });
     const io = toSensorError(short, 'LTR559', '0x23', { what: 'reading', firstContact: true });
@@ -40,7 +40,7 @@ describe('toSensorError', () => {
   });
 
   it('passes a SensorError through unchanged', () => {
-    const original = new SensorError('X', 0x10, 'wrong-chip', 'id is 0x00');
+    const original = new SensorError('X', 0x10, 'WRONG_CHIP', 'id is 0x00');
     expect(toSensorError(original, 'Y', 0x20, { what: 'z', firstContact: true })).toBe(original);
   });
 });

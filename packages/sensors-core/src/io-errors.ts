@@ -33,12 +33,12 @@ export function toSensorError(
     return new SensorError(
       chip,
       address,
-      'not-found',
+      'NOT_FOUND',
       `no device answers (${describeError(error)}); ${context.notFoundHint ?? NOT_FOUND_HINT}`,
       { cause: error },
     );
   }
-  return new SensorError(chip, address, 'io', `I2C error while ${context.what}: ${describeError(error)}`, {
+  return new SensorError(chip, address, 'IO', `I2C error while ${context.what}: ${describeError(error)}`, {
     cause: error,
   });
 }

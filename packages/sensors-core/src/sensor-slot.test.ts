@@ -20,7 +20,7 @@ function slot(driver: Driver | undefined, p: SlotPolicy = policy, disabled = fal
   return new SensorSlot('thing', 'THING', '0x42', () => driver, p, disabled);
 }
 
-const notFound = () => new SensorError('THING', 0x42, 'not-found', 'no device answers');
+const notFound = () => new SensorError('THING', 0x42, 'NOT_FOUND', 'no device answers');
 const hang = () => new Promise<number>(() => {});
 
 describe('SensorSlot', () => {
@@ -54,7 +54,7 @@ describe('SensorSlot', () => {
   it('is absent when the chip does not answer, wrong-chip or a missing package; error otherwise', async () => {
     for (const error of [
       notFound(),
-      new SensorError('THING', 0x42, 'wrong-chip', 'id'),
+      new SensorError('THING', 0x42, 'WRONG_CHIP', 'id'),
       new OptionalDependencyError('i2c-bus', 'x'),
     ]) {
       const d = new Driver();
@@ -65,10 +65,10 @@ describe('SensorSlot', () => {
       expect(s.driver).toBeUndefined();
     }
     const d = new Driver();
-    d.initError = new SensorError('THING', 0x42, 'io', 'EIO');
+    d.initError = new SensorError('THING', 0x42, 'IO', 'EIO');
     const s = slot(d);
     await s.init();
-    expect(s.status).toMatchObject({ state: 'error', detail: 'THING at 0x42: EIO (io)' });
+    expect(s.status).toMatchObject({ state: 'error', detail: 'THING at 0x42: EIO' });
     // It answered badly: the driver is kept and the next read sets it up again.
     d.initError = undefined;
     expect((await s.read(async () => 1)).result).toEqual({ state: 'ok' });
@@ -83,7 +83,7 @@ describe('SensorSlot', () => {
     await s.init();
     expect(s.status).toMatchObject({
       state: 'error',
-      detail: 'THING at 0x42: set-up took longer than 10 ms (timeout)',
+      detail: 'THING at 0x42: set-up took longer than 10 ms',
     });
 
     const ok = slot(new Driver());
@@ -91,7 +91,7 @@ describe('SensorSlot', () => {
     const first = await ok.read(hang);
     expect(first).toEqual({
       value: null,
-      result: { state: 'timeout', error: 'THING at 0x42: read took longer than 50 ms (timeout)' },
+      result: { state: 'timeout', error: 'THING at 0x42: read took longer than 50 ms' },
     });
     expect(await ok.read(async () => 1)).toEqual({
       value: null,
@@ -105,7 +105,7 @@ describe('SensorSlot', () => {
     const s = slot(d);
     await s.init();
     const fail = async (): Promise<number> => {
-      throw new SensorError('THING', 0x42, 'io', 'EIO');
+      throw new SensorError('THING', 0x42, 'IO', 'EIO');
     };
     await s.read(fail);
     await s.read(fail);
@@ -113,7 +113,7 @@ describe('SensorSlot', () => {
     await s.read(fail);
     await s.read(fail);
     expect(d.inits).toBe(1);
-    expect(s.status).toMatchObject({ state: 'error', detail: 'THING at 0x42: EIO (io)' });
+    expect(s.status).toMatchObject({ state: 'error', detail: 'THING at 0x42: EIO' });
     await s.read(fail);
     const next = await s.read(async () => 2);
     expect(next).toEqual({ value: 2, result: { state: 'ok' } });
@@ -128,13 +128,13 @@ describe('SensorSlot', () => {
         return { ...this.status, state: 'ok' as const, detail: `inits ${driver.inits}` };
       }
       protected override timeoutError(what: 'set-up' | 'read', ms: number) {
-        return new SensorError(this.status.chip, this.status.address, 'timeout', `${what} ${ms}`);
+        return new SensorError(this.status.chip, this.status.address, 'TIMEOUT', `${what} ${ms}`);
       }
     }
     const d = new Driver();
     const s = new Described('thing', 'THING', '0x42', () => d, policy);
     await s.init();
     expect(s.status.detail).toBe('inits 1');
-    expect((await s.read(hang)).result.error).toBe('THING at 0x42: read 50 (timeout)');
+    expect((await s.read(hang)).result.error).toBe('THING at 0x42: read 50');
   });
 });

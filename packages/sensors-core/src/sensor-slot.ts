@@ -79,7 +79,7 @@ export class SensorSlot<S extends string, D extends SlotDriver> {
     } catch (error) {
       const absent =
         error instanceof OptionalDependencyError ||
-        (error instanceof SensorError && (error.code === 'not-found' || error.code === 'wrong-chip'));
+        (error instanceof SensorError && (error.code === 'NOT_FOUND' || error.code === 'WRONG_CHIP'));
       if (absent && !this.driver) {
         this.status = { ...this.status, state: 'absent', detail: describeError(error) };
       } else {
@@ -131,7 +131,7 @@ export class SensorSlot<S extends string, D extends SlotDriver> {
       this.failuresInRow++;
       if (this.failuresInRow >= this.policy.reinitAfterFailures) this.needsInit = true;
       this.status = { ...this.status, state: 'error', detail: describeError(error) };
-      const timedOut = error instanceof SensorError && error.code === 'timeout';
+      const timedOut = error instanceof SensorError && error.code === 'TIMEOUT';
       return { value: null, result: { state: timedOut ? 'timeout' : 'error', error: describeError(error) } };
     }
   }
@@ -148,7 +148,7 @@ export class SensorSlot<S extends string, D extends SlotDriver> {
     return new SensorError(
       this.status.chip,
       this.status.address,
-      'timeout',
+      'TIMEOUT',
       `${what} took longer than ${timeoutMs} ms`,
     );
   }

@@ -132,20 +132,20 @@ describe('BME280 setup', () => {
     attachFakeBme280(bus).set(0xd0, 0x58);
     const error = await new BME280(bus, { sleep: noSleep }).init().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SensorError);
-    expect(error).toMatchObject({ chip: 'BME280', address: '0x76', code: 'wrong-chip' });
+    expect(error).toMatchObject({ chip: 'BME280', address: '0x76', code: 'WRONG_CHIP' });
     expect((error as Error).message).toMatch(/chip id is 0x58.*BMP280.*expected 0x60/);
   });
 
   it('reports a missing chip (NACK) as not-found', async () => {
     const error = await new BME280(new FakeI2cBus(), { sleep: noSleep }).init().catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'SensorError', code: 'not-found', address: '0x76' });
+    expect(error).toMatchObject({ name: 'SensorError', code: 'NOT_FOUND', address: '0x76' });
     expect((error as Error).message).toMatch(/no device answers.*EREMOTEIO/);
   });
 
   it('times out when the NVM copy never finishes', async () => {
     const bus = new FakeI2cBus();
     attachFakeBme280(bus).set(0xf3, 0x01);
-    await expect(new BME280(bus, { sleep: noSleep }).init()).rejects.toMatchObject({ code: 'timeout' });
+    await expect(new BME280(bus, { sleep: noSleep }).init()).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 
   it('turns an I2C error in the middle of the calibration read into an io SensorError', async () => {
@@ -154,7 +154,7 @@ describe('BME280 setup', () => {
     // chip id + status succeed, then the 26-byte calibration read fails with EIO.
     bus.fail(0x76, { code: 'EIO', afterReads: 2, only: 'read' });
     const error = await new BME280(bus, { sleep: noSleep }).init().catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'io', chip: 'BME280' });
+    expect(error).toMatchObject({ code: 'IO', chip: 'BME280' });
     expect((error as Error).message).toMatch(/while reading calibration: EIO/);
   });
 
@@ -164,7 +164,7 @@ describe('BME280 setup', () => {
     const bme = new BME280(bus, { sleep: noSleep });
     await bme.init();
     bus.fail(0x76, { code: 'EIO', times: 1 });
-    await expect(bme.read()).rejects.toMatchObject({ code: 'io' });
+    await expect(bme.read()).rejects.toMatchObject({ code: 'IO' });
     expect((await bme.read()).temperature).toBeCloseTo(24.789, 3);
   });
 
@@ -172,7 +172,7 @@ describe('BME280 setup', () => {
     const bus = new FakeI2cBus();
     const dev = attachFakeBme280(bus);
     const bme = new BME280(bus, { sleep: noSleep });
-    await expect(bme.read()).rejects.toMatchObject({ code: 'not-ready' });
+    await expect(bme.read()).rejects.toMatchObject({ code: 'NOT_READY' });
     await bme.init();
     dev.set(0xf7, [0x80, 0x00, 0x00, 0x80, 0x00, 0x00, 0x80, 0x00]);
     await expect(bme.read()).rejects.toThrow(/no measurement yet/);

@@ -189,7 +189,7 @@ export class BME280 {
       throw new SensorError(
         'BME280',
         this.address,
-        'wrong-chip',
+        'WRONG_CHIP',
         `chip id is 0x${id.toString(16).padStart(2, '0')}${hint}, expected 0x60; check the address (0x76 or 0x77) and the board`,
       );
     }
@@ -221,14 +221,14 @@ export class BME280 {
   async read(): Promise<Bme280Reading> {
     const calibration = this.calibration;
     if (!calibration) {
-      throw new SensorError('BME280', this.address, 'not-ready', 'read() called before init()');
+      throw new SensorError('BME280', this.address, 'NOT_READY', 'read() called before init()');
     }
     const raw = await this.readRaw();
     if (raw.adcT === ADC_SKIPPED_20 || raw.adcP === ADC_SKIPPED_20) {
       throw new SensorError(
         'BME280',
         this.address,
-        'not-ready',
+        'NOT_READY',
         'no measurement yet (data registers hold their reset value); the first one completes about 0.1 s after init',
       );
     }
@@ -245,7 +245,7 @@ export class BME280 {
     throw new SensorError(
       'BME280',
       this.address,
-      'timeout',
+      'TIMEOUT',
       'still copying calibration (im_update) 100 ms after reset',
     );
   }

@@ -327,7 +327,7 @@ class EnviroplusSlot<S extends EnviroplusSensor, D extends EnviroplusDriver> ext
     return new SensorError(
       this.status.chip,
       this.status.address,
-      'timeout',
+      'TIMEOUT',
       `no answer within ${timeoutMs} ms`,
     );
   }

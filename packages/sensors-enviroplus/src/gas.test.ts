@@ -124,7 +124,7 @@ describe('GasSensor', () => {
 
   it('reports a missing ADC and an I2C error in the middle of a read', async () => {
     await expect(new GasSensor(new FakeI2cBus(), { heater: false }).init()).rejects.toMatchObject({
-      code: 'not-found',
+      code: 'NOT_FOUND',
       address: '0x49',
     });
     const bus = new FakeI2cBus();
@@ -140,6 +140,6 @@ describe('GasSensor', () => {
     attachFakeAds1x15(bus, { busyPolls: 1000 });
     const gas = new GasSensor(bus, { heater: false, adc: 'ads1115', sleep: noSleep });
     await gas.init();
-    await expect(gas.read()).rejects.toMatchObject({ code: 'timeout', chip: 'ADS1115' });
+    await expect(gas.read()).rejects.toMatchObject({ code: 'TIMEOUT', chip: 'ADS1115' });
   });
 });

@@ -115,7 +115,7 @@ export class GasSensor {
   async read(): Promise<GasReading> {
     const chip = this.chip;
     if (!chip)
-      throw new SensorError(chipLabel(undefined), this.address, 'not-ready', 'read() called before init()');
+      throw new SensorError(chipLabel(undefined), this.address, 'NOT_READY', 'read() called before init()');
     const kohm = (volts: number) => {
       const ohms = mics6814Resistance(volts);
       return ohms === null ? null : ohms / 1000;
@@ -158,7 +158,7 @@ export class GasSensor {
       );
       if ((this.word[0] as number) & 0x80) break;
       if (poll >= 50) {
-        throw new SensorError(chipLabel(this.chip), this.address, 'timeout', 'conversion did not complete');
+        throw new SensorError(chipLabel(this.chip), this.address, 'TIMEOUT', 'conversion did not complete');
       }
       await this.sleep(1);
     }

@@ -1,3 +1,4 @@
+import { OpenSensorError } from '@opensensor/errors';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { describeError } from '@opensensor/sensors-core';
 
@@ -18,11 +19,11 @@ export interface Gpio {
   output(pin: number, initial: GpioValue): Promise<GpioLine>;
 }
 
-/** GPIO cannot be used at all here (no tools, no permission, no character device). */
-export class GpioUnavailableError extends Error {
+/** GPIO cannot be used at all here (no tools, no permission, no character device). Code `GPIO_UNAVAILABLE`. */
+export class GpioUnavailableError extends OpenSensorError {
   override readonly name = 'GpioUnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('GPIO_UNAVAILABLE', message, options);
   }
 }
 

@@ -89,19 +89,19 @@ describe('LTR559', () => {
     const bus = new FakeI2cBus();
     attachFakeLtr559(bus).set(0x86, 0x90);
     await expect(new LTR559(bus, { sleep: noSleep }).init()).rejects.toMatchObject({
-      code: 'wrong-chip',
+      code: 'WRONG_CHIP',
       chip: 'LTR559',
       address: '0x23',
     });
     await expect(new LTR559(new FakeI2cBus(), { sleep: noSleep }).init()).rejects.toMatchObject({
-      code: 'not-found',
+      code: 'NOT_FOUND',
     });
   });
 
   it('times out when the soft reset never completes', async () => {
     const bus = new FakeI2cBus();
     bus.loadImage(0x23, '86: 92'); // no self-clearing reset bit
-    await expect(new LTR559(bus, { sleep: noSleep }).init()).rejects.toMatchObject({ code: 'timeout' });
+    await expect(new LTR559(bus, { sleep: noSleep }).init()).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 
   it('surfaces an I2C error between the light and proximity reads', async () => {

@@ -111,7 +111,7 @@ export class LTR559 {
       throw new SensorError(
         'LTR559',
         this.address,
-        'wrong-chip',
+        'WRONG_CHIP',
         `part id is 0x${partId.toString(16).padStart(2, '0')}, expected 0x92 (part 9, revision 2)`,
       );
     }
@@ -140,7 +140,7 @@ export class LTR559 {
   /** One reading. Data registers hold the latest conversion, so they are read whether or not it is new. */
   async read(): Promise<Ltr559Reading> {
     if (!this.ready)
-      throw new SensorError('LTR559', this.address, 'not-ready', 'read() called before init()');
+      throw new SensorError('LTR559', this.address, 'NOT_READY', 'read() called before init()');
     // ALS order is CH1 low/high then CH0 low/high; reading 0x88 first latches both channels.
     await this.io('reading light', () => readBlock(this.bus, this.address, REG_ALS_DATA, 4, this.als));
     await this.io('reading proximity', () => readBlock(this.bus, this.address, REG_PS_DATA, 2, this.ps));
@@ -158,7 +158,7 @@ export class LTR559 {
       if ((control & 0x02) === 0) return;
       await this.sleep(50);
     }
-    throw new SensorError('LTR559', this.address, 'timeout', 'soft reset did not complete within 5 s');
+    throw new SensorError('LTR559', this.address, 'TIMEOUT', 'soft reset did not complete within 5 s');
   }
 
   private async writeBlock(register: number, bytes: number[]): Promise<void> {

@@ -1,13 +1,14 @@
+import { OpenSensorError } from '@opensensor/errors';
 /** Which check a PMS5003 frame failed. */
 export type Pms5003FrameProblem = 'length' | 'start' | 'frame-length' | 'checksum';
 
-/** A byte sequence is not a valid 32-byte PMS5003 data frame. */
-export class Pms5003FrameError extends Error {
+/** A byte sequence is not a valid 32-byte PMS5003 data frame. Code `INVALID_PMS5003_FRAME`; `problem` says why. */
+export class Pms5003FrameError extends OpenSensorError {
   override readonly name = 'Pms5003FrameError';
   readonly problem: Pms5003FrameProblem;
 
   constructor(problem: Pms5003FrameProblem, message: string) {
-    super(`PMS5003 frame: ${message}`);
+    super('INVALID_PMS5003_FRAME', `PMS5003 frame: ${message}`);
     this.problem = problem;
   }
 }

@@ -46,7 +46,7 @@ describe('Pms5003 reader', () => {
     port.emit([1, 2, 3]);
     const error = await pms.read({ timeoutMs: 20 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SensorError);
-    expect(error).toMatchObject({ code: 'timeout', chip: 'PMS5003', address: '/dev/fake-pms5003' });
+    expect(error).toMatchObject({ code: 'TIMEOUT', chip: 'PMS5003', address: '/dev/fake-pms5003' });
     expect((error as Error).message).toMatch(
       /no valid frame within 20 ms \(3 bytes received, 0 bad frames\)/,
     );
@@ -93,7 +93,7 @@ describe('Pms5003 reader', () => {
 
   it('rejects read() before init() and records port errors for the timeout message', async () => {
     await expect(new Pms5003({ port: new FakePms5003Port() }).read()).rejects.toMatchObject({
-      code: 'not-ready',
+      code: 'NOT_READY',
     });
     const { port, pms } = await started();
     port.emitError(new Error('device disconnected'));
@@ -115,7 +115,7 @@ describe('Pms5003 reader', () => {
     const error = await openSerialPort('/dev/opensensor-no-such-tty').catch((e: unknown) => e);
     expect(error).toMatchObject({
       name: 'SensorError',
-      code: 'not-found',
+      code: 'NOT_FOUND',
       address: '/dev/opensensor-no-such-tty',
     });
     expect((error as Error).message).toMatch(/dialout/);

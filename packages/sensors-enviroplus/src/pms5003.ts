@@ -74,7 +74,7 @@ export async function openSerialPort(
         new SensorError(
           'PMS5003',
           path,
-          'not-found',
+          'NOT_FOUND',
           `cannot open the serial port (${describeError(error)}); enable the UART without the serial console ` +
             '(raspi-config nonint do_serial_hw 0; do_serial_cons 1) and add the user to the dialout group',
           { cause: error },
@@ -213,7 +213,7 @@ export class Pms5003 {
   read(options: Pms5003ReadOptions = {}): Promise<Pms5003Frame> {
     if (this.unsubscribe.length === 0) {
       return Promise.reject(
-        new SensorError('PMS5003', this.device, 'not-ready', 'read() called before init()'),
+        new SensorError('PMS5003', this.device, 'NOT_READY', 'read() called before init()'),
       );
     }
     const maxAgeMs = options.maxAgeMs ?? 0;
@@ -233,7 +233,7 @@ export class Pms5003 {
       return new SensorError(
         'PMS5003',
         this.device,
-        'timeout',
+        'TIMEOUT',
         `no valid frame within ${timeoutMs} ms (${s.bytesReceived} bytes received, ${s.badFrames} bad frames)${portError}. ` +
           (s.bytesReceived === 0
             ? 'Check the cable, that the sensor is enabled (GPIO22 high) and not in passive mode.'

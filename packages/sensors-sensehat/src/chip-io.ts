@@ -51,7 +51,7 @@ export class ChipIo {
     const id = await this.readByte(register, 'reading WHO_AM_I', true);
     if (id !== expected) {
       throw this.error(
-        'wrong-chip',
+        'WRONG_CHIP',
         `WHO_AM_I (0x${register.toString(16)}) is ${formatAddress(id)}, expected ${formatAddress(expected)}`,
       );
     }

@@ -63,7 +63,7 @@ describe('HTS221 driver', () => {
     const sleeps: number[] = [];
     const hts = new HTS221(bus, { sleep: async (ms) => void sleeps.push(ms) });
     await hts.init();
-    await expect(hts.read()).rejects.toMatchObject({ code: 'not-ready', chip: 'HTS221', address: '0x5f' });
+    await expect(hts.read()).rejects.toMatchObject({ code: 'NOT_READY', chip: 'HTS221', address: '0x5f' });
     expect(sleeps.length).toBe(5);
     chip.set(0x27, 0x03);
     expect((await hts.read()).temperature).toBe(28.85375816993464);
@@ -73,7 +73,7 @@ describe('HTS221 driver', () => {
     const empty = new HTS221(new FakeI2cBus(), { sleep: noSleep });
     const absent = await empty.init().catch((e: unknown) => e);
     expect(absent).toBeInstanceOf(SensorError);
-    expect(absent).toMatchObject({ code: 'not-found' });
+    expect(absent).toMatchObject({ code: 'NOT_FOUND' });
     expect(String(absent)).toMatch(/HTS221 at 0x5f: no device answers .*EREMOTEIO/);
 
     const bus = new FakeI2cBus();
@@ -88,6 +88,6 @@ describe('HTS221 driver', () => {
   });
 
   it('refuses to read before init', async () => {
-    await expect(new HTS221(new FakeI2cBus()).read()).rejects.toMatchObject({ code: 'not-ready' });
+    await expect(new HTS221(new FakeI2cBus()).read()).rejects.toMatchObject({ code: 'NOT_READY' });
   });
 });

@@ -97,7 +97,7 @@ export class HTS221 {
     );
     const cal = decodeHts221Calibration(block);
     if (cal.h1Out === cal.h0Out || cal.t1Out === cal.t0Out) {
-      throw this.io.error('wrong-chip', 'calibration has equal reference outputs (blank or corrupt OTP)');
+      throw this.io.error('WRONG_CHIP', 'calibration has equal reference outputs (blank or corrupt OTP)');
     }
     this.calibration = cal;
   }
@@ -108,7 +108,7 @@ export class HTS221 {
 
   async read(): Promise<Hts221Reading> {
     const cal = this.calibration;
-    if (!cal) throw this.io.error('not-ready', 'read() called before init()');
+    if (!cal) throw this.io.error('NOT_READY', 'read() called before init()');
     await this.waitForData();
     const out = await this.io.readBlock(
       REG_HUMIDITY_OUT | AUTO_INCREMENT,
@@ -130,6 +130,6 @@ export class HTS221 {
       if ((status & 0x03) === 0x03) return;
       await this.sleep(40);
     }
-    throw this.io.error('not-ready', 'no new humidity/temperature data after 200 ms');
+    throw this.io.error('NOT_READY', 'no new humidity/temperature data after 200 ms');
   }
 }

@@ -64,7 +64,7 @@ export class LPS25H {
   }
 
   async read(): Promise<Lps25hReading> {
-    if (!this.ready) throw this.io.error('not-ready', 'read() called before init()');
+    if (!this.ready) throw this.io.error('NOT_READY', 'read() called before init()');
     await this.waitForData();
     // PRESS_OUT_XL..H (0x28..0x2A) and TEMP_OUT_L/H (0x2B..0x2C) are contiguous: one transfer.
     const out = await this.io.readBlock(
@@ -85,6 +85,6 @@ export class LPS25H {
       if ((status & 0x03) === 0x03) return;
       await this.sleep(40);
     }
-    throw this.io.error('not-ready', 'no new pressure/temperature data after 200 ms');
+    throw this.io.error('NOT_READY', 'no new pressure/temperature data after 200 ms');
   }
 }

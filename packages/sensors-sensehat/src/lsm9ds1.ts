@@ -118,7 +118,7 @@ export class LSM9DS1 {
   async read(
     out: ImuReading = { accel: { x: 0, y: 0, z: 0 }, gyro: { x: 0, y: 0, z: 0 } },
   ): Promise<ImuReading> {
-    if (!this.ready) throw this.io.error('not-ready', 'read() called before init()');
+    if (!this.ready) throw this.io.error('NOT_READY', 'read() called before init()');
     await this.io.readBlock(REG_OUT_X_G, 6, this.gyroBytes, 'reading the gyroscope');
     await this.io.readBlock(REG_OUT_X_XL, 6, this.accelBytes, 'reading the accelerometer');
     decodeLsm9ds1Vector(
@@ -166,7 +166,7 @@ export class LSM9DS1Magnetometer {
 
   /** Magnetic field in µT. */
   async read(out: Vector3 = { x: 0, y: 0, z: 0 }): Promise<Vector3> {
-    if (!this.ready) throw this.io.error('not-ready', 'read() called before init()');
+    if (!this.ready) throw this.io.error('NOT_READY', 'read() called before init()');
     // The magnetometer auto-increments only when bit 7 of the sub-address is set.
     await this.io.readBlock(REG_OUT_X_M | AUTO_INCREMENT, 6, this.bytes, 'reading the magnetometer');
     decodeLsm9ds1Vector(this.bytes, 0, LSM9DS1_SCALES.magMicroTesla, LSM9DS1_AXIS_NEGATION.mag, out);

@@ -3,7 +3,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { extname, join, relative, sep } from 'node:path';
-import { isLoopbackHost } from '@opensensor/errors';
+import { isLoopbackHost, OpenSensorError } from '@opensensor/errors';
 import { type AccessToken, matchToken } from './tokens.js';
 
 export interface DashboardServerOptions {
@@ -27,8 +27,12 @@ export interface DashboardServer {
   close: () => Promise<void>;
 }
 
-export class DashboardServerError extends Error {
+/** The server cannot start as asked: `TOKENS_REQUIRED` off loopback without tokens, `APP_NOT_BUILT`. */
+export class DashboardServerError extends OpenSensorError {
   override readonly name = 'DashboardServerError';
+  constructor(code: 'TOKENS_REQUIRED' | 'APP_NOT_BUILT', message: string) {
+    super(code, message);
+  }
 }
 
 const TYPES: Record<string, string> = {
@@ -149,10 +153,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const tokens = options.tokens;
   if (!isLoopbackHost(host) && !tokens?.length)
     throw new DashboardServerError(
+      'TOKENS_REQUIRED',
       `refusing to listen on ${host} without access tokens: anyone who can reach it could read every station's data. Pass --token-file (create one with "opensensor dashboard token"), or leave --host at 127.0.0.1.`,
     );
   await stat(join(options.appDir, 'index.html')).catch(() => {
     throw new DashboardServerError(
+      'APP_NOT_BUILT',
       `${options.appDir} has no index.html: build the dashboard app first (pnpm build)`,
     );
   });

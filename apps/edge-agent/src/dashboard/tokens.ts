@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { OpenSensorError } from '@opensensor/errors';
 import { writeSecretFile } from '../secret-file.js';
 
 /** One access token: every station, or only those listed. */
@@ -11,8 +12,11 @@ export interface AccessToken {
   label?: string;
 }
 
-export class TokenFileError extends Error {
+export class TokenFileError extends OpenSensorError {
   override readonly name = 'TokenFileError';
+  constructor(message: string) {
+    super('INVALID_TOKEN_FILE', message);
+  }
 }
 
 /**

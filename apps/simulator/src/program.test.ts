@@ -1,0 +1,37 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isErrorCode, OpenSensorError } from '@opensensor/errors';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from './commands.js';
+import { runSim } from './program.js';
+import { ClockStepsError } from './sim-clock.js';
+
+function io() {
+  const err: string[] = [];
+  const cwd = mkdtempSync(join(tmpdir(), 'sim-program-'));
+  return {
+    err,
+    io: { stdout: () => {}, stderr: (s: string) => err.push(s), env: {}, cwd, isTty: false },
+  };
+}
+
+describe('errors of the simulator', () => {
+  it('are OpenSensorErrors with UPPER_SNAKE codes', () => {
+    for (const err of [
+      new UsageError('--stations: expected a whole number'),
+      new ClockStepsError('12x=+1h'),
+    ]) {
+      expect(err).toBeInstanceOf(OpenSensorError);
+      expect(isErrorCode(err.code)).toBe(true);
+    }
+    expect(new UsageError('x').code).toBe('INVALID_USAGE');
+    expect(new ClockStepsError('x').code).toBe('INVALID_CLOCK_STEPS');
+  });
+
+  it('a usage error is one line and exit 2, without a stack trace', async () => {
+    const t = io();
+    expect(await runSim(['backfill', '--stations', '0'], t.io)).toBe(2);
+    expect(t.err.join('')).toMatch(/^--stations: expected a whole number from 1 to 100000, received 0\n$/);
+  });
+});
