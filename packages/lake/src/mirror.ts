@@ -26,7 +26,7 @@ export interface BronzeObjectStore {
   list(prefix: string): AsyncIterable<BronzeObject> | Promise<Iterable<BronzeObject>>;
   /**
    * Writes the object to `path` atomically (a partial download must never appear at `path`) and says
-   * what was written. When the key no longer exists, reject with an error whose `code` is `not-found`.
+   * what was written. When the key no longer exists, reject with an error whose `code` is `NOT_FOUND`.
    */
   download(key: string, path: string): Promise<{ size: number; etag?: string | undefined }>;
 }

@@ -167,7 +167,7 @@ describe('downloadObject', () => {
     expect(await readdir(dir)).toEqual(['f']);
   });
 
-  it('reports a key that is gone as not-found, without retrying', async () => {
+  it('reports a key that is gone as NOT_FOUND, without retrying', async () => {
     const fake = createFakeS3Client();
     const target = s3TargetFromClient({ client: fake.client, bucket: 'lake' });
     const err = await downloadObject(target, 'gone', join(dir, 'f'), { sleep: noSleep }).catch(

@@ -157,7 +157,7 @@ export async function* listObjects(
  * (`.<name>.<random>.tmp`, which lake readers and the uploader ignore), which is fsynced, checked
  * (length, and the SHA-256 the uploader stored in the object's metadata) and renamed over `path`;
  * then the directory is fsynced. Parent directories are created. Retried like `listObjects`; a key
- * that no longer exists fails with code `not-found`.
+ * that no longer exists fails with code `NOT_FOUND`.
  */
 export async function downloadObject(
   target: S3Target,
