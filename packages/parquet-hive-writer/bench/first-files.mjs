@@ -2,7 +2,8 @@
 // written with writeWindowFile, each file timed on its own, so that module loading and JIT warm-up
 // show up where a station pays them (its first windows). Run after `pnpm build`, one process per run:
 //   node bench/first-files.mjs [default|hyparquet-writer]
-// Prints first file, files 2–30, files 31–96 and the whole day in ms; for comparison, not assertions.
+// Prints first file, files 2–30, files 31–96 and the whole day in ms (wall; the day's CPU time too);
+// for comparison, not assertions.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ for (let i = 0; i < 96; i++) {
 }
 
 const ms = [];
+const cpu0 = process.cpuUsage();
 let seq = 1;
 let bytes = 0;
 for (const { window, rows } of batches) {
@@ -39,6 +41,7 @@ for (const { window, rows } of batches) {
   seq += n;
   bytes += result.bytes;
 }
+const cpu = process.cpuUsage(cpu0);
 rmSync(root, { recursive: true, force: true });
 const sum = (a) => a.reduce((x, y) => x + y, 0);
 const round = (v) => Math.round(v * 10) / 10;
@@ -50,6 +53,7 @@ console.log(
     files31to96Ms: round(sum(ms.slice(30))),
     medianWarmMs: round([...ms.slice(30)].sort((a, b) => a - b)[33]),
     dayMs: round(sum(ms)),
+    dayCpuMs: round((cpu.user + cpu.system) / 1000),
     bytesPerFile: Math.round(bytes / batches.length),
   }),
 );

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import {
   hyparquetEncoder,
   loadCodec,
+  opensensorEncoder,
   nextWindow,
   prepareColumns,
   rowsFromRecords,
@@ -51,7 +52,10 @@ for (const batch of batches) {
   const n = rows.timestamp.length;
   if (mode === 'encode-only') {
     const columns = prepareColumns(SENSOR_SCHEMA, batch.window, rows);
-    bytes += hyparquetEncoder.encode({
+    // The encoder writeWindowFile would pick: its own, hyparquet-writer for snappy.
+    const encoder = codec.compress ? opensensorEncoder : hyparquetEncoder;
+    await encoder.load?.();
+    bytes += encoder.encode({
       schema: SENSOR_SCHEMA,
       columns,
       codec,

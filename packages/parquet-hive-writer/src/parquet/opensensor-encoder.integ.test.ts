@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -164,6 +165,96 @@ const ALL_TYPES = defineLakeSchema({
 });
 
 const w3600 = windowOf(Date.parse('2026-03-01T12:00:00Z'), 3600);
+const F32_MAX = 3.4028234663852886e38;
+
+/** Edge values of every type; NaN and ±Infinity become nulls in prepareColumns. */
+const EDGE_ROWS: WindowRows = {
+  timestamp: [5, 0, 3_599_999, 7, 7, 1, 2, 2, 2, 2, 2, 2, 1_000_000, 0].map((ms) => w3600.start + ms),
+  columns: {
+    f: [
+      0,
+      -0,
+      F32_MAX,
+      -F32_MAX,
+      1.4e-45,
+      -1.4e-45,
+      Number.NaN,
+      Infinity,
+      -Infinity,
+      null,
+      1.1,
+      3e38,
+      21.4,
+      -0,
+    ],
+    d: [
+      -0,
+      0,
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      5e-324,
+      Number.NaN,
+      -Infinity,
+      Infinity,
+      null,
+      0.1,
+      1e300,
+      -1e-300,
+      Math.PI,
+      null,
+    ],
+    i: [0, -2147483648, 2147483647, null, -1, 1, 42, null, 7, 7, 7, 7, 7, 7],
+    l: [
+      -(2n ** 63n),
+      2n ** 63n - 1n,
+      0n,
+      null,
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_SAFE_INTEGER,
+      -1n,
+      1,
+      null,
+      5n,
+      5n,
+      5n,
+      5n,
+      5n,
+    ],
+    b: [true, false, null, true, true, true, true, true, true, true, true, false, null, true],
+    s: [
+      '',
+      'a',
+      'é',
+      '日本語のテキストはとても長いです',
+      '🌍🌍🌍🌍🌍',
+      '\u{10FFFF}\u{10FFFF}\u{10FFFF}\u{10FFFF}\u{10FFFF}',
+      null,
+      'zzzzzzzzzzzzzzzzzzzzzzzzz',
+      '\ud800 lone surrogate',
+      'e\u0301 combining',
+      '\u0000nul',
+      'a much longer ascii string than sixteen bytes',
+      '\uffff\uffff\uffff\uffff\uffff\uffff',
+      undefined,
+    ],
+    t: [
+      0,
+      -1,
+      1_700_000_000_000,
+      null,
+      Date.UTC(1970, 0, 1),
+      Date.UTC(2262, 0, 1),
+      Date.UTC(1677, 0, 1),
+      null,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+    ],
+  },
+};
 
 describe('opensensorEncoder reads back like hyparquet-writer (DuckDB and hyparquet)', () => {
   beforeAll(async () => {
@@ -180,94 +271,7 @@ describe('opensensorEncoder reads back like hyparquet-writer (DuckDB and hyparqu
   });
 
   it.each(MODES)('edge values of every type, %s encodings, %s', async (encodings, compression) => {
-    const F32_MAX = 3.4028234663852886e38;
-    const rows: WindowRows = {
-      timestamp: [5, 0, 3_599_999, 7, 7, 1, 2, 2, 2, 2, 2, 2, 1_000_000, 0].map((ms) => w3600.start + ms),
-      columns: {
-        f: [
-          0,
-          -0,
-          F32_MAX,
-          -F32_MAX,
-          1.4e-45,
-          -1.4e-45,
-          Number.NaN,
-          Infinity,
-          -Infinity,
-          null,
-          1.1,
-          3e38,
-          21.4,
-          -0,
-        ],
-        d: [
-          -0,
-          0,
-          Number.MAX_VALUE,
-          -Number.MAX_VALUE,
-          5e-324,
-          Number.NaN,
-          -Infinity,
-          Infinity,
-          null,
-          0.1,
-          1e300,
-          -1e-300,
-          Math.PI,
-          null,
-        ],
-        i: [0, -2147483648, 2147483647, null, -1, 1, 42, null, 7, 7, 7, 7, 7, 7],
-        l: [
-          -(2n ** 63n),
-          2n ** 63n - 1n,
-          0n,
-          null,
-          Number.MAX_SAFE_INTEGER,
-          Number.MIN_SAFE_INTEGER,
-          -1n,
-          1,
-          null,
-          5n,
-          5n,
-          5n,
-          5n,
-          5n,
-        ],
-        b: [true, false, null, true, true, true, true, true, true, true, true, false, null, true],
-        s: [
-          '',
-          'a',
-          'é',
-          '日本語のテキストはとても長いです',
-          '🌍🌍🌍🌍🌍',
-          '\u{10FFFF}\u{10FFFF}\u{10FFFF}\u{10FFFF}\u{10FFFF}',
-          null,
-          'zzzzzzzzzzzzzzzzzzzzzzzzz',
-          '\ud800 lone surrogate',
-          'e\u0301 combining',
-          '\u0000nul',
-          'a much longer ascii string than sixteen bytes',
-          '\uffff\uffff\uffff\uffff\uffff\uffff',
-          undefined,
-        ],
-        t: [
-          0,
-          -1,
-          1_700_000_000_000,
-          null,
-          Date.UTC(1970, 0, 1),
-          Date.UTC(2262, 0, 1),
-          Date.UTC(1677, 0, 1),
-          null,
-          1,
-          2,
-          3,
-          4,
-          5,
-          6,
-        ],
-      },
-    };
+    const rows = EDGE_ROWS;
     const { ours, theirs } = await encodeBoth(ALL_TYPES, rows, w3600, encodings, compression);
     const got = await expectSameFile(ALL_TYPES, ours, theirs);
     expect(got.map((r) => r.s)).toEqual(
@@ -375,6 +379,89 @@ describe('opensensorEncoder reads back like hyparquet-writer (DuckDB and hyparqu
     },
   );
 });
+
+/**
+ * PyArrow and Polars (the reference collector's libraries) as third and fourth readers: values and
+ * PyArrow's view of the statistics must be the same for both encoders' files. Needs python3 with
+ * polars and pyarrow (`.ci/run` installs them); skipped, saying so, without them.
+ */
+const PYTHON = process.env.OPENSENSOR_TEST_PYTHON ?? 'python3';
+const probe = spawnSync(PYTHON, ['-c', 'import polars, pyarrow'], { encoding: 'utf8' });
+const noPython =
+  probe.error || probe.status !== 0 ? `${PYTHON} with polars and pyarrow is not available` : null;
+const PY_READ = `
+import json, sys, math
+import polars as pl, pyarrow.parquet as pq
+def plain(v):
+    if v is None: return None
+    if isinstance(v, bool): return v
+    if isinstance(v, int): return str(v)
+    if isinstance(v, float): return repr(v)
+    if isinstance(v, bytes): return v.hex()
+    if hasattr(v, "timestamp"): return str(round(v.timestamp() * 1000))
+    return v
+out = {}
+for path in sys.argv[1:]:
+    f = pq.ParquetFile(path)
+    t = f.read()
+    df = pl.read_parquet(path)
+    md = f.metadata.row_group(0)
+    stats = []
+    for i in range(md.num_columns):
+        s = md.column(i).statistics
+        stats.append(None if s is None else {
+            "has_min_max": s.has_min_max, "null_count": s.null_count,
+            "min": plain(s.min) if s.has_min_max else None, "max": plain(s.max) if s.has_min_max else None,
+        })
+    out[path] = {
+        "schema": str(t.schema.remove_metadata()),
+        "pyarrow": {c: [plain(v) for v in t.column(c).to_pylist()] for c in t.column_names},
+        "polars": {c: [plain(v) for v in df[c].to_list()] for c in df.columns},
+        "stats": stats,
+    }
+print(json.dumps(out))
+`;
+
+describe.skipIf(noPython !== null)(
+  `PyArrow and Polars read both encoders' files alike${noPython ? ` (skipped: ${noPython})` : ''}`,
+  () => {
+    it('edge values and realistic sensor rows, both encodings modes', async () => {
+      const window = windowOf(Date.parse('2025-01-07T09:05:00Z'), 900);
+      const pairs: { ours: string; theirs: string }[] = [];
+      for (const encodings of ['compact', 'plain'] as const) {
+        pairs.push(await encodeBoth(ALL_TYPES, EDGE_ROWS, w3600, encodings, 'zstd'));
+        const sensor = sensorWindowRows({ window, seed: 8, nullRate: 0.05 });
+        pairs.push(await encodeBoth(SENSOR_SCHEMA, sensor, window, encodings, 'zstd'));
+      }
+      const paths = pairs.flatMap((p) => [p.ours, p.theirs]);
+      const run = spawnSync(PYTHON, ['-c', PY_READ, ...paths], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const got = JSON.parse(run.stdout) as Record<
+        string,
+        { pyarrow: Record<string, unknown[]>; polars: unknown }
+      >;
+      for (const { ours, theirs } of pairs) {
+        expect(got[ours]).toEqual(got[theirs]);
+        expect(got[ours]?.pyarrow).toEqual(got[ours]?.polars);
+      }
+      // The edge file through PyArrow: strings as written (a lone surrogate as U+FFFD), statistics.
+      const edge = got[pairs[0]?.ours as string] as { pyarrow: Record<string, unknown[]>; stats: unknown[] };
+      expect(edge.pyarrow.s?.[8]).toBe('\ufffd lone surrogate');
+      expect(edge.stats.slice(1, 7)).toEqual([
+        { has_min_max: true, null_count: 4, min: String(-F32_MAX), max: String(F32_MAX) },
+        { has_min_max: true, null_count: 5, min: String(-Number.MAX_VALUE), max: String(Number.MAX_VALUE) },
+        { has_min_max: true, null_count: 2, min: '-2147483648', max: '2147483647' },
+        { has_min_max: true, null_count: 2, min: String(-(2n ** 63n)), max: String(2n ** 63n - 1n) },
+        { has_min_max: true, null_count: 2, min: false, max: true },
+        { has_min_max: true, null_count: 2, min: '', max: '\u{10FFFF}'.repeat(5) },
+      ]);
+    }, 60_000);
+  },
+);
 
 describe('opensensorEncoder input', () => {
   it('writes the same bytes from typed sources as from per-value arrays (`data` only)', async () => {
