@@ -43,9 +43,11 @@ function bytesUnder(dir, keep = () => true) {
 const stationId = (i) => `00000000-0000-8000-8000-${String(i + 1).padStart(12, '0')}`;
 
 async function lakeOnly() {
-  const { nextWindow, SENSOR_SCHEMA, windowOf, writeWindowFile } = await import(
+  const { hyparquetEncoder, nextWindow, SENSOR_SCHEMA, windowOf, writeWindowFile } = await import(
     '@opensensor/parquet-hive-writer'
   );
+  // `encoder: 'hyparquet-writer'` writes with the encoder the default replaced, for side-by-side runs.
+  const encoder = p.encoder === 'hyparquet-writer' ? { encoder: hyparquetEncoder } : {};
   const { sensorWindowRows } = await import('@opensensor/parquet-hive-writer/testing');
   // Rows are built first, as the reference's measurement starts from rows in memory.
   const batches = [];
@@ -76,6 +78,7 @@ async function lakeOnly() {
       firstSeq: seq,
       lastSeq: seq + n - 1,
       compression,
+      ...encoder,
     });
     seq += n;
     bytes += res.bytes;
