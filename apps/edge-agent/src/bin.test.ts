@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { loadConfig } from '@opensensor/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuiltBinIsFresh, BUILT_BIN as BIN, runProcess } from './testing-process.js';
 
@@ -119,4 +120,42 @@ describe.skipIf(process.platform === 'win32')('the opensensor bin when its reade
     });
     expect(JSON.parse(status.stdout).agent.running).toBe(false);
   }, 60_000);
+});
+
+describe('the first commands a new user runs, as real processes of the built bin', () => {
+  it('`--help`, and `config` with secrets hidden and every bad setting named (exit 2)', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'os-bin-config-'));
+    const help = await run(BIN, ['--help'], { cwd });
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/Usage: opensensor/);
+    const res = await runProcess(BIN, ['config', '--json'], {
+      cwd,
+      env: {
+        PATH: process.env.PATH,
+        OPENSENSOR_STATION_ID: STATION,
+        OPENSENSOR_AWS_SECRET_ACCESS_KEY: 's3cr3t-value',
+        OPENSENSOR_AWS_ACCESS_KEY_ID: 'x',
+      },
+    });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).not.toContain('s3cr3t-value');
+    expect(JSON.parse(res.stdout).settings.OPENSENSOR_STATION_ID).toBe(STATION);
+    const bad = await runProcess(BIN, ['config'], {
+      cwd,
+      env: { PATH: process.env.PATH, OPENSENSOR_READ_INTERVAL: 'abc', OPENSENSOR_STATION_ID: 'nope' },
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('OPENSENSOR_READ_INTERVAL: expected');
+    expect(bad.stderr).toContain('OPENSENSOR_STATION_ID: expected');
+  });
+
+  it('`setup --yes` writes an owner-only .env with a UUIDv7 station id', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'os-bin-setup-'));
+    const res = await run(BIN, ['setup', '--yes'], { cwd });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('Next steps:');
+    expect(statSync(join(cwd, '.env')).mode & 0o777).toBe(0o600);
+    const { config } = loadConfig({ env: {}, cwd, envFile: join(cwd, '.env') });
+    expect(config.stationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
 });

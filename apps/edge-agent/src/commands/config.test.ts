@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../program.js';
 import { memoryIo } from '../testing-io.js';
@@ -76,34 +73,5 @@ describe('opensensor config', () => {
     const t = memoryIo({}, dir);
     expect(await runCli(['confg'], t.io)).toBe(2);
     expect(t.stderr()).toMatch(/unknown command 'confg'/);
-  });
-});
-
-describe('the built opensensor binary', () => {
-  const bin = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-  it('runs `--help` and `config` as a real process', async () => {
-    expect(existsSync(bin), `${bin} is missing: run \`pnpm build\` before the tests`).toBe(true);
-    const run = promisify(execFile);
-    const help = await run(process.execPath, [bin, '--help'], { cwd: dir });
-    expect(help.stdout).toMatch(/Usage: opensensor/);
-    const res = await run(process.execPath, [bin, 'config', '--json'], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        OPENSENSOR_STATION_ID: STATION,
-        OPENSENSOR_AWS_SECRET_ACCESS_KEY: 's3cr3t-value',
-        OPENSENSOR_AWS_ACCESS_KEY_ID: 'x',
-      },
-    });
-    expect(res.stdout).not.toContain('s3cr3t-value');
-    expect(JSON.parse(res.stdout).settings.OPENSENSOR_STATION_ID).toBe(STATION);
-    const bad = await run(process.execPath, [bin, 'config'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, OPENSENSOR_READ_INTERVAL: 'abc', OPENSENSOR_STATION_ID: 'nope' },
-    }).catch((e: { code: number; stderr: string }) => e);
-    expect('code' in bad && bad.code).toBe(2);
-    const stderr = 'stderr' in bad ? bad.stderr : '';
-    expect(stderr).toContain('OPENSENSOR_READ_INTERVAL: expected');
-    expect(stderr).toContain('OPENSENSOR_STATION_ID: expected');
   });
 });

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { loadConfig, parseDotenv } from '@opensensor/config';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PromptInput } from '../io.js';
@@ -121,19 +118,9 @@ describe('opensensor setup --yes', () => {
   });
 });
 
-describe('the built binary', () => {
-  it('runs `setup --yes` as a real process and every command of this group has --help with examples', async () => {
-    const bin = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-    expect(existsSync(bin), `${bin} is missing: run \`pnpm build\` before the tests`).toBe(true);
-    const run = promisify(execFile);
-    const res = await run(process.execPath, [bin, 'setup', '--yes'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH },
-    });
-    expect(res.stdout).toContain('Next steps:');
-    expect(mode(join(dir, '.env'))).toBe(0o600);
-    const { config } = loadConfig({ env: {}, cwd: dir, envFile: join(dir, '.env') });
-    expect(config.stationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+// `setup --yes` run as a real process by the built bin is in ../bin.test.ts.
+describe('the commands of this group', () => {
+  it('every one has --help with examples', async () => {
     for (const args of [
       ['setup'],
       ['test'],
