@@ -1,5 +1,5 @@
-import { OpenSensorError } from '@opensensor/errors';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { OpenSensorError } from '@opensensor/errors';
 import { describeError } from '@opensensor/sensors-core';
 
 export type GpioValue = 0 | 1;
