@@ -12,7 +12,7 @@ import {
   RecordTooLargeError,
   UnknownConsumerError,
 } from './errors.js';
-import { acquireLock, fsyncDirSync, unlinkIfExists } from './fs-util.js';
+import { acquireLock, fsyncDir, fsyncDirSync, unlinkIfExists } from './fs-util.js';
 import { isValidConsumerName, type JournalOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { encodeRecord, HEADER_BYTES } from './record.js';
 import { segmentBase, segmentFileName } from './segment-files.js';
@@ -889,7 +889,9 @@ export class Journal<T = Uint8Array> {
       this.fd = openSync(last.path, 'a');
       if (this.opts.fsync !== 'never') {
         // Whatever an earlier process left in the page cache becomes durable before anyone reads it.
-        fdatasyncSync(this.fd);
+        // Opening is async: another journal's work (a fleet backfill) goes on while this one waits.
+        const fd = this.fd;
+        await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
         this.fsyncCount += 1;
       }
     } else {
@@ -904,7 +906,7 @@ export class Journal<T = Uint8Array> {
         nextCheckpoint: 0,
       });
       // After a rewind the segment's name is the only record of the high-water mark: always durable.
-      if (this.opts.fsync !== 'never' || last) fsyncDirSync(dir);
+      if (this.opts.fsync !== 'never' || last) await fsyncDir(dir);
     }
 
     for (const name of this.opts.consumers) {
