@@ -10,8 +10,8 @@ import type { LakeColumnType, LakeSchema } from './schema.js';
  * DELTA_BINARY_PACKED (a window's regular steps pack into a few bits each) and FLOAT/DOUBLE columns as
  * BYTE_STREAM_SPLIT (each value's bytes split into streams of like bytes, which the codec then
  * compresses far better than noisy floats side by side); 19 % smaller files at zstd, read by DuckDB,
- * Polars, PyArrow, Spark ≥ 3.2 and hyparquet. `plain`: the encoder's defaults (PLAIN or dictionary),
- * for readers that predate those encodings.
+ * Polars, PyArrow, Spark ≥ 3.2 and hyparquet. `plain`: for readers that predate those encodings;
+ * `opensensorEncoder` writes every column PLAIN, hyparquet-writer PLAIN or dictionary as it samples.
  */
 export type LakeEncodings = 'compact' | 'plain';
 export const LAKE_ENCODINGS: readonly LakeEncodings[] = ['compact', 'plain'];
@@ -32,7 +32,7 @@ export interface EncodeRequest {
  * encoder library can be swapped (see docs/decisions/0300-parquet-encoder.md).
  */
 export interface ParquetEncoder {
-  /** Library name and version, e.g. `hyparquet-writer 0.17.0`; written into `created_by`. */
+  /** Encoder name and version, e.g. `opensensor-parquet 0.1.0`; written into `created_by`. */
   readonly id: string;
   /** Loads what `encode` needs, if it is loaded lazily; `writeWindowFile` awaits it before encoding. */
   load?(): Promise<void>;
@@ -101,7 +101,10 @@ const COMPACT: Partial<Record<LakeColumnType, Encoding>> = {
   double: 'BYTE_STREAM_SPLIT',
 };
 
-/** The default encoder: hyparquet-writer (pure JS), one row group per file, statistics on. */
+/**
+ * hyparquet-writer (pure JS), one row group per file, statistics on: the encoder before
+ * `opensensorEncoder` (docs/decisions/0303-own-parquet-encoder.md), still the one for snappy.
+ */
 export const hyparquetEncoder: ParquetEncoder = {
   id: `hyparquet-writer ${HYPARQUET_WRITER_VERSION}`,
   load: loadWriter,
