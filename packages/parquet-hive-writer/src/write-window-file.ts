@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import { mkdirDurable, writeFileExclusive } from './atomic-file.js';
@@ -260,7 +261,8 @@ async function existingBatches(
   hhmm: string | null,
   prefix: LakeFilePrefix,
 ): Promise<WindowFile[]> {
-  const names = await readdir(dir);
+  // Synchronous: listing one day's folder is quick, and it happens for every file written.
+  const names = readdirSync(dir);
   const files: WindowFile[] = [];
   for (const name of names) {
     const parsed = parseLakeFileName(name);
