@@ -103,3 +103,36 @@ describe('ClockSyncMonitor', () => {
     expect(wrong.synced).toBe(false);
   });
 });
+
+const { systemClockSources } = await import('./clock-sync.js');
+const { runCommandOutcome } = await import('./health.js');
+
+describe('systemClockSources: what timedatectl says', () => {
+  type Answer = Awaited<ReturnType<typeof runCommandOutcome>> | string | null;
+  const asked = (answer: Answer) => systemClockSources(async () => answer).ntpSynchronized();
+
+  it('a timedatectl that timed out or could not start has not answered: not synchronised, asked again later', async () => {
+    expect(await asked({ failure: 'timeout' })).toBe(false);
+    expect(await asked({ failure: 'spawn' })).toBe(false);
+  });
+
+  it('no timedatectl, or one that fails (no systemd), cannot tell: the clock floor decides', async () => {
+    expect(await asked({ failure: 'missing' })).toBeNull();
+    expect(await asked({ failure: 'exit' })).toBeNull();
+    expect(await asked(null)).toBeNull();
+  });
+
+  it('reads its answer, from a plain runner too', async () => {
+    expect(await asked({ stdout: 'yes\n' })).toBe(true);
+    expect(await asked({ stdout: 'no\n' })).toBe(false);
+    expect(await asked('yes\n')).toBe(true);
+    expect(await asked({ stdout: 'maybe\n' })).toBeNull();
+  });
+
+  it('runCommandOutcome tells a timeout, a failure and a missing command apart', async () => {
+    expect(await runCommandOutcome('sh', ['-c', 'echo yes'])).toEqual({ stdout: 'yes\n' });
+    expect(await runCommandOutcome('sh', ['-c', 'sleep 5'], 100)).toEqual({ failure: 'timeout' });
+    expect(await runCommandOutcome('sh', ['-c', 'exit 1'])).toEqual({ failure: 'exit' });
+    expect(await runCommandOutcome('opensensor-no-such-command', [])).toEqual({ failure: 'missing' });
+  });
+});

@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { currentBootId, writeFileAtomic } from '@opensensor/buffer';
+import type { CommandOutcome } from './health.js';
 
 /**
  * Whether readings can be dated. A Raspberry Pi has no real-time clock: until NTP has synchronised
@@ -107,13 +108,25 @@ export class ClockSyncMonitor {
   }
 }
 
-/** The real sources on Linux; every call degrades to null where the OS cannot tell. */
+/**
+ * The real sources on Linux; every call degrades to null where the OS cannot tell. `run` may say why a
+ * command gave no output ({@link CommandOutcome}): a `timedatectl` that timed out or could not be
+ * started on a busy machine has not said that it cannot tell, so the clock counts as not synchronised
+ * and is asked about again at the next reading (taking "no answer" for "cannot tell" dated readings with
+ * a clock NTP had not set, whenever a slow Pi took more than the timeout to start `timedatectl`).
+ */
 export function systemClockSources(
-  run: (cmd: string, args: string[]) => Promise<string | null>,
+  run: (cmd: string, args: string[]) => Promise<string | null | CommandOutcome>,
 ): ClockSyncSources {
   return {
     async ntpSynchronized() {
-      const out = await run('timedatectl', ['show', '-p', 'NTPSynchronized', '--value']);
+      const answer = await run('timedatectl', ['show', '-p', 'NTPSynchronized', '--value']);
+      let out: string | null;
+      if (answer !== null && typeof answer === 'object') {
+        if (!('stdout' in answer))
+          return answer.failure === 'timeout' || answer.failure === 'spawn' ? false : null;
+        out = answer.stdout;
+      } else out = answer;
       if (out === null) return null;
       const v = out.trim();
       return v === 'yes' ? true : v === 'no' ? false : null;

@@ -9,7 +9,7 @@ import type { BoardFacade } from '@opensensor/sensors-core';
 import type { StationClock } from './clock.js';
 import { systemClock } from './clock.js';
 import { ClockSyncMonitor, systemClockSources } from './clock-sync.js';
-import { type HealthSources, runCommand } from './health.js';
+import { type HealthSources, runCommandOutcome } from './health.js';
 import { BoardError, type OpenBoardOptions, openBoard } from './open-board.js';
 import { type BoardKind, schemaForBoard } from './schemas.js';
 import { snowpipeClientOptions } from './snowpipe-options.js';
@@ -462,7 +462,7 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
       : new ClockSyncMonitor({
           policy: c.clockPolicy,
           stateFile: join(stateDir, 'clock-sync.json'),
-          sources: systemClockSources((cmd, args) => runCommand(cmd, args)),
+          sources: systemClockSources((cmd, args) => runCommandOutcome(cmd, args)),
         }),
     health: c.healthEnabled
       ? { place: healthPlace(c), ...(o.healthSources ? { sources: o.healthSources } : {}) }

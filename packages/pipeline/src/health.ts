@@ -19,11 +19,32 @@ export interface HealthSources {
 const missingCommands = new Set<string>();
 
 export function runCommand(command: string, args: string[], timeoutMs = 2000): Promise<string | null> {
-  if (missingCommands.has(command)) return Promise.resolve(null);
+  return runCommandOutcome(command, args, timeoutMs).then((o) => ('stdout' in o ? o.stdout : null));
+}
+
+/**
+ * How a command ended: its output, or why there is none. `missing` (not installed) and `exit` (it ran
+ * and failed) are answers; `timeout` and `spawn` (it could not be started: no memory, too many
+ * processes) only say that a busy machine did not let it answer in time.
+ */
+export type CommandOutcome = { stdout: string } | { failure: 'missing' | 'exit' | 'timeout' | 'spawn' };
+
+/** {@link runCommand} that says why there is no output. */
+export function runCommandOutcome(
+  command: string,
+  args: string[],
+  timeoutMs = 2000,
+): Promise<CommandOutcome> {
+  if (missingCommands.has(command)) return Promise.resolve({ failure: 'missing' });
   return new Promise((resolve) => {
     execFile(command, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout) => {
-      if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') missingCommands.add(command);
-      resolve(err ? null : stdout);
+      if (!err) return resolve({ stdout });
+      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: unknown };
+      if (e.code === 'ENOENT') {
+        missingCommands.add(command);
+        resolve({ failure: 'missing' });
+      } else if (e.killed) resolve({ failure: 'timeout' });
+      else resolve({ failure: typeof e.code === 'number' ? 'exit' : 'spawn' });
     });
   });
 }

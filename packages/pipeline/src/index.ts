@@ -36,6 +36,7 @@ export {
 } from './from-config.js';
 export {
   type CollectHealthOptions,
+  type CommandOutcome,
   collectHealth,
   type HealthSources,
   type HealthValues,
@@ -43,6 +44,7 @@ export {
   parseProcWireless,
   parseTimesyncOffsetMs,
   runCommand,
+  runCommandOutcome,
   systemHealthSources,
 } from './health.js';
 export { StationMismatchError } from './journal-station.js';
