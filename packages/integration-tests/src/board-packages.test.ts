@@ -18,9 +18,12 @@ function workspaceDeps(dir: string): string[] {
 describe('board packages', () => {
   it('each depends on @opensensor/sensors-core, and the Sense HAT and breakout packages on no other board', () => {
     for (const dir of BOARDS) expect(workspaceDeps(dir), dir).toContain('@opensensor/sensors-core');
-    expect(workspaceDeps('sensors-enviroplus')).toEqual(['@opensensor/sensors-core']);
-    expect(workspaceDeps('sensors-sensehat')).toEqual(['@opensensor/sensors-core']);
-    expect(workspaceDeps('sensors-breakout')).toEqual(['@opensensor/sensors-core']);
-    expect(workspaceDeps('sensors-core')).toEqual([]);
+    // Besides sensors-core, only the shared vocabulary (errors, Clock, Sleep), which depends on nothing.
+    const shared = ['@opensensor/errors', '@opensensor/sensors-core'];
+    expect(workspaceDeps('sensors-enviroplus').sort()).toEqual(shared);
+    expect(workspaceDeps('sensors-sensehat').sort()).toEqual(shared);
+    expect(workspaceDeps('sensors-breakout').sort()).toEqual(shared);
+    expect(workspaceDeps('sensors-core')).toEqual(['@opensensor/errors']);
+    expect(workspaceDeps('errors')).toEqual([]);
   });
 });
