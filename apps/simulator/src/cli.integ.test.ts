@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectJournal } from '@opensensor/buffer';
@@ -152,6 +152,46 @@ describe('opensensor-sim backfill', () => {
     const again = io(dir);
     expect(await runSim([...args, '--json'], again.sim)).toBe(0);
     expect(JSON.parse(again.out())).toMatchObject({ completed: true, rows: 720, continueWith: null });
+  });
+
+  it('a fleet backfilled several stations at once gives the lake of one after the other; interrupted, the rerun completes every station once', async () => {
+    const range = ['--start', '2026-11-27T00:00:00Z', '--end', '2026-11-27T02:00:00Z', '--output', 'lake'];
+    const fleet = ['backfill', '--stations', '6', ...range, '--json'];
+    const serial = mkdtempSync(join(tmpdir(), 'os-sim-serial-'));
+    expect(await runSim([...fleet, '--parallel', '1'], io(serial).sim)).toBe(0);
+
+    const parallel = mkdtempSync(join(tmpdir(), 'os-sim-parallel-'));
+    // Stopped as soon as the first file of the fleet is in the lake: stations in flight stop, none starts.
+    const stop = new AbortController();
+    const lake = join(parallel, 'lake');
+    const poll = setInterval(() => {
+      try {
+        if (readdirSync(lake, { recursive: true }).some((f) => String(f).endsWith('.parquet'))) stop.abort();
+      } catch {
+        // not created yet
+      }
+    }, 5);
+    const first = io(parallel);
+    const code = await runSim([...fleet, '--parallel', '3'], first.sim, stop.signal).finally(() =>
+      clearInterval(poll),
+    );
+    expect(code).toBe(130);
+    const stopped = JSON.parse(first.out());
+    expect(stopped).toMatchObject({ completed: false, interrupted: true, failure: null, lostReadings: 0 });
+    expect(stopped.rows).toBeLessThan(6 * 1440);
+    const again = io(parallel);
+    expect(await runSim([...fleet, '--parallel', '3'], again.sim)).toBe(0);
+    expect(JSON.parse(again.out())).toMatchObject({ completed: true });
+
+    const perStation = (d: string) =>
+      db.rows(
+        `SELECT station, count(*)::INT n, count(DISTINCT timestamp)::INT u, round(sum(temperature), 6) t
+         FROM ${lakeGlob(join(d, 'lake'))} GROUP BY station ORDER BY station`,
+      );
+    const expected = await perStation(serial);
+    expect(expected).toHaveLength(6);
+    expect(expected.every((r) => r.n === 1440 && r.u === 1440)).toBe(true);
+    expect(await perStation(parallel)).toEqual(expected);
   });
 
   it('prints a readable summary with a DuckDB query', async () => {

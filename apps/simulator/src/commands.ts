@@ -157,6 +157,17 @@ export interface BackfillOptions extends CommonSimOptions {
   json?: boolean;
   /** How the user ran this backfill, for the line that says how to continue it. */
   commandLine?: string;
+  /** Stations backfilled at once (default: `defaultParallel`). */
+  parallel?: number;
+}
+
+/**
+ * Stations backfilled at once by default: one station alternates between CPU work (readings, Parquet)
+ * and waiting for fsyncs; a few in flight keep the CPU busy through those waits. Each costs its own
+ * windows in memory (a few MB), so the number is small and does not grow with the fleet.
+ */
+export function defaultParallel(stations: number): number {
+  return Math.min(stations, 4);
 }
 
 export interface BackfillSummary {
@@ -233,28 +244,43 @@ export async function backfill(
     unwrittenReadings: 0,
     continueWith: null,
   };
+  const parallel = o.parallel ?? defaultParallel(o.stations);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64)
+    throw new UsageError(`--parallel: expected a whole number from 1 to 64, received ${parallel}`);
+  // Stations are independent (own journal, state and lake partition): several are backfilled at once,
+  // so one station's CPU work fills the time another waits for its fsyncs. A station that stops (a full
+  // disk, Ctrl-C) stops the others too, and no new one starts.
+  const stopAll = new AbortController();
+  const onStop = () => stopAll.abort();
+  signal?.addEventListener('abort', onStop, { once: true });
+  if (signal?.aborted) stopAll.abort();
+  const progress = new Float64Array(o.stations);
+  let progressSum = 0;
+  const stopped: { index: number; station: string; time: number; failure: string | null }[] = [];
   let config: OpenSensorConfig | undefined;
-  for (let i = 0; i < o.stations; i++) {
+  let next = 0;
+  const backfillStation = async (i: number): Promise<void> => {
     const loaded = stationConfig(io, o, i);
-    config = loaded.config;
-    if (i === 0 && loaded.sources.clockPolicy !== 'default' && config.clockPolicy === 'wait-for-sync')
+    const cfg = loaded.config;
+    config ??= cfg;
+    if (i === 0 && loaded.sources.clockPolicy !== 'default' && cfg.clockPolicy === 'wait-for-sync')
       io.stderr(
         `warning: ${settings.clockPolicy.env}=wait-for-sync does not apply to a backfill: its simulated clock is always right (\`opensensor-sim run\` and \`opensensor start --simulate\` honour it)\n`,
       );
-    const from = await resumeAfterExisting(config, start, end);
-    summary.output = config.outputDir;
-    summary.stationIds.push(config.stationId);
+    const from = await resumeAfterExisting(cfg, start, end);
+    summary.output = cfg.outputDir;
+    summary.stationIds[i] = cfg.stationId;
     const clock = new SimulatedClock(start);
     const seed = stationSeed(o.seed, i);
     const station: Station = await stationFromConfig({
-      config,
+      config: cfg,
       clock,
       simulate: { seed, ...(faults ? { faults } : {}) },
       trustClock: true,
-      withoutRemote: !config.snowflakeEnabled,
-      stateDir: join(config.stateDir, 'sim', config.stationId),
+      withoutRemote: !cfg.snowflakeEnabled,
+      stateDir: join(cfg.stateDir, 'sim', cfg.stationId),
       healthSources: simulatedHealth(seed, () => clock.now()),
-      logger: makeLogger(io, config, true),
+      logger: makeLogger(io, cfg, true),
       owner: 'opensensor-sim backfill',
       ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
     });
@@ -263,9 +289,16 @@ export async function backfill(
       result = await station.backfill({
         from,
         to: end,
-        ...(signal ? { signal } : {}),
-        onProgress: (t) =>
-          bar.update((i + (t - start) / (end - start)) / o.stations, `station ${i + 1}/${o.stations}`),
+        signal: stopAll.signal,
+        onProgress: (t) => {
+          const f = (t - start) / (end - start);
+          progressSum += f - (progress[i] as number);
+          progress[i] = f;
+          bar.update(
+            progressSum / o.stations,
+            `${o.stations === 1 ? 'station' : 'stations'} ${Math.min(next, o.stations)}/${o.stations}`,
+          );
+        },
       });
       const s = station.status();
       summary.rows += s.lake.rows;
@@ -278,12 +311,31 @@ export async function backfill(
     summary.lostReadings += result.lostReadings;
     summary.unwrittenReadings += result.unwrittenReadings;
     if (!result.completed) {
-      summary.interrupted = result.failure === null;
-      summary.failure = result.failure;
-      summary.stoppedAt = { station: config.stationId, time: new Date(result.reached).toISOString() };
-      summary.continueWith = o.commandLine ?? 'the same opensensor-sim backfill command';
-      break;
+      stopped.push({ index: i, station: cfg.stationId, time: result.reached, failure: result.failure });
+      stopAll.abort();
     }
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(parallel, o.stations) }, async () => {
+        while (next < o.stations && !stopAll.signal.aborted) await backfillStation(next++);
+      }),
+    );
+  } finally {
+    signal?.removeEventListener('abort', onStop);
+  }
+  summary.stationIds = summary.stationIds.filter((id) => id !== undefined);
+  if (stopped.length > 0 || (stopAll.signal.aborted && next < o.stations)) {
+    // The station that failed is the one to name; without a failure, the first one interrupted.
+    const first = [...stopped].sort(
+      (a, b) => Number(a.failure === null) - Number(b.failure === null) || a.index - b.index,
+    )[0];
+    summary.interrupted = first === undefined || first.failure === null;
+    summary.failure = first?.failure ?? null;
+    summary.stoppedAt = first
+      ? { station: first.station, time: new Date(first.time).toISOString() }
+      : { station: o.stationId ?? simulatedStationId(o.seed, next), time: new Date(start).toISOString() };
+    summary.continueWith = o.commandLine ?? 'the same opensensor-sim backfill command';
   }
   bar.done();
   summary.completed = summary.stoppedAt === null;

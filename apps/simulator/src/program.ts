@@ -44,6 +44,7 @@ export async function runSim(argv: readonly string[], io: SimIo, signal?: AbortS
     .option('--start <iso>', 'first instant (default: 24 h before --end)')
     .option('--end <iso>', 'end instant, exclusive (default: the current hour)')
     .option('--json', 'print a JSON summary')
+    .option('--parallel <n>', 'stations backfilled at once (default 4)', number('--parallel'))
     .addHelpText(
       'after',
       `
