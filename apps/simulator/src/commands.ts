@@ -13,15 +13,18 @@ import {
   createLogger,
   type HealthSources,
   type Logger,
+  type MetricsServer,
   PacedClock,
   SimulatedClock,
   type SimulationSettings,
   type Station,
+  serveStationMetrics,
   shutdownSignal,
   stationFromConfig,
   syncOnce,
   systemClock,
 } from '@opensensor/pipeline';
+import pkg from '../package.json' with { type: 'json' };
 import { progressBar } from './progress.js';
 import { ClockStepsError, pacedClockFor, parseClockSteps } from './sim-clock.js';
 import { simulatedPlace, simulatedStationId, stationSeed } from './station-ids.js';
@@ -483,6 +486,7 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
   const timer = o.duration ? setTimeout(() => controller.abort(), o.duration * 1000) : undefined;
   const stations: Station[] = [];
   const flushOnExit: boolean[] = [];
+  let metrics: MetricsServer | null = null;
   try {
     for (let i = 0; i < o.stations; i++) {
       const { config, sources } = stationConfig(io, o, i);
@@ -511,6 +515,21 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
         }),
       );
       flushOnExit.push(o.flushOnExit ?? config.flushOnStop);
+      // OPENSENSOR_METRICS_PORT serves the first station's metrics, as the agent serves its own: one
+      // port, so one station (a fleet's stations would share it).
+      if (i === 0 && config.metricsPort !== undefined) {
+        metrics = await serveStationMetrics({
+          station: stations[0] as Station,
+          host: config.metricsHost,
+          port: config.metricsPort,
+          build: { version: pkg.version },
+          logger: log,
+        }).catch((err: unknown) => {
+          log.error('the metrics endpoint is off', { err });
+          return null;
+        });
+        if (metrics) log.info('metrics endpoint listening', { url: `${metrics.url}/metrics` });
+      }
       log.info('simulated station started', {
         station: config.stationId,
         output: resolve(config.outputDir),
@@ -535,6 +554,7 @@ export async function run(io: SimIo, o: RunOptions, signal?: AbortSignal): Promi
   } finally {
     controller.abort();
     if (timer) clearTimeout(timer);
+    await metrics?.close();
     for (const s of stations) await s.close();
     shutdown?.dispose();
   }
