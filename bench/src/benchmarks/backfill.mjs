@@ -77,6 +77,52 @@ export async function dayBackfill(ctx) {
       journalMB: 'MB',
     }),
   });
+  // The same day as a user runs it: `opensensor-sim backfill` (settings, CLI, progress, summary).
+  const cli = [];
+  for (let i = 0; i < warmup + reps; i++) {
+    const r = await simBackfill({ stations: 1, hours });
+    if (i >= warmup) cli.push(r);
+  }
+  ctx.emit({
+    name: 'day-backfill',
+    params: { mode: 'cli', stations: 1, hours, readIntervalSec: 5, compression: 'zstd', health: true },
+    description: 'opensensor-sim backfill --start … --end … --output …, spawn to exit',
+    figures: summarizeFields(
+      cli.map((r) => ({
+        processWallS: r.wallMs / 1000,
+        cpuS: r.cpuMs / 1000,
+        peakRssMB: r.peakRssMB,
+        files: r.summary.files,
+      })),
+      { processWallS: 's', cpuS: 's', peakRssMB: 'MB', files: 'files' },
+    ),
+  });
+}
+
+/** `opensensor-sim backfill` of `stations` × `hours` in a fresh directory, through the CLI; deleted after. */
+async function simBackfill({ stations, hours, parallel }) {
+  const dir = mkdtempSync(join(tmpdir(), 'opensensor-bench-sim-'));
+  try {
+    return await runCli(
+      [
+        SIM_CLI,
+        'backfill',
+        '--stations',
+        String(stations),
+        '--start',
+        FLEET_START,
+        '--end',
+        new Date(Date.parse(FLEET_START) + hours * 3_600_000).toISOString(),
+        '--output',
+        'output',
+        '--json',
+        ...(parallel ? ['--parallel', String(parallel)] : []),
+      ],
+      { cwd: dir, timeoutMs: 1_800_000 },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -86,50 +132,29 @@ export async function dayBackfill(ctx) {
 export async function fleetBackfill(ctx) {
   for (const { stations, hours } of ctx.profile.fleet) {
     for (const parallel of [1, undefined]) {
-      const dir = mkdtempSync(join(tmpdir(), 'opensensor-bench-fleet-'));
-      try {
-        const r = await runCli(
-          [
-            SIM_CLI,
-            'backfill',
-            '--stations',
-            String(stations),
-            '--start',
-            FLEET_START,
-            '--end',
-            new Date(Date.parse(FLEET_START) + hours * 3_600_000).toISOString(),
-            '--output',
-            'output',
-            '--json',
-            ...(parallel ? ['--parallel', String(parallel)] : []),
-          ],
-          { cwd: dir, timeoutMs: 1_800_000 },
-        );
-        const stationHours = stations * hours;
-        ctx.emit({
-          name: 'fleet-backfill',
-          params: {
-            stations,
-            hours,
-            parallel: parallel ?? 'default',
-            readIntervalSec: 5,
-            compression: 'zstd',
-            health: true,
-          },
-          description: 'opensensor-sim backfill --stations N through the CLI (one process)',
-          figures: {
-            processWallS: summarize([r.wallMs / 1000], 's'),
-            cpuS: summarize([r.cpuMs / 1000], 's'),
-            peakRssMB: summarize([r.peakRssMB], 'MB'),
-            readingsPerSec: summarize([r.summary.rows / (r.wallMs / 1000)], 'readings/s'),
-            cpuMsPerStationHour: summarize([r.cpuMs / stationHours], 'ms'),
-            wallMsPerStationHour: summarize([r.wallMs / stationHours], 'ms'),
-            lakeMB: summarize([r.summary.bytes / 1e6], 'MB'),
-          },
-        });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const r = await simBackfill({ stations, hours, parallel });
+      const stationHours = stations * hours;
+      ctx.emit({
+        name: 'fleet-backfill',
+        params: {
+          stations,
+          hours,
+          parallel: parallel ?? 'default',
+          readIntervalSec: 5,
+          compression: 'zstd',
+          health: true,
+        },
+        description: 'opensensor-sim backfill --stations N through the CLI (one process)',
+        figures: {
+          processWallS: summarize([r.wallMs / 1000], 's'),
+          cpuS: summarize([r.cpuMs / 1000], 's'),
+          peakRssMB: summarize([r.peakRssMB], 'MB'),
+          readingsPerSec: summarize([r.summary.rows / (r.wallMs / 1000)], 'readings/s'),
+          cpuMsPerStationHour: summarize([r.cpuMs / stationHours], 'ms'),
+          wallMsPerStationHour: summarize([r.wallMs / stationHours], 'ms'),
+          lakeMB: summarize([r.summary.bytes / 1e6], 'MB'),
+        },
+      });
     }
   }
 }
