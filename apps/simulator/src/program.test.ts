@@ -34,4 +34,27 @@ describe('errors of the simulator', () => {
     expect(await runSim(['backfill', '--stations', '0'], t.io)).toBe(2);
     expect(t.err.join('')).toMatch(/^--stations: expected a whole number from 1 to 100000, received 0\n$/);
   });
+
+  it('--clock-steps and --journal-max-kib are checked before anything starts', async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ['run', '--clock-steps', '1d=+1h'],
+        /^--clock-steps steps the simulated clock: use it with --speed\n$/,
+      ],
+      [
+        ['run', '--speed', '600', '--clock-steps', '1d'],
+        /^--clock-steps: expected after=by pairs .*received "1d"\n$/,
+      ],
+      [
+        ['run', '--journal-max-kib', '2'],
+        /^--journal-max-kib: expected a whole number of KiB from 4 to 1048576, received 2\n$/,
+      ],
+      [['run', '--journal-max-kib', '8.5'], /^--journal-max-kib: .*received 8.5\n$/],
+    ];
+    for (const [args, message] of cases) {
+      const t = io();
+      expect(await runSim(args, t.io), args.join(' ')).toBe(2);
+      expect(t.err.join('')).toMatch(message);
+    }
+  });
 });
