@@ -16,15 +16,17 @@ function consume(
   r: Restamper,
   records: Uint8Array[],
   from = 1,
+  /** The oldest record the journal still holds (its size bound dropped those before). */
+  oldest = 1,
 ): { out: Sequenced<PipelineRecord>[]; reads: number } {
   const out: Sequenced<PipelineRecord>[] = [];
   let reads = 0;
-  for (let seq = from; seq <= records.length; seq++) {
+  for (let seq = Math.max(from, oldest); seq <= records.length; seq++) {
     reads++;
     const bytes = records[seq - 1] as Uint8Array;
     const step = r.admit(seq, bytes);
     if (step === RESTAMP_STEP.rewind) {
-      seq = r.rewindTo - 1;
+      seq = Math.max(r.rewindTo, oldest) - 1;
       continue;
     }
     if (step !== RESTAMP_STEP.pass) continue;
@@ -140,5 +142,18 @@ describe('Restamper', () => {
     r.reset();
     expect(r.firstHeldSeq).toBeNull();
     expect(r.stats.undatable).toBe(1);
+  });
+
+  it('counts as undatable only the held records the journal still holds, not those its bound dropped (counted by the journal)', () => {
+    const r = new Restamper();
+    const journal = [1, 2, 3, 4].map((i) => reading(i, i, 7, true)); // boot 7, never synchronised
+    expect(consume(r, journal).out).toEqual([]);
+    expect(r.firstHeldSeq).toBe(1);
+    // The journal's bound drops records 1 and 2 while they wait; then boot 8 reads.
+    journal.push(reading(5, 5, 8, true), marker(SYNC, 10, 8));
+    const { out } = consume(r, journal, 5, 3);
+    expect(r.stats.undatable).toBe(2);
+    expect(out.map((o) => o.seq)).toEqual([5]);
+    expect(r.stats.restamped).toBe(1);
   });
 });

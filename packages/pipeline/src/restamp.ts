@@ -27,7 +27,11 @@ export const RESTAMP_STEP = {
   hold: 1,
   /** Consumed (a clock marker): nothing to hand on. */
   skip: 2,
-  /** The marker that dates the held records: read the journal again from {@link Restamper.rewindTo}. */
+  /**
+   * Read the journal again from {@link Restamper.rewindTo}: after the marker that dates the held
+   * records (they come back re-dated), or after the record that shows they cannot be dated (they come
+   * back to be counted and dropped by {@link Restamper.date}).
+   */
   rewind: 3,
 } as const;
 export type RestampStep = (typeof RESTAMP_STEP)[keyof typeof RESTAMP_STEP];
@@ -44,6 +48,8 @@ export type RestampStep = (typeof RESTAMP_STEP)[keyof typeof RESTAMP_STEP];
  *
  * A run ends undatable (dropped and counted, never given a guessed date) when a record of another boot,
  * a dated record or a marker of another boot follows it: its boot ended before the clock synchronised.
+ * It is read again to be counted, so that records the journal's size bound dropped meanwhile (counted
+ * by the journal) are not counted a second time as undatable.
  */
 export class Restamper {
   readonly stats: RestampStats = { restamped: 0, undatable: 0 };
@@ -54,6 +60,12 @@ export class Restamper {
   /** While the journal is read again after a marker: up to the marker's sequence number. */
   private replayUntil = 0;
   private replaying = false;
+  /**
+   * The replay is of a run found undatable: its records are read again only to count those the journal
+   * still holds (its size bound may have dropped some, which the journal counts), then the record that
+   * ended the run is decided afresh.
+   */
+  private discarding = false;
   /** The newest marker seen: it dates the replay, and an undated record of its boot journaled after it. */
   private hasMarker = false;
   private markerWall = 0;
@@ -85,7 +97,8 @@ export class Restamper {
     if (this.replaying) {
       if (seq < this.replayUntil) return RESTAMP_STEP.pass;
       this.replaying = false;
-      if (seq === this.replayUntil) return RESTAMP_STEP.skip;
+      if (this.discarding) this.discarding = false;
+      else if (seq === this.replayUntil) return RESTAMP_STEP.skip;
     }
     // Not a record this policy knows: the consumer's decoder says what it is.
     if (kind !== RECORD_KIND.reading && kind !== RECORD_KIND.health && kind !== RECORD_KIND.clockSynced)
@@ -99,10 +112,7 @@ export class Restamper {
       this.markerMonotonic = marker.monotonic;
       this.markerBoot = bootTag;
       if (this.heldFrom === null) return RESTAMP_STEP.skip;
-      if (bootTag !== this.heldBoot) {
-        this.dropHeld();
-        return RESTAMP_STEP.skip;
-      }
+      if (bootTag !== this.heldBoot) return this.discardHeld(seq);
       this.replaying = true;
       this.replayUntil = seq;
       this.rewindSeq = this.heldFrom;
@@ -113,10 +123,10 @@ export class Restamper {
     if (!recordUnsynced(bytes)) {
       // A dated record after undated ones: those belong to an earlier boot that never synchronised
       // (a dated record of their own boot is always preceded by the marker).
-      if (this.heldFrom !== null) this.dropHeld();
+      if (this.heldFrom !== null) return this.discardHeld(seq);
       return RESTAMP_STEP.pass;
     }
-    if (this.heldFrom !== null && bootTag !== this.heldBoot) this.dropHeld();
+    if (this.heldFrom !== null && bootTag !== this.heldBoot) return this.discardHeld(seq);
     // Undated but journaled after its boot's marker (a health record sampled before the clock
     // synchronised and appended after the marker): the marker dates it now.
     if (this.heldFrom === null && this.hasMarker && bootTag === this.markerBoot) return RESTAMP_STEP.pass;
@@ -151,11 +161,22 @@ export class Restamper {
     this.heldFrom = null;
     this.held = 0;
     this.replaying = false;
+    this.discarding = false;
   }
 
-  private dropHeld(): void {
-    this.stats.undatable += this.held;
+  /**
+   * The held run cannot be dated (record `seq` shows that its boot ended before the clock synchronised):
+   * read it again, so that {@link date} counts as undatable each of its records the journal still holds,
+   * and not those its size bound dropped meanwhile, which the journal has counted already. Then `seq`
+   * is admitted afresh.
+   */
+  private discardHeld(seq: number): RestampStep {
+    this.replaying = true;
+    this.discarding = true;
+    this.replayUntil = seq;
+    this.rewindSeq = this.heldFrom as number;
     this.heldFrom = null;
     this.held = 0;
+    return RESTAMP_STEP.rewind;
   }
 }
