@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import {
   hyparquetEncoder,
   loadCodec,
-  opensensorEncoder,
   nextWindow,
+  opensensorEncoder,
   prepareColumns,
   rowsFromRecords,
   SENSOR_SCHEMA,

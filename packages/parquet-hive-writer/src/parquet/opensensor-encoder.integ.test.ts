@@ -442,14 +442,15 @@ describe.skipIf(noPython !== null)(
       expect(run.status).toBe(0);
       const got = JSON.parse(run.stdout) as Record<
         string,
-        { pyarrow: Record<string, unknown[]>; polars: unknown }
+        { pyarrow: Record<string, unknown[]>; polars: unknown; stats: unknown[] }
       >;
       for (const { ours, theirs } of pairs) {
         expect(got[ours]).toEqual(got[theirs]);
         expect(got[ours]?.pyarrow).toEqual(got[ours]?.polars);
       }
       // The edge file through PyArrow: strings as written (a lone surrogate as U+FFFD), statistics.
-      const edge = got[pairs[0]?.ours as string] as { pyarrow: Record<string, unknown[]>; stats: unknown[] };
+      const edge = got[pairs[0]?.ours as string];
+      if (!edge) throw new Error('PyArrow returned nothing for the edge file');
       expect(edge.pyarrow.s?.[8]).toBe('\ufffd lone surrogate');
       expect(edge.stats.slice(1, 7)).toEqual([
         { has_min_max: true, null_count: 4, min: String(-F32_MAX), max: String(F32_MAX) },
