@@ -215,7 +215,7 @@ export const settings = {
       .pipe(z.enum(['compact', 'plain'])),
     expected: 'one of compact, plain',
     description:
-      'How the Parquet writer lays values out before compression. compact: timestamps DELTA_BINARY_PACKED and floats BYTE_STREAM_SPLIT, about 18 % smaller files, read by DuckDB ≥ 0.10, Polars, PyArrow, Trino/Athena engine 3 and Spark ≥ 3.2. plain: the layout of earlier versions, for readers that predate those encodings. Files of both mix freely in one lake.',
+      'How the Parquet writer lays values out before compression. compact: timestamps DELTA_BINARY_PACKED and floats BYTE_STREAM_SPLIT, about 18 % smaller files, read by DuckDB ≥ 0.10, Polars, PyArrow, Trino/Athena engine 3 and Spark ≥ 3.2. plain: every column PLAIN (no dictionary, no BYTE_STREAM_SPLIT or delta timestamps), for readers that predate those encodings. Files of both mix freely in one lake.',
     default: 'compact',
   }),
   flushOnStop: spec({
