@@ -1,48 +1,14 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspectJournal, Journal } from '@opensensor/buffer';
+import { inspectJournal } from '@opensensor/buffer';
 import { lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { describe, expect, it } from 'vitest';
+import { type JournaledRecord, journaledRecords } from './journal-records.js';
 import { duplicateReadings, listFiles, stationTimestamps } from './lake.js';
 import { CliProcess, killAll, sleep, tempDir, waitForLog } from './processes.js';
 
 const STATION = '0193a5c1-4e2f-7b3a-8c1d-2f6e9a0b4c7e';
 const READY = 'simulated station started';
-
-/**
- * The journal's records as the agent encodes them (docs/clock.md; 24-byte header: kind, flags with
- * bit 0 = taken before the clock was synchronised, boot tag, wall ms, monotonic ms): what the test
- * needs to say which timestamp each reading must have in the lake.
- */
-interface JournaledRecord {
-  seq: number;
-  kind: number;
-  unsynced: boolean;
-  bootTag: number;
-  timestamp: number;
-  monotonic: number;
-}
-
-async function journaledRecords(dir: string): Promise<JournaledRecord[]> {
-  const journal = await Journal.open({ dir, consumers: ['clock-hold-test'] });
-  try {
-    const out: JournaledRecord[] = [];
-    for await (const { seq, value } of journal.read('clock-hold-test', { fromSeq: 1 })) {
-      const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
-      out.push({
-        seq,
-        kind: view.getUint8(0),
-        unsynced: (view.getUint8(1) & 1) !== 0,
-        bootTag: view.getUint32(4, true),
-        timestamp: view.getFloat64(8, true),
-        monotonic: view.getFloat64(16, true),
-      });
-    }
-    return out;
-  } finally {
-    await journal.close();
-  }
-}
 
 /** Each reading's timestamp as the policy dates it: undated ones from the next marker of their boot. */
 function expectedTimestamps(records: JournaledRecord[], kind: number): number[] {
@@ -132,7 +98,7 @@ describe('readings taken before the clock synchronised, across SIGKILLs and rest
       const after = await inspectJournal(journalDir);
       expect(after.consumers.parquet?.backlog).toBe(0);
       expect(after.consumers.health?.backlog).toBe(0);
-      const records = await journaledRecords(journalDir);
+      const records = await journaledRecords(journalDir, 'clock-hold-test');
       const undated = records.filter((r) => r.kind === 1 && r.unsynced);
       expect(undated.length).toBeGreaterThanOrEqual(60);
       const reader = await openLakeReader();

@@ -3,13 +3,14 @@ import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inspectJournal, Journal } from '@opensensor/buffer';
+import { inspectJournal } from '@opensensor/buffer';
 import { lakeGlob, openLakeReader, seededRandom } from '@opensensor/parquet-hive-writer/testing';
 import { type MotoServer, startMotoServer } from '@opensensor/s3-sync/testing';
 import { generateKeyPair } from '@opensensor/snowpipe-client';
 import { type FakeSnowpipeServer, startFakeSnowpipeServer } from '@opensensor/snowpipe-client/testing';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type JournaledRecord, journaledRecords } from './journal-records.js';
 import { listFiles } from './lake.js';
 import {
   CliProcess,
@@ -66,37 +67,6 @@ const CLOCK_STEPS = '1d=+3h,5d=-45m,30d=+20m';
 
 const KIND = { reading: 1, marker: 2, health: 3 } as const;
 const DOCS_MARK = { begin: '<!-- soak:begin -->', end: '<!-- soak:end -->' };
-
-interface JournaledRecord {
-  seq: number;
-  kind: number;
-  unsynced: boolean;
-  bootTag: number;
-  timestamp: number;
-  monotonic: number;
-}
-
-/** Every record in a directory of journal segments (the tap's copies), decoded as docs/clock.md says. */
-async function journaledRecords(dir: string): Promise<JournaledRecord[]> {
-  const journal = await Journal.open({ dir, consumers: ['soak-audit'], maxBytes: 2 ** 40 });
-  try {
-    const out: JournaledRecord[] = [];
-    for await (const { seq, value } of journal.read('soak-audit', { fromSeq: 1 })) {
-      const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
-      out.push({
-        seq,
-        kind: view.getUint8(0),
-        unsynced: (view.getUint8(1) & 1) !== 0,
-        bootTag: view.getUint32(4, true),
-        timestamp: view.getFloat64(8, true),
-        monotonic: view.getFloat64(16, true),
-      });
-    }
-    return out;
-  } finally {
-    await journal.close();
-  }
-}
 
 /** The time the clock policy gives a record: its own, or re-dated by its boot's marker (docs/clock.md). */
 function policyTimestamps(records: readonly JournaledRecord[]): Map<number, number> {
@@ -467,7 +437,7 @@ describe('Months, simulated: one station, 60 days, outages, a bounded journal, 5
     // --- The account. "Taken" is what the journal numbered, from the tap's copies of its segments. ---
     const audit = join(root, 'audit');
     cpSync(tapDir, audit, { recursive: true });
-    const records = await journaledRecords(audit);
+    const records = await journaledRecords(audit, 'soak-audit');
     const after = await inspectJournal(journalDir);
     // Every sequence number from the first to the last, none missed by the tap.
     expect(records[0]?.seq).toBe(1);
