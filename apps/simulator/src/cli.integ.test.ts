@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspectJournal } from '@opensensor/buffer';
+import { inspectJournal, Journal } from '@opensensor/buffer';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimIo } from './commands.js';
@@ -192,6 +192,40 @@ describe('opensensor-sim backfill', () => {
     expect(expected).toHaveLength(6);
     expect(expected.every((r) => r.n === 1440 && r.u === 1440)).toBe(true);
     expect(await perStation(parallel)).toEqual(expected);
+  });
+
+  it('a fleet station that cannot start (its journal held elsewhere) stops the others, and the command returns only once they have closed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-sim-locked-'));
+    const journalOf = (i: number) =>
+      join(dir, 'state', 'sim', simulatedStationId('opensensor', i), 'journal');
+    const held = await Journal.open({ dir: journalOf(2) });
+    try {
+      const t = io(dir);
+      const code = await runSim(
+        [
+          'backfill',
+          '--stations',
+          '6',
+          '--parallel',
+          '3',
+          '--start',
+          '2026-11-27T00:00:00Z',
+          '--end',
+          '2026-11-28T00:00:00Z',
+          '--output',
+          'lake',
+        ],
+        t.sim,
+      );
+      expect(code).not.toBe(0);
+      expect(t.err()).toMatch(/journal/i);
+      // Stations 0 and 1 were in flight: stopped and closed (their journal locks released) by now.
+      for (const i of [0, 1]) expect(existsSync(join(journalOf(i), 'LOCK')), `station ${i}`).toBe(false);
+      // None started after the failure.
+      for (const i of [3, 4, 5]) expect(existsSync(journalOf(i)), `station ${i}`).toBe(false);
+    } finally {
+      await held.close();
+    }
   });
 
   it('prints a readable summary with a DuckDB query', async () => {

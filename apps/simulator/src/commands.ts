@@ -319,11 +319,20 @@ export async function backfill(
     }
   };
   try {
-    await Promise.all(
+    // A station that throws (its journal locked by another process, say) stops the others, and the
+    // error is rethrown only once every station in flight has stopped and closed.
+    const lanes = await Promise.allSettled(
       Array.from({ length: Math.min(parallel, o.stations) }, async () => {
-        while (next < o.stations && !stopAll.signal.aborted) await backfillStation(next++);
+        while (next < o.stations && !stopAll.signal.aborted) {
+          await backfillStation(next++).catch((err: unknown) => {
+            stopAll.abort();
+            throw err;
+          });
+        }
       }),
     );
+    const thrown = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (thrown) throw thrown.reason;
   } finally {
     signal?.removeEventListener('abort', onStop);
   }
