@@ -12,6 +12,37 @@ export interface StoredCursor {
   consumer: string;
   seq: number;
   committedAt: string;
+  /**
+   * Ranges of seqs after the cursor, first and last inclusive, that this consumer has already counted
+   * as dropped by the journal's bound (found missing when it came to read them), so that a restart
+   * reading them again does not count them twice. Absent when there are none (and in earlier files).
+   */
+  lost?: LostRange[];
+}
+
+export type LostRange = [first: number, last: number];
+
+/** A consumer's persisted state: its cursor and the losses to the bound it has counted. */
+export interface LoadedCursor {
+  seq: number;
+  lost: LostRange[];
+}
+
+function parseLost(value: unknown, seq: number): LostRange[] {
+  if (!Array.isArray(value)) return [];
+  const ranges: LostRange[] = [];
+  for (const r of value) {
+    if (!Array.isArray(r) || r.length !== 2) continue;
+    const [a, b] = r as unknown[];
+    if (
+      Number.isSafeInteger(a) &&
+      Number.isSafeInteger(b) &&
+      (a as number) <= (b as number) &&
+      (b as number) > seq
+    )
+      ranges.push([a as number, b as number]);
+  }
+  return ranges.sort((x, y) => x[0] - y[0]);
 }
 
 const SUFFIX = '.json';
@@ -25,9 +56,9 @@ export async function loadCursors(
   journalDir: string,
   logger: Logger,
   removeTemp = true,
-): Promise<Map<string, number>> {
+): Promise<Map<string, LoadedCursor>> {
   const dir = cursorDir(journalDir);
-  const cursors = new Map<string, number>();
+  const cursors = new Map<string, LoadedCursor>();
   for (const entry of await readdir(dir)) {
     if (entry.endsWith('.tmp')) {
       if (!removeTemp) continue;
@@ -43,7 +74,7 @@ export async function loadCursors(
       if (typeof parsed.seq !== 'number' || !Number.isSafeInteger(parsed.seq) || parsed.seq < 0) {
         throw new Error(`seq is ${JSON.stringify(parsed.seq)}`);
       }
-      cursors.set(name, parsed.seq);
+      cursors.set(name, { seq: parsed.seq, lost: parseLost(parsed.lost, parsed.seq) });
     } catch (err) {
       // Replaying from the start duplicates work that consumers de-duplicate by seq; losing the
       // consumer would let retention delete what it has not read. So fall back to 0.
@@ -52,7 +83,7 @@ export async function loadCursors(
         file: join(dir, entry),
         error: err instanceof Error ? err.message : String(err),
       });
-      cursors.set(name, 0);
+      cursors.set(name, { seq: 0, lost: [] });
     }
   }
   return cursors;
@@ -63,8 +94,15 @@ export async function storeCursor(
   consumer: string,
   seq: number,
   now: number,
+  lost: readonly LostRange[] = [],
 ): Promise<void> {
-  const content: StoredCursor = { consumer, seq, committedAt: new Date(now).toISOString() };
+  const above = lost.filter((r) => r[1] > seq);
+  const content: StoredCursor = {
+    consumer,
+    seq,
+    committedAt: new Date(now).toISOString(),
+    ...(above.length > 0 ? { lost: above } : {}),
+  };
   await writeFileAtomic(join(cursorDir(journalDir), `${consumer}${SUFFIX}`), `${JSON.stringify(content)}\n`);
 }
 

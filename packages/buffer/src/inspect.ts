@@ -1,7 +1,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { silentLogger } from '@opensensor/errors';
-import { loadCursors } from './cursor-store.js';
+import { type LoadedCursor, loadCursors } from './cursor-store.js';
 import { errnoCode } from './errors.js';
 import { lockHolder } from './fs-util.js';
 import { segmentBase } from './segment-files.js';
@@ -68,7 +68,7 @@ export async function inspectJournal(dir: string): Promise<JournalInspection> {
     if (segmentBase(entry) !== null) result.bytes += (await stat(join(absolute, entry))).size;
   }
 
-  let cursors = new Map<string, number>();
+  let cursors = new Map<string, LoadedCursor>();
   try {
     cursors = await loadCursors(absolute, silentLogger, false);
   } catch (err) {
@@ -95,7 +95,7 @@ export async function inspectJournal(dir: string): Promise<JournalInspection> {
     const firstBase = bases[0] as number;
     result.firstSeq = result.lastSeq >= firstBase ? firstBase : null;
   }
-  for (const [name, cursor] of cursors) {
+  for (const [name, { seq: cursor }] of cursors) {
     // A cursor past the last record is moved back at the next open to replay what the journal holds.
     const effective = cursor > result.lastSeq ? 0 : cursor;
     const floor = Math.max(effective, (result.firstSeq ?? result.lastSeq + 1) - 1);

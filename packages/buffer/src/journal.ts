@@ -1,7 +1,7 @@
 import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deleteCursor, loadCursors, storeCursor } from './cursor-store.js';
+import { deleteCursor, type LostRange, loadCursors, storeCursor } from './cursor-store.js';
 import {
   errnoCode,
   InvalidCursorError,
@@ -46,7 +46,11 @@ export interface ConsumerStats {
    * that holds the cursor in proportion to its records (records are near-equal in size).
    */
   backlogBytes: number;
-  /** Records this consumer had not committed when `onFull: 'drop-oldest'` deleted them, since open. */
+  /**
+   * Since open: records this consumer came to read after `onFull: 'drop-oldest'` had deleted them
+   * (counted when it reads, once across restarts). Records it had already read are not counted:
+   * a consumer holding them in memory still delivers them.
+   */
   lostToFull: number;
 }
 
@@ -61,8 +65,11 @@ export interface JournalStats {
   segments: number;
   maxBytes: number;
   consumers: Record<string, ConsumerStats>;
-  /** Since open: segments deleted by `onFull: 'drop-oldest'` before every consumer committed them. */
-  droppedToFull: { segments: number; bytes: number; records: number };
+  /**
+   * Since open: segments deleted by `onFull: 'drop-oldest'` before every consumer committed them.
+   * What each consumer lost is its `lostToFull`, known when it comes to read.
+   */
+  droppedToFull: { segments: number; bytes: number };
   /** Since open: damaged regions skipped (each counted once) and the records they held. */
   corrupt: { regions: number; bytes: number; records: number };
   /** Found by recovery at open: bytes after the last valid record of the active segment, cut off. */
@@ -87,6 +94,8 @@ interface ConsumerState {
   target: number;
   chain: Promise<void>;
   lostToFull: number;
+  /** Seq ranges after the cursor already counted in `lostToFull` (here or by an earlier process). */
+  lost: LostRange[];
 }
 
 interface Waiter {
@@ -135,7 +144,7 @@ export class Journal<T = Uint8Array> {
   private closing: Promise<void> | null = null;
 
   private fsyncCount = 0;
-  private readonly dropped = { segments: 0, bytes: 0, records: 0 };
+  private readonly dropped = { segments: 0, bytes: 0 };
   private readonly corrupt = { regions: 0, bytes: 0, records: 0 };
   private readonly seenCorrupt = new Set<string>();
   private tornTailBytes = 0;
@@ -463,28 +472,79 @@ export class Journal<T = Uint8Array> {
     return this.totalBytes + extra <= this.opts.maxBytes;
   }
 
+  /**
+   * Deletes the oldest segment although a consumer has not committed it. What a consumer loses is
+   * counted when it reads (`noteLost`), not here: a consumer may already have read these records
+   * past its cursor (an open window, a batch in flight) and still deliver them.
+   */
   private dropOldestSegment(): void {
     const seg = this.segments[0] as Segment;
-    const lostPerConsumer: Record<string, number> = {};
-    let lost = 0;
+    const uncommitted: Record<string, number> = {};
     for (const [name, state] of this.consumerStates) {
       const n = Math.max(0, seg.lastSeq - Math.max(state.cursor, seg.base - 1));
-      state.lostToFull += n;
-      lostPerConsumer[name] = n;
-      lost = Math.max(lost, n);
+      if (n > 0) uncommitted[name] = n;
     }
     this.removeSegmentFile(seg);
     this.dropped.segments += 1;
     this.dropped.bytes += seg.bytes;
-    this.dropped.records += lost;
     this.opts.logger.warn('journal full: dropped the oldest segment before every consumer committed it', {
       dir: this.opts.dir,
       maxBytes: this.opts.maxBytes,
       firstSeq: seg.base,
       lastSeq: seg.lastSeq,
       bytes: seg.bytes,
-      lostPerConsumer,
+      uncommitted,
     });
+  }
+
+  /**
+   * `consumer` asked for `from` but the journal now starts at `firstHeld`: the records in between
+   * were dropped by the bound. Counts those it had neither committed nor counted before, logs them
+   * and persists the ranges counted, so a restart that reads them again does not count twice.
+   */
+  private async noteLost(
+    consumer: string,
+    state: ConsumerState,
+    from: number,
+    firstHeld: number,
+  ): Promise<void> {
+    const lo = Math.max(from, state.cursor + 1);
+    const hi = firstHeld - 1;
+    if (lo > hi) return;
+    const fresh = uncountedRanges(state.lost, lo, hi);
+    if (fresh.length === 0) return;
+    state.lost = mergeRange(
+      state.lost.filter((r) => r[1] > state.cursor),
+      lo,
+      hi,
+    );
+    for (const [first, last] of fresh) {
+      state.lostToFull += last - first + 1;
+      this.opts.logger.warn(
+        'records were dropped by the journal bound before this consumer read them; lost for it',
+        {
+          dir: this.opts.dir,
+          consumer,
+          firstSeq: first,
+          lastSeq: last,
+          records: last - first + 1,
+          maxBytes: this.opts.maxBytes,
+        },
+      );
+    }
+    const persist = state.chain
+      .catch(() => {})
+      .then(() => storeCursor(this.opts.dir, consumer, state.cursor, this.opts.clock.now(), state.lost));
+    state.chain = persist;
+    try {
+      await persist;
+    } catch (err) {
+      // Counted in this process all the same; a restart before the next commit may count them again.
+      this.opts.logger.warn('could not persist how far the losses of a consumer are counted', {
+        consumer,
+        error: String(err),
+      });
+    }
   }
 
   private deleteCommittedSegments(): void {
@@ -544,6 +604,12 @@ export class Journal<T = Uint8Array> {
       const index = this.segmentIndexFor(next);
       if (index < 0) return;
       const seg = this.segments[index] as Segment;
+      if (next < seg.base) {
+        // Only before the first segment: what was there is gone (drop-oldest, or committed by all).
+        await this.noteLost(consumer, state, next, seg.base);
+        next = seg.base;
+        continue;
+      }
       const following = this.segments[index + 1];
       const segmentEnd = following ? following.base - 1 : until;
       let file: Awaited<ReturnType<typeof open>>;
@@ -687,8 +753,17 @@ export class Journal<T = Uint8Array> {
     }
     if (this.consumerStates.has(consumer)) return;
     const seq = options.startAt === 'latest' ? this.visibleSeq : 0;
-    await storeCursor(this.opts.dir, consumer, seq, this.opts.clock.now());
-    this.consumerStates.set(consumer, { cursor: seq, target: seq, chain: Promise.resolve(), lostToFull: 0 });
+    // Records deleted before the consumer existed are not its losses.
+    const firstHeld = this.segments[0]?.base ?? 1;
+    const lost: LostRange[] = firstHeld > seq + 1 ? [[seq + 1, firstHeld - 1]] : [];
+    await storeCursor(this.opts.dir, consumer, seq, this.opts.clock.now(), lost);
+    this.consumerStates.set(consumer, {
+      cursor: seq,
+      target: seq,
+      chain: Promise.resolve(),
+      lostToFull: 0,
+      lost,
+    });
   }
 
   /** Forgets a consumer and its cursor, so it no longer holds back retention. */
@@ -731,7 +806,7 @@ export class Journal<T = Uint8Array> {
       state.target = seq;
       const run = state.chain
         .catch(() => {})
-        .then(() => storeCursor(this.opts.dir, consumer, seq, this.opts.clock.now()))
+        .then(() => storeCursor(this.opts.dir, consumer, seq, this.opts.clock.now(), state.lost))
         .then(
           () => {
             state.cursor = Math.max(state.cursor, seq);
@@ -843,11 +918,17 @@ export class Journal<T = Uint8Array> {
     bases.sort((a, b) => a - b);
 
     const cursors = await loadCursors(dir, logger);
-    for (const [name, seq] of cursors) {
-      this.consumerStates.set(name, { cursor: seq, target: seq, chain: Promise.resolve(), lostToFull: 0 });
+    for (const [name, { seq, lost }] of cursors) {
+      this.consumerStates.set(name, {
+        cursor: seq,
+        target: seq,
+        chain: Promise.resolve(),
+        lostToFull: 0,
+        lost,
+      });
     }
     let maxCursor = 0;
-    for (const seq of cursors.values()) maxCursor = Math.max(maxCursor, seq);
+    for (const { seq } of cursors.values()) maxCursor = Math.max(maxCursor, seq);
 
     for (let i = 0; i < bases.length; i++) {
       const base = bases[i] as number;
@@ -946,7 +1027,7 @@ export class Journal<T = Uint8Array> {
       );
       state.cursor = replayFrom - 1;
       state.target = replayFrom - 1;
-      await storeCursor(dir, consumer, replayFrom - 1, this.opts.clock.now());
+      await storeCursor(dir, consumer, replayFrom - 1, this.opts.clock.now(), state.lost);
     }
   }
 
@@ -1008,4 +1089,36 @@ function closeQuietly(fd: number): void {
   } catch {
     // Closing is best effort: the data was already synced or the journal is being abandoned.
   }
+}
+
+/** The parts of [lo, hi] that no range of `counted` (sorted, disjoint) covers. */
+function uncountedRanges(counted: readonly LostRange[], lo: number, hi: number): LostRange[] {
+  const out: LostRange[] = [];
+  let next = lo;
+  for (const [a, b] of counted) {
+    if (b < next) continue;
+    if (a > hi) break;
+    if (a > next) out.push([next, a - 1]);
+    next = Math.max(next, b + 1);
+    if (next > hi) return out;
+  }
+  if (next <= hi) out.push([next, hi]);
+  return out;
+}
+
+/** `ranges` (sorted, disjoint) with [lo, hi] added, overlapping and adjacent ranges merged. */
+function mergeRange(ranges: readonly LostRange[], lo: number, hi: number): LostRange[] {
+  const out: LostRange[] = [];
+  let cur: LostRange = [lo, hi];
+  let placed = false;
+  for (const r of ranges) {
+    if (r[1] + 1 < cur[0]) out.push(r);
+    else if (r[0] > cur[1] + 1) {
+      if (!placed) out.push(cur);
+      placed = true;
+      out.push(r);
+    } else cur = [Math.min(r[0], cur[0]), Math.max(r[1], cur[1])];
+  }
+  if (!placed) out.push(cur);
+  return out;
 }

@@ -88,21 +88,99 @@ describe('bounded disk', () => {
       expect(bytesOnDisk()).toBeLessThanOrEqual(maxBytes);
       if (seq === 40) await journal.commit('parquet', 40);
     }
-    const stats = journal.stats();
+    let stats = journal.stats();
     expect(stats.bytes).toBe(bytesOnDisk());
     expect(stats.droppedToFull.segments).toBeGreaterThan(0);
-    const survivors = await journal.readBatch('snowpipe');
-    // snowpipe never committed: it lost exactly the records that are no longer there.
-    expect(stats.consumers.snowpipe?.lostToFull).toBe((survivors[0]?.seq ?? 401) - 1);
-    // parquet had committed up to 40 before anything was dropped: only later records count for it.
-    expect(stats.consumers.parquet?.lostToFull).toBe((survivors[0]?.seq ?? 401) - 1 - 40);
-    expect(survivors.at(-1)?.seq).toBe(400);
+    // Losses are counted when a consumer comes to read, not when the segment goes.
+    expect(stats.consumers.snowpipe?.lostToFull).toBe(0);
     const warnings = logger.entries.filter((e) => e.message.includes('journal full'));
     expect(warnings.length).toBe(stats.droppedToFull.segments);
-    expect(warnings[0]?.fields).toMatchObject({
-      firstSeq: 1,
-      lostPerConsumer: { snowpipe: expect.any(Number) },
+    expect(warnings[0]?.fields).toMatchObject({ firstSeq: 1, uncommitted: { snowpipe: expect.any(Number) } });
+
+    const survivors = await journal.readBatch('snowpipe');
+    const firstHeld = survivors[0]?.seq ?? 401;
+    await journal.readBatch('parquet');
+    stats = journal.stats();
+    // snowpipe never committed: it lost exactly the records that are no longer there.
+    expect(stats.consumers.snowpipe?.lostToFull).toBe(firstHeld - 1);
+    // parquet had committed up to 40 before anything was dropped: only later records count for it.
+    expect(stats.consumers.parquet?.lostToFull).toBe(firstHeld - 1 - 40);
+    expect(survivors.at(-1)?.seq).toBe(400);
+    const lost = logger.entries.filter((e) => e.message.includes('before this consumer read them'));
+    expect(lost.map((e) => e.fields)).toEqual([
+      expect.objectContaining({
+        consumer: 'snowpipe',
+        firstSeq: 1,
+        lastSeq: firstHeld - 1,
+        records: firstHeld - 1,
+      }),
+      expect.objectContaining({
+        consumer: 'parquet',
+        firstSeq: 41,
+        lastSeq: firstHeld - 1,
+        records: firstHeld - 41,
+      }),
+    ]);
+    // Reading again counts nothing more.
+    await journal.readBatch('snowpipe', { fromSeq: 1 });
+    expect(journal.stats().consumers.snowpipe?.lostToFull).toBe(firstHeld - 1);
+    await journal.close();
+  });
+
+  it('counts a loss once across restarts, and not for records the consumer had read before the drop', async () => {
+    const logger = captureLogger();
+    const options = {
+      dir,
+      fsync: 'never' as const,
+      segmentBytes: 1024,
+      maxBytes: 4096,
+      consumers: ['c'],
+      logger,
+    };
+    let journal = await Journal.open(options);
+    await journal.appendBatch(Array.from({ length: 30 }, (_, i) => payloadFor(i + 1)));
+    // The consumer reads 1..30 (an open window in memory) without committing, then the bound drops them.
+    expect((await journal.readBatch('c')).length).toBe(30);
+    for (let seq = 31; seq <= 400; seq++) await journal.append(payloadFor(seq));
+    const firstHeld = journal.stats().firstSeq as number;
+    expect(firstHeld).toBeGreaterThan(31);
+    // It goes on reading where it was: only 31..firstHeld-1 were lost to it; 1..30 it still delivers.
+    const next = await journal.readBatch('c', { fromSeq: 31, maxRecords: 1 });
+    expect(next[0]?.seq).toBe(firstHeld);
+    expect(journal.stats().consumers.c?.lostToFull).toBe(firstHeld - 31);
+    await journal.close();
+
+    // A restart reads from the cursor (0) again: 1..30 are now lost too (the process that had them
+    // is gone), 31..firstHeld-1 were counted already.
+    journal = await Journal.open(options);
+    await journal.readBatch('c');
+    expect(journal.stats().consumers.c?.lostToFull).toBe(30);
+    await journal.commit('c', firstHeld + 5);
+    await journal.close();
+    journal = await Journal.open(options);
+    await journal.readBatch('c', { fromSeq: 1 });
+    expect(journal.stats().consumers.c?.lostToFull).toBe(0);
+    const counted = logger.entries
+      .filter((e) => e.message.includes('before this consumer read them'))
+      .reduce((n, e) => n + (e.fields?.records as number), 0);
+    expect(counted).toBe(firstHeld - 1);
+    await journal.close();
+  });
+
+  it('a consumer added after segments were deleted does not count them as its losses', async () => {
+    const journal = await Journal.open({
+      dir,
+      fsync: 'never',
+      segmentBytes: 1024,
+      maxBytes: 4096,
+      consumers: ['old'],
+      logger: captureLogger(),
     });
+    for (let seq = 1; seq <= 400; seq++) await journal.append(payloadFor(seq));
+    await journal.addConsumer('late');
+    const records = await journal.readBatch('late');
+    expect(records[0]?.seq).toBe(journal.stats().firstSeq);
+    expect(journal.stats().consumers.late?.lostToFull).toBe(0);
     await journal.close();
   });
 
@@ -154,7 +232,9 @@ describe('bounded disk', () => {
       logger: captureLogger(),
     });
     expect(bytesOnDisk()).toBeLessThanOrEqual(4096);
-    expect(journal.stats().consumers.c?.lostToFull).toBeGreaterThan(0);
+    expect(journal.stats().droppedToFull.segments).toBeGreaterThan(0);
+    const kept = await journal.readBatch('c');
+    expect(journal.stats().consumers.c?.lostToFull).toBe((kept[0]?.seq as number) - 1);
     await journal.close();
   });
 });

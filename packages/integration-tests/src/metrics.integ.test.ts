@@ -54,6 +54,7 @@ const DOCUMENTED: Record<string, 'COUNTER' | 'GAUGE'> = {
   opensensor_journal_size_bytes: 'GAUGE',
   opensensor_journal_max_bytes: 'GAUGE',
   opensensor_journal_dropped_records_total: 'COUNTER',
+  opensensor_journal_dropped_segments_total: 'COUNTER',
   opensensor_journal_corrupt_records_total: 'COUNTER',
   opensensor_lake_windows_written_total: 'COUNTER',
   opensensor_lake_written_bytes_total: 'COUNTER',

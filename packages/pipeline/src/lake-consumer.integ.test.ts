@@ -264,7 +264,7 @@ describe('LakeConsumer', () => {
     }
     await journal.append(encodeClockSynced({ timestamp: T0, monotonic: 1000 * N, bootTag: 9 }));
     await c.drain({ final: true });
-    const dropped = journal.stats().droppedToFull.records;
+    const dropped = journal.stats().consumers.parquet?.lostToFull ?? 0;
     expect(dropped).toBeGreaterThan(0);
     expect(c.stats.restamped).toBe(N - dropped);
     const rows = await db.rows(

@@ -283,6 +283,11 @@ export class LakeConsumer {
     const window = windowOf(record.timestamp, this.o.batchDurationSec);
     if (open && this.buffer.count > 0 && open.start !== window.start) {
       if (!(await this.closeWindow())) return false;
+      // The cursor follows each file at once (a backfill's drain commits at its end instead): a
+      // catch-up of many windows (after a restart, or re-dating a day without NTP) killed part-way then
+      // replays only the window in flight, and the journal's bound cannot drop, before the next process
+      // reads them, records whose files are already in the lake (it would count them as lost).
+      if (!this.deferDirectorySync) await this.commit();
     }
     if (!this.buffer.window || this.buffer.count === 0 || this.buffer.window.start !== window.start) {
       this.buffer.start(window);

@@ -144,8 +144,19 @@ export const STATION_METRICS: readonly MetricDefinition[] = [
   {
     name: 'opensensor_journal_dropped_records_total',
     type: 'counter',
-    help: 'Records the journal deleted at its bound before every consumer had committed them (readings lost to a full journal).',
-    samples: ({ station }) => one(station.journal.stats().droppedToFull.records),
+    help: 'Records a consumer found deleted by the journal bound when it came to read them: lost for that consumer (parquet: the lake, snowpipe: Snowflake).',
+    labelNames: ['consumer'],
+    samples: ({ station }) =>
+      Object.entries(station.journal.stats().consumers).map(([consumer, c]) => ({
+        labels: { consumer },
+        value: c.lostToFull,
+      })),
+  },
+  {
+    name: 'opensensor_journal_dropped_segments_total',
+    type: 'counter',
+    help: 'Journal segments deleted at the bound before every consumer had committed them; a consumer counts what it lost when it reads next.',
+    samples: ({ station }) => one(station.journal.stats().droppedToFull.segments),
   },
   {
     name: 'opensensor_journal_corrupt_records_total',

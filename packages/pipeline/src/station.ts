@@ -152,7 +152,8 @@ export interface StationStatus {
     backlog: Record<string, number>;
     lastSeq: number;
     bytes: number;
-    lostToFull: number;
+    /** Per consumer: records it found dropped by the journal's bound when it came to read them. */
+    lostToFull: Record<string, number>;
     corruptRecords: number;
   };
   lake: {
@@ -869,7 +870,7 @@ export class Station {
         backlog: Object.fromEntries(Object.entries(js.consumers).map(([k, v]) => [k, v.backlog])),
         lastSeq: js.lastSeq,
         bytes: js.bytes,
-        lostToFull: js.droppedToFull.records,
+        lostToFull: Object.fromEntries(Object.entries(js.consumers).map(([k, v]) => [k, v.lostToFull])),
         corruptRecords: js.corrupt.records,
       },
       lake: {
