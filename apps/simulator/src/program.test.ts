@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isErrorCode, OpenSensorError } from '@opensensor/errors';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from './commands.js';
+import { defaultParallel, defaultWorkers, UsageError } from './commands.js';
 import { runSim } from './program.js';
 import { ClockStepsError } from './sim-clock.js';
 
@@ -56,5 +56,19 @@ describe('errors of the simulator', () => {
       expect(await runSim(args, t.io), args.join(' ')).toBe(2);
       expect(t.err.join('')).toMatch(message);
     }
+  });
+});
+
+describe('how a fleet backfill is spread by default', () => {
+  it('uses a thread per core (at most 8, one per two stations) and fewer stations at once in each', () => {
+    expect(defaultWorkers(1, 2)).toBe(1);
+    expect(defaultWorkers(3, 2)).toBe(2);
+    expect(defaultWorkers(1000, 2)).toBe(2);
+    expect(defaultWorkers(1000, 1)).toBe(1);
+    expect(defaultWorkers(1000, 32)).toBe(8);
+    expect(defaultWorkers(6, 32)).toBe(3);
+    expect(defaultParallel(1000, 1)).toBe(4);
+    expect(defaultParallel(3, 1)).toBe(3);
+    expect(defaultParallel(1000, 2)).toBe(2);
   });
 });

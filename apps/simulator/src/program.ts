@@ -44,7 +44,16 @@ export async function runSim(argv: readonly string[], io: SimIo, signal?: AbortS
     .option('--start <iso>', 'first instant (default: 24 h before --end)')
     .option('--end <iso>', 'end instant, exclusive (default: the current hour)')
     .option('--json', 'print a JSON summary')
-    .option('--parallel <n>', 'stations backfilled at once (default 4)', number('--parallel'))
+    .option(
+      '--parallel <n>',
+      'stations backfilled at once in each thread (default 4 in one thread, 2 in each of several)',
+      number('--parallel'),
+    )
+    .option(
+      '--workers <n>',
+      'threads the stations are shared among (default: one per CPU core, at most 8 and one per 2 stations; 1: none)',
+      number('--workers'),
+    )
     .addHelpText(
       'after',
       `

@@ -319,6 +319,11 @@ describe('the release tarballs install with npm alone and run outside the worksp
         { bin: join(sim.path, 'opensensor-sim') },
         [
           'backfill',
+          // Two stations in two worker threads: the release's bundle runs its workers' chunk as well.
+          '--stations',
+          '2',
+          '--workers',
+          '2',
           '--start',
           '2026-11-01T00:00:00Z',
           '--end',
@@ -331,10 +336,10 @@ describe('the release tarballs install with npm alone and run outside the worksp
       );
       expect(backfill.code, backfill.stderr).toBe(0);
       const summary = JSON.parse(backfill.stdout) as { rows: number; files: number; stationIds: string[] };
-      // One station, a reading every 5 s, four 15-minute files.
-      expect(summary).toMatchObject({ rows: 720, files: 4 });
+      // Two stations, a reading every 5 s, four 15-minute files each.
+      expect(summary).toMatchObject({ rows: 1440, files: 8 });
       const files = readdirSync(lakeDir, { recursive: true }).filter((f) => String(f).endsWith('.parquet'));
-      expect(files).toHaveLength(4);
+      expect(files).toHaveLength(8);
 
       const reader = await openLakeReader();
       try {
@@ -344,8 +349,8 @@ describe('the release tarballs install with npm alone and run outside the worksp
            FROM ${lakeGlob(lakeDir)}`,
         );
         expect(row).toEqual({
-          n: 720,
-          stations: 1,
+          n: 1440,
+          stations: 2,
           ts: 'TIMESTAMP WITH TIME ZONE',
           first: Date.UTC(2026, 10, 1, 0, 0, 0),
           last: Date.UTC(2026, 10, 1, 0, 59, 55),
