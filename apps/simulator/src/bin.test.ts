@@ -15,6 +15,7 @@ import { inspectJournal } from '@opensensor/buffer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertFreshBuild } from '../../../scripts/build-freshness.mjs';
 import pkg from '../package.json' with { type: 'json' };
+import { BIN, runBin } from './bin-process.js';
 import { simulatedStationId } from './station-ids.js';
 
 /**
@@ -22,39 +23,8 @@ import { simulatedStationId } from './station-ids.js';
  * install it so). Node.js reads `--env-file` even after the script name unless `--` ends its options,
  * which only a real process shows.
  */
-const BIN = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const MARKER = 'NODE_OPTIONS FROM THE ENV FILE REACHED NODE';
-
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; path?: string; env?: Record<string, string> },
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: { PATH: options.path ?? process.env.PATH, OPENSENSOR_LOG_LEVEL: 'warn', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => {
-      stdout += t;
-    });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => {
-      stderr += t;
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const run = runBin;
 
 let dir: string;
 beforeAll(() => {

@@ -300,10 +300,14 @@ export interface StationRunner {
   close(): Promise<void>;
 }
 
+/** Starts `n` worker threads that run stations of `plan` (`fleet-workers.ts`); without it, one thread. */
+export type StartWorkers = (io: SimIo, plan: FleetPlan, n: number) => Promise<StationRunner[]>;
+
 export async function backfill(
   io: SimIo,
   o: BackfillOptions,
   signal?: AbortSignal,
+  startWorkers?: StartWorkers,
 ): Promise<BackfillSummary> {
   validateCommon(o);
   const hour = 3_600_000;
@@ -316,7 +320,7 @@ export async function backfill(
   parseFaults(o.faults);
   if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= 64))
     throw new UsageError(`--workers: expected a whole number from 1 to 64, received ${o.workers}`);
-  const workers = canStartWorkers() ? Math.min(o.workers ?? defaultWorkers(o.stations), o.stations) : 1;
+  const workers = startWorkers ? Math.min(o.workers ?? defaultWorkers(o.stations), o.stations) : 1;
   const parallel = o.parallel ?? defaultParallel(o.stations, workers);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64)
     throw new UsageError(`--parallel: expected a whole number from 1 to 64, received ${parallel}`);
@@ -358,9 +362,7 @@ export async function backfill(
   signal?.addEventListener('abort', onStop, { once: true });
   if (signal?.aborted) stopAll.abort();
   const runners: StationRunner[] =
-    workers > 1
-      ? await (await import('./fleet-workers.js')).startWorkers(io, plan, workers)
-      : [inThisThread(io, plan)];
+    workers > 1 && startWorkers ? await startWorkers(io, plan, workers) : [inThisThread(io, plan)];
   const progress = new Float64Array(o.stations);
   let progressSum = 0;
   const stopped: { index: number; station: string; time: number; failure: string | null }[] = [];
@@ -440,15 +442,6 @@ function inThisThread(io: SimIo, plan: FleetPlan): StationRunner {
     run: (i, signal, onProgress) => backfillStation(io, plan, i, signal, onProgress),
     close: async () => {},
   };
-}
-
-/**
- * A worker thread runs this same file (the built bin, `dist/cli.js`). From the TypeScript sources (the
- * tests that call `runSim` directly) there is no JavaScript file for it to run: the stations stay in
- * this thread, and `bin.test.ts` tests the threads through the built bin.
- */
-function canStartWorkers(): boolean {
-  return import.meta.url.endsWith('.js');
 }
 
 /**

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,39 +6,14 @@ import { Journal } from '@opensensor/buffer';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertFreshBuild } from '../../../scripts/build-freshness.mjs';
+import { BIN, runBin } from './bin-process.js';
 import { simulatedStationId } from './station-ids.js';
 
 /**
  * Worker threads run the built bin (there is no JavaScript file to run from the TypeScript sources), so
  * the fleet backfill's threads are tested through `dist/cli.js` as users run it.
  */
-const BIN = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function sim(args: string[], cwd: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, {
-      cwd,
-      env: { PATH: process.env.PATH, OPENSENSOR_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => {
-      stdout += t;
-    });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => {
-      stderr += t;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const sim = (args: string[], cwd: string) => runBin(BIN, args, { cwd });
 
 let db: LakeReader;
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { isOpenSensorError } from '@opensensor/errors';
 import { shutdownSignal } from '@opensensor/pipeline';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
-import { backfill, describeBackfill, run, type SimIo, UsageError } from './commands.js';
+import { backfill, describeBackfill, run, type SimIo, type StartWorkers, UsageError } from './commands.js';
 
 /** Numbers are read as the settings are: decimal only (`0x10` or `1e3` would silently mean 16 or 1000). */
 const number = (name: string) => (v: string) => {
@@ -14,6 +14,16 @@ const number = (name: string) => (v: string) => {
 };
 
 /** The command line as a user can paste it again (arguments with spaces or quotes quoted). */
+/**
+ * A fleet backfill's worker threads run the built file of `fleet-workers.ts`. From the TypeScript
+ * sources (the tests that call `runSim` directly) there is no JavaScript file for a thread to run, so
+ * the stations stay in one thread there; `fleet-workers.integ.test.ts` tests the threads through the
+ * built bin. Imported when used: a one-station backfill and `run` never load it.
+ */
+const startWorkers: StartWorkers | undefined = import.meta.url.endsWith('.js')
+  ? async (io, plan, n) => (await import('./fleet-workers.js')).startWorkers(io, plan, n)
+  : undefined;
+
 function commandLine(argv: readonly string[]): string {
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
   return ['opensensor-sim', ...argv.map(quote)].join(' ');
@@ -74,6 +84,7 @@ With sync or Snowflake configured (OPENSENSOR_* variables or .env), the generate
           io,
           { ...opts, envFile: program.opts().envFile, commandLine: commandLine(argv) },
           signal ?? shutdown?.signal,
+          startWorkers,
         );
         io.stdout(opts.json ? `${JSON.stringify(s, null, 2)}\n` : describeBackfill(s, io.cwd));
         // Lost or unwritten readings, a full disk: the job failed. Interrupted by the user: 130.

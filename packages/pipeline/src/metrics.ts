@@ -1,3 +1,4 @@
+import type { ConsumerStats } from '@opensensor/buffer';
 import type { Station } from './station.js';
 
 /** What the agent is: `opensensor_build_info`'s labels. */
@@ -112,22 +113,14 @@ export const STATION_METRICS: readonly MetricDefinition[] = [
     type: 'gauge',
     help: 'Journal records each consumer (parquet, health, snowpipe, snowpipe-health) has not committed yet.',
     labelNames: ['consumer'],
-    samples: ({ station }) =>
-      Object.entries(station.journal.stats().consumers).map(([consumer, c]) => ({
-        labels: { consumer },
-        value: c.backlog,
-      })),
+    samples: ({ station }) => consumerSamples(station, (c) => c.backlog),
   },
   {
     name: 'opensensor_journal_backlog_bytes',
     type: 'gauge',
     help: 'Bytes of the journal records each consumer has not committed yet (estimated within the segment that holds its cursor).',
     labelNames: ['consumer'],
-    samples: ({ station }) =>
-      Object.entries(station.journal.stats().consumers).map(([consumer, c]) => ({
-        labels: { consumer },
-        value: c.backlogBytes,
-      })),
+    samples: ({ station }) => consumerSamples(station, (c) => c.backlogBytes),
   },
   {
     name: 'opensensor_journal_size_bytes',
@@ -146,11 +139,7 @@ export const STATION_METRICS: readonly MetricDefinition[] = [
     type: 'counter',
     help: 'Records a consumer found deleted by the journal bound when it came to read them: lost for that consumer (parquet: the lake, snowpipe: Snowflake).',
     labelNames: ['consumer'],
-    samples: ({ station }) =>
-      Object.entries(station.journal.stats().consumers).map(([consumer, c]) => ({
-        labels: { consumer },
-        value: c.lostToFull,
-      })),
+    samples: ({ station }) => consumerSamples(station, (c) => c.lostToFull),
   },
   {
     name: 'opensensor_journal_dropped_segments_total',
@@ -246,6 +235,14 @@ export const STATION_METRICS: readonly MetricDefinition[] = [
     samples: ({ station }) => one(station.cpuTemperature),
   },
 ];
+
+/** One sample per journal consumer, labelled with its name. */
+function consumerSamples(station: Station, value: (c: ConsumerStats) => number): MetricSample[] {
+  return Object.entries(station.journal.stats().consumers).map(([consumer, c]) => ({
+    labels: { consumer },
+    value: value(c),
+  }));
+}
 
 function lakeSamples(
   station: Station,
