@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +96,47 @@ describe('LakeConsumer', () => {
       `SELECT count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))} WHERE raw_temperature IS NULL`,
     );
     expect(nulls[0]?.n).toBe(480);
+    await journal.close();
+  });
+
+  it('after a kill between its files and its cursor, records the bound then dropped are not counted as lost: the lake has them', async () => {
+    const jdir = join(dir, 'journal');
+    const small = {
+      dir: jdir,
+      fsync: 'never' as const,
+      consumers: ['parquet'],
+      segmentBytes: 4096,
+      maxBytes: 16_384,
+    };
+    const clock = new SimulatedClock(T0);
+    let journal = await Journal.open(small);
+    await journal.appendBatch(Array.from({ length: 120 }, (_, i) => reading(T0 + i * 5000, i)));
+    await journal.close();
+    // The journal as a kill would leave it: the files below written, the cursor not committed.
+    const killed = join(dir, 'journal-at-kill');
+    cpSync(jdir, killed, { recursive: true });
+    journal = await Journal.open(small);
+    const first = consumer(journal, clock, 'reading', 300, 'journal-1');
+    await first.drain({ final: true });
+    expect(first.stats.rows).toBe(120);
+    await journal.close();
+
+    rmSync(jdir, { recursive: true });
+    renameSync(killed, jdir);
+    journal = await Journal.open(small);
+    expect(journal.cursor('parquet')).toBe(0);
+    // The next process journals on; the bound drops the oldest segments before the writer reads them.
+    await journal.appendBatch(Array.from({ length: 400 }, (_, i) => reading(T0 + (120 + i) * 5000, 120 + i)));
+    const firstHeld = journal.stats().firstSeq as number;
+    expect(firstHeld).toBeGreaterThan(121);
+    const next = consumer(journal, clock, 'reading', 300, 'journal-1');
+    await next.drain({ final: true });
+    // Only what was neither in the lake nor in the journal is lost: 121 .. firstHeld - 1.
+    expect(journal.stats().consumers.parquet?.lostToFull).toBe(firstHeld - 121);
+    const rows = await db.rows(
+      `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT u FROM ${lakeGlob(join(dir, 'output'))}`,
+    );
+    expect(rows[0]).toEqual({ n: 120 + 520 - firstHeld + 1, u: 120 + 520 - firstHeld + 1 });
     await journal.close();
   });
 

@@ -1,4 +1,4 @@
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Journal } from '@opensensor/buffer';
 import { childLogger, type Logger, silentLogger } from '@opensensor/errors';
 import {
@@ -15,6 +15,7 @@ import {
   writeWindowFile,
 } from '@opensensor/parquet-hive-writer';
 import type { StationClock } from './clock.js';
+import { newestPartitionDirs, partitionDay } from './partition-dirs.js';
 import { decodeRecord, type PipelineRecord, RECORD_KIND, recordKind } from './records.js';
 import { RESTAMP_STEP, Restamper, type Sequenced } from './restamp.js';
 import { FloatWindowBuffer, ObjectWindowBuffer, type WindowBuffer } from './window-buffer.js';
@@ -105,6 +106,8 @@ export class LakeConsumer {
   private deferDirectorySync = false;
   /** Directories that got a file whose name is not yet durable: fsynced before the next commit. */
   private readonly unsyncedDirs = new Set<string>();
+  /** Reading again from the cursor (a start, a reset): see `skipWhatTheLakeHolds`. */
+  private fromCursor = true;
 
   constructor(private readonly o: LakeConsumerOptions) {
     this.buffer = o.kind === 'reading' ? new FloatWindowBuffer(o.schema) : new ObjectWindowBuffer(o.schema);
@@ -138,6 +141,10 @@ export class LakeConsumer {
 
   private async drainJournal(options: { final?: boolean }): Promise<void> {
     const { journal } = this.o;
+    if (this.fromCursor) {
+      this.fromCursor = false;
+      await this.skipWhatTheLakeHolds();
+    }
     const wanted: number = this.o.kind === 'reading' ? RECORD_KIND.reading : RECORD_KIND.health;
     for (;;) {
       let n = 0;
@@ -426,6 +433,45 @@ export class LakeConsumer {
     this.restamper.reset();
     this.lastProcessed = this.o.journal.cursor(this.o.name);
     this.nextSeq = this.lastProcessed + 1;
+    this.fromCursor = true;
+  }
+
+  /**
+   * Reading again from the cursor, when the journal's bound has dropped records after it: files written
+   * after the cursor's last commit (a kill between a file and its commit) may hold some of them, and
+   * the journal would count those as lost although they are in the lake. Files are written in sequence
+   * order (a window is written when a later record arrives; held records block everything after them
+   * until they are re-dated), so every record up to the highest sequence number in this journal's files
+   * has been written or skipped: reading resumes after it. Only when records are missing, so a normal
+   * start reads no footer.
+   */
+  private async skipWhatTheLakeHolds(): Promise<void> {
+    const first = this.o.journal.stats().firstSeq;
+    if (first === null || first <= this.nextSeq) return;
+    let high = 0;
+    for (const dir of await newestPartitionDirs(join(this.o.root, `station=${this.o.station}`), 3)) {
+      const day = partitionDay(dir);
+      if (day === null) continue;
+      const files = await listWindowFiles({
+        root: this.o.root,
+        station: this.o.station,
+        window: windowOf(day, this.o.batchDurationSec),
+        prefix: this.o.kind === 'reading' ? 'data' : 'health',
+        wholeDay: true,
+      });
+      for (const f of files) {
+        const otherJournal =
+          f.seqSource !== undefined && this.o.seqSource !== undefined && f.seqSource !== this.o.seqSource;
+        if (f.lastSeq !== undefined && !otherJournal) high = Math.max(high, Number(f.lastSeq));
+      }
+    }
+    if (high < this.nextSeq) return;
+    this.log.info('the lake already holds records after the cursor; reading resumes after them', {
+      cursor: this.o.journal.cursor(this.o.name),
+      resumeAfter: high,
+    });
+    this.lastProcessed = high;
+    this.nextSeq = high + 1;
   }
 
   /** Commits up to the record before the oldest one not yet in a file. */

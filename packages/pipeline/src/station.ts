@@ -23,6 +23,7 @@ import { collectHealth, type HealthSources } from './health.js';
 import { claimJournalForStation } from './journal-station.js';
 import { LakeConsumer, type LakeConsumerStats, type WindowWritten } from './lake-consumer.js';
 import { lockStationLakes } from './lake-lock.js';
+import { newestPartitionDirs } from './partition-dirs.js';
 import {
   decodeRecord,
   encodeClockSynced,
@@ -165,28 +166,6 @@ export interface StationStatus {
   };
   health: { windows: number; lastFile: string | null } | null;
   tasks: Record<string, unknown>;
-}
-
-/** The `n` newest `year=/month=/day=` directories under a station directory (names sort by date). */
-async function newestPartitionDirs(stationDir: string, n: number): Promise<string[]> {
-  const newest = async (dir: string, prefix: string): Promise<string[]> => {
-    const names = await readdir(dir).catch(() => [] as string[]);
-    return names
-      .filter((x) => x.startsWith(prefix))
-      .sort()
-      .reverse()
-      .map((x) => join(dir, x));
-  };
-  const out: string[] = [];
-  for (const year of await newest(stationDir, 'year=')) {
-    for (const month of await newest(year, 'month=')) {
-      for (const day of await newest(month, 'day=')) {
-        out.push(day);
-        if (out.length >= n) return out;
-      }
-    }
-  }
-  return out;
 }
 
 /**

@@ -1,0 +1,30 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** The `n` newest `year=/month=/day=` directories under a station directory (names sort by date). */
+export async function newestPartitionDirs(stationDir: string, n: number): Promise<string[]> {
+  const newest = async (dir: string, prefix: string): Promise<string[]> => {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    return names
+      .filter((x) => x.startsWith(prefix))
+      .sort()
+      .reverse()
+      .map((x) => join(dir, x));
+  };
+  const out: string[] = [];
+  for (const year of await newest(stationDir, 'year=')) {
+    for (const month of await newest(year, 'month=')) {
+      for (const day of await newest(month, 'day=')) {
+        out.push(day);
+        if (out.length >= n) return out;
+      }
+    }
+  }
+  return out;
+}
+
+/** The UTC midnight of a `…/year=YYYY/month=MM/day=DD` directory, or null for any other path. */
+export function partitionDay(dir: string): number | null {
+  const m = /year=(\d{4})[/\\]month=(\d{2})[/\\]day=(\d{2})$/.exec(dir);
+  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : null;
+}
