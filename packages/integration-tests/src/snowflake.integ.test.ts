@@ -1,14 +1,14 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { inspectJournal } from '@opensensor/buffer';
 import { lakeGlob, openLakeReader, seededRandom } from '@opensensor/parquet-hive-writer/testing';
-import { generateKeyPair } from '@opensensor/snowpipe-client';
-import { type FakeSnowpipeServer, startFakeSnowpipeServer } from '@opensensor/snowpipe-client/testing';
+import type { FakeSnowpipeServer } from '@opensensor/snowpipe-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lifetime, unexplainedGaps } from './gaps.js';
 import { duplicateReadings } from './lake.js';
 import { CliProcess, killAll, runCli, sleep, type TempDir, tempDir, waitForLog } from './processes.js';
+import { fakeSnowflakeForAgent } from './snowflake-fake.js';
 
 const STATION = '0193a5c1-4e2f-7b3a-8c1d-5f10c0ffee01';
 const CHANNEL = `opensensor_${STATION}`;
@@ -40,24 +40,14 @@ describe('Snowpipe Streaming to the fake server across SIGKILL and restarts', ()
   beforeAll(async () => {
     dir = tempDir('snowflake');
     output = join(dir.path, 'output');
-    const keys = generateKeyPair();
-    fake = await startFakeSnowpipeServer({ account: ACCOUNT, user: USER, publicKeyPem: keys.publicKeyPem });
-    const keyFile = join(dir.path, 'snowflake', 'rsa_key.p8');
-    mkdirSync(join(dir.path, 'snowflake'), { recursive: true });
-    writeFileSync(keyFile, keys.privateKeyPem, { mode: 0o600 });
-    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const snowflake = await fakeSnowflakeForAgent(dir.path, ACCOUNT, USER);
+    fake = snowflake.fake;
+    expect(statSync(snowflake.keyFile).mode & 0o777).toBe(0o600);
     env = {
       OPENSENSOR_STATE_DIR: join(dir.path, 'state'),
       OPENSENSOR_LOG_LEVEL: 'info',
       OPENSENSOR_LOG_JSON: 'true',
-      OPENSENSOR_SNOWFLAKE_ENABLED: 'true',
-      OPENSENSOR_SNOWFLAKE_ACCOUNT: ACCOUNT,
-      OPENSENSOR_SNOWFLAKE_USER: USER,
-      OPENSENSOR_SNOWFLAKE_URL: fake.url,
-      OPENSENSOR_SNOWFLAKE_DATABASE: 'OPENSENSOR',
-      OPENSENSOR_SNOWFLAKE_SCHEMA: 'RAW',
-      OPENSENSOR_SNOWFLAKE_PIPE: 'READINGS_PIPE',
-      OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE: keyFile,
+      ...snowflake.env,
       OPENSENSOR_STATION_NAME: STATION_NAME,
     };
   }, 60_000);

@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { inspectJournal } from '@opensensor/buffer';
 import { lakeGlob, openLakeReader, seededRandom } from '@opensensor/parquet-hive-writer/testing';
 import { type MotoServer, startMotoServer } from '@opensensor/s3-sync/testing';
-import { generateKeyPair } from '@opensensor/snowpipe-client';
-import { type FakeSnowpipeServer, startFakeSnowpipeServer } from '@opensensor/snowpipe-client/testing';
+import type { FakeSnowpipeServer } from '@opensensor/snowpipe-client/testing';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type JournaledRecord, journaledRecords } from './journal-records.js';
@@ -23,6 +22,7 @@ import {
   tempDir,
   waitForLog,
 } from './processes.js';
+import { fakeSnowflakeForAgent } from './snowflake-fake.js';
 
 /**
  * "Months, simulated" (issue 16): one station through 60 simulated days as real processes, with
@@ -35,7 +35,6 @@ const STATION = '0193a5c1-4e2f-7b3a-8c1d-50a50a50a560';
 const CHANNEL = `opensensor_${STATION}`;
 const HEALTH_CHANNEL = `${CHANNEL}_health`;
 const ACCOUNT = 'MYORG-SOAK';
-const USER = 'OPENSENSOR_STREAMING';
 const BUCKET = 'soak-lake';
 const PREFIX = 'bronze';
 const DAY = 86_400_000;
@@ -233,11 +232,8 @@ describe('Months, simulated: one station, 60 days, outages, a bounded journal, 5
     moto = await startMotoServer();
     await moto.createBucket(BUCKET);
     proxy = await outageProxy(moto.port);
-    const keys = generateKeyPair();
-    fake = await startFakeSnowpipeServer({ account: ACCOUNT, user: USER, publicKeyPem: keys.publicKeyPem });
-    const keyFile = join(root, 'snowflake', 'rsa_key.p8');
-    mkdirSync(join(root, 'snowflake'));
-    writeFileSync(keyFile, keys.privateKeyPem, { mode: 0o600 });
+    const snowflake = await fakeSnowflakeForAgent(root, ACCOUNT);
+    fake = snowflake.fake;
     // A stand-in timedatectl on PATH answers from a file: "NTP" synchronises when the test writes it.
     const fakeBin = join(root, 'fake-bin');
     mkdirSync(fakeBin);
@@ -270,14 +266,7 @@ describe('Months, simulated: one station, 60 days, outages, a bounded journal, 5
       OPENSENSOR_STORAGE_ENDPOINT: `http://127.0.0.1:${proxy.port}`,
       OPENSENSOR_AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId,
       OPENSENSOR_AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
-      OPENSENSOR_SNOWFLAKE_ENABLED: 'true',
-      OPENSENSOR_SNOWFLAKE_ACCOUNT: ACCOUNT,
-      OPENSENSOR_SNOWFLAKE_USER: USER,
-      OPENSENSOR_SNOWFLAKE_URL: fake.url,
-      OPENSENSOR_SNOWFLAKE_DATABASE: 'OPENSENSOR',
-      OPENSENSOR_SNOWFLAKE_SCHEMA: 'RAW',
-      OPENSENSOR_SNOWFLAKE_PIPE: 'READINGS_PIPE',
-      OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_FILE: keyFile,
+      ...snowflake.env,
       OPENSENSOR_SNOWFLAKE_BATCH_INTERVAL: '3600',
       OPENSENSOR_METRICS_PORT: String(metricsPort),
     };
