@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pythonReadersMissing, readWithPython } from './python-readers.js';
 import type { MaskedColumn } from './rows.js';
 import { HEALTH_SCHEMA, SENSOR_SCHEMA } from './schemas.js';
 import { sensorWindowRows } from './testing.js';
@@ -14,10 +14,6 @@ import { writeWindowFile } from './write-window-file.js';
  * files (compact and plain encodings) with every value. Needs python3 with polars and pyarrow
  * (`pip install polars pyarrow`; `.ci/run` installs them); skipped, saying so, without them.
  */
-const PYTHON = process.env.OPENSENSOR_TEST_PYTHON ?? 'python3';
-const probe = spawnSync(PYTHON, ['-c', 'import polars, pyarrow'], { encoding: 'utf8' });
-const missing =
-  probe.error || probe.status !== 0 ? `${PYTHON} with polars and pyarrow is not available` : null;
 
 const READ = `
 import json, sys
@@ -40,8 +36,8 @@ print(json.dumps(out))
 const dir = mkdtempSync(join(tmpdir(), 'lake-interop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(missing !== null)(
-  `Polars and PyArrow read our files${missing ? ` (skipped: ${missing})` : ''}`,
+describe.skipIf(pythonReadersMissing !== null)(
+  `Polars and PyArrow read our files${pythonReadersMissing ? ` (skipped: ${pythonReadersMissing})` : ''}`,
   () => {
     it('reads compact and plain files, sensor and health, with every value', async () => {
       const window = windowOf(Date.parse('2026-03-01T12:00:00Z'), 900);
@@ -72,22 +68,18 @@ describe.skipIf(missing !== null)(
         prefix: 'health',
       });
       paths.push(health.path);
-      const run = spawnSync(PYTHON, ['-c', READ, ...paths], {
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      expect(run.stderr).toBe('');
-      expect(run.status).toBe(0);
-      const got = JSON.parse(run.stdout) as Record<
-        string,
-        {
-          rows: number;
-          timestamp_type: string;
-          timestamps: number[];
-          columns: Record<string, (number | boolean | string | null)[]>;
-          pyarrow_equal: boolean;
-        }
-      >;
+      const got = readWithPython<
+        Record<
+          string,
+          {
+            rows: number;
+            timestamp_type: string;
+            timestamps: number[];
+            columns: Record<string, (number | boolean | string | null)[]>;
+            pyarrow_equal: boolean;
+          }
+        >
+      >(READ, paths);
       for (const path of paths.slice(0, 2)) {
         const g = got[path];
         expect(g?.rows, path).toBe(180);

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LakeCompression, loadCodec } from '../codecs.js';
 import { type LakeReader, openLakeReader } from '../duckdb-reader.js';
 import { hyparquetEncoder, type LakeEncodings, type ParquetEncoder } from '../encoder.js';
+import { pythonReadersMissing, readWithPython } from '../python-readers.js';
 import { prepareColumns, type WindowRows } from '../rows.js';
 import { defineLakeSchema, type LakeSchema } from '../schema.js';
 import { HEALTH_SCHEMA, SENSOR_SCHEMA } from '../schemas.js';
@@ -385,10 +385,6 @@ describe('opensensorEncoder reads back like hyparquet-writer (DuckDB and hyparqu
  * PyArrow's view of the statistics must be the same for both encoders' files. Needs python3 with
  * polars and pyarrow (`.ci/run` installs them); skipped, saying so, without them.
  */
-const PYTHON = process.env.OPENSENSOR_TEST_PYTHON ?? 'python3';
-const probe = spawnSync(PYTHON, ['-c', 'import polars, pyarrow'], { encoding: 'utf8' });
-const noPython =
-  probe.error || probe.status !== 0 ? `${PYTHON} with polars and pyarrow is not available` : null;
 const PY_READ = `
 import json, sys, math
 import polars as pl, pyarrow.parquet as pq
@@ -422,8 +418,8 @@ for path in sys.argv[1:]:
 print(json.dumps(out))
 `;
 
-describe.skipIf(noPython !== null)(
-  `PyArrow and Polars read both encoders' files alike${noPython ? ` (skipped: ${noPython})` : ''}`,
+describe.skipIf(pythonReadersMissing !== null)(
+  `PyArrow and Polars read both encoders' files alike${pythonReadersMissing ? ` (skipped: ${pythonReadersMissing})` : ''}`,
   () => {
     it('edge values and realistic sensor rows, both encodings modes', async () => {
       const window = windowOf(Date.parse('2025-01-07T09:05:00Z'), 900);
@@ -434,16 +430,9 @@ describe.skipIf(noPython !== null)(
         pairs.push(await encodeBoth(SENSOR_SCHEMA, sensor, window, encodings, 'zstd'));
       }
       const paths = pairs.flatMap((p) => [p.ours, p.theirs]);
-      const run = spawnSync(PYTHON, ['-c', PY_READ, ...paths], {
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      expect(run.stderr).toBe('');
-      expect(run.status).toBe(0);
-      const got = JSON.parse(run.stdout) as Record<
-        string,
-        { pyarrow: Record<string, unknown[]>; polars: unknown; stats: unknown[] }
-      >;
+      const got = readWithPython<
+        Record<string, { pyarrow: Record<string, unknown[]>; polars: unknown; stats: unknown[] }>
+      >(PY_READ, paths);
       for (const { ours, theirs } of pairs) {
         expect(got[ours]).toEqual(got[theirs]);
         expect(got[ours]?.pyarrow).toEqual(got[ours]?.polars);
