@@ -5,6 +5,7 @@ import { inspectJournal, Journal } from '@opensensor/buffer';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimIo } from './commands.js';
+import { perStationSummary, simJournalDir } from './fleet-lake.js';
 import { runSim } from './program.js';
 import { simulatedStationId } from './station-ids.js';
 
@@ -183,11 +184,7 @@ describe('opensensor-sim backfill', () => {
     expect(await runSim([...fleet, '--parallel', '3'], again.sim)).toBe(0);
     expect(JSON.parse(again.out())).toMatchObject({ completed: true });
 
-    const perStation = (d: string) =>
-      db.rows(
-        `SELECT station, count(*)::INT n, count(DISTINCT timestamp)::INT u, round(sum(temperature), 6) t
-         FROM ${lakeGlob(join(d, 'lake'))} GROUP BY station ORDER BY station`,
-      );
+    const perStation = (d: string) => perStationSummary(db, d);
     const expected = await perStation(serial);
     expect(expected).toHaveLength(6);
     expect(expected.every((r) => r.n === 1440 && r.u === 1440)).toBe(true);
@@ -196,8 +193,7 @@ describe('opensensor-sim backfill', () => {
 
   it('a fleet station that cannot start (its journal held elsewhere) stops the others, and the command returns only once they have closed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-sim-locked-'));
-    const journalOf = (i: number) =>
-      join(dir, 'state', 'sim', simulatedStationId('opensensor', i), 'journal');
+    const journalOf = (i: number) => simJournalDir(dir, i);
     const held = await Journal.open({ dir: journalOf(2) });
     try {
       const t = io(dir);

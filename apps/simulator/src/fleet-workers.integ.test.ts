@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Journal } from '@opensensor/buffer';
-import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
+import { type LakeReader, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertFreshBuild } from '../../../scripts/build-freshness.mjs';
 import { BIN, runBin } from './bin-process.js';
-import { simulatedStationId } from './station-ids.js';
+import { perStationSummary, simJournalDir } from './fleet-lake.js';
 
 /**
  * Worker threads run the built bin (there is no JavaScript file to run from the TypeScript sources), so
@@ -26,11 +26,7 @@ const RANGE = ['--start', '2026-11-27T00:00:00Z', '--end', '2026-11-27T02:00:00Z
 
 describe('opensensor-sim backfill in worker threads', () => {
   it('gives every station the lake it gets in one thread, and the same summary', async () => {
-    const perStation = (d: string) =>
-      db.rows(
-        `SELECT station, count(*)::INT n, count(DISTINCT timestamp)::INT u, round(sum(temperature), 6) t
-         FROM ${lakeGlob(join(d, 'lake'))} GROUP BY station ORDER BY station`,
-      );
+    const perStation = (d: string) => perStationSummary(db, d);
     const one = mkdtempSync(join(tmpdir(), 'os-sim-one-thread-'));
     const threads = mkdtempSync(join(tmpdir(), 'os-sim-threads-'));
     const fleet = ['backfill', '--stations', '5', ...RANGE, '--json'];
@@ -50,8 +46,7 @@ describe('opensensor-sim backfill in worker threads', () => {
 
   it('a station that cannot start in one thread stops the others; the command says why once they have closed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-sim-threads-locked-'));
-    const journalOf = (i: number) =>
-      join(dir, 'state', 'sim', simulatedStationId('opensensor', i), 'journal');
+    const journalOf = (i: number) => simJournalDir(dir, i);
     const held = await Journal.open({ dir: journalOf(1) });
     try {
       const r = await sim(
