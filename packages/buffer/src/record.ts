@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 
 /*
  * On-disk record (little-endian), documented in docs/buffer.md:
@@ -26,7 +26,7 @@ export function encodeRecord(target: Buffer, offset: number, seq: number, payloa
   target.writeUInt32LE(seq >>> 0, offset + 12);
   target.writeUInt32LE(Math.floor(seq / TWO_POW_32), offset + 16);
   target.set(payload, offset + HEADER_BYTES);
-  target.writeUInt32LE(crc32(target.subarray(offset + 8, end)), offset + 4);
+  target.writeUInt32LE(crc32(target, offset + 8, end), offset + 4);
   return end;
 }
 
@@ -38,5 +38,5 @@ export function headerSeq(buf: Buffer, offset: number): number {
 /** True when the CRC matches, i.e. the record at `offset` (header and payload in `buf`) is intact. */
 export function recordChecksumOk(buf: Buffer, offset: number, payloadLength: number): boolean {
   const end = offset + HEADER_BYTES + payloadLength;
-  return crc32(buf.subarray(offset + 8, end)) === buf.readUInt32LE(offset + 4);
+  return crc32(buf, offset + 8, end) === buf.readUInt32LE(offset + 4);
 }
