@@ -1,5 +1,3 @@
-import { createInterface } from 'node:readline/promises';
-import { Writable } from 'node:stream';
 import { OpenSensorError } from '@opensensor/errors';
 import type { PromptInput } from './io.js';
 
@@ -9,6 +7,11 @@ import type { PromptInput } from './io.js';
  */
 export function terminalPrompt(): PromptInput {
   return async (question, options = {}) => {
+    // Imported on the first question, so the CLI's other commands do not load them.
+    const [{ createInterface }, { Writable }] = await Promise.all([
+      import('node:readline/promises'),
+      import('node:stream'),
+    ]);
     let muted = false;
     const output = new Writable({
       write(chunk, _encoding, done) {

@@ -1,5 +1,3 @@
-import { randomFillSync } from 'node:crypto';
-
 const MAX_MS = 2 ** 48 - 1;
 
 /**
@@ -40,6 +38,7 @@ export function uuidv7Timestamp(id: string): number {
   return Number.parseInt(hex.slice(0, 12), 16);
 }
 
+// The Web Crypto global, not node:crypto: loaded when an id is made, not when the CLI starts.
 function defaultRandom(size: number): Uint8Array {
-  return randomFillSync(new Uint8Array(size));
+  return globalThis.crypto.getRandomValues(new Uint8Array(size));
 }

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import * as zlib from 'node:zlib';
 import { CodecError } from './errors.js';
 
 /** Compression of the lake files. `zstd` is the reference collector's default. */
@@ -64,6 +63,8 @@ export function loadCodec(
 
 async function resolveCodec(compression: LakeCompression, zstd: ZstdImplementation): Promise<LoadedCodec> {
   if (compression === 'snappy') return { compression, implementation: 'snappy-js', compress: undefined };
+  // node:zlib (and the streams it loads) only when a file is compressed, not when the package is imported.
+  const zlib = await import('node:zlib');
   if (compression === 'gzip') {
     return { compression, implementation: 'zlib', compress: (b) => zlib.gzipSync(b) };
   }

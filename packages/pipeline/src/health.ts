@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 
@@ -30,12 +29,14 @@ export function runCommand(command: string, args: string[], timeoutMs = 2000): P
 export type CommandOutcome = { stdout: string } | { failure: 'missing' | 'exit' | 'timeout' | 'spawn' };
 
 /** {@link runCommand} that says why there is no output. */
-export function runCommandOutcome(
+export async function runCommandOutcome(
   command: string,
   args: string[],
   timeoutMs = 2000,
 ): Promise<CommandOutcome> {
-  if (missingCommands.has(command)) return Promise.resolve({ failure: 'missing' });
+  if (missingCommands.has(command)) return { failure: 'missing' };
+  // node:child_process (with net and dgram) is loaded at the first command, not at the agent's start.
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     execFile(command, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout) => {
       if (!err) return resolve({ stdout });

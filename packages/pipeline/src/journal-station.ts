@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Journal, writeFileAtomic } from '@opensensor/buffer';
@@ -64,7 +63,8 @@ export async function claimJournalForStation(
   }
   const content: StationFile = {
     station: stationId,
-    journal: journalId ?? randomUUID(),
+    // node:crypto only when a journal is claimed, not at every start.
+    journal: journalId ?? (await import('node:crypto')).randomUUID(),
     since: new Date(now()).toISOString(),
   };
   await writeFileAtomic(path, `${JSON.stringify(content)}\n`);

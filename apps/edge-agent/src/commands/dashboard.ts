@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, type CliIo, EXIT } from '../io.js';
@@ -18,7 +17,8 @@ function lakehouseDir(program: Command, io: CliIo, flag: string | undefined): st
   return loadLenientConfig(io, program.opts<ConfigFlags>().envFile).loaded.config.lakehouseDir;
 }
 
-function openBrowser(url: string): void {
+async function openBrowser(url: string): Promise<void> {
+  const { spawn } = await import('node:child_process');
   const [cmd, args] =
     process.platform === 'darwin'
       ? ['open', [url]]
@@ -113,7 +113,7 @@ Examples:
       io.stdout(
         `Serving ${lakehouse}${tokens ? `; open it with ?token=<your token> (${tokens.length} token${tokens.length === 1 ? '' : 's'} in ${opts.tokenFile})` : ''}. Ctrl-C stops it.\n`,
       );
-      if (opts.open) openBrowser(server.url);
+      if (opts.open) await openBrowser(server.url);
       const shutdown = io.deps?.shutdown ? io.deps.shutdown({}) : stopSignal();
       await new Promise<void>((done) => {
         if (shutdown.signal.aborted) done();

@@ -5,7 +5,6 @@ import { ConfigError, loadConfig } from '@opensensor/config';
 import type { Command } from 'commander';
 import { CliError, type CliIo, type CommandRunner, EXIT } from '../io.js';
 import type { ConfigFlags } from '../load-config.js';
-import { processRunner } from '../runner.js';
 import {
   DEFAULT_UNIT_PATH,
   DEVICE_GROUPS,
@@ -22,8 +21,9 @@ interface ServiceContext {
 }
 
 export function registerService(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  const ctx = (): ServiceContext => ({
-    run: io.deps?.run ?? processRunner(io),
+  // The runner (node:child_process) is imported when a subcommand runs, not when `start` registers it.
+  const ctx = async (): Promise<ServiceContext> => ({
+    run: io.deps?.run ?? (await import('../runner.js')).processRunner(io),
     uid: io.deps?.uid ?? process.getuid?.() ?? -1,
     unitPath: io.deps?.systemdUnitPath ?? DEFAULT_UNIT_PATH,
     runtimeDir: io.deps?.systemdRuntimeDir ?? '/run/systemd/system',
@@ -60,7 +60,7 @@ Examples:
 Run it from the station's directory (the one with .env); reinstalling updates the unit and restarts.`,
     )
     .action(async (opts: { print?: boolean; user?: string }) => {
-      const c = ctx();
+      const c = await ctx();
       const envPath = resolve(io.cwd, program.opts<ConfigFlags>().envFile ?? '.env');
       if (!existsSync(envPath)) {
         throw new CliError(
@@ -154,7 +154,7 @@ Run it from the station's directory (the one with .env); reinstalling updates th
     .description('Stop and disable the service and remove its unit (data, .env and keys stay)')
     .addHelpText('after', `\nExamples:\n  $ sudo env PATH="$PATH" opensensor service uninstall`)
     .action(async () => {
-      const c = ctx();
+      const c = await ctx();
       requireSystemd(c);
       requireRoot(c, 'service uninstall');
       if (!existsSync(c.unitPath)) {
@@ -180,7 +180,7 @@ Run it from the station's directory (the one with .env); reinstalling updates th
       `\nExamples:\n  $ opensensor service status\n\nExits 0 when the service is running, 1 otherwise.`,
     )
     .action(async () => {
-      const c = ctx();
+      const c = await ctx();
       requireSystemd(c);
       const res = await c.run('systemctl', ['status', SERVICE_NAME, '--no-pager', '--lines', '10']);
       if (res.error) throw new CliError(`cannot run systemctl: ${res.error.message}`);
@@ -209,7 +209,7 @@ Run it from the station's directory (the one with .env); reinstalling updates th
           EXIT.usage,
         );
       }
-      const c = ctx();
+      const c = await ctx();
       requireSystemd(c);
       const args = ['-u', SERVICE_NAME, '-n', opts.lines, '--no-pager', ...(opts.follow ? ['-f'] : [])];
       const res = await c.run('journalctl', args, { stream: true });
