@@ -171,6 +171,11 @@ export class LakeConsumer {
           this.lastProcessed = rec.seq;
           continue;
         }
+        // A dated reading of the open window goes from its bytes into the columns (no decode, no await).
+        if (this.buffer.addToOpenWindow?.(rec.seq, rec.value)) {
+          this.lastProcessed = rec.seq;
+          continue;
+        }
         let decoded: PipelineRecord;
         try {
           decoded = decodeRecord(rec.value);

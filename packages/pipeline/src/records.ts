@@ -140,6 +140,51 @@ export function recordBootTag(bytes: Uint8Array): number {
   );
 }
 
+// Little-endian floats read through a scratch buffer: no DataView, Float32Array or record object per
+// reading on the lake writer's path (17,280 a station-day). Big-endian hosts take decodeRecord.
+const scratch = new ArrayBuffer(8);
+const scratchBytes = new Uint8Array(scratch);
+const scratchF32 = new Float32Array(scratch);
+const scratchF64 = new Float64Array(scratch);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The timestamp of a dated, well-formed reading record, read in place; NaN for anything else (another
+ * kind, an undated reading, a damaged length, a big-endian host), which {@link decodeRecord} handles.
+ */
+export function datedReadingTimestamp(bytes: Uint8Array): number {
+  if (
+    !LITTLE_ENDIAN ||
+    bytes.length < HEADER ||
+    bytes[0] !== RECORD_KIND.reading ||
+    ((bytes[1] as number) & FLAG_UNSYNCED) !== 0 ||
+    (bytes.length - HEADER) % 4 !== 0
+  )
+    return Number.NaN;
+  for (let b = 0; b < 8; b++) scratchBytes[b] = bytes[8 + b] as number;
+  return scratchF64[0] as number;
+}
+
+/**
+ * Copies the values of a reading record (one checked by {@link datedReadingTimestamp}) into row `row`
+ * of `columns`, NaN for the columns it lacks: what decodeRecord + FloatWindowBuffer.add do, in place.
+ */
+export function copyReadingValues(bytes: Uint8Array, columns: readonly Float32Array[], row: number): void {
+  const n = Math.min((bytes.length - HEADER) / 4, columns.length);
+  for (let c = 0; c < columns.length; c++) {
+    let v = Number.NaN;
+    if (c < n) {
+      const at = HEADER + 4 * c;
+      scratchBytes[0] = bytes[at] as number;
+      scratchBytes[1] = bytes[at + 1] as number;
+      scratchBytes[2] = bytes[at + 2] as number;
+      scratchBytes[3] = bytes[at + 3] as number;
+      v = scratchF32[0] as number;
+    }
+    (columns[c] as Float32Array)[row] = v;
+  }
+}
+
 export function decodeRecord(bytes: Uint8Array): PipelineRecord {
   if (bytes.length < HEADER)
     throw new RecordFormatError(`record of ${bytes.length} bytes is shorter than its ${HEADER}-byte header`);

@@ -1,5 +1,11 @@
 import type { ColumnValues, LakeSchema, LakeWindow, WindowRows } from '@opensensor/parquet-hive-writer';
-import { type HealthRecord, RECORD_KIND, type ReadingRecord } from './records.js';
+import {
+  copyReadingValues,
+  datedReadingTimestamp,
+  type HealthRecord,
+  RECORD_KIND,
+  type ReadingRecord,
+} from './records.js';
 
 /** The records of one open window, column-oriented, with the journal seq of every row. */
 export interface WindowBuffer {
@@ -11,6 +17,11 @@ export interface WindowBuffer {
   /** Empties the buffer after its window was written. */
   clear(): void;
   add(seq: number, record: ReadingRecord | HealthRecord): void;
+  /**
+   * Adds a dated reading of the open window straight from its journal bytes, without decoding it;
+   * false (nothing added) for any other record, which then goes through decodeRecord and add.
+   */
+  addToOpenWindow?(seq: number, bytes: Uint8Array): boolean;
   /** The rows, optionally keeping only those whose seq passes `keep`. */
   rows(keep?: (seq: number) => boolean): {
     rows: WindowRows;
@@ -65,6 +76,20 @@ export class FloatWindowBuffer implements WindowBuffer {
     for (let c = 0; c < this.columns.length; c++) {
       (this.columns[c] as Float32Array)[i] = c < n ? (record.values[c] as number) : Number.NaN;
     }
+  }
+
+  addToOpenWindow(seq: number, bytes: Uint8Array): boolean {
+    const window = this.window;
+    if (!window || this.count === 0) return false;
+    const timestamp = datedReadingTimestamp(bytes);
+    // NaN (not a dated reading) fails both comparisons.
+    if (!(timestamp >= window.start && timestamp < window.end)) return false;
+    if (this.count === this.seqs.length) this.grow();
+    const i = this.count++;
+    this.seqs[i] = seq;
+    this.timestamps[i] = Math.round(timestamp);
+    copyReadingValues(bytes, this.columns, i);
+    return true;
   }
 
   rows(keep?: (seq: number) => boolean) {
