@@ -114,9 +114,19 @@ interface Pending {
   onProgress: (t: number) => void;
 }
 
+/**
+ * A thread's young generation, in MB. V8 grows it to 32 MB and more under a backfill's allocation rate
+ * (a reading, its record, its columns: short-lived), and keeps it: with 8 MB, 100 stations × 1 h in two
+ * threads peaked at 155-159 MB instead of 182-185 MB, with the same CPU time (docs/performance.md).
+ */
+const WORKER_YOUNG_GENERATION_MB = 8;
+
 function startWorker(io: SimIo, plan: FleetPlan, script: string): Promise<StationRunner> {
   const init: WorkerInit = { opensensorSimBackfill: 1, plan, env: { ...io.env }, cwd: io.cwd };
-  const worker = new Worker(script, { workerData: init });
+  const worker = new Worker(script, {
+    workerData: init,
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  });
   const pending = new Map<number, Pending>();
   let closing = false;
   const failAll = (err: unknown) => {
