@@ -1,6 +1,8 @@
-// A namespace import, so that the build's tree-shaking keeps only the parts of zod used here (see
-// INLINED_DEPENDENCIES in tsup.config.ts).
-import * as z from 'zod';
+// zod's functional entry point (zod/mini) as a namespace import, so that the build's tree-shaking
+// keeps only the parts used here (see INLINED_DEPENDENCIES in tsup.config.ts). Its schemas carry no
+// methods of their own: building this table costs about half of what zod's chained API cost, at every
+// start of every command (docs/performance.md, "Round 4").
+import * as z from 'zod/mini';
 
 /**
  * Every setting of OpenSensor, once. This table is the single source of truth: the zod schema,
@@ -20,7 +22,7 @@ export type SettingGroup =
   | 'logging'
   | 'metrics';
 
-export interface SettingSpec<S extends z.ZodType = z.ZodType> {
+export interface SettingSpec<S extends z.ZodMiniType = z.ZodMiniType> {
   /** Environment variable, e.g. `OPENSENSOR_READ_INTERVAL`. */
   readonly env: string;
   readonly group: SettingGroup;
@@ -42,7 +44,7 @@ const spec = <const T extends SettingSpec>(s: T): T => s;
 const stringbool = () =>
   z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
 const BOOL = 'true or false (also 1/0, yes/no, on/off)';
-const text = () => z.string().trim().min(1);
+const text = () => z.string().check(z.trim(), z.minLength(1));
 
 /**
  * Numbers are written in decimal: `5`, `2.5`, `0900`. `Number()` (and `z.coerce.number()`) would also
@@ -64,19 +66,33 @@ export function parseDecimal(text: string, options: { whole?: boolean } = {}): n
   return (options.whole ? WHOLE : DECIMAL).test(t) ? Number(t) : undefined;
 }
 
-/** A whole number in decimal digits, then the checks of `n` (range, ...). */
-const wholeNumber = (n: z.ZodNumber) => z.string().trim().regex(WHOLE).transform(Number).pipe(n.int());
-/** A number in decimal notation with an optional fraction (`2.25`), then the checks of `n`. */
-const decimalNumber = (n: z.ZodNumber) => z.string().trim().regex(DECIMAL).transform(Number).pipe(n);
+type NumberCheck = z.core.$ZodCheck<number>;
+/** The trimmed string, if `form` matches it, as a number. */
+const numberText = (form: RegExp) => z.pipe(z.string().check(z.trim(), z.regex(form)), z.transform(Number));
+/** A whole number in decimal digits (a safe integer), then `checks` (range, ...). */
+const wholeNumber = (...checks: NumberCheck[]) => z.pipe(numberText(WHOLE), z.int().check(...checks));
+/** A number in decimal notation with an optional fraction (`2.25`), then `checks`. */
+const decimalNumber = (...checks: NumberCheck[]) => z.pipe(numberText(DECIMAL), z.number().check(...checks));
 /** The same with an optional `+` or `-` in front. */
-const signedDecimalNumber = (n: z.ZodNumber) =>
-  z.string().trim().regex(SIGNED_DECIMAL).transform(Number).pipe(n);
+const signedDecimalNumber = (...checks: NumberCheck[]) =>
+  z.pipe(numberText(SIGNED_DECIMAL), z.number().check(...checks));
+/** Trimmed, lower-cased, then one of `values`. */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.enum(values));
 
 /** Batch windows must tile an hour exactly so that every window is clock-aligned and never spans a day. */
 const BATCH_DURATIONS = [60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600] as const;
 
 export const STORAGE_PROVIDERS = ['s3', 'r2', 'gcs', 'minio', 'wasabi', 'backblaze', 'hetzner'] as const;
-const providerSchema = z.string().trim().toLowerCase().pipe(z.enum(STORAGE_PROVIDERS));
+const providerSchema = oneOf(STORAGE_PROVIDERS);
+/** A key prefix: trimmed, without leading or trailing slashes, and no `.` or `..` segment. */
+const keyPrefix = () =>
+  z
+    .pipe(
+      z.string().check(z.trim()),
+      z.transform((s: string) => s.replace(/^\/+|\/+$/g, '')),
+    )
+    .check(z.refine((s) => !s.split('/').some((part) => part === '..' || part === '.')));
 const PROVIDER_EXPECTED = `one of ${STORAGE_PROVIDERS.join(', ')}`;
 
 const endpointSchema = z.url({ protocol: /^https?$/ });
@@ -86,14 +102,17 @@ export const settings = {
   stationId: spec({
     env: 'OPENSENSOR_STATION_ID',
     group: 'station',
-    schema: z.uuid().transform((s) => s.toLowerCase()),
+    schema: z.pipe(
+      z.uuid(),
+      z.transform((s: string) => s.toLowerCase()),
+    ),
     expected: 'a UUID such as 01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f (run `opensensor setup` to generate one)',
     description: 'Identifier of this station; names its partition `station=<id>` in the lake.',
   }),
   stationName: spec({
     env: 'OPENSENSOR_STATION_NAME',
     group: 'station',
-    schema: z.string().trim().min(1).max(200),
+    schema: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
     expected: 'a short human-readable name, e.g. "Roof, north side" (1 to 200 characters)',
     description:
       "Name of the station for people, recorded in every health record: the dashboard, the lake's `stations` table and Snowflake health rows show it. Unset: none; the id and the host name still identify it.",
@@ -101,7 +120,7 @@ export const settings = {
   stationLatitude: spec({
     env: 'OPENSENSOR_STATION_LATITUDE',
     group: 'station',
-    schema: signedDecimalNumber(z.number().min(-90).max(90)),
+    schema: signedDecimalNumber(z.minimum(-90), z.maximum(90)),
     expected: 'decimal degrees north from -90 to 90 (south negative), e.g. 52.3731',
     description:
       "Where the station stands (WGS 84), for the dashboard's map; set together with the longitude. Recorded in the health stream, so the lake's `stations` table carries it. Unset: the station has no place on the map.",
@@ -109,18 +128,14 @@ export const settings = {
   stationLongitude: spec({
     env: 'OPENSENSOR_STATION_LONGITUDE',
     group: 'station',
-    schema: signedDecimalNumber(z.number().min(-180).max(180)),
+    schema: signedDecimalNumber(z.minimum(-180), z.maximum(180)),
     expected: 'decimal degrees east from -180 to 180 (west negative), e.g. 4.8922',
     description: 'Where the station stands (WGS 84); set together with the latitude.',
   }),
   board: spec({
     env: 'OPENSENSOR_BOARD',
     group: 'sensors',
-    schema: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .pipe(z.enum(['enviroplus', 'sensehat', 'breakout', 'auto'])),
+    schema: oneOf(['enviroplus', 'sensehat', 'breakout', 'auto']),
     expected: 'one of enviroplus, sensehat, breakout, auto',
     description:
       'Sensor board: Pimoroni Enviro+, Raspberry Pi Sense HAT, or SCD4x/SGP30/ICP-10125 breakouts. auto probes the I2C bus at start. Sets the lake columns; a station keeps one board (docs/boards.md).',
@@ -129,7 +144,7 @@ export const settings = {
   snowflakeBatchRows: spec({
     env: 'OPENSENSOR_SNOWFLAKE_BATCH_ROWS',
     group: 'snowflake',
-    schema: wholeNumber(z.number().min(1).max(100_000)),
+    schema: wholeNumber(z.minimum(1), z.maximum(100_000)),
     expected: 'a whole number of rows from 1 to 100000, in decimal digits',
     description:
       'Rows per Snowpipe append at most (larger backlogs are split; requests also stay under 4 MB).',
@@ -138,7 +153,7 @@ export const settings = {
   snowflakeBatchInterval: spec({
     env: 'OPENSENSOR_SNOWFLAKE_BATCH_INTERVAL',
     group: 'snowflake',
-    schema: decimalNumber(z.number().min(0.1).max(3600)),
+    schema: decimalNumber(z.minimum(0.1), z.maximum(3600)),
     expected: 'a decimal number of seconds from 0.1 to 3600, e.g. 10 or 2.5',
     description:
       'Seconds between two sends to Snowflake: rows read in between go in one request (fewer requests cost less).',
@@ -147,7 +162,7 @@ export const settings = {
   readInterval: spec({
     env: 'OPENSENSOR_READ_INTERVAL',
     group: 'sensors',
-    schema: decimalNumber(z.number().min(1).max(60)),
+    schema: decimalNumber(z.minimum(1), z.maximum(60)),
     expected: 'a decimal number of seconds from 1 to 60, e.g. 5 or 2.5',
     description: 'Seconds between two readings of the board.',
     default: '5',
@@ -155,7 +170,7 @@ export const settings = {
   batchDuration: spec({
     env: 'OPENSENSOR_BATCH_DURATION',
     group: 'output',
-    schema: wholeNumber(z.number()).refine((n) => (BATCH_DURATIONS as readonly number[]).includes(n)),
+    schema: wholeNumber(z.refine((n) => (BATCH_DURATIONS as readonly number[]).includes(n))),
     expected: `seconds that tile an hour, in decimal digits: one of ${BATCH_DURATIONS.join(', ')}`,
     description: 'Length of one Parquet file window; windows are aligned to the clock (UTC).',
     default: '900',
@@ -171,7 +186,7 @@ export const settings = {
   tempCompensationFactor: spec({
     env: 'OPENSENSOR_TEMP_COMPENSATION_FACTOR',
     group: 'sensors',
-    schema: decimalNumber(z.number().positive()),
+    schema: decimalNumber(z.positive()),
     expected: 'a decimal number greater than 0, e.g. 2.25',
     description: 'Compensation factor: larger means less correction (the Pimoroni default is 2.25).',
     default: '2.25',
@@ -196,11 +211,7 @@ export const settings = {
   compression: spec({
     env: 'OPENSENSOR_COMPRESSION',
     group: 'output',
-    schema: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .pipe(z.enum(['zstd', 'snappy', 'gzip'])),
+    schema: oneOf(['zstd', 'snappy', 'gzip']),
     expected: 'one of zstd, snappy, gzip',
     description: 'Parquet compression codec.',
     default: 'zstd',
@@ -208,11 +219,7 @@ export const settings = {
   parquetEncodings: spec({
     env: 'OPENSENSOR_PARQUET_ENCODINGS',
     group: 'output',
-    schema: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .pipe(z.enum(['compact', 'plain'])),
+    schema: oneOf(['compact', 'plain']),
     expected: 'one of compact, plain',
     description:
       'How the Parquet writer lays values out before compression. compact: timestamps DELTA_BINARY_PACKED and floats BYTE_STREAM_SPLIT, about 18 % smaller files, read by DuckDB ≥ 0.10, Polars, PyArrow, Trino/Athena engine 3 and Spark ≥ 3.2. plain: every column PLAIN (no dictionary, no BYTE_STREAM_SPLIT or delta timestamps), for readers that predate those encodings. Files of both mix freely in one lake.',
@@ -263,7 +270,7 @@ export const settings = {
   syncIntervalMinutes: spec({
     env: 'OPENSENSOR_SYNC_INTERVAL_MINUTES',
     group: 'sync',
-    schema: wholeNumber(z.number().min(1).max(1440)),
+    schema: wholeNumber(z.minimum(1), z.maximum(1440)),
     expected: 'a whole number of minutes from 1 to 1440, in decimal digits',
     description: 'Minutes between two periodic syncs (clock-aligned).',
     default: '15',
@@ -279,21 +286,14 @@ export const settings = {
   storageBucket: spec({
     env: 'OPENSENSOR_STORAGE_BUCKET',
     group: 'storage',
-    schema: z
-      .string()
-      .trim()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+    schema: z.string().check(z.trim(), z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)),
     expected: 'a bucket name of 3-63 lowercase letters, digits, dots and hyphens',
     description: 'Bucket that receives the lake. Required when sync is enabled.',
   }),
   storagePrefix: spec({
     env: 'OPENSENSOR_STORAGE_PREFIX',
     group: 'storage',
-    schema: z
-      .string()
-      .trim()
-      .transform((s) => s.replace(/^\/+|\/+$/g, ''))
-      .refine((s) => !s.split('/').some((part) => part === '..' || part === '.')),
+    schema: keyPrefix(),
     expected: 'a key prefix without "." or ".." segments, e.g. opensensor/sensors',
     description: 'Key prefix inside the bucket (no leading or trailing slash needed).',
   }),
@@ -331,11 +331,7 @@ export const settings = {
   storageChecksum: spec({
     env: 'OPENSENSOR_STORAGE_CHECKSUM',
     group: 'storage',
-    schema: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .pipe(z.enum(['when_supported', 'when_required'])),
+    schema: oneOf(['when_supported', 'when_required']),
     expected: 'when_supported or when_required',
     description:
       'when_supported: the AWS SDK sends CRC32 checksums with every upload (AWS, MinIO, recent R2). when_required: only where the API demands one, for stores that reject the SDK checksum headers (older MinIO, B2, Wasabi, Ceph, GCS). Unset: the provider default.',
@@ -343,7 +339,7 @@ export const settings = {
   syncConcurrency: spec({
     env: 'OPENSENSOR_SYNC_CONCURRENCY',
     group: 'sync',
-    schema: wholeNumber(z.number().min(1).max(16)),
+    schema: wholeNumber(z.minimum(1), z.maximum(16)),
     expected: 'a whole number from 1 to 16, in decimal digits',
     description: 'Files uploaded at once.',
     default: '2',
@@ -351,7 +347,7 @@ export const settings = {
   syncTimeout: spec({
     env: 'OPENSENSOR_SYNC_TIMEOUT',
     group: 'sync',
-    schema: wholeNumber(z.number().min(0).max(86_400)),
+    schema: wholeNumber(z.minimum(0), z.maximum(86_400)),
     expected: 'a whole number of seconds from 0 to 86400, in decimal digits (0: no limit)',
     description:
       'Time budget of one `opensensor sync` (also `--timeout`): when it runs out, uploads in flight are aborted, what was uploaded is kept, the rest is left for the next sync, and the command exits 1. The periodic sync is not bounded by it.',
@@ -360,7 +356,7 @@ export const settings = {
   retentionDays: spec({
     env: 'OPENSENSOR_RETENTION_DAYS',
     group: 'sync',
-    schema: wholeNumber(z.number().min(1).max(36_500)),
+    schema: wholeNumber(z.minimum(1), z.maximum(36_500)),
     expected: 'a whole number of days from 1 to 36500, in decimal digits',
     description:
       'Delete local lake files older than this, but only once their upload is verified. Unset: keep everything.',
@@ -368,7 +364,7 @@ export const settings = {
   retentionMaxMb: spec({
     env: 'OPENSENSOR_RETENTION_MAX_MB',
     group: 'sync',
-    schema: wholeNumber(z.number().min(1)),
+    schema: wholeNumber(z.minimum(1)),
     expected: 'a whole number of MiB, at least 1, in decimal digits',
     description:
       'Keep the local lake under this size by deleting the oldest verified uploads first. Unset: no bound.',
@@ -391,21 +387,14 @@ export const settings = {
   healthStorageBucket: spec({
     env: 'OPENSENSOR_HEALTH_STORAGE_BUCKET',
     group: 'health-storage',
-    schema: z
-      .string()
-      .trim()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+    schema: z.string().check(z.trim(), z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)),
     expected: 'a bucket name of 3-63 lowercase letters, digits, dots and hyphens',
     description: 'Bucket for health uploads. Unset: the main bucket.',
   }),
   healthStoragePrefix: spec({
     env: 'OPENSENSOR_HEALTH_STORAGE_PREFIX',
     group: 'health-storage',
-    schema: z
-      .string()
-      .trim()
-      .transform((s) => s.replace(/^\/+|\/+$/g, ''))
-      .refine((s) => !s.split('/').some((part) => part === '..' || part === '.')),
+    schema: keyPrefix(),
     expected: 'a key prefix without "." or ".." segments',
     description:
       'Key prefix for health uploads. Unset: `<main prefix>-health` (or `health` when the main prefix is empty).',
@@ -459,11 +448,10 @@ export const settings = {
   snowflakeAccount: spec({
     env: 'OPENSENSOR_SNOWFLAKE_ACCOUNT',
     group: 'snowflake',
-    schema: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9_.-]+$/)
-      .transform((s) => s.toUpperCase()),
+    schema: z.pipe(
+      z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_.-]+$/)),
+      z.transform((s: string) => s.toUpperCase()),
+    ),
     expected: 'an account identifier such as MYORG-MYACCOUNT',
     description: 'Snowflake account identifier (organisation-account).',
     snowflakeJsonKey: 'account',
@@ -520,10 +508,7 @@ export const settings = {
   snowflakeChannel: spec({
     env: 'OPENSENSOR_SNOWFLAKE_CHANNEL',
     group: 'snowflake',
-    schema: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9_.-]{1,128}$/),
+    schema: z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_.-]{1,128}$/)),
     expected: 'a channel name of letters, digits, "_", "." or "-"',
     description: 'Streaming channel. Unset: `opensensor_<station id>` (one channel per station).',
     snowflakeJsonKey: 'channel_name',
@@ -547,10 +532,7 @@ export const settings = {
   snowflakeHealthChannel: spec({
     env: 'OPENSENSOR_SNOWFLAKE_HEALTH_CHANNEL',
     group: 'snowflake',
-    schema: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9_.-]{1,128}$/),
+    schema: z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_.-]{1,128}$/)),
     expected: 'a channel name of letters, digits, "_", "." or "-"',
     description: 'Streaming channel of the health rows. Unset: `<readings channel>_health`.',
   }),
@@ -565,7 +547,7 @@ export const settings = {
   snowflakePrivateKeyPassphrase: spec({
     env: 'OPENSENSOR_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE',
     group: 'snowflake',
-    schema: z.string().min(1),
+    schema: z.string().check(z.minLength(1)),
     expected: 'the passphrase of the encrypted private key',
     description: 'Passphrase of the private key, when it is encrypted.',
     secret: true,
@@ -590,11 +572,7 @@ export const settings = {
   clockPolicy: spec({
     env: 'OPENSENSOR_CLOCK_POLICY',
     group: 'state',
-    schema: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .pipe(z.enum(['wait-for-sync', 'trust-system-clock'])),
+    schema: oneOf(['wait-for-sync', 'trust-system-clock']),
     expected: 'wait-for-sync or trust-system-clock',
     description:
       'wait-for-sync: readings taken before NTP has synchronised the clock are re-dated once it has (a Pi has no RTC). trust-system-clock: for stations with a battery-backed RTC. See docs/clock.md.',
@@ -604,12 +582,11 @@ export const settings = {
     env: 'OPENSENSOR_JOURNAL_FSYNC',
     group: 'state',
     schema: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^(always|never|\d+)$/)
-      .transform((s) => (s === 'always' || s === 'never' ? s : { interval: Number(s) }))
-      .refine((v) => typeof v === 'string' || (v.interval >= 10 && v.interval <= 60_000)),
+      .pipe(
+        z.string().check(z.trim(), z.toLowerCase(), z.regex(/^(always|never|\d+)$/)),
+        z.transform((s: string) => (s === 'always' || s === 'never' ? s : { interval: Number(s) })),
+      )
+      .check(z.refine((v) => typeof v === 'string' || (v.interval >= 10 && v.interval <= 60_000))),
     expected: 'always, never, or a flush interval in milliseconds from 10 to 60000',
     description:
       'When journaled readings reach the SD card. 1000 (default): a power cut loses at most ~1 s of readings; a crash of the agent alone loses nothing. always: nothing is lost, more SD wear. See docs/buffer.md.',
@@ -618,7 +595,7 @@ export const settings = {
   journalMaxMb: spec({
     env: 'OPENSENSOR_JOURNAL_MAX_MB',
     group: 'state',
-    schema: wholeNumber(z.number().min(8).max(100_000)),
+    schema: wholeNumber(z.minimum(8), z.maximum(100_000)),
     expected: 'a whole number of MiB from 8 to 100000, in decimal digits',
     description:
       'Upper bound of the journal on disk. When full (a consumer stuck for weeks), the oldest records are dropped, counted and logged.',
@@ -627,12 +604,13 @@ export const settings = {
   logLevel: spec({
     env: 'OPENSENSOR_LOG_LEVEL',
     group: 'logging',
-    schema: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .transform((s) => (s === 'warning' ? 'warn' : s))
-      .pipe(z.enum(['debug', 'info', 'warn', 'error'])),
+    schema: z.pipe(
+      z.pipe(
+        z.string().check(z.trim(), z.toLowerCase()),
+        z.transform((s: string) => (s === 'warning' ? 'warn' : s)),
+      ),
+      z.enum(['debug', 'info', 'warn', 'error']),
+    ),
     expected: 'one of debug, info, warn, error',
     description: 'Lowest level that is logged.',
     default: 'info',
@@ -655,7 +633,7 @@ export const settings = {
   metricsPort: spec({
     env: 'OPENSENSOR_METRICS_PORT',
     group: 'metrics',
-    schema: wholeNumber(z.number().min(1).max(65_535)),
+    schema: wholeNumber(z.minimum(1), z.maximum(65_535)),
     expected: 'a TCP port from 1 to 65535, in decimal digits',
     description:
       'Serve `/metrics` (Prometheus text format) and `/healthz` on this port while the agent runs. Unset: no endpoint, and the metrics library is never loaded. See docs/metrics.md.',
@@ -692,7 +670,7 @@ export const settingsSchema = z.object(
   Object.fromEntries(
     SETTING_KEYS.map((k) => {
       const s: SettingSpec = settings[k];
-      return [k, s.default === undefined && k !== 'stationId' ? s.schema.optional() : s.schema];
+      return [k, s.default === undefined && k !== 'stationId' ? z.optional(s.schema) : s.schema];
     }),
   ),
 );
