@@ -116,8 +116,9 @@ interface Pending {
 
 /**
  * A thread's young generation, in MB. V8 grows it to 32 MB and more under a backfill's allocation rate
- * (a reading, its record, its columns: short-lived), and keeps it: with 8 MB, 100 stations × 1 h in two
- * threads peaked at 155-159 MB instead of 182-185 MB, with the same CPU time (docs/performance.md).
+ * (a reading, its record, its columns: short-lived), and keeps it. With 8 MB, in two threads, 100
+ * stations × 1 h peaked at 137-140 MB instead of 167-174 MB and 20 × 24 h at 154-165 MB instead of
+ * 190-201 MB, in the same wall time within the noise (docs/performance.md, "Round 4").
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
 
