@@ -67,14 +67,28 @@ function errnoCode(err: unknown): string | undefined {
 const heldHere = new Map<string, LockOwner>();
 let tempCounter = 0;
 
+// Read once per process: the boot cannot change under a running process, nor its own start time. A
+// fleet backfill takes three locks per station, and reading /proc each time was 0.3 ms of each station.
+let bootIdRead: string | null | undefined;
+let ownStartTimeRead: number | null | undefined;
+
 /** This boot's id (`/proc/sys/kernel/random/boot_id`), or null where the system has none (not Linux). */
 export function currentBootId(): string | null {
-  try {
-    const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    return id === '' ? null : id;
-  } catch {
-    return null;
+  if (bootIdRead === undefined) {
+    try {
+      const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      bootIdRead = id === '' ? null : id;
+    } catch {
+      bootIdRead = null;
+    }
   }
+  return bootIdRead;
+}
+
+/** {@link processStartTime} of this process. */
+function ownStartTime(): number | null {
+  if (ownStartTimeRead === undefined) ownStartTimeRead = processStartTime(process.pid);
+  return ownStartTimeRead;
 }
 
 /**
@@ -144,7 +158,7 @@ function judge(owner: LockOwner | null): Verdict {
   if (owner.pid === process.pid) {
     // This pid, but not a lock this process took: another copy of this module in the same process
     // (same start time), or an earlier process that had the same pid.
-    const mine = processStartTime(process.pid);
+    const mine = ownStartTime();
     if (owner.startTime !== null && mine !== null && owner.startTime === mine)
       return { live: true, self: true };
     return { live: false, reason: 'an earlier process with this pid took it' };
@@ -281,7 +295,7 @@ export function tryAcquireProcessLock(path: string, options: ProcessLockOptions 
   const owner: LockOwner = {
     pid: process.pid,
     bootId: currentBootId(),
-    startTime: processStartTime(process.pid),
+    startTime: ownStartTime(),
     label: options.label ?? null,
   };
   const content = `${JSON.stringify({
