@@ -42,7 +42,7 @@ export async function dayBackfill(ctx) {
     name: 'day-backfill',
     params: { mode: 'lake-only', stations: 1, hours, readIntervalSec: 5, compression: 'zstd' },
     description:
-      'rows in memory → 96 Parquet files (atomic, fsynced), the path measurements.md timed for Polars',
+      'rows in memory → 96 Parquet files (atomic, fsynced; four in flight, named in order, as a backfill writes them), the path measurements.md timed for Polars',
     figures: summarizeFields(lake, {
       processWallS: 's',
       runS: 's',

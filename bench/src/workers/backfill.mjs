@@ -67,9 +67,14 @@ async function lakeOnly() {
   let seq = 1;
   let bytes = 0;
   let rows = 0;
+  // As a backfill writes its windows: up to four files in flight, each fsynced and named when it
+  // resolves (`syncDirectory` default), named in order (`nameAfter`); `inFlight: 1` writes one at a time.
+  const inFlight = p.inFlight ?? 4;
+  const writing = [];
+  let previous = Promise.resolve();
   for (const b of batches) {
     const n = b.rows.timestamp.length;
-    const res = await writeWindowFile({
+    const write = writeWindowFile({
       root: join(base, 'output'),
       station: b.station,
       schema: SENSOR_SCHEMA,
@@ -78,12 +83,20 @@ async function lakeOnly() {
       firstSeq: seq,
       lastSeq: seq + n - 1,
       compression,
+      nameAfter: previous,
       ...encoder,
     });
+    previous = write;
+    writing.push(
+      write.then((res) => {
+        bytes += res.bytes;
+      }),
+    );
+    if (writing.length >= inFlight) await writing.shift();
     seq += n;
-    bytes += res.bytes;
     rows += n;
   }
+  await Promise.all(writing);
   const cpu = process.cpuUsage(cpu0);
   return {
     runMs: msSince(began),

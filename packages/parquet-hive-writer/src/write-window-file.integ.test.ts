@@ -467,6 +467,49 @@ describe('atomic files', () => {
     expect(allFiles(root)).toEqual([]);
   });
 
+  it('nameAfter: the file is written and fsynced at once but named only after it settles, and never when it rejects', async () => {
+    const dir = dirname(hivePath({ root, station, window: w0915 }));
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let encoded = 0;
+    const rows = sensorWindowRows({ window: w0915 });
+    const writing = write({ rows, nameAfter: gate, onEncoded: () => encoded++ });
+    // The temp file appears (encoded, written, fsynced) while the name waits for the gate.
+    const names = () => {
+      try {
+        return readdirSync(dir);
+      } catch {
+        return [];
+      }
+    };
+    for (let i = 0; i < 500 && !names().some((f) => f.endsWith('.tmp')); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(encoded).toBe(1);
+    expect(names().filter((f) => f.endsWith('.tmp'))).toHaveLength(1);
+    expect(names().filter((f) => f.endsWith('.parquet'))).toEqual([]);
+    release();
+    expect((await writing).status).toBe('written');
+    expect(readdirSync(dir)).toEqual(['data_0915.parquet']);
+    // An identical replay returns before encoding: onEncoded is not called.
+    expect((await write({ rows, onEncoded: () => encoded++ })).status).toBe('identical');
+    expect(encoded).toBe(1);
+
+    const w0930 = windowOf(Date.parse('2025-01-07T09:20:00Z'), 900);
+    const failed = new Error('the file before this one could not be written');
+    const err = await write({
+      rows: sensorWindowRows({ window: w0930 }),
+      window: w0930,
+      firstSeq: 1000,
+      lastSeq: 1179,
+      nameAfter: Promise.reject(failed),
+    }).catch((e: unknown) => e);
+    expect(err).toBe(failed);
+    // Neither a name nor a temp file is left behind.
+    expect(readdirSync(dir)).toEqual(['data_0915.parquet']);
+  });
+
   it('cleanupTempFiles removes only temp files and accepts a missing root', async () => {
     await write({ rows: sensorWindowRows({ window: w0915 }) });
     const dir = dirname(hivePath({ root, station, window: w0915 }));

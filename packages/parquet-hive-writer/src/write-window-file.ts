@@ -70,6 +70,18 @@ export interface WriteWindowFileOptions {
    * durable before it is named either way).
    */
   syncDirectory?: boolean;
+  /**
+   * Called once the rows are encoded, before the file is written: from then on the caller may reuse
+   * the arrays it passed in `rows`. Not called when the write ends earlier (an identical file, an error).
+   */
+  onEncoded?: () => void;
+  /**
+   * The file gets its name only after this settles, and not at all if it rejects (the write then
+   * rejects with its reason). A writer of many windows passes the previous file's write: the files'
+   * encoding, writes and fsyncs overlap while their names appear in the order the writes started, so
+   * a crash leaves the first ones named, never a later one without an earlier.
+   */
+  nameAfter?: PromiseLike<unknown>;
 }
 
 export interface WriteWindowFileResult {
@@ -124,6 +136,9 @@ function assertWindow(window: LakeWindow): void {
  */
 export async function writeWindowFile(options: WriteWindowFileOptions): Promise<WriteWindowFileResult> {
   const { schema, window, rows } = options;
+  // Observed at once: the previous file's failure may arrive while this one is still being encoded
+  // or fsynced, and must not count as an unhandled rejection meanwhile; it is awaited before naming.
+  if (options.nameAfter !== undefined) Promise.resolve(options.nameAfter).catch(() => undefined);
   const prefix = options.prefix ?? 'data';
   if (!schema || !Array.isArray(schema.allColumns)) {
     throw new LakeOptionsError(
@@ -208,27 +223,38 @@ export async function writeWindowFile(options: WriteWindowFileOptions): Promise<
     if (taken.has(fileName)) {
       throw new FileConflictError(path, 'does not hold this batch and has an unreadable or foreign footer');
     }
-    bytes ??= encoder.encode({
-      schema,
-      columns,
-      codec,
-      encodings: options.encodings ?? 'compact',
-      createdBy: `${WRITER_NAME} version ${WRITER_VERSION} (${encoder.id})`,
-      metadata: [
-        { key: FOOTER_KEYS.schema, value: schema.name },
-        { key: FOOTER_KEYS.schemaVersion, value: String(schema.version) },
-        { key: FOOTER_KEYS.writer, value: WRITER_NAME },
-        { key: FOOTER_KEYS.writerVersion, value: WRITER_VERSION },
-        { key: FOOTER_KEYS.station, value: options.station },
-        { key: FOOTER_KEYS.firstSeq, value: String(firstSeq) },
-        { key: FOOTER_KEYS.lastSeq, value: String(lastSeq) },
-        ...(options.seqSource ? [{ key: FOOTER_KEYS.seqSource, value: options.seqSource }] : []),
-        { key: FOOTER_KEYS.windowStart, value: new Date(window.start).toISOString() },
-        { key: FOOTER_KEYS.windowEnd, value: new Date(window.end).toISOString() },
-        ...Object.entries(extra).map(([key, value]) => ({ key, value })),
-      ],
-    });
-    const outcome = await writeFileExclusive(path, bytes, options.onTempFileWritten, {
+    if (bytes === undefined) {
+      bytes = encoder.encode({
+        schema,
+        columns,
+        codec,
+        encodings: options.encodings ?? 'compact',
+        createdBy: `${WRITER_NAME} version ${WRITER_VERSION} (${encoder.id})`,
+        metadata: [
+          { key: FOOTER_KEYS.schema, value: schema.name },
+          { key: FOOTER_KEYS.schemaVersion, value: String(schema.version) },
+          { key: FOOTER_KEYS.writer, value: WRITER_NAME },
+          { key: FOOTER_KEYS.writerVersion, value: WRITER_VERSION },
+          { key: FOOTER_KEYS.station, value: options.station },
+          { key: FOOTER_KEYS.firstSeq, value: String(firstSeq) },
+          { key: FOOTER_KEYS.lastSeq, value: String(lastSeq) },
+          ...(options.seqSource ? [{ key: FOOTER_KEYS.seqSource, value: options.seqSource }] : []),
+          { key: FOOTER_KEYS.windowStart, value: new Date(window.start).toISOString() },
+          { key: FOOTER_KEYS.windowEnd, value: new Date(window.end).toISOString() },
+          ...Object.entries(extra).map(([key, value]) => ({ key, value })),
+        ],
+      });
+      options.onEncoded?.();
+    }
+    const { onTempFileWritten, nameAfter } = options;
+    const beforeName =
+      nameAfter === undefined
+        ? onTempFileWritten
+        : async (tempPath: string) => {
+            await onTempFileWritten?.(tempPath);
+            await nameAfter;
+          };
+    const outcome = await writeFileExclusive(path, bytes, beforeName, {
       syncDirectory: options.syncDirectory !== false,
     });
     if (outcome === 'created') {

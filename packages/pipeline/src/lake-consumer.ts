@@ -72,6 +72,14 @@ export interface LakeConsumerStats {
 }
 
 const READ_BATCH = 2000;
+/**
+ * Files a backfill drain writes at once: the next window is encoded while earlier ones are written
+ * and fsynced, and the files are named in order (`nameAfter`). Four keep the fsyncs overlapping with
+ * a few dozen KB of encoded files in memory.
+ */
+const MAX_WRITES_IN_FLIGHT = 4;
+/** Thrown by a window write that cannot start because an earlier one of the drain failed (counted already). */
+const EARLIER_WRITE_FAILED = new Error('an earlier window of this drain could not be written');
 const KNOWN_KINDS: ReadonlySet<number> = new Set(Object.values(RECORD_KIND));
 
 /**
@@ -108,6 +116,12 @@ export class LakeConsumer {
   private readonly unsyncedDirs = new Set<string>();
   /** Reading again from the cursor (a start, a reset): see `skipWhatTheLakeHolds`. */
   private fromCursor = true;
+  /** Window files of this drain still being written (deferred drains): true once named, false if failed. */
+  private readonly writesInFlight: Promise<boolean>[] = [];
+  /** The write of the newest window started: the next file is named only after it. */
+  private lastWrite: Promise<unknown> = Promise.resolve();
+  /** A write in flight failed: the drain stops and reads again from the cursor. */
+  private writeFailedInFlight = false;
 
   constructor(private readonly o: LakeConsumerOptions) {
     this.buffer = o.kind === 'reading' ? new FloatWindowBuffer(o.schema) : new ObjectWindowBuffer(o.schema);
@@ -135,6 +149,8 @@ export class LakeConsumer {
     try {
       await this.drainJournal(options);
     } finally {
+      // A drain that stopped early (a failure) still waits for the files it started.
+      if (!(await this.settleWrites())) this.resetToCursor();
       this.deferDirectorySync = false;
     }
   }
@@ -217,7 +233,21 @@ export class LakeConsumer {
         return;
       }
     }
+    // The cursor passes only records whose files are all written and named.
+    if (!(await this.settleWrites())) {
+      this.resetToCursor();
+      return;
+    }
     await this.commit();
+  }
+
+  /** Waits for the window files still being written; false when one of them failed (counted and logged). */
+  private async settleWrites(): Promise<boolean> {
+    const results = await Promise.all(this.writesInFlight.splice(0));
+    const ok = !this.writeFailedInFlight && results.every(Boolean);
+    this.writeFailedInFlight = false;
+    this.lastWrite = Promise.resolve();
+    return ok;
   }
 
   /** Makes the names of the files written with deferred directory fsyncs durable; false on failure. */
@@ -332,7 +362,7 @@ export class LakeConsumer {
       }
       if (batch.count > 0) {
         try {
-          await this.write(base, batch);
+          await this.writeWindow(base, batch);
         } catch (err) {
           if (!(err instanceof BatchOverlapError)) throw err;
           // Files appeared that this day's index did not know (written by something else): read the
@@ -343,13 +373,14 @@ export class LakeConsumer {
           const kept = batch.count;
           batch = this.buffer.rows((seq) => !fresh.covers(seq));
           this.noteAlreadyInLake(window.fileName, kept - batch.count);
-          if (batch.count > 0) await this.write(base, batch);
+          if (batch.count > 0) await this.writeWindow(base, batch);
         }
         index.add(batch.firstSeq, batch.lastSeq, window.hhmm);
       }
       this.buffer.clear();
       return true;
     } catch (err) {
+      if (err === EARLIER_WRITE_FAILED) return false;
       this.stats.writeErrors++;
       this.lastError = err;
       this.retryAt = this.o.clock.now() + (this.o.retryDelayMs ?? 30_000);
@@ -396,20 +427,71 @@ export class LakeConsumer {
     return index;
   }
 
+  /**
+   * Writes one window. In a deferred drain (a backfill) it returns once the rows are encoded, so the
+   * buffer can take the next window while this file is written, fsynced and named after the one
+   * before it; errors before the encoding are thrown here as from a write awaited whole.
+   */
+  private async writeWindow(base: WindowFileBase, batch: ReturnType<WindowBuffer['rows']>): Promise<void> {
+    if (!this.deferDirectorySync) return this.write(base, batch);
+    if (this.writeFailedInFlight) throw EARLIER_WRITE_FAILED;
+    let encoded = () => {};
+    const rowsEncoded = new Promise<void>((resolve) => {
+      encoded = resolve;
+    });
+    // Named after the window before it; not at all when that one failed (then this one counts no error).
+    const nameAfter = this.lastWrite.then(
+      () => undefined,
+      () => {
+        throw EARLIER_WRITE_FAILED;
+      },
+    );
+    const task = this.write(base, batch, { onEncoded: () => encoded(), nameAfter });
+    await Promise.race([rowsEncoded, task]);
+    this.lastWrite = task;
+    this.writesInFlight.push(
+      task.then(
+        () => true,
+        (err: unknown) => {
+          this.writeFailedInFlight = true;
+          // The day indexes already count this window's sequence numbers: read the days again.
+          this.days.clear();
+          if (err === EARLIER_WRITE_FAILED) return false;
+          this.stats.writeErrors++;
+          this.lastError = err;
+          this.retryAt = this.o.clock.now() + (this.o.retryDelayMs ?? 30_000);
+          this.log.error(
+            'could not write window; the readings stay in the journal and the write is retried',
+            {
+              window: `${base.window.partition.year}-${base.window.partition.month}-${base.window.partition.day} ${base.window.fileName}`,
+              err,
+            },
+          );
+          return false;
+        },
+      ),
+    );
+    if (this.writesInFlight.length >= MAX_WRITES_IN_FLIGHT && !(await this.writesInFlight.shift()))
+      throw EARLIER_WRITE_FAILED;
+  }
+
   private async write(
-    base: Omit<Parameters<typeof writeWindowFile>[0], 'rows' | 'firstSeq' | 'lastSeq'>,
+    base: WindowFileBase,
     batch: ReturnType<WindowBuffer['rows']>,
+    order: { onEncoded?: () => void; nameAfter?: PromiseLike<unknown> } = {},
   ): Promise<void> {
+    const deferred = this.deferDirectorySync;
     const res = await writeWindowFile({
       ...base,
       ...(this.o.seqSource ? { seqSource: this.o.seqSource } : {}),
       rows: batch.rows,
       firstSeq: batch.firstSeq,
       lastSeq: batch.lastSeq,
-      ...(this.deferDirectorySync ? { syncDirectory: false } : {}),
+      ...(deferred ? { syncDirectory: false } : {}),
+      ...order,
     });
     // Also for an identical file: another process may have named it without fsyncing the directory.
-    if (this.deferDirectorySync) this.unsyncedDirs.add(dirname(res.path));
+    if (deferred) this.unsyncedDirs.add(dirname(res.path));
     this.stats.windows++;
     this.stats.rows += res.rows;
     if (res.status === 'identical') this.stats.identical++;
@@ -490,6 +572,8 @@ export class LakeConsumer {
     if (safe > journal.cursor(name)) await journal.commit(name, safe);
   }
 }
+
+type WindowFileBase = Omit<Parameters<typeof writeWindowFile>[0], 'rows' | 'firstSeq' | 'lastSeq'>;
 
 /** Which journal sequence numbers the files of one lake day hold (from their footers). */
 class DaySeqIndex {
