@@ -380,16 +380,20 @@ export class LakeConsumer {
       this.buffer.clear();
       return true;
     } catch (err) {
-      if (err === EARLIER_WRITE_FAILED) return false;
-      this.stats.writeErrors++;
-      this.lastError = err;
-      this.retryAt = this.o.clock.now() + (this.o.retryDelayMs ?? 30_000);
-      this.log.error('could not write window; the readings stay in the journal and the write is retried', {
-        window: `${window.partition.year}-${window.partition.month}-${window.partition.day} ${window.fileName}`,
-        err,
-      });
+      if (err !== EARLIER_WRITE_FAILED) this.noteWriteFailure(window, err);
       return false;
     }
+  }
+
+  /** Counts and logs a window that could not be written; its readings stay in the journal. */
+  private noteWriteFailure(window: LakeWindow, err: unknown): void {
+    this.stats.writeErrors++;
+    this.lastError = err;
+    this.retryAt = this.o.clock.now() + (this.o.retryDelayMs ?? 30_000);
+    this.log.error('could not write window; the readings stay in the journal and the write is retried', {
+      window: `${window.partition.year}-${window.partition.month}-${window.partition.day} ${window.fileName}`,
+      err,
+    });
   }
 
   private noteAlreadyInLake(fileName: string, n: number): void {
@@ -456,17 +460,7 @@ export class LakeConsumer {
           this.writeFailedInFlight = true;
           // The day indexes already count this window's sequence numbers: read the days again.
           this.days.clear();
-          if (err === EARLIER_WRITE_FAILED) return false;
-          this.stats.writeErrors++;
-          this.lastError = err;
-          this.retryAt = this.o.clock.now() + (this.o.retryDelayMs ?? 30_000);
-          this.log.error(
-            'could not write window; the readings stay in the journal and the write is retried',
-            {
-              window: `${base.window.partition.year}-${base.window.partition.month}-${base.window.partition.day} ${base.window.fileName}`,
-              err,
-            },
-          );
+          if (err !== EARLIER_WRITE_FAILED) this.noteWriteFailure(base.window, err);
           return false;
         },
       ),
