@@ -40,7 +40,14 @@ export async function dayBackfill(ctx) {
   ).map(perRep);
   ctx.emit({
     name: 'day-backfill',
-    params: { mode: 'lake-only', stations: 1, hours, readIntervalSec: 5, compression: 'zstd' },
+    params: {
+      mode: 'lake-only',
+      stations: 1,
+      hours,
+      readIntervalSec: 5,
+      compression: 'zstd',
+      filesInFlight: 4,
+    },
     description:
       'rows in memory → 96 Parquet files (atomic, fsynced; four in flight, named in order, as a backfill writes them), the path measurements.md timed for Polars',
     figures: summarizeFields(lake, {

@@ -1,4 +1,14 @@
-import { closeSync, fsync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsync,
+  linkSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir } from '@opensensor/buffer';
@@ -74,6 +84,9 @@ export async function writeFileExclusive(
     } catch (err) {
       if (isErrno(err, 'EEXIST')) return 'exists';
       if (!isErrno(err, 'EPERM') && !isErrno(err, 'ENOTSUP') && !isErrno(err, 'EOPNOTSUPP')) throw err;
+      // rename replaces an existing file: look first. Synchronous with the rename, so no write of this
+      // process (several may be in flight) can take the name in between.
+      if (existsSync(finalPath)) return 'exists';
       renameSync(tempPath, finalPath);
     }
     committed = true;

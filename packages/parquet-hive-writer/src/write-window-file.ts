@@ -79,7 +79,8 @@ export interface WriteWindowFileOptions {
    * The file gets its name only after this settles, and not at all if it rejects (the write then
    * rejects with its reason). A writer of many windows passes the previous file's write: the files'
    * encoding, writes and fsyncs overlap while their names appear in the order the writes started, so
-   * a crash leaves the first ones named, never a later one without an earlier.
+   * a crash of the process leaves the first ones named, never a later one without an earlier. A batch
+   * whose identical file is already there returns at once: chain on both (`Promise.all`).
    */
   nameAfter?: PromiseLike<unknown>;
 }

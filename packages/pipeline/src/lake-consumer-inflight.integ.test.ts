@@ -43,32 +43,40 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+function consumer(journal: Journal, name: string) {
+  return new LakeConsumer({
+    journal,
+    name: 'parquet',
+    kind: 'reading',
+    schema: SENSOR_SCHEMA,
+    root: join(dir, name, 'output'),
+    station: STATION,
+    batchDurationSec: 900,
+    compression: 'snappy',
+    clock: new SimulatedClock(T0),
+    closeGraceMs: 10_000,
+    retryDelayMs: 1000,
+  });
+}
+
+const values = SENSOR_SCHEMA.columns.map((_, i) => i);
+const reading = (timestamp: number) =>
+  encodeReading(values, { timestamp, monotonic: 0, bootTag: 1, unsynced: false });
+const dayDir = (name: string) =>
+  join(dir, name, 'output', `station=${STATION}`, 'year=2026', 'month=11', 'day=26');
+
 describe('LakeConsumer, a deferred drain with writes in flight', () => {
   it('names no file after one that failed, counts the failure once, and the next drain writes every reading once', async () => {
-    const journal = await Journal.open({ dir: join(dir, 'journal'), fsync: 'never', consumers: ['parquet'] });
-    const values = SENSOR_SCHEMA.columns.map((_, i) => i);
-    // 10:00 .. 11:59:55 every 5 s: eight 15-minute windows.
-    await journal.appendBatch(
-      Array.from({ length: 1440 }, (_, i) =>
-        encodeReading(values, { timestamp: T0 + i * 5000, monotonic: 0, bootTag: 1, unsynced: false }),
-      ),
-    );
-    const lake = new LakeConsumer({
-      journal,
-      name: 'parquet',
-      kind: 'reading',
-      schema: SENSOR_SCHEMA,
-      root: join(dir, 'output'),
-      station: STATION,
-      batchDurationSec: 900,
-      compression: 'snappy',
-      clock: new SimulatedClock(T0),
-      closeGraceMs: 10_000,
-      retryDelayMs: 1000,
+    const journal = await Journal.open({
+      dir: join(dir, 'a', 'journal'),
+      fsync: 'never',
+      consumers: ['parquet'],
     });
-    const dayDir = join(dir, 'output', `station=${STATION}`, 'year=2026', 'month=11', 'day=26');
+    // 10:00 .. 11:59:55 every 5 s: eight 15-minute windows.
+    await journal.appendBatch(Array.from({ length: 1440 }, (_, i) => reading(T0 + i * 5000)));
+    const lake = consumer(journal, 'a');
     const parquetFiles = () =>
-      readdirSync(dayDir)
+      readdirSync(dayDir('a'))
         .filter((f) => f.endsWith('.parquet'))
         .sort();
 
@@ -79,7 +87,7 @@ describe('LakeConsumer, a deferred drain with writes in flight', () => {
     expect(String(lake.lastError)).toContain('disk failed while writing 1030');
     // The window before the failed one is named; none after it, though their writes had started.
     expect(parquetFiles()).toEqual(['data_1015.parquet']);
-    expect(readdirSync(dayDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(dayDir('a')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(journal.cursor('parquet')).toBe(0);
 
     failing.clear();
@@ -90,9 +98,39 @@ describe('LakeConsumer, a deferred drain with writes in flight', () => {
     );
     expect(journal.cursor('parquet')).toBe(1440);
     const [row] = await db.rows(
-      `SELECT count(*) AS n, count(DISTINCT timestamp) AS distinct_ts FROM ${lakeGlob(join(dir, 'output'))}`,
+      `SELECT count(*) AS n, count(DISTINCT timestamp) AS distinct_ts FROM ${lakeGlob(join(dir, 'a', 'output'))}`,
     );
     expect(row).toEqual({ n: 1440n, distinct_ts: 1440n });
+    await journal.close();
+  });
+
+  it('one window twice in one drain (the clock went back): both files land, the second suffixed, each reading once', async () => {
+    const journal = await Journal.open({
+      dir: join(dir, 'b', 'journal'),
+      fsync: 'never',
+      consumers: ['parquet'],
+    });
+    // 10:00-10:15, 10:15-10:30, then 10:00-10:15 again (other instants): the second 10:00 window is
+    // encoded while the first one's file may not be named yet.
+    const again = (i: number) => T0 + i * 5000 + 2500;
+    await journal.appendBatch([
+      ...Array.from({ length: 360 }, (_, i) => reading(T0 + i * 5000)),
+      ...Array.from({ length: 180 }, (_, i) => reading(again(i))),
+    ]);
+    const lake = consumer(journal, 'b');
+    await lake.drain({ final: true, deferDirectorySync: true });
+    expect(lake.lastError).toBe(null);
+    expect(lake.stats.writeErrors).toBe(0);
+    expect(readdirSync(dayDir('b')).sort()).toEqual([
+      'data_1015.parquet',
+      'data_1015_361.parquet',
+      'data_1030.parquet',
+    ]);
+    expect(journal.cursor('parquet')).toBe(540);
+    const [row] = await db.rows(
+      `SELECT count(*) AS n, count(DISTINCT timestamp) AS distinct_ts FROM ${lakeGlob(join(dir, 'b', 'output'))}`,
+    );
+    expect(row).toEqual({ n: 540n, distinct_ts: 540n });
     await journal.close();
   });
 });
