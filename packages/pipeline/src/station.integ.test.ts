@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JournalDiskFullError, JournalIOError } from '@opensensor/buffer';
@@ -84,6 +84,33 @@ describe('Station', () => {
     ]);
     const health = await db.rows(`SELECT count(*)::INT n FROM ${lakeGlob(join(dir, 'output-health'))}`);
     expect(health[0]?.n).toBe(120);
+  });
+
+  it('a backfill whose health lake cannot be written says so and fails; run again, every health record once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-station-health-fails-'));
+    const from = Date.UTC(2026, 9, 1, 11, 0, 0);
+    const to = from + 3600_000;
+    const first = await Station.open(options(dir, new SimulatedClock(from), 5000));
+    // A file where the health lake's year directory should go: its windows cannot be written.
+    writeFileSync(join(dir, 'output-health', `station=${STATION}`, 'year=2026'), 'not a directory');
+    const r1 = await first.backfill({ from, to });
+    await first.close();
+    expect(r1.completed).toBe(false);
+    expect(r1.failure).toMatch(/^a health window could not be written: /);
+    rmSync(join(dir, 'output-health', `station=${STATION}`, 'year=2026'));
+
+    // Run again as opensensor-sim does: the lake holds every reading, so nothing is taken again and
+    // the health records waiting in the journal are written.
+    const second = await Station.open(options(dir, new SimulatedClock(to), 5000));
+    const r2 = await second.backfill({ from: to, to });
+    await second.close();
+    expect(r2).toMatchObject({ completed: true, failure: null });
+    const health = await db.rows(
+      `SELECT count(*)::INT n, count(DISTINCT timestamp)::INT u FROM ${lakeGlob(join(dir, 'output-health'))}`,
+    );
+    expect(health[0]).toEqual({ n: 60, u: 60 });
+    const data = await db.rows(`SELECT count(*)::INT n FROM ${lakeGlob(join(dir, 'output'))}`);
+    expect(data[0]?.n).toBe(720);
   });
 
   it('a backfill run again after an interruption continues after the journal, storing nothing twice', async () => {

@@ -676,17 +676,27 @@ export class Station {
       return true;
     };
 
+    // A window of either lake that could not be written stops the backfill and says why; its records
+    // stay in the journal for the next run.
+    const writeErrors = () => [this.lake.stats.writeErrors, this.healthLake?.stats.writeErrors ?? 0];
+    const writeFailure = ([data, health]: number[]): string | null =>
+      this.lake.stats.writeErrors > (data as number)
+        ? `a window could not be written: ${describeError(this.lake.lastError)}`
+        : this.healthLake && this.healthLake.stats.writeErrors > (health as number)
+          ? `a health window could not be written: ${describeError(this.healthLake.lastError)}`
+          : null;
+
     // Writing the windows of the journal, one group at a time, while the next readings are taken.
     let draining: Promise<unknown> | null = null;
     const drainJournal = async (deadline: number) => {
       await this.journal.sync();
-      const writeErrors = this.lake.stats.writeErrors;
+      const before = writeErrors();
       await Promise.all([
         this.lake.drain({ deferDirectorySync: true }),
         this.healthLake?.drain({ deferDirectorySync: true }),
       ]);
-      if (this.lake.stats.writeErrors > writeErrors)
-        fail(`a window could not be written: ${describeError(this.lake.lastError)}`);
+      const why = writeFailure(before);
+      if (why !== null) fail(why);
       for (const t of this.o.tasks ?? []) await t.drain(this.journal);
       range.onProgress?.(deadline);
     };
@@ -755,13 +765,12 @@ export class Station {
     const completed = failure === null && !range.signal?.aborted;
     await this.journal.sync();
     // Interrupted: write the windows that are complete; the open one waits in the journal for the next run.
-    const writeErrors = this.lake.stats.writeErrors;
+    const before = writeErrors();
     await Promise.all([
       this.lake.drain({ final: completed, deferDirectorySync: true }),
       this.healthLake?.drain({ final: completed, deferDirectorySync: true }),
     ]);
-    if (this.lake.stats.writeErrors > writeErrors)
-      failure ??= `a window could not be written: ${describeError(this.lake.lastError)}`;
+    failure ??= writeFailure(before);
     for (const t of this.o.tasks ?? []) await t.drain(this.journal, { final: completed });
     if (completed) range.onProgress?.(range.to);
     return {
