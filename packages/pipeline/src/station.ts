@@ -678,11 +678,14 @@ export class Station {
 
     // A window of either lake that could not be written stops the backfill and says why; its records
     // stay in the journal for the next run.
-    const writeErrors = () => [this.lake.stats.writeErrors, this.healthLake?.stats.writeErrors ?? 0];
-    const writeFailure = ([data, health]: number[]): string | null =>
-      this.lake.stats.writeErrors > (data as number)
+    const writeErrors = (): [number, number] => [
+      this.lake.stats.writeErrors,
+      this.healthLake?.stats.writeErrors ?? 0,
+    ];
+    const writeFailure = ([data, health]: [number, number]): string | null =>
+      this.lake.stats.writeErrors > data
         ? `a window could not be written: ${describeError(this.lake.lastError)}`
-        : this.healthLake && this.healthLake.stats.writeErrors > (health as number)
+        : this.healthLake && this.healthLake.stats.writeErrors > health
           ? `a health window could not be written: ${describeError(this.healthLake.lastError)}`
           : null;
 
