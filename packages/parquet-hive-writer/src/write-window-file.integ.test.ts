@@ -492,8 +492,20 @@ describe('atomic files', () => {
     release();
     expect((await writing).status).toBe('written');
     expect(readdirSync(dir)).toEqual(['data_0915.parquet']);
-    // An identical replay returns before encoding: onEncoded is not called.
-    expect((await write({ rows, onEncoded: () => encoded++ })).status).toBe('identical');
+    // An identical replay is not encoded (onEncoded is not called) and resolves only in its turn.
+    let releaseAgain = () => {};
+    const gateAgain = new Promise<void>((resolve) => {
+      releaseAgain = resolve;
+    });
+    let settled = false;
+    const replay = write({ rows, onEncoded: () => encoded++, nameAfter: gateAgain }).then((r) => {
+      settled = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    releaseAgain();
+    expect((await replay).status).toBe('identical');
     expect(encoded).toBe(1);
 
     const w0930 = windowOf(Date.parse('2025-01-07T09:20:00Z'), 900);

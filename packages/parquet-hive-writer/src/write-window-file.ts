@@ -77,10 +77,10 @@ export interface WriteWindowFileOptions {
   onEncoded?: () => void;
   /**
    * The file gets its name only after this settles, and not at all if it rejects (the write then
-   * rejects with its reason). A writer of many windows passes the previous file's write: the files'
-   * encoding, writes and fsyncs overlap while their names appear in the order the writes started, so
-   * a crash of the process leaves the first ones named, never a later one without an earlier. A batch
-   * whose identical file is already there returns at once: chain on both (`Promise.all`).
+   * rejects with its reason); an identical file already there is reported only after it settles too.
+   * A writer of many windows passes the previous file's write: the files' encoding, writes and fsyncs
+   * overlap while their names appear in the order the writes started, so a crash of the process leaves
+   * the first ones named, never a later one without an earlier.
    */
   nameAfter?: PromiseLike<unknown>;
 }
@@ -198,6 +198,8 @@ export async function writeWindowFile(options: WriteWindowFileOptions): Promise<
         file.rows === columns.rowCount
       ) {
         const name = file.path.slice(dir.length + 1);
+        // Already named, but resolved only in its turn, like a file written now.
+        await options.nameAfter;
         return {
           status: 'identical',
           path: file.path,

@@ -452,10 +452,7 @@ export class LakeConsumer {
     );
     const task = this.write(base, batch, { onEncoded: () => encoded(), nameAfter });
     await Promise.race([rowsEncoded, task]);
-    // The next file waits for this one and for the one before it: an identical file returns at once.
-    const named = Promise.all([nameAfter, task]);
-    named.catch(() => undefined); // observed here; failures are counted below
-    this.lastWrite = named;
+    this.lastWrite = task;
     this.writesInFlight.push(
       task.then(
         () => true,
