@@ -676,29 +676,27 @@ export class Station {
       return true;
     };
 
-    // A window of either lake that could not be written stops the backfill and says why; its records
-    // stay in the journal for the next run.
-    const writeErrors = (): [number, number] => [
-      this.lake.stats.writeErrors,
-      this.healthLake?.stats.writeErrors ?? 0,
-    ];
-    const writeFailure = ([data, health]: [number, number]): string | null =>
-      this.lake.stats.writeErrors > data
-        ? `a window could not be written: ${describeError(this.lake.lastError)}`
-        : this.healthLake && this.healthLake.stats.writeErrors > health
-          ? `a health window could not be written: ${describeError(this.healthLake.lastError)}`
-          : null;
+    /**
+     * Writes what the journal holds to both lakes; why it failed, or null. A window of either lake that
+     * could not be written stops the backfill; its records stay in the journal for the next run.
+     */
+    const drainLakes = async (final = false): Promise<string | null> => {
+      const data = this.lake.stats.writeErrors;
+      const health = this.healthLake?.stats.writeErrors ?? 0;
+      const options = { final, deferDirectorySync: true };
+      await Promise.all([this.lake.drain(options), this.healthLake?.drain(options)]);
+      if (this.lake.stats.writeErrors > data)
+        return `a window could not be written: ${describeError(this.lake.lastError)}`;
+      if (this.healthLake && this.healthLake.stats.writeErrors > health)
+        return `a health window could not be written: ${describeError(this.healthLake.lastError)}`;
+      return null;
+    };
 
     // Writing the windows of the journal, one group at a time, while the next readings are taken.
     let draining: Promise<unknown> | null = null;
     const drainJournal = async (deadline: number) => {
       await this.journal.sync();
-      const before = writeErrors();
-      await Promise.all([
-        this.lake.drain({ deferDirectorySync: true }),
-        this.healthLake?.drain({ deferDirectorySync: true }),
-      ]);
-      const why = writeFailure(before);
+      const why = await drainLakes();
       if (why !== null) fail(why);
       for (const t of this.o.tasks ?? []) await t.drain(this.journal);
       range.onProgress?.(deadline);
@@ -768,12 +766,8 @@ export class Station {
     const completed = failure === null && !range.signal?.aborted;
     await this.journal.sync();
     // Interrupted: write the windows that are complete; the open one waits in the journal for the next run.
-    const before = writeErrors();
-    await Promise.all([
-      this.lake.drain({ final: completed, deferDirectorySync: true }),
-      this.healthLake?.drain({ final: completed, deferDirectorySync: true }),
-    ]);
-    failure ??= writeFailure(before);
+    const why = await drainLakes(completed);
+    failure ??= why;
     for (const t of this.o.tasks ?? []) await t.drain(this.journal, { final: completed });
     if (completed) range.onProgress?.(range.to);
     return {
