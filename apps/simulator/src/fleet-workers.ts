@@ -95,6 +95,15 @@ function revive(e: SentError): Error {
   return err;
 }
 
+/** What a worker thread's `error` event means for the user: running out of heap names what to do. */
+export function workerError(err: unknown): unknown {
+  if ((err as { code?: unknown } | null)?.code !== 'ERR_WORKER_OUT_OF_MEMORY') return err;
+  return new Error(
+    `a backfill worker thread ran out of its ${WORKER_HEAP_LIMIT_MB} MB heap (${(err as Error).message}): ` +
+      'backfill fewer stations at once per thread (--parallel) or run in one thread (--workers 1)',
+  );
+}
+
 /** Starts `n` worker threads, resolved once each is ready to take stations. */
 export async function startWorkers(io: SimIo, plan: FleetPlan, n: number): Promise<StationRunner[]> {
   const script = fileURLToPath(import.meta.url);
@@ -122,11 +131,26 @@ interface Pending {
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
 
+/**
+ * A thread's heap limit, in MB. V8 lets the old space grow between full collections by a factor it
+ * derives from this limit: 4× the live heap where the default limit is large (4 GB on a 24 GB
+ * machine), about 1.4× at 512 MB. A thread keeps about 9 MB alive whatever the fleet's size, but with
+ * the default its old space reached 26 MB and its external memory 14 MB over 1,000 stations, so the
+ * fleet's peak memory grew with its length: 10 / 100 / 1,000 stations × 1 h peaked at
+ * 120 / 140 / 159 MB, and with this limit at 114 / 127 / 128 MB (docs/performance.md, "Round 5").
+ * 512 MB is still 50 times what a thread keeps alive; a Pi with 512 MB of memory gets a smaller
+ * limit from V8 by default.
+ */
+export const WORKER_HEAP_LIMIT_MB = 512;
+
 function startWorker(io: SimIo, plan: FleetPlan, script: string): Promise<StationRunner> {
   const init: WorkerInit = { opensensorSimBackfill: 1, plan, env: { ...io.env }, cwd: io.cwd };
   const worker = new Worker(script, {
     workerData: init,
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    resourceLimits: {
+      maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+      maxOldGenerationSizeMb: WORKER_HEAP_LIMIT_MB,
+    },
   });
   const pending = new Map<number, Pending>();
   let closing = false;
@@ -175,7 +199,8 @@ function startWorker(io: SimIo, plan: FleetPlan, script: string): Promise<Statio
         p?.reject(revive(m.error));
       }
     });
-    worker.on('error', (err) => {
+    worker.on('error', (thrown) => {
+      const err = workerError(thrown);
       reject(err);
       failAll(err);
     });
