@@ -43,12 +43,12 @@ function bytesUnder(dir, keep = () => true) {
 const stationId = (i) => `00000000-0000-8000-8000-${String(i + 1).padStart(12, '0')}`;
 
 async function lakeOnly() {
-  const { hyparquetEncoder, nextWindow, SENSOR_SCHEMA, windowOf, writeWindowFile } = await import(
-    '@opensensor/parquet-hive-writer'
-  );
+  const { hyparquetEncoder, nextWindow, partitionDir, SENSOR_SCHEMA, windowOf, writeWindowFile } =
+    await import('@opensensor/parquet-hive-writer');
   // `encoder: 'hyparquet-writer'` writes with the encoder the default replaced, for side-by-side runs.
   const encoder = p.encoder === 'hyparquet-writer' ? { encoder: hyparquetEncoder } : {};
   const { sensorWindowRows } = await import('@opensensor/parquet-hive-writer/testing');
+  const { fsyncDir } = await import('@opensensor/buffer');
   // Rows are built first, as the reference's measurement starts from rows in memory.
   const batches = [];
   for (let i = 0; i < stations; i++) {
@@ -72,6 +72,18 @@ async function lakeOnly() {
   const inFlight = p.inFlight ?? 4;
   const writing = [];
   let previous = Promise.resolve();
+  // `groupOf: n` syncs directories as a backfill does: each file is fsynced and named, and the
+  // directories are fsynced once after every n windows (the backfill's drain group) instead of after
+  // each file. Without it, each file's directory is fsynced when the file is named.
+  const groupOf = p.groupOf;
+  const unsynced = new Set();
+  let inGroup = 0;
+  const syncGroup = async () => {
+    await Promise.all(writing.splice(0));
+    for (const dir of unsynced) await fsyncDir(dir);
+    unsynced.clear();
+    inGroup = 0;
+  };
   for (const b of batches) {
     const n = b.rows.timestamp.length;
     const write = writeWindowFile({
@@ -84,6 +96,7 @@ async function lakeOnly() {
       lastSeq: seq + n - 1,
       compression,
       nameAfter: previous,
+      ...(groupOf !== undefined ? { syncDirectory: false } : {}),
       ...encoder,
     });
     previous = write;
@@ -93,10 +106,15 @@ async function lakeOnly() {
       }),
     );
     if (writing.length >= inFlight) await writing.shift();
+    if (groupOf !== undefined) {
+      unsynced.add(partitionDir({ root: join(base, 'output'), station: b.station, window: b.window }));
+      if (++inGroup === groupOf) await syncGroup();
+    }
     seq += n;
     rows += n;
   }
   await Promise.all(writing);
+  if (groupOf !== undefined) await syncGroup();
   const cpu = process.cpuUsage(cpu0);
   return {
     runMs: msSince(began),
