@@ -44,7 +44,7 @@ export const PROFILES = {
     metrics: { warmupMs: 1000, sampleMs: 2000, reps: 1, scrapeEveryMs: 1000 },
     coldStart: { warmup: 0, reps: 1, lakeDays: 2 },
     release: { warmup: 0, reps: 1 },
-    sync: { warmup: 0, reps: 1, files: 4, largeBytes: 8 * 1024 * 1024 },
+    sync: { warmup: 0, reps: 1, files: 4, largeBytes: 8 * 1024 * 1024, yearDays: 2 },
     dashboard: { days: 2, warmup: 0, reps: 2 },
     // 1-minute readings in 1-hour files: the same jobs on a lake small enough for the smoke test.
     lake: {
@@ -74,7 +74,7 @@ export const PROFILES = {
     coldStart: { warmup: 2, reps: 9, lakeDays: 365 },
     // The installed release against the workspace build, alternating (issue 19: within 10 %).
     release: { warmup: 2, reps: 15 },
-    sync: { warmup: 1, reps: 3, files: 96, largeBytes: 100 * 1024 * 1024 },
+    sync: { warmup: 1, reps: 3, files: 96, largeBytes: 100 * 1024 * 1024, yearDays: 365 },
     // A station-month: the gold files of a month view, the same size at any read interval.
     dashboard: { days: 30, warmup: 1, reps: 5 },
     // The issue's fleet: 10 stations × 30 days (June: one whole month) at the simulator's defaults.

@@ -55,6 +55,20 @@ export async function syncThroughput(ctx) {
         ),
       });
     }
+    // What each periodic sync (every 15 minutes by default) pays once a station has a year of lake,
+    // before it uploads anything.
+    const days = ctx.profile.sync.yearDays;
+    await run({ kind: 'year', days }, warmup);
+    const year = await run({ kind: 'year', days }, reps);
+    ctx.emit({
+      name: 'sync',
+      params: { upload: 'nothing new', lakeDays: days, files: days * 96, dryRun: true },
+      description: 'syncLake over a year of lake files already in the ledger: list, load the ledger, compare',
+      figures: summarizeFields(
+        year.map((r) => ({ ...r, runS: r.runMs / 1000, cpuS: r.runCpuMs / 1000 })),
+        { files: 'files', runS: 's', cpuS: 's', peakRssMB: 'MB' },
+      ),
+    });
   } finally {
     await moto.stop();
   }

@@ -1,4 +1,4 @@
-import { type Dirent, promises as fs } from 'node:fs';
+import { type Dirent, promises as fs, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type LakeFilePrefix,
@@ -71,17 +71,16 @@ export async function listLakeFiles(root: string): Promise<LakeFile[]> {
           const day = d.isDirectory() ? parsePartitionDirName('day', d.name) : undefined;
           if (day === undefined) continue;
           const dayDir = join(monthDir, d.name);
+          // A day's files are stat'ed synchronously (a few microseconds each, against tens through the
+          // thread pool: a year's lake took 1.6 s of CPU per sync), and the event loop gets its turn
+          // between two days, at the next directory read.
           for (const f of await readDirs(dayDir)) {
             const name = f.isFile() ? parseLakeFileName(f.name) : undefined;
             if (!name) continue;
             const path = join(dayDir, f.name);
-            let st: import('node:fs').Stats;
-            try {
-              st = await fs.stat(path);
-            } catch (err) {
-              if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-              throw err;
-            }
+            // Removed by retention since the listing: not an error.
+            const st = statSync(path, { throwIfNoEntry: false });
+            if (st === undefined) continue;
             out.push({
               path,
               relativePath: `${s.name}/${y.name}/${m.name}/${d.name}/${f.name}`,
