@@ -37,6 +37,8 @@ export interface ChartSpec {
   yBands?: readonly YBand[];
   /** The y axis starts at 0 and reaches at least this value (the data can take it higher). */
   yAtLeast?: number;
+  /** A fixed y range (a percentage: 0 to 100, whatever the data). */
+  yRange?: [number, number];
 }
 
 export interface YBand {
@@ -88,6 +90,25 @@ function utcTicks(_u: uPlot, splits: number[], _axis: number, _space: number, in
   });
 }
 
+/**
+ * The y scale of a chart, when it is not uPlot's own fit to the data (which puts a constant series in
+ * the middle: a steady 100 % uptime drew an axis up to 200 %).
+ */
+export function yScale(spec: Pick<ChartSpec, 'yAtLeast' | 'yRange'>): { y?: uPlot.Scale } {
+  const fixed = spec.yRange;
+  if (fixed) return { y: { range: (): uPlot.Range.MinMax => [fixed[0], fixed[1]] } };
+  const atLeast = spec.yAtLeast;
+  if (atLeast === undefined) return {};
+  return {
+    y: {
+      range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [
+        0,
+        Math.max(atLeast, Math.ceil((max * 1.05) / 10) * 10),
+      ],
+    },
+  };
+}
+
 /** A uPlot chart in a titled figure; returns the figure. Charts are sized to their container. */
 export function chart(parent: HTMLElement, spec: ChartSpec): HTMLElement {
   const figure = el('figure', { class: 'chart', 'data-chart': spec.title });
@@ -128,16 +149,7 @@ export function chart(parent: HTMLElement, spec: ChartSpec): HTMLElement {
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
     scales: {
       x: { time: spec.time !== false, ...(spec.xRange ? { range: spec.xRange } : {}) },
-      ...(spec.yAtLeast !== undefined
-        ? {
-            y: {
-              range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [
-                0,
-                Math.max(spec.yAtLeast ?? 0, Math.ceil((max * 1.05) / 10) * 10),
-              ],
-            },
-          }
-        : {}),
+      ...yScale(spec),
     },
     axes: [
       spec.time === false ? {} : { values: utcTicks, space: 60 },

@@ -363,6 +363,7 @@ async function healthSection(
     data: [x, rows.map((r) => num(r.uptime_pct))],
     series: [{ label: 'uptime %', width: 2 }],
     yLabel: '%',
+    yRange: [0, 100],
     height: 160,
     xRange,
   });
