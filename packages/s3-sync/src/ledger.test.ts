@@ -50,6 +50,27 @@ describe('Ledger', () => {
     await again.close();
   });
 
+  it('gives back every field as recorded, whatever the key prefix, and keeps targets and forgets apart', async () => {
+    const l = await openLedger(path);
+    const prefixed = entry('lake/v1/station=s/day=01/data_0015.parquet', {
+      path: 'station=s/day=01/data_0015.parquet',
+    });
+    const samePath = entry('station=s/day=01/data_0030.parquet');
+    const otherPath = entry('k', { path: 'somewhere/else' });
+    for (const e of [prefixed, samePath, otherPath]) await l.record(e);
+    await l.record({ ...prefixed, target: 's3://other' });
+    await l.forget('s3://other', samePath.key); // not recorded for that target: nothing to forget
+    await l.forget('s3://other', prefixed.key);
+    expect(l.size).toBe(3);
+    await l.close();
+    const again = await openLedger(path);
+    expect(again.size).toBe(3);
+    for (const e of [prefixed, samePath, otherPath]) expect(again.get(e.target, e.key)).toEqual(e);
+    expect(again.get('s3://other', prefixed.key)).toBeUndefined();
+    expect([...again.entries()]).toHaveLength(3);
+    await again.close();
+  });
+
   it('cuts off a torn last line left by a crash and keeps appending cleanly', async () => {
     const l = await openLedger(path);
     await l.record(entry('a'));

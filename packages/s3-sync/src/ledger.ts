@@ -68,7 +68,42 @@ export interface OpenLedgerOptions {
   readonly logger?: Pick<Logger, 'warn'>;
 }
 
-const mapKey = (target: string, key: string): string => `${target}\u0000${key}`;
+/**
+ * The ledger's entries by target, then by key. A station's ledger grows by a line per file (35,040 a
+ * year for one lake) and every sync loads it whole, so each entry is kept small: the target string is
+ * shared by its entries, the path is a slice of the key when the key ends with it (the usual case), and
+ * no combined map key is built. A year of entries took 23 MB of heap before.
+ */
+class EntryMap {
+  private readonly targets = new Map<string, { target: string; byKey: Map<string, LedgerEntry> }>();
+  size = 0;
+
+  get(target: string, key: string): LedgerEntry | undefined {
+    return this.targets.get(target)?.byKey.get(key);
+  }
+
+  set(entry: LedgerEntry): void {
+    let t = this.targets.get(entry.target);
+    if (!t) {
+      t = { target: entry.target, byKey: new Map() };
+      this.targets.set(entry.target, t);
+    }
+    const { key, path } = entry;
+    const sharedPath =
+      path === key ? key : key.endsWith(`/${path}`) ? key.slice(key.length - path.length) : path;
+    const before = t.byKey.size;
+    t.byKey.set(key, { ...entry, target: t.target, path: sharedPath });
+    this.size += t.byKey.size - before;
+  }
+
+  delete(target: string, key: string): void {
+    if (this.targets.get(target)?.byKey.delete(key)) this.size--;
+  }
+
+  *values(): Generator<LedgerEntry> {
+    for (const t of this.targets.values()) yield* t.byKey.values();
+  }
+}
 
 function isPutLine(x: unknown): x is PutLine {
   const l = x as Partial<PutLine> | null;
@@ -103,7 +138,7 @@ function isForgetLine(x: unknown): x is ForgetLine {
 export class Ledger {
   readonly path: string;
   readonly report: LedgerLoadReport;
-  private readonly map: Map<string, LedgerEntry>;
+  private readonly map: EntryMap;
   private readonly clock: Clock;
   private handle: fs.FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -112,7 +147,7 @@ export class Ledger {
 
   private constructor(
     path: string,
-    map: Map<string, LedgerEntry>,
+    map: EntryMap,
     report: LedgerLoadReport,
     clock: Clock,
     handle: fs.FileHandle | undefined,
@@ -165,7 +200,7 @@ export class Ledger {
   }
 
   get(target: string, key: string): LedgerEntry | undefined {
-    return this.map.get(mapKey(target, key));
+    return this.map.get(target, key);
   }
 
   /** All current entries (the latest record per target and key). */
@@ -176,7 +211,7 @@ export class Ledger {
   /** Durably records an upload; resolves once the line is on disk. */
   record(entry: LedgerEntry): Promise<void> {
     const line: PutLine = { v: 1, op: 'put', ...entry };
-    return this.append(line, () => this.map.set(mapKey(entry.target, entry.key), entry));
+    return this.append(line, () => this.map.set(entry));
   }
 
   /** Durably forgets an entry (retention deleted the local file; the object stays in the store). */
@@ -188,7 +223,7 @@ export class Ledger {
       key,
       at: new Date(this.clock.now()).toISOString(),
     };
-    return this.append(line, () => this.map.delete(mapKey(target, key)));
+    return this.append(line, () => this.map.delete(target, key));
   }
 
   private append(line: Line, apply: () => void): Promise<void> {
@@ -242,7 +277,7 @@ async function appendDurably(path: string, bytes: Buffer): Promise<void> {
 }
 
 async function load(path: string): Promise<{
-  map: Map<string, LedgerEntry>;
+  map: EntryMap;
   report: LedgerLoadReport;
   validBytes: number;
   fileBytes: number;
@@ -255,7 +290,7 @@ async function load(path: string): Promise<{
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       return {
-        map: new Map(),
+        map: new EntryMap(),
         report: { lines: 0, entries: 0, skippedLines: 0, truncatedBytes: 0, compacted: false },
         validBytes: 0,
         fileBytes: 0,
@@ -271,7 +306,7 @@ async function load(path: string): Promise<{
   }
   const lastNl = buf.lastIndexOf(0x0a);
   const validBytes = lastNl + 1;
-  const map = new Map<string, LedgerEntry>();
+  const map = new EntryMap();
   let lines = 0;
   let skipped = 0;
   const damaged: Buffer[] = [];
@@ -291,9 +326,9 @@ async function load(path: string): Promise<{
     }
     if (isPutLine(parsed)) {
       const { v: _v, op: _op, ...entry } = parsed;
-      map.set(mapKey(entry.target, entry.key), entry);
+      map.set(entry);
     } else if (isForgetLine(parsed)) {
-      map.delete(mapKey(parsed.target, parsed.key));
+      map.delete(parsed.target, parsed.key);
     } else {
       skipped++;
       damaged.push(buf.subarray(lineStart, end));
@@ -314,7 +349,7 @@ async function load(path: string): Promise<{
   };
 }
 
-async function rewrite(path: string, map: Map<string, LedgerEntry>): Promise<void> {
+async function rewrite(path: string, map: EntryMap): Promise<void> {
   await writeFileAtomic(path, chunksOf(map.values()));
 }
 
