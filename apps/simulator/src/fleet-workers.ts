@@ -137,7 +137,7 @@ const WORKER_YOUNG_GENERATION_MB = 8;
  * machine), about 1.4× at 512 MB. A thread keeps about 9 MB alive whatever the fleet's size, but with
  * the default its old space reached 26 MB and its external memory 14 MB over 1,000 stations, so the
  * fleet's peak memory grew with its length: 10 / 100 / 1,000 stations × 1 h peaked at
- * 120 / 140 / 159 MB, and with this limit at 114 / 127 / 128 MB (docs/performance.md, "Round 5").
+ * 117 / 137 / 154 MB, and with this limit at 111 / 124 / 125 MB (docs/performance.md, "Round 5").
  * 512 MB is still 50 times what a thread keeps alive; a Pi with 512 MB of memory gets a smaller
  * limit from V8 by default.
  */
