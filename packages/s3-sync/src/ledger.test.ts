@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LedgerError } from './errors.js';
 import { type LedgerEntry, openLedger } from './ledger.js';
@@ -98,6 +98,41 @@ describe('Ledger', () => {
     expect(l2.report.skippedLines).toBe(2);
     expect(l2.size).toBe(2);
     await l2.close();
+  });
+
+  it('reads a ledger of many chunks: lines and characters across chunk boundaries, a damaged line, a torn tail', async () => {
+    // Keys with two- and three-byte characters, about 300 bytes a line: the 64 KiB reads split lines
+    // and characters at many places.
+    const entries = Array.from({ length: 1500 }, (_, i) =>
+      entry(`station=s/temp °C/é ${i}/${'x'.repeat(i % 97)}.parquet`, { size: i }),
+    );
+    const lines = entries.map((e) => JSON.stringify({ v: 1, op: 'put', ...e }));
+    lines.splice(700, 0, '{"v":1,"op":"put","key":"damaged'); // no target, cut short
+    const torn = '{"v":1,"op":"put","target":"s3://bucket-a","key":"torn °';
+    const text = `${lines.join('\n')}\n${torn}`;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(6 * 64 * 1024);
+
+    const ro = await openLedger(path, { lock: false });
+    expect(ro.report).toMatchObject({
+      lines: 1501,
+      entries: 1500,
+      skippedLines: 1,
+      truncatedBytes: Buffer.byteLength(torn),
+    });
+    for (const e of entries) expect(ro.get(e.target, e.key)).toEqual(e);
+    await ro.close();
+
+    // Opened to write: the torn tail is cut off, the damaged line kept aside, the rest unchanged.
+    const l = await openLedger(path);
+    expect(l.report.damagedLinesFile).toBe(`${path}.damaged`);
+    await l.close();
+    expect(await readFile(`${path}.damaged`, 'utf8')).toBe('{"v":1,"op":"put","key":"damaged\n');
+    const again = await openLedger(path);
+    expect(again.report).toMatchObject({ entries: 1500, skippedLines: 0, truncatedBytes: 0 });
+    for (const e of entries) expect(again.get(e.target, e.key)).toEqual(e);
+    await again.close();
   });
 
   it('forgets entries and compacts superseded lines', async () => {
