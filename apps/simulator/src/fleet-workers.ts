@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { isErrorCode, OpenSensorError } from '@opensensor/errors';
 import {
@@ -96,11 +97,14 @@ function revive(e: SentError): Error {
 }
 
 /** What a worker thread's `error` event means for the user: running out of heap names what to do. */
-export function workerError(err: unknown): unknown {
+export function workerError(err: unknown, heapLimitMb = workerHeapLimitMb()): unknown {
   if ((err as { code?: unknown } | null)?.code !== 'ERR_WORKER_OUT_OF_MEMORY') return err;
-  return new Error(
-    `a backfill worker thread ran out of its ${WORKER_HEAP_LIMIT_MB} MB heap (${(err as Error).message}): ` +
+  // Typed, so the CLI prints it in one line rather than as an unexpected failure with its stack.
+  return new OpenSensorError(
+    'WORKER_OUT_OF_MEMORY',
+    `a backfill worker thread ran out of its ${heapLimitMb} MB heap (${(err as Error).message}): ` +
       'backfill fewer stations at once per thread (--parallel) or run in one thread (--workers 1)',
+    { cause: err },
   );
 }
 
@@ -138,10 +142,18 @@ const WORKER_YOUNG_GENERATION_MB = 8;
  * the default its old space reached 26 MB and its external memory 14 MB over 1,000 stations, so the
  * fleet's peak memory grew with its length: 10 / 100 / 1,000 stations × 1 h peaked at
  * 117 / 137 / 154 MB, and with this limit at 111 / 124 / 125 MB (docs/performance.md, "Round 5").
- * 512 MB is still 50 times what a thread keeps alive; a Pi with 512 MB of memory gets a smaller
- * limit from V8 by default.
+ * 512 MB is still 50 times what a thread keeps alive. Where V8's own limit for this machine is lower
+ * (it derives it from the memory: a Pi with 512 MB), a thread gets that instead (`workerHeapLimitMb`).
  */
 export const WORKER_HEAP_LIMIT_MB = 512;
+
+/**
+ * The limit a thread gets: 512 MB, or this process's own heap limit where that is lower (V8 derives it
+ * from the machine's memory: a thread never gets more than the main thread would).
+ */
+export function workerHeapLimitMb(): number {
+  return Math.min(WORKER_HEAP_LIMIT_MB, Math.floor(getHeapStatistics().heap_size_limit / 1024 ** 2));
+}
 
 function startWorker(io: SimIo, plan: FleetPlan, script: string): Promise<StationRunner> {
   const init: WorkerInit = { opensensorSimBackfill: 1, plan, env: { ...io.env }, cwd: io.cwd };
@@ -149,7 +161,7 @@ function startWorker(io: SimIo, plan: FleetPlan, script: string): Promise<Statio
     workerData: init,
     resourceLimits: {
       maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
-      maxOldGenerationSizeMb: WORKER_HEAP_LIMIT_MB,
+      maxOldGenerationSizeMb: workerHeapLimitMb(),
     },
   });
   const pending = new Map<number, Pending>();
