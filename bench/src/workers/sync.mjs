@@ -72,19 +72,14 @@ function writeLarge(bytes) {
  */
 async function writeYear(days, target) {
   await writeDay();
-  const first = join(root, `station=${station}`, 'year=2026', 'month=01', 'day=01');
+  const { partitionDir, windowOf } = await import('@opensensor/parquet-hive-writer');
+  const dayDir = (d) =>
+    partitionDir({ root, station, window: windowOf(Date.UTC(2026, 0, 1) + d * 86_400_000, 900) });
+  const first = dayDir(0);
   const names = readdirSync(first).filter((n) => n.endsWith('.parquet'));
   for (let d = 1; d < days; d++) {
-    const date = new Date(Date.UTC(2026, 0, 1) + d * 86_400_000);
-    const dayDir = join(
-      root,
-      `station=${station}`,
-      `year=${date.getUTCFullYear()}`,
-      `month=${String(date.getUTCMonth() + 1).padStart(2, '0')}`,
-      `day=${String(date.getUTCDate()).padStart(2, '0')}`,
-    );
-    mkdirSync(dayDir, { recursive: true });
-    for (const n of names) linkSync(join(first, n), join(dayDir, n));
+    mkdirSync(dayDir(d), { recursive: true });
+    for (const n of names) linkSync(join(first, n), join(dayDir(d), n));
   }
   const digests = new Map();
   let lines = '';
