@@ -38,6 +38,9 @@ export function isEligibleLakePath(relativePath: string): boolean {
   return parseLakePath(relativePath) !== undefined;
 }
 
+/** The longest run of synchronous `stat` calls between two turns of the event loop. */
+const MAX_SYNC_STAT_MS = 10;
+
 async function readDirs(dir: string): Promise<Dirent[]> {
   try {
     return await fs.readdir(dir, { withFileTypes: true });
@@ -55,6 +58,7 @@ async function readDirs(dir: string): Promise<Dirent[]> {
  */
 export async function listLakeFiles(root: string): Promise<LakeFile[]> {
   const out: LakeFile[] = [];
+  let lastYield = performance.now();
   for (const s of await readDirs(root)) {
     const station = s.isDirectory() ? parsePartitionDirName('station', s.name) : undefined;
     if (station === undefined) continue;
@@ -71,12 +75,17 @@ export async function listLakeFiles(root: string): Promise<LakeFile[]> {
           const day = d.isDirectory() ? parsePartitionDirName('day', d.name) : undefined;
           if (day === undefined) continue;
           const dayDir = join(monthDir, d.name);
-          // A day's files are stat'ed synchronously (a few microseconds each, against tens through the
-          // thread pool: a year's lake took 1.6 s of CPU per sync), and the event loop gets its turn
-          // between two days, at the next directory read.
+          // Files are stat'ed synchronously (a few microseconds each with warm caches, against tens
+          // through the thread pool: a year's lake took 1.6 s of CPU per sync). The event loop gets its
+          // turn at each directory read, and within a folder every few milliseconds, so a cold SD card
+          // does not hold up the agent's readings.
           for (const f of await readDirs(dayDir)) {
             const name = f.isFile() ? parseLakeFileName(f.name) : undefined;
             if (!name) continue;
+            if (performance.now() - lastYield > MAX_SYNC_STAT_MS) {
+              await new Promise((resolve) => setImmediate(resolve));
+              lastYield = performance.now();
+            }
             const path = join(dayDir, f.name);
             // Removed by retention since the listing: not an error.
             const st = statSync(path, { throwIfNoEntry: false });
