@@ -45,6 +45,19 @@ function look() {
       // deleted since the listing
     }
   }
+  // The sizes are read one after the other, not at one instant: the journal may delete its oldest
+  // segment and then append to the newest between two of them (it makes room before it writes), and
+  // the sum would count the deleted segment and the new record together, more than was ever on disk.
+  // A look during which a listed segment went away is not a measurement.
+  // A real overshoot would last until the journal's next append, through many looks that see no
+  // deletion, so none is missed this way.
+  let still;
+  try {
+    still = new Set(readdirSync(journalDir));
+  } catch {
+    return;
+  }
+  if (names.some((name) => SEGMENT.test(name) && !still.has(name))) return;
   if (bytes > peak) {
     peak = bytes;
     process.stdout.write(`${JSON.stringify({ peak })}\n`);
