@@ -78,8 +78,9 @@ async function writeYear(days, target) {
   const first = dayDir(0);
   const names = readdirSync(first).filter((n) => n.endsWith('.parquet'));
   for (let d = 1; d < days; d++) {
-    mkdirSync(dayDir(d), { recursive: true });
-    for (const n of names) linkSync(join(first, n), join(dayDir(d), n));
+    const to = dayDir(d);
+    mkdirSync(to, { recursive: true });
+    for (const n of names) linkSync(join(first, n), join(to, n));
   }
   const digests = new Map();
   let lines = '';
@@ -114,14 +115,15 @@ try {
     // What every periodic sync of a station with a year of lake pays before it uploads anything: list
     // the lake, load the ledger, find every file already uploaded. A dry run touches neither store nor
     // ledger, so each repetition starts from the same state.
-    await writeYear(p.days ?? 365, target);
+    const days = p.days ?? 365;
+    await writeYear(days, target);
     const began = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
     const summary = await syncLake({ root, target, ledger: join(dir, 'ledger.jsonl'), dryRun: true });
     const cpu = process.cpuUsage(cpu0);
     const runMs = msSince(began);
     target.destroy();
-    if (!summary.ok || summary.skipped !== 96 * (p.days ?? 365) || summary.planned.length !== 0)
+    if (!summary.ok || summary.skipped !== 96 * days || summary.planned.length !== 0)
       throw new Error(
         `the lake was not all in the ledger: ${JSON.stringify({ ...summary, planned: summary.planned.length })}`,
       );
