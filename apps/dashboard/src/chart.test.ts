@@ -1,9 +1,9 @@
-import type uPlot from 'uplot';
+import uPlot from 'uplot';
 import { describe, expect, it } from 'vitest';
 import { yScale } from './chart.js';
 
 const rangeOf = (scale: ReturnType<typeof yScale>, min: number, max: number) => {
-  const range = scale.y?.range as (u: uPlot, min: number, max: number) => uPlot.Range.MinMax;
+  const range = scale.y.range as (u: uPlot, min: number, max: number) => uPlot.Range.MinMax;
   return range({} as uPlot, min, max);
 };
 
@@ -18,7 +18,20 @@ describe('yScale', () => {
     expect(rangeOf(yScale({ yAtLeast: 100 }), 3, 140)).toEqual([0, 150]);
   });
 
-  it("leaves the scale to uPlot's fit otherwise", () => {
-    expect(yScale({})).toEqual({});
+  it("keeps uPlot's own fit for data that varies", () => {
+    expect(rangeOf(yScale({}), 12, 37)).toEqual(uPlot.rangeNum(12, 37, 0.1, true));
+    expect(rangeOf(yScale({}), 1008.2, 1013.9)).toEqual(uPlot.rangeNum(1008.2, 1013.9, 0.1, true));
+  });
+
+  it('widens a nearly constant series, so its ticks are not a millionth apart', () => {
+    // A daily CPU maximum of 53 °C on three days, one of them a float's last bits lower.
+    const [lo, hi] = rangeOf(yScale({}), 52.999996, 53) as [number, number];
+    expect(hi - lo).toBeCloseTo(0.265, 6);
+    expect((lo + hi) / 2).toBeCloseTo(52.999998, 6);
+    // Around zero the range is at least 0.1 wide.
+    const [z0, z1] = rangeOf(yScale({}), -0.00001, 0.00001) as [number, number];
+    expect(z1 - z0).toBeCloseTo(0.1, 9);
+    // An exactly constant series keeps uPlot's range, which starts at 0.
+    expect(rangeOf(yScale({}), 53, 53)).toEqual(uPlot.rangeNum(53, 53, 0.1, true));
   });
 });

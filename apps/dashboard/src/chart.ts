@@ -91,14 +91,36 @@ function utcTicks(_u: uPlot, splits: number[], _axis: number, _space: number, in
 }
 
 /**
- * The y scale of a chart, when it is not uPlot's own fit to the data (which puts a constant series in
- * the middle: a steady 100 % uptime drew an axis up to 200 %).
+ * The narrowest y range a chart fits to its data: 0.5 % of the values' size, at least 0.1. A series
+ * that is nearly constant (a daily CPU maximum of 53.0 °C, give or take a float's last bits) otherwise
+ * got ticks a millionth apart, all labelled "53".
  */
-export function yScale(spec: Pick<ChartSpec, 'yAtLeast' | 'yRange'>): { y?: uPlot.Scale } {
+function minimumSpan(min: number, max: number): number {
+  return Math.max(0.1, 0.005 * Math.max(Math.abs(min), Math.abs(max)));
+}
+
+/**
+ * The y scale of a chart: fixed (`yRange`; uPlot puts a constant series in the middle of its range, so
+ * a steady 100 % uptime drew an axis up to 200 %), from 0 (`yAtLeast`), or uPlot's own fit to the data,
+ * widened to at least {@link minimumSpan} around a series that is nearly but not exactly constant.
+ */
+export function yScale(spec: Pick<ChartSpec, 'yAtLeast' | 'yRange'>): { y: uPlot.Scale } {
   const fixed = spec.yRange;
   if (fixed) return { y: { range: (): uPlot.Range.MinMax => [fixed[0], fixed[1]] } };
   const atLeast = spec.yAtLeast;
-  if (atLeast === undefined) return {};
+  if (atLeast === undefined)
+    return {
+      y: {
+        range: (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => {
+          if (min === null || max === null) return [null, null];
+          const span = minimumSpan(min, max);
+          // A truly constant series keeps uPlot's range (from 0: a steady 53 °C on 0-106).
+          if (max === min || max - min >= span) return uPlot.rangeNum(min, max, 0.1, true);
+          const mid = (min + max) / 2;
+          return [mid - span / 2, mid + span / 2];
+        },
+      },
+    };
   return {
     y: {
       range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [
