@@ -3,24 +3,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-/** `sync()` of the next directory handle fails with this code (null: it succeeds). */
+/** `fsync` of a directory fails with this code (null: it succeeds). */
 let dirSyncError: string | null = null;
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
-  const open: typeof real.open = async (...args: Parameters<typeof real.open>) => {
-    const handle = await real.open(...args);
-    if (dirSyncError !== null && (await handle.stat()).isDirectory()) {
-      const code = dirSyncError;
-      handle.sync = async () => {
-        throw Object.assign(new Error(`fsync: ${code}`), { code });
-      };
-    }
-    return handle;
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const failure = (fd: number) =>
+    dirSyncError !== null && real.fstatSync(fd).isDirectory()
+      ? Object.assign(new Error(`fsync: ${dirSyncError}`), { code: dirSyncError })
+      : null;
+  const fsync = (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+    const err = failure(fd);
+    if (err) setImmediate(() => callback(err));
+    else real.fsync(fd, callback);
   };
-  return { ...real, open, default: { ...real, open } };
+  const fsyncSync = (fd: number) => {
+    const err = failure(fd);
+    if (err) throw err;
+    real.fsyncSync(fd);
+  };
+  return { ...real, fsync, fsyncSync, default: { ...real, fsync, fsyncSync } };
 });
 
-const { commitTempFile, fsyncDir, writeFileAtomic, writeFileAtomicSync } = await import('./fs-util.js');
+const { commitTempFile, fsyncDir, fsyncDirSync, writeFileAtomic, writeFileAtomicSync } = await import(
+  './fs-util.js'
+);
 
 afterEach(() => {
   dirSyncError = null;
@@ -40,6 +46,15 @@ describe('fsyncDir: one error policy', () => {
     await expect(fsyncDir(mkdtempSync(join(tmpdir(), 'os-fsync-')))).rejects.toMatchObject({ code: 'EIO' });
     dirSyncError = null;
     await expect(fsyncDir(join(tmpdir(), 'os-fsync-missing', 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('is the same for synchronous callers', () => {
+    dirSyncError = 'ENOTSUP';
+    expect(() => fsyncDirSync(mkdtempSync(join(tmpdir(), 'os-fsync-')))).not.toThrow();
+    dirSyncError = 'EIO';
+    expect(() => fsyncDirSync(mkdtempSync(join(tmpdir(), 'os-fsync-')))).toThrow(
+      expect.objectContaining({ code: 'EIO' }),
+    );
   });
 });
 
@@ -73,6 +88,23 @@ describe('writeFileAtomic', () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-atomic-'));
     dirSyncError = 'EIO';
     await expect(writeFileAtomic(join(dir, 'x'), 'new')).rejects.toMatchObject({ code: 'EIO' });
+    expect(readFileSync(join(dir, 'x'), 'utf8')).toBe('new');
+    // Contents too large to be written synchronously take the other path, with the same outcome.
+    const large = 'y'.repeat(300 * 1024);
+    await expect(writeFileAtomic(join(dir, 'y'), large)).rejects.toMatchObject({ code: 'EIO' });
+    expect(readFileSync(join(dir, 'y'), 'utf8')).toBe(large);
+    expect(readdirSync(dir).sort()).toEqual(['x', 'y']);
+  });
+
+  it('replaces a large string, over a stale temp file, with the mode asked for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-atomic-'));
+    const path = join(dir, 'index.json');
+    writeFileSync(`${path}.tmp`, 'stale', { mode: 0o644 });
+    const large = 'z'.repeat(300 * 1024);
+    await writeFileAtomic(path, large, { mode: 0o600 });
+    expect(readFileSync(path, 'utf8')).toBe(large);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['index.json']);
   });
 });
 

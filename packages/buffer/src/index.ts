@@ -21,6 +21,7 @@ export {
   commitTempFile,
   fsyncDir,
   fsyncDirSync,
+  fsyncFd,
   writeFileAtomic,
   writeFileAtomicSync,
 } from './fs-util.js';

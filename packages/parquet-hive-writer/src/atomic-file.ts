@@ -1,17 +1,17 @@
 import {
   closeSync,
   existsSync,
-  fsync,
   linkSync,
+  mkdirSync,
   openSync,
   renameSync,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fsyncDir } from '@opensensor/buffer';
+import { fsyncDir, fsyncFd } from '@opensensor/buffer';
 import { isTempFileName } from './hive-path.js';
 
 let tempCounter = 0;
@@ -45,7 +45,7 @@ export async function mkdirDurable(dir: string): Promise<void> {
     }
   }
   if (missing.length === 0) return;
-  await mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   for (const created of missing) await fsyncDir(dirname(created));
 }
 
@@ -101,10 +101,6 @@ export async function writeFileExclusive(
   } finally {
     if (!committed) await unlink(tempPath).catch(() => undefined);
   }
-}
-
-function fsyncFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
 /**
