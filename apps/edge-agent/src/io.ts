@@ -61,6 +61,11 @@ export interface CliDeps {
   doctor?: DoctorSystem;
   /** SIGINT/SIGTERM handling of `start` (tests abort it themselves). */
   shutdown?: typeof import('@opensensor/pipeline').shutdownSignal;
+  /**
+   * `start` sets the agent's V8 flags (v8-flags.ts) in the process it runs in. Only the real CLI
+   * process's io says so: a test that runs `start` in its own worker leaves that worker alone.
+   */
+  agentV8Flags?: boolean;
 }
 
 /**
@@ -87,6 +92,7 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     isTty: process.stdout.isTTY === true,
+    deps: { agentV8Flags: true },
   };
 }
 

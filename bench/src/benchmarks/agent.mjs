@@ -7,6 +7,12 @@ import { repeat } from './backfill.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The agent's `started` log line (JSON logs), or undefined. */
+function startedLog(stderr) {
+  const line = stderr.split('\n').find((l) => l.includes('"msg":"started"'));
+  return line ? JSON.parse(line) : undefined;
+}
+
 /** True once a `.parquet` file exists anywhere under `dir`. */
 function hasParquet(dir) {
   try {
@@ -16,35 +22,14 @@ function hasParquet(dir) {
   }
 }
 
-/** 4. The agent's steady state: simulated hours for CPU and write volume, a real process for memory. */
+/**
+ * 4. The agent's steady state: a real process for memory, then simulated hours for CPU and write
+ * volume, run with the V8 flags the real agent reported setting for itself (v8-flags.ts).
+ */
 export async function agentSteadyState(ctx) {
-  const { hours, warmup, reps } = ctx.profile.agent;
-  const sims = await repeat('agent-sim', { hours }, { warmup, reps });
-  ctx.emit({
-    name: 'agent-steady-state',
-    params: {
-      clock: 'simulated',
-      hours,
-      readIntervalSec: 5,
-      batchDurationSec: 900,
-      health: 'every 12 readings',
-      journalFsync: 'interval 1000 ms',
-      compression: 'zstd',
-    },
-    description:
-      'the station `opensensor start --simulate` builds from the defaults, run through simulated hours',
-    figures: summarizeFields(sims, {
-      cpuSecondsPerSimHour: 's/h',
-      peakRssMB: 'MB',
-      journalBytesPerHour: 'B/h',
-      lakeBytesPerHour: 'B/h',
-      writeBytesPerHour: 'B/h',
-      writeCallsPerHour: 'calls/h',
-    }),
-  });
-
   const { warmupMs, sampleMs, batchDurationSec, waitForWindow } = ctx.profile.realtime;
   const agent = startAgent({ env: { OPENSENSOR_BATCH_DURATION: String(batchDurationSec) } });
+  let v8Flags;
   try {
     // Steady state includes the lake writer: wait until the first window file is on disk (the
     // encoder and zstd are loaded then), at most one window plus its close grace.
@@ -70,6 +55,7 @@ export async function agentSteadyState(ctx) {
     const { code } = await agent.stop();
     if (code !== 0) throw new Error(`the agent exited with ${code}: ${agent.stderr().slice(-2000)}`);
     const status = JSON.parse(readFileSync(join(agent.dir, 'state', 'status.json'), 'utf8'));
+    v8Flags = startedLog(agent.stderr())?.v8Flags ?? [];
     const perHour = 3600 / seconds;
     ctx.emit({
       name: 'agent-steady-state',
@@ -81,6 +67,7 @@ export async function agentSteadyState(ctx) {
         warmupS: warmupMs / 1000,
         sampleS: sampleMs / 1000,
         startedSamplingAfterFirstWindow: firstWindowS !== null,
+        v8Flags,
       },
       description:
         'RSS sampled from /proc every second after warm-up; CPU and write(2) volume over the sample',
@@ -100,4 +87,29 @@ export async function agentSteadyState(ctx) {
     await agent.stop();
     agent.cleanup();
   }
+  const { hours, warmup, reps } = ctx.profile.agent;
+  const sims = await repeat('agent-sim', { hours, v8Flags }, { warmup, reps });
+  ctx.emit({
+    name: 'agent-steady-state',
+    params: {
+      clock: 'simulated',
+      hours,
+      readIntervalSec: 5,
+      batchDurationSec: 900,
+      health: 'every 12 readings',
+      journalFsync: 'interval 1000 ms',
+      compression: 'zstd',
+      v8Flags,
+    },
+    description:
+      'the station `opensensor start --simulate` builds from the defaults, run through simulated hours',
+    figures: summarizeFields(sims, {
+      cpuSecondsPerSimHour: 's/h',
+      peakRssMB: 'MB',
+      journalBytesPerHour: 'B/h',
+      lakeBytesPerHour: 'B/h',
+      writeBytesPerHour: 'B/h',
+      writeCallsPerHour: 'calls/h',
+    }),
+  });
 }

@@ -5,12 +5,15 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { loadConfig } from '@opensensor/config';
 import { SimulatedClock, stationFromConfig } from '@opensensor/pipeline';
 import { selfUsage } from '../lib/proc.mjs';
 import { emitResult, msSince, workerParams } from '../lib/worker.mjs';
 
 const p = workerParams();
+// The V8 flags the real agent sets for itself (`opensensor start`, v8-flags.ts), as it reported them.
+for (const flag of p.v8Flags ?? []) setFlagsFromString(flag);
 const hours = p.hours ?? 24;
 const start = Date.parse('2026-01-01T00:00:00Z');
 const dir = mkdtempSync(join(p.dir ?? tmpdir(), 'opensensor-agent-'));

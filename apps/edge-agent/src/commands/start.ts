@@ -42,6 +42,8 @@ Examples:
   $ OPENSENSOR_LOG_LEVEL=debug opensensor start --simulate`,
     )
     .action(async (opts: StartOptions) => {
+      // First, before any of the agent's code gets hot.
+      const v8Flags = io.deps?.agentV8Flags ? (await import('../v8-flags.js')).applyAgentV8Flags() : [];
       const envFile = program.opts<ConfigFlags>().envFile;
       const flags = { board: opts.board, readInterval: opts.interval };
       const flagNames = {
@@ -130,6 +132,7 @@ Examples:
         sync: config.syncEnabled,
         snowflake: config.snowflakeEnabled,
         clockPolicy: clock.policy,
+        v8Flags,
       });
       if (clock.source === 'simulation') {
         log.info(
