@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@opensensor/errors';
 import { fsyncDir, unlinkIfExists, writeFileAtomic } from './fs-util.js';
@@ -59,7 +59,8 @@ export async function loadCursors(
 ): Promise<Map<string, LoadedCursor>> {
   const dir = cursorDir(journalDir);
   const cursors = new Map<string, LoadedCursor>();
-  for (const entry of await readdir(dir)) {
+  // Synchronous: a few small files, read once when the journal opens.
+  for (const entry of readdirSync(dir)) {
     if (entry.endsWith('.tmp')) {
       if (!removeTemp) continue;
       // A commit that a crash interrupted before its rename: the old cursor file is still valid.
@@ -70,7 +71,7 @@ export async function loadCursors(
     const name = entry.slice(0, -SUFFIX.length);
     if (!isValidConsumerName(name)) continue;
     try {
-      const parsed = JSON.parse(await readFile(join(dir, entry), 'utf8')) as Partial<StoredCursor>;
+      const parsed = JSON.parse(readFileSync(join(dir, entry), 'utf8')) as Partial<StoredCursor>;
       if (typeof parsed.seq !== 'number' || !Number.isSafeInteger(parsed.seq) || parsed.seq < 0) {
         throw new Error(`seq is ${JSON.stringify(parsed.seq)}`);
       }

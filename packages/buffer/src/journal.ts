@@ -1,5 +1,14 @@
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, stat } from 'node:fs/promises';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deleteCursor, type LostRange, loadCursors, storeCursor } from './cursor-store.js';
 import {
@@ -16,7 +25,7 @@ import { acquireLock, fsyncDir, fsyncDirSync, unlinkIfExists } from './fs-util.j
 import { isValidConsumerName, type JournalOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { encodeRecord, HEADER_BYTES } from './record.js';
 import { segmentBase, segmentFileName } from './segment-files.js';
-import { SegmentScanner } from './segment-scanner.js';
+import { fdSource, SegmentScanner } from './segment-scanner.js';
 
 /** One record read back from the journal. */
 export interface JournalRecord<T> {
@@ -157,7 +166,7 @@ export class Journal<T = Uint8Array> {
   /** Opens (creating if needed) the journal in `options.dir` and recovers it from any crash. */
   static async open<T = Uint8Array>(options: JournalOptions<T>): Promise<Journal<T>> {
     const opts = resolveOptions(options);
-    await mkdir(join(opts.dir, 'cursors'), { recursive: true });
+    mkdirSync(join(opts.dir, 'cursors'), { recursive: true });
     const release = acquireLock(opts.dir, opts.logger, opts.lockLabel);
     const journal = new Journal<T>(opts, release);
     try {
@@ -612,9 +621,10 @@ export class Journal<T = Uint8Array> {
       }
       const following = this.segments[index + 1];
       const segmentEnd = following ? following.base - 1 : until;
-      let file: Awaited<ReturnType<typeof open>>;
+      let fd: number;
       try {
-        file = await open(seg.path, 'r');
+        // Synchronous: opening a segment is answered from the kernel's caches; the reads are not.
+        fd = openSync(seg.path, 'r');
       } catch (err) {
         // Deleted under us (retention or drop-oldest): go on with whatever is now first.
         if (errnoCode(err) === 'ENOENT' && this.segments[0] !== seg) continue;
@@ -622,7 +632,12 @@ export class Journal<T = Uint8Array> {
       }
       try {
         const start = this.startPoint(seg, next);
-        const scanner = new SegmentScanner(file, seg.bytes, start, this.opts.maxRecordBytes - HEADER_BYTES);
+        const scanner = new SegmentScanner(
+          fdSource(fd),
+          seg.bytes,
+          start,
+          this.opts.maxRecordBytes - HEADER_BYTES,
+        );
         let prevSeq = start.prevSeq;
         let damaged: { offset: number; end: number } | null = null;
         for (;;) {
@@ -645,7 +660,7 @@ export class Journal<T = Uint8Array> {
           }
         }
       } finally {
-        await file.close();
+        closeSync(fd);
       }
       next = Math.max(next, segmentEnd + 1);
     }

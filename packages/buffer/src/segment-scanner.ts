@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import { read } from 'node:fs';
 import { HEADER_BYTES, headerSeq, MAGIC, MAGIC_U32, recordChecksumOk } from './record.js';
 
 /** One thing found while walking a segment file. */
@@ -10,6 +10,26 @@ export type ScanItem =
   | { kind: 'tail'; offset: number; end: number };
 
 const EMPTY = Buffer.alloc(0);
+
+/** What a scanner reads from: a `FileHandle` of `fs/promises`, or `fdSource` of a descriptor. */
+export interface ChunkSource {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
+/**
+ * Reads of a descriptor opened with `openSync`, one thread-pool round trip each: a `FileHandle` costs
+ * two more round trips (its open and close) and an object to collect, for each read of the journal.
+ */
+export function fdSource(fd: number): ChunkSource {
+  return {
+    read: (buffer, offset, length, position) =>
+      new Promise((resolve, reject) =>
+        read(fd, buffer, offset, length, position, (err, bytesRead) =>
+          err ? reject(err) : resolve({ bytesRead }),
+        ),
+      ),
+  };
+}
 
 /**
  * Walks the records of one segment file in order, reading it in chunks so memory stays bounded by
@@ -28,7 +48,7 @@ export class SegmentScanner {
   private pending: ScanItem | null = null;
 
   constructor(
-    private readonly file: FileHandle,
+    private readonly file: ChunkSource,
     /** Byte offset where the segment's data ends (its size when the scan started). */
     private readonly limit: number,
     start: { offset: number; prevSeq: number },

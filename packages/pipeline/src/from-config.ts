@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { OpenSensorConfig, StorageSettings } from '@opensensor/config';
@@ -111,7 +111,7 @@ async function checkBoardOfStation(stateDir: string, stationId: string, kind: Bo
   const path = join(stateDir, 'board.json');
   let recorded: { station?: string; board?: string } | null = null;
   try {
-    recorded = JSON.parse(await readFile(path, 'utf8')) as { station?: string; board?: string };
+    recorded = JSON.parse(readFileSync(path, 'utf8')) as { station?: string; board?: string };
   } catch {}
   if (recorded?.station === stationId && recorded.board && recorded.board !== kind) {
     throw new BoardError(
@@ -121,8 +121,8 @@ async function checkBoardOfStation(stateDir: string, stationId: string, kind: Bo
     );
   }
   if (recorded?.station !== stationId || recorded.board !== kind) {
-    await mkdir(stateDir, { recursive: true });
-    await writeFile(
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(
       path,
       `${JSON.stringify({ station: stationId, board: kind, since: new Date().toISOString() })}\n`,
     );

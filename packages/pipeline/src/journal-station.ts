@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Journal, writeFileAtomic } from '@opensensor/buffer';
 import { OpenSensorError } from '@opensensor/errors';
@@ -50,7 +50,7 @@ export async function claimJournalForStation(
   const path = join(journal.dir, 'STATION');
   let recorded: Partial<StationFile> = {};
   try {
-    recorded = JSON.parse(await readFile(path, 'utf8')) as Partial<StationFile>;
+    recorded = JSON.parse(readFileSync(path, 'utf8')) as Partial<StationFile>;
   } catch {
     // Missing (a journal of an earlier version, or a new one) or unreadable: claimed below.
   }

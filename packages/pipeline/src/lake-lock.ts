@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   describeLockHolder,
@@ -70,7 +70,7 @@ export async function lockStationLakes(
       const path = lakeLockPath(root, stationId);
       let attempt: ReturnType<typeof tryAcquireProcessLock>;
       try {
-        await mkdir(join(root, `station=${stationId}`), { recursive: true });
+        mkdirSync(join(root, `station=${stationId}`), { recursive: true });
         attempt = tryAcquireProcessLock(path, {
           ...(options.label ? { label: options.label } : {}),
           ...(options.logger ? { logger: options.logger } : {}),

@@ -1,10 +1,16 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The `n` newest `year=/month=/day=` directories under a station directory (names sort by date). */
 export async function newestPartitionDirs(stationDir: string, n: number): Promise<string[]> {
-  const newest = async (dir: string, prefix: string): Promise<string[]> => {
-    const names = await readdir(dir).catch(() => [] as string[]);
+  // Synchronous: a few small directories, listed when a station opens.
+  const newest = (dir: string, prefix: string): string[] => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      names = [];
+    }
     return names
       .filter((x) => x.startsWith(prefix))
       .sort()
@@ -12,9 +18,9 @@ export async function newestPartitionDirs(stationDir: string, n: number): Promis
       .map((x) => join(dir, x));
   };
   const out: string[] = [];
-  for (const year of await newest(stationDir, 'year=')) {
-    for (const month of await newest(year, 'month=')) {
-      for (const day of await newest(month, 'day=')) {
+  for (const year of newest(stationDir, 'year=')) {
+    for (const month of newest(year, 'month=')) {
+      for (const day of newest(month, 'day=')) {
         out.push(day);
         if (out.length >= n) return out;
       }

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEFAULT_SEGMENT_BYTES,
@@ -266,7 +266,7 @@ export class Station {
 
   static async open(options: StationOptions): Promise<Station> {
     const dir = join(options.stateDir, 'journal');
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     const consumers = [
       'parquet',
       ...(options.health ? ['health'] : []),
