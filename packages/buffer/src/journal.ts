@@ -593,7 +593,8 @@ export class Journal<T = Uint8Array> {
   /**
    * Replays records in seq order, from the consumer's cursor + 1 (or `fromSeq`) up to the readable
    * end at the time of the call. Reads segment files in 64 KiB chunks. Damaged records are skipped
-   * and counted; the records after them are returned.
+   * and counted; the records after them are returned. The segment being read stays open until the
+   * iteration ends: iterate with `for await` (leaving the loop early closes it) or call `return()`.
    */
   async *read(
     consumer: string,
