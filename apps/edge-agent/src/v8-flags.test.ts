@@ -14,9 +14,11 @@ describe("the agent's V8 flags", () => {
     [['--max_opt', '2'], undefined],
     [['--no-liftoff'], undefined],
     [['--wasm-tier-up'], undefined],
+    [['--no_opt'], undefined],
+    [['--noopt'], undefined],
+    [['--no-wasm-dynamic-tiering'], undefined],
     [[], '--jitless'],
-    [[], ' --turbofan  --enable-source-maps'],
-    [['--no-opt'], undefined],
+    [[], ' --enable-source-maps  "--jitless"'],
   ])('are left to the user who gives %j / NODE_OPTIONS %j', (execArgv, nodeOptions) => {
     expect(agentV8Flags(execArgv, nodeOptions)).toEqual([]);
   });
@@ -24,5 +26,6 @@ describe("the agent's V8 flags", () => {
   it('do not mistake a value or a script argument for a flag', () => {
     expect(agentV8Flags(['--title', 'max-opt'], undefined)).toBe(AGENT_V8_FLAGS);
     expect(agentV8Flags(['--require', './liftoff.cjs'], undefined)).toBe(AGENT_V8_FLAGS);
+    expect(agentV8Flags(['--node-memory-debug', '--nothing'], undefined)).toBe(AGENT_V8_FLAGS);
   });
 });

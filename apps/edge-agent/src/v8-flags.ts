@@ -3,16 +3,17 @@ import { setFlagsFromString } from 'node:v8';
 /**
  * V8 flags `opensensor start` sets for itself: no optimising compiler for JavaScript (Ignition and
  * Sparkplug only) or WebAssembly (Liftoff only). An agent takes a reading every few seconds and writes
- * a window every 15 minutes; V8's optimising compilers and their output cost it about 10 MB of RSS
- * once they have run for a few minutes (65 → 55 MB on Node 20), and it saves no CPU at that pace (0.045 s per
- * simulated hour either way). A burst of work (a backlog of windows after an outage) runs about 1.4×
- * slower. Measured in docs/performance.md, "Agent memory".
+ * a window every 15 minutes; V8's optimising compilers and their output cost it about 9 MB of RSS
+ * once they have run for a few minutes (Node 20: 65 → 56 MB), and save it no CPU at that pace (0.045
+ * against 0.043 s per simulated hour). A burst of work (a backlog of windows after an outage) runs
+ * about 1.4× slower. Measured in docs/performance.md, "Agent memory".
  */
 export const AGENT_V8_FLAGS: readonly string[] = ['--max-opt=1', '--liftoff-only'];
 
 /**
- * Tiering flags a user may give on the command line or in NODE_OPTIONS to run the agent otherwise;
- * when any of them is there, the agent sets none of its own.
+ * Tiering flags a user may give on the command line (`node --max-opt=999 -- …/cli.js start`) to run
+ * the agent otherwise; when any of them is there, the agent sets none of its own. Node refuses all
+ * but `--jitless` in NODE_OPTIONS, which is read too.
  */
 const TIERING_FLAGS = new Set([
   'max-opt',
@@ -23,14 +24,20 @@ const TIERING_FLAGS = new Set([
   'liftoff',
   'liftoff-only',
   'wasm-tier-up',
+  'wasm-dynamic-tiering',
   'jitless',
 ]);
 
-/** `--no-foo_bar=1` → `foo-bar`. */
-function flagName(arg: string): string | null {
-  if (!arg.startsWith('--')) return null;
-  const name = arg.slice(2).split('=')[0] ?? '';
-  return name.replace(/^no-/, '').replaceAll('_', '-');
+/** Whether `arg` is one of `TIERING_FLAGS`, in any spelling V8 takes: `--no-x`, `--nox`, `--x_y=1`. */
+function isTieringFlag(arg: string): boolean {
+  const unquoted = arg.replace(/^["']|["']$/g, '');
+  if (!unquoted.startsWith('--')) return false;
+  const name = (unquoted.slice(2).split('=')[0] ?? '').replaceAll('_', '-');
+  return (
+    TIERING_FLAGS.has(name) ||
+    (name.startsWith('no-') && TIERING_FLAGS.has(name.slice(3))) ||
+    (name.startsWith('no') && TIERING_FLAGS.has(name.slice(2)))
+  );
 }
 
 /** The flags of `AGENT_V8_FLAGS` to set: none when the user's own flags already decide tiering. */
@@ -39,13 +46,14 @@ export function agentV8Flags(
   nodeOptions: string | undefined,
 ): readonly string[] {
   const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
-  return given.some((arg) => TIERING_FLAGS.has(flagName(arg) ?? '')) ? [] : AGENT_V8_FLAGS;
+  return given.some(isTieringFlag) ? [] : AGENT_V8_FLAGS;
 }
 
 /**
  * Sets the agent's V8 flags in this process, before its code gets hot and before the zstd
  * WebAssembly is compiled; returns what it set. Tiering flags are read when V8 decides to compile a
- * function, so setting them at run time has the same effect as on the command line (measured).
+ * function, so setting them at run time has the same effect as on the command line (measured: the
+ * same RSS after 5 minutes).
  */
 export function applyAgentV8Flags(
   execArgv: readonly string[] = process.execArgv,

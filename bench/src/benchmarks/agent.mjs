@@ -55,7 +55,11 @@ export async function agentSteadyState(ctx) {
     const { code } = await agent.stop();
     if (code !== 0) throw new Error(`the agent exited with ${code}: ${agent.stderr().slice(-2000)}`);
     const status = JSON.parse(readFileSync(join(agent.dir, 'state', 'status.json'), 'utf8'));
-    v8Flags = startedLog(agent.stderr())?.v8Flags ?? [];
+    v8Flags = startedLog(agent.stderr())?.v8Flags;
+    // The simulated hours below run with these: an agent that did not say which it set is a failure.
+    if (!Array.isArray(v8Flags)) {
+      throw new Error(`the agent's started line names no v8Flags: ${agent.stderr().slice(-2000)}`);
+    }
     const perHour = 3600 / seconds;
     ctx.emit({
       name: 'agent-steady-state',

@@ -5,12 +5,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 /** `fsync` of a directory fails with this code (null: it succeeds). */
 let dirSyncError: string | null = null;
+/** `fsync` of a regular file fails with this code (null: it succeeds). */
+let fileSyncError: string | null = null;
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs')>();
-  const failure = (fd: number) =>
-    dirSyncError !== null && real.fstatSync(fd).isDirectory()
-      ? Object.assign(new Error(`fsync: ${dirSyncError}`), { code: dirSyncError })
-      : null;
+  const failure = (fd: number) => {
+    const code = real.fstatSync(fd).isDirectory() ? dirSyncError : fileSyncError;
+    return code === null ? null : Object.assign(new Error(`fsync: ${code}`), { code });
+  };
   const fsync = (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
     const err = failure(fd);
     if (err) setImmediate(() => callback(err));
@@ -30,6 +32,7 @@ const { commitTempFile, fsyncDir, fsyncDirSync, writeFileAtomic, writeFileAtomic
 
 afterEach(() => {
   dirSyncError = null;
+  fileSyncError = null;
 });
 
 describe('fsyncDir: one error policy', () => {
@@ -94,6 +97,17 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(join(dir, 'y'), large)).rejects.toMatchObject({ code: 'EIO' });
     expect(readFileSync(join(dir, 'y'), 'utf8')).toBe(large);
     expect(readdirSync(dir).sort()).toEqual(['x', 'y']);
+  });
+
+  it('keeps the old content and no temp file when the new content cannot be made durable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-atomic-'));
+    const path = join(dir, 'cursor.json');
+    writeFileSync(path, 'old');
+    fileSyncError = 'EIO';
+    await expect(writeFileAtomic(path, 'new')).rejects.toMatchObject({ code: 'EIO' });
+    expect(() => writeFileAtomicSync(path, 'new')).toThrow(expect.objectContaining({ code: 'EIO' }));
+    expect(readFileSync(path, 'utf8')).toBe('old');
+    expect(readdirSync(dir)).toEqual(['cursor.json']);
   });
 
   it('replaces a large string, over a stale temp file, with the mode asked for', async () => {

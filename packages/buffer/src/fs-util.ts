@@ -89,14 +89,14 @@ export async function writeFileAtomic(
   options: { mode?: number } = {},
 ): Promise<void> {
   const tmp = `${path}.tmp`;
-  if ((typeof data === 'string' || data instanceof Uint8Array) && data.length <= SYNC_WRITE_MAX) {
+  const whole = typeof data === 'string' || data instanceof Uint8Array ? data : null;
+  if (whole !== null && byteLength(whole) <= SYNC_WRITE_MAX) {
     // A cursor, a status file: written synchronously, only the fsyncs in the thread pool.
-    const fd = writeTempSync(tmp, data, options.mode);
+    const fd = writeTempSync(tmp, whole, options.mode);
     try {
       await fsyncFd(fd);
     } catch (err) {
-      closeSync(fd);
-      rmSync(tmp, { force: true });
+      discardTemp(fd, tmp);
       throw err;
     }
     closeSync(fd);
@@ -124,6 +124,22 @@ export async function writeFileAtomic(
 /** Larger contents (a ledger, a lake's index) are written through the thread pool, chunk by chunk. */
 const SYNC_WRITE_MAX = 256 * 1024;
 
+const byteLength = (data: string | Uint8Array) =>
+  typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+
+/**
+ * Closes and removes a temp file whose write failed. Best effort: the caller rethrows the error that
+ * made it give up, which a failing cleanup must not replace.
+ */
+function discardTemp(fd: number, tmp: string): void {
+  try {
+    closeSync(fd);
+  } catch {}
+  try {
+    rmSync(tmp, { force: true });
+  } catch {}
+}
+
 /**
  * Opens `tmp` (created or truncated), sets its mode (a temp file left by a crash keeps its old mode
  * on open) and writes `data`; returns the open descriptor, or removes `tmp` and throws.
@@ -134,8 +150,7 @@ function writeTempSync(tmp: string, data: string | Uint8Array, mode: number | un
     if (mode !== undefined) fchmodSync(fd, mode);
     writeFileSync(fd, data);
   } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
+    discardTemp(fd, tmp);
     throw err;
   }
   return fd;
@@ -152,8 +167,7 @@ export function writeFileAtomicSync(
   try {
     fsyncSync(fd);
   } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
+    discardTemp(fd, tmp);
     throw err;
   }
   closeSync(fd);

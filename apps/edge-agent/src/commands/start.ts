@@ -91,7 +91,13 @@ Examples:
         ...(opts.simulate ? { simulate: { seed: seedFromString(opts.seed ?? config.stationId) } } : {}),
         ...(clock.source === 'simulation' ? { trustClock: true } : {}),
       });
-      const publish = (stopped = false) =>
+      // One write of the status file at a time (the timer's may still be running when the last starts).
+      let publishing: Promise<void> = Promise.resolve();
+      const publish = (stopped = false) => {
+        publishing = publishing.then(() => writeStatus(stopped));
+        return publishing;
+      };
+      const writeStatus = (stopped: boolean) =>
         writeStatusFile(config.stateDir, {
           pid: process.pid,
           startedAt,
