@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,6 +169,10 @@ export async function fleetBackfill(ctx) {
 async function runFleets(ctx, parent) {
   for (const { stations, hours } of ctx.profile.fleet) {
     for (const { parallel, workers } of [{ parallel: 1, workers: 1 }, { workers: 1 }, {}]) {
+      // The previous fleet's files are written back first (sync(1)): a run that starts while 33 MB and
+      // 8,000 files of the one before are still being flushed pays for them (1,000 × 1 h with the
+      // defaults, third of three 1,000-station fleets: 17.6 s without this, 12.8 s with it).
+      spawnSync('sync');
       const r = await simBackfill(parent, { stations, hours, parallel, workers });
       const stationHours = stations * hours;
       ctx.emit({
