@@ -3,7 +3,12 @@ import { AGENT_V8_FLAGS, agentV8Flags } from './v8-flags.js';
 
 describe("the agent's V8 flags", () => {
   it('are set when neither the command line nor NODE_OPTIONS decides tiering', () => {
-    expect(agentV8Flags([], undefined)).toEqual(['--max-opt=1', '--liftoff-only']);
+    expect(agentV8Flags([], undefined)).toEqual([
+      '--max-opt=1',
+      '--no-maglev',
+      '--no-turbofan',
+      '--liftoff-only',
+    ]);
     expect(
       agentV8Flags(['--enable-source-maps'], '--max-old-space-size=256 --dns-result-order=ipv4first'),
     ).toBe(AGENT_V8_FLAGS);

@@ -66,7 +66,9 @@ describe.skipIf(process.platform === 'win32')('opensensor start --simulate loads
     try {
       await agent.waitForStderr(/"msg":"started"/, 120_000);
       // The agent sets its own V8 tiering flags (v8-flags.ts), and says so.
-      expect(agent.stderr).toContain('"v8Flags":["--max-opt=1","--liftoff-only"]');
+      expect(agent.stderr).toContain(
+        '"v8Flags":["--max-opt=1","--no-maglev","--no-turbofan","--liftoff-only"]',
+      );
       // Wait for readings in the journal (however long that takes here), not for a fixed time.
       const journal = join(dir, 'state', 'journal');
       const deadline = Date.now() + 120_000;
