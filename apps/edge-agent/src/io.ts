@@ -62,10 +62,10 @@ export interface CliDeps {
   /** SIGINT/SIGTERM handling of `start` (tests abort it themselves). */
   shutdown?: typeof import('@opensensor/pipeline').shutdownSignal;
   /**
-   * `start` sets the agent's V8 flags (v8-flags.ts) in the process it runs in. Only the real CLI
-   * process's io says so: a test that runs `start` in its own worker leaves that worker alone.
+   * The V8 flags the CLI process set before loading anything, because its command is `start`
+   * (cli.ts, v8-flags.ts); `start` logs them. Undefined in tests that run `start` in their own worker.
    */
-  agentV8Flags?: boolean;
+  v8Flags?: readonly string[];
 }
 
 /**
@@ -85,14 +85,15 @@ export interface DoctorSystem {
  */
 export type TestBoardOptions = BoardSettings & { board: BoardKind };
 
-export function processIo(): CliIo {
+/** The io of the real CLI process; `v8Flags`: what cli.ts set for `start` before loading the rest. */
+export function processIo(v8Flags?: readonly string[]): CliIo {
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     env: process.env,
     cwd: process.cwd(),
     isTty: process.stdout.isTTY === true,
-    deps: { agentV8Flags: true },
+    ...(v8Flags ? { deps: { v8Flags } } : {}),
   };
 }
 

@@ -42,8 +42,8 @@ Examples:
   $ OPENSENSOR_LOG_LEVEL=debug opensensor start --simulate`,
     )
     .action(async (opts: StartOptions) => {
-      // First, before any of the agent's code gets hot.
-      const v8Flags = io.deps?.agentV8Flags ? (await import('../v8-flags.js')).applyAgentV8Flags() : [];
+      // Set by cli.ts before the agent's modules were loaded (v8-flags.ts).
+      const v8Flags = io.deps?.v8Flags ?? [];
       const envFile = program.opts<ConfigFlags>().envFile;
       const flags = { board: opts.board, readInterval: opts.interval };
       const flagNames = {
