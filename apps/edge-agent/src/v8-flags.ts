@@ -3,10 +3,11 @@ import { setFlagsFromString } from 'node:v8';
 /**
  * V8 flags `opensensor start` sets for itself: no optimising compiler for JavaScript (Ignition and
  * Sparkplug only) or WebAssembly (Liftoff only). An agent takes a reading every few seconds and writes
- * a window every 15 minutes; V8's optimising compilers and their output cost it about 9 MB of RSS
- * once they have run for a few minutes (Node 20: 65 → 56 MB), and save it no CPU at that pace (0.045
- * against 0.043 s per simulated hour). A burst of work (a backlog of windows after an outage) runs
- * about 1.4× slower. Measured in docs/performance.md, "Agent memory".
+ * a window every 15 minutes; V8's optimising compilers and their output cost it about 10 MB of RSS
+ * once they have run for a few minutes (Node 20: 65 → 55 MB; Node 22: 68 → 59 MB), and save it no
+ * CPU at that pace (0.045 s per simulated hour with them, 0.041 – 0.044 s without). A burst of work (a
+ * backlog of windows after an outage) runs about 1.4× slower. Measured in docs/performance.md,
+ * "Round 6".
  */
 export const AGENT_V8_FLAGS: readonly string[] = [
   '--max-opt=1',
