@@ -5,10 +5,11 @@ import { CodecError } from './errors.js';
 export type LakeCompression = 'snappy' | 'zstd' | 'gzip';
 
 /**
- * Where zstd comes from: `node` = `zlib.zstdCompressSync` (Node ≥ 22.15), `wasm` = the bundled
- * WebAssembly build (any Node ≥ 20), `auto` = node when present, else wasm.
+ * Where zstd comes from: `node` = `zlib.zstdCompressSync` (Node ≥ 22.15), `js` = this package's own
+ * compressor in TypeScript (any Node), `wasm` = the WebAssembly build of the reference library (any
+ * Node ≥ 20, optional), `auto` = node when present, else js (docs/decisions/0304-zstd-in-typescript.md).
  */
-export type ZstdImplementation = 'auto' | 'node' | 'wasm';
+export type ZstdImplementation = 'auto' | 'node' | 'js' | 'wasm';
 
 export const LAKE_COMPRESSIONS: readonly LakeCompression[] = ['snappy', 'zstd', 'gzip'];
 
@@ -17,7 +18,7 @@ export type PageCompressor = (input: Uint8Array) => Uint8Array;
 
 export interface LoadedCodec {
   readonly compression: LakeCompression;
-  /** Which implementation compresses, for logs and the decision record: `snappy-js`, `zlib`, `zstd-node`, `zstd-wasm`. */
+  /** Which implementation compresses, for logs and the decision record: `snappy-js`, `zlib`, `zstd-node`, `zstd-js`, `zstd-wasm`. */
   readonly implementation: string;
   /** `undefined` for snappy, which the encoder has built in. */
   readonly compress: PageCompressor | undefined;
@@ -63,22 +64,36 @@ export function loadCodec(
 
 async function resolveCodec(compression: LakeCompression, zstd: ZstdImplementation): Promise<LoadedCodec> {
   if (compression === 'snappy') return { compression, implementation: 'snappy-js', compress: undefined };
-  // node:zlib (and the streams it loads) only when a file is compressed, not when the package is imported.
+  if (compression === 'zstd' && zstd === 'wasm') return wasmZstd();
+  // A Node with zstd in node:zlib names its version in process.versions: without it, node:zlib (and
+  // the streams it loads) is not loaded for zstd at all.
+  const nodeHasZstd = typeof (process.versions as Record<string, string | undefined>).zstd === 'string';
+  if (compression === 'zstd' && (zstd === 'js' || (zstd === 'auto' && !nodeHasZstd))) return jsZstd();
+  // node:zlib only when a file is compressed, not when the package is imported.
   const zlib = await import('node:zlib');
   if (compression === 'gzip') {
     return { compression, implementation: 'zlib', compress: (b) => zlib.gzipSync(b) };
   }
   const native = zlib as unknown as Partial<NodeZstd>;
-  if (zstd !== 'wasm' && typeof native.zstdCompressSync === 'function' && native.constants) {
+  if (typeof native.zstdCompressSync === 'function' && native.constants) {
     const params = { [native.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL };
     const fn = native.zstdCompressSync.bind(zlib);
     return { compression, implementation: 'zstd-node', compress: (b) => fn(b, { params }) };
   }
   if (zstd === 'node') {
     throw new CodecError(
-      `zstd from node:zlib needs Node >= 22.15 (this is ${process.version}): use zstd: 'auto' to fall back to WebAssembly`,
+      `zstd from node:zlib needs Node >= 22.15 (this is ${process.version}): use zstd: 'auto' to fall back to the built-in compressor`,
     );
   }
+  return jsZstd();
+}
+
+async function jsZstd(): Promise<LoadedCodec> {
+  const { zstdCompress } = await import('./zstd/compress.js');
+  return { compression: 'zstd', implementation: 'zstd-js', compress: zstdCompress };
+}
+
+async function wasmZstd(): Promise<LoadedCodec> {
   let wasm: WasmZstd;
   try {
     // The module is CommonJS and starts compiling its WebAssembly on load, so it is loaded only here.
@@ -86,9 +101,9 @@ async function resolveCodec(compression: LakeCompression, zstd: ZstdImplementati
     await wasm.isLoaded;
   } catch (cause) {
     throw new CodecError(
-      'zstd needs @foxglove/wasm-zstd on Node < 22.15 and it failed to load: reinstall dependencies or use snappy',
+      "zstd: 'wasm' needs @foxglove/wasm-zstd and it failed to load: install it, or use zstd: 'auto'",
       cause,
     );
   }
-  return { compression, implementation: 'zstd-wasm', compress: (b) => wasm.compress(b, ZSTD_LEVEL) };
+  return { compression: 'zstd', implementation: 'zstd-wasm', compress: (b) => wasm.compress(b, ZSTD_LEVEL) };
 }
