@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@opensensor/errors';
+import { isoTime } from '@opensensor/errors';
 import { fsyncDir, unlinkIfExists, writeFileAtomic } from './fs-util.js';
 import { isValidConsumerName } from './options.js';
 
@@ -101,7 +102,7 @@ export async function storeCursor(
   const content: StoredCursor = {
     consumer,
     seq,
-    committedAt: new Date(now).toISOString(),
+    committedAt: isoTime(now),
     ...(above.length > 0 ? { lost: above } : {}),
   };
   await writeFileAtomic(join(cursorDir(journalDir), `${consumer}${SUFFIX}`), `${JSON.stringify(content)}\n`);

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Clock, Logger } from '@opensensor/errors';
+import { isoTime } from '@opensensor/errors';
 import { bytesCodec, type JournalCodec } from './codec.js';
 import { type JournalOptionIssue, JournalOptionsError } from './errors.js';
 import { HEADER_BYTES } from './record.js';
@@ -82,7 +83,7 @@ export const systemClock: JournalClock = {
 
 function stderrLine(level: string, message: string, fields?: Record<string, unknown>): void {
   process.stderr.write(
-    `${JSON.stringify({ level, time: new Date().toISOString(), component: 'journal', message, ...fields })}\n`,
+    `${JSON.stringify({ level, time: isoTime(Date.now()), component: 'journal', message, ...fields })}\n`,
   );
 }
 

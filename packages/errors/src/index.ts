@@ -15,7 +15,7 @@
 
 export { isLoopbackHost } from './hosts.js';
 export { childLogger, type LogFields, type Logger, silentLogger } from './logger.js';
-export { type Clock, realSleep, type Sleep, systemClock } from './time.js';
+export { type Clock, isoTime, realSleep, type Sleep, systemClock } from './time.js';
 
 /**
  * A stable, machine-readable kind of failure: upper-case words joined by `_`. A code relayed from a

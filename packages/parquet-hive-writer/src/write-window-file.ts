@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isoTime } from '@opensensor/errors';
 import pkg from '../package.json' with { type: 'json' };
 import { mkdirDurable, writeFileExclusive } from './atomic-file.js';
 import { type LakeCompression, loadCodec, type ZstdImplementation } from './codecs.js';
@@ -48,7 +49,7 @@ export interface WriteWindowFileOptions {
   prefix?: LakeFilePrefix;
   /** Default `zstd`. */
   compression?: LakeCompression;
-  /** Default `auto`: node:zlib zstd on Node ≥ 22.15, WebAssembly before. */
+  /** Default `auto`: node:zlib zstd on Node ≥ 22.15, this package's own compressor before. */
   zstd?: ZstdImplementation;
   /** Default `null`: NaN/±Infinity are stored as null and counted in the result. */
   nonFinite?: NonFinitePolicy;
@@ -242,8 +243,8 @@ export async function writeWindowFile(options: WriteWindowFileOptions): Promise<
           { key: FOOTER_KEYS.firstSeq, value: String(firstSeq) },
           { key: FOOTER_KEYS.lastSeq, value: String(lastSeq) },
           ...(options.seqSource ? [{ key: FOOTER_KEYS.seqSource, value: options.seqSource }] : []),
-          { key: FOOTER_KEYS.windowStart, value: new Date(window.start).toISOString() },
-          { key: FOOTER_KEYS.windowEnd, value: new Date(window.end).toISOString() },
+          { key: FOOTER_KEYS.windowStart, value: isoTime(window.start) },
+          { key: FOOTER_KEYS.windowEnd, value: isoTime(window.end) },
           ...Object.entries(extra).map(([key, value]) => ({ key, value })),
         ],
       });

@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { currentBootId, writeFileAtomic } from '@opensensor/buffer';
+import { isoTime } from '@opensensor/errors';
 import type { CommandOutcome } from './health.js';
 
 /**
@@ -101,10 +102,7 @@ export class ClockSyncMonitor {
   private async remember(bootId: string): Promise<void> {
     const file = this.options.stateFile;
     await mkdir(dirname(file), { recursive: true });
-    await writeFileAtomic(
-      file,
-      JSON.stringify({ bootId, syncedAt: new Date(this.options.sources.now()).toISOString() }),
-    );
+    await writeFileAtomic(file, JSON.stringify({ bootId, syncedAt: isoTime(this.options.sources.now()) }));
   }
 }
 

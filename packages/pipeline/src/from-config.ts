@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { OpenSensorConfig, StorageSettings } from '@opensensor/config';
-import { childLogger, type Logger, silentLogger } from '@opensensor/errors';
+import { childLogger, isoTime, type Logger, silentLogger } from '@opensensor/errors';
 import { HEALTH_SCHEMA, type LakeSchema } from '@opensensor/parquet-hive-writer';
 import type { S3TargetOptions, SyncProgressEvent, SyncSummary, UploadStatus } from '@opensensor/s3-sync';
 import type { BoardFacade } from '@opensensor/sensors-core';
@@ -124,7 +124,7 @@ async function checkBoardOfStation(stateDir: string, stationId: string, kind: Bo
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(
       path,
-      `${JSON.stringify({ station: stationId, board: kind, since: new Date().toISOString() })}\n`,
+      `${JSON.stringify({ station: stationId, board: kind, since: isoTime(Date.now()) })}\n`,
     );
   }
 }

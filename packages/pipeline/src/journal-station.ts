@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Journal, writeFileAtomic } from '@opensensor/buffer';
-import { OpenSensorError } from '@opensensor/errors';
+import { isoTime, OpenSensorError } from '@opensensor/errors';
+import { randomUuid } from './random-id.js';
 
 /**
  * The journal holds readings of another station than the one configured: starting would write them
@@ -63,9 +64,8 @@ export async function claimJournalForStation(
   }
   const content: StationFile = {
     station: stationId,
-    // node:crypto only when a journal is claimed, not at every start.
-    journal: journalId ?? (await import('node:crypto')).randomUUID(),
-    since: new Date(now()).toISOString(),
+    journal: journalId ?? (await randomUuid()),
+    since: isoTime(now()),
   };
   await writeFileAtomic(path, `${JSON.stringify(content)}\n`);
   return { previous: station !== stationId ? station : null, journalId: content.journal };

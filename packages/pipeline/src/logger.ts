@@ -9,6 +9,8 @@ export {
   silentLogger,
 } from '@opensensor/errors';
 
+import { isoTime } from '@opensensor/errors';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface LoggerOptions {
@@ -38,12 +40,9 @@ export function createLogger(options: LoggerOptions = {}, base: LogFields = {}):
     const all = fields ? { ...base, ...fields } : base;
     let line: string;
     if (options.json) {
-      line = JSON.stringify(
-        { time: new Date(now()).toISOString(), level, msg: message, ...all },
-        errorReplacer,
-      );
+      line = JSON.stringify({ time: isoTime(now()), level, msg: message, ...all }, errorReplacer);
     } else {
-      const time = new Date(now()).toISOString().slice(11, 23);
+      const time = isoTime(now()).slice(11, 23);
       const parts = Object.entries(all).map(([k, v]) => `${k}=${formatValue(v)}`);
       line = `${time} ${level.toUpperCase().padEnd(5)} ${message}${parts.length ? ` ${parts.join(' ')}` : ''}`;
     }

@@ -1,5 +1,5 @@
 import type { Journal } from '@opensensor/buffer';
-import { childLogger, type Logger, OpenSensorError, silentLogger } from '@opensensor/errors';
+import { childLogger, isoTime, type Logger, OpenSensorError, silentLogger } from '@opensensor/errors';
 import type { SnowpipeRow, SnowpipeSink, SnowpipeValue, toSnowpipeRow } from '@opensensor/snowpipe-client';
 import type { StationClock } from './clock.js';
 import {
@@ -263,7 +263,7 @@ export class SnowpipeTask implements JournalTask {
     safe = Math.min(safe, journal.readableSeq);
     if (safe > journal.cursor(this.name)) {
       await journal.commit(this.name, safe);
-      this.info.lastCommitAt = new Date(this.o.clock.now()).toISOString();
+      this.info.lastCommitAt = isoTime(this.o.clock.now());
     }
   }
 

@@ -7,7 +7,7 @@ import {
   JournalDiskFullError,
   type ProcessLock,
 } from '@opensensor/buffer';
-import { childLogger, type Logger, silentLogger } from '@opensensor/errors';
+import { childLogger, isoTime, type Logger, silentLogger } from '@opensensor/errors';
 import {
   cleanupTempFiles,
   HEALTH_SCHEMA,
@@ -585,12 +585,12 @@ export class Station {
       try {
         this.periodicStatus[task.name] = {
           ...(await task.run(signal)),
-          at: new Date(this.o.clock.now()).toISOString(),
+          at: isoTime(this.o.clock.now()),
         };
       } catch (err) {
         this.periodicStatus[task.name] = {
           error: String(err),
-          at: new Date(this.o.clock.now()).toISOString(),
+          at: isoTime(this.o.clock.now()),
         };
         this.log.error('periodic task failed; retried at the next interval', { task: task.name, err });
       }
@@ -848,7 +848,7 @@ export class Station {
     return {
       station: this.o.stationId,
       board: this.o.board.name,
-      time: new Date(this.o.clock.now()).toISOString(),
+      time: isoTime(this.o.clock.now()),
       clockSynced: this.o.clockSync ? this.o.clockSync.synced : true,
       stats: { ...this.stats, sensorErrors: { ...this.stats.sensorErrors } },
       journal: {
@@ -862,7 +862,7 @@ export class Station {
         windows: lake.windows,
         rows: lake.rows,
         bytes: lake.bytes,
-        lastWindowEnd: lake.lastWindowEnd === null ? null : new Date(lake.lastWindowEnd).toISOString(),
+        lastWindowEnd: lake.lastWindowEnd === null ? null : isoTime(lake.lastWindowEnd),
         lastFile: lake.lastFile,
       },
       health: this.healthLake

@@ -15,6 +15,7 @@ const MUST_STAY_UNLOADED: readonly [string, RegExp][] = [
   ['the AWS SDK (loaded by the first sync)', /\/@aws-sdk\/|\/@smithy\//],
   ['prom-client (loaded with OPENSENSOR_METRICS_PORT)', /\/prom-client\//],
   ['node:http (the metrics endpoint)', /^node:http$/],
+  ["node:crypto (a new journal's id comes from /dev/urandom)", /^node:crypto$/],
   ['DuckDB (lake jobs only)', /\/@duckdb\//],
   ['the lake jobs', /\/packages\/lake\/|\/@opensensor\/lake\//],
   ['the dashboard', /\/dashboard\//],

@@ -1,4 +1,5 @@
 import { parseDecimal } from '@opensensor/config';
+import { isoTime } from '@opensensor/errors';
 import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { CliError, type CliIo, EXIT } from '../io.js';
@@ -75,7 +76,7 @@ Examples:
       const { writeStatusFile } = await import('../status-file.js');
       const { versionInfo } = await import('../version.js');
       const log = agentLogger(io, config);
-      const startedAt = new Date().toISOString();
+      const startedAt = isoTime(Date.now());
       const build = { version: pkg.version };
       // A simulation trusts the system clock unless OPENSENSOR_CLOCK_POLICY is set: on a laptop or in
       // WSL systemd often cannot confirm NTP, and a quick try should not hold every reading back. Set
@@ -101,8 +102,8 @@ Examples:
         writeStatusFile(config.stateDir, {
           pid: process.pid,
           startedAt,
-          updatedAt: new Date().toISOString(),
-          ...(stopped ? { stoppedAt: new Date().toISOString() } : {}),
+          updatedAt: isoTime(Date.now()),
+          ...(stopped ? { stoppedAt: isoTime(Date.now()) } : {}),
           simulate: opts.simulate === true,
           clock,
           version: versionInfo(),
