@@ -16,7 +16,7 @@ import { huffmanCode, writeHuffmanTree } from './huffman.js';
  * and readers check them). Matches come from hash chains with one step of lazy evaluation and zstd's
  * repeat offsets; literals are Huffman-coded; sequences use the predefined, RLE or own FSE tables,
  * whichever costs least. Any block that would not shrink is stored raw, so the output is never more
- * than the input plus 3 bytes per 128 KiB and a header of at most 14 bytes.
+ * than the input plus 3 bytes per 128 KiB and a header of at most 9 bytes.
  */
 
 const BLOCK_MAX = 1 << 17;
@@ -126,8 +126,10 @@ class Scratch {
 }
 let scratch: Scratch | undefined;
 
-/** Compresses `input` into one zstd frame. */
+/** Compresses `bytes` (up to 4 GiB - 1) into one zstd frame. */
 export function zstdCompress(bytes: Uint8Array): Uint8Array {
+  if (bytes.length > 0xffffffff)
+    throw new RangeError(`zstdCompress: ${bytes.length} bytes is more than one frame's 4-byte content size`);
   scratch ??= new Scratch();
   const s = scratch;
   // A plain view: element access stays monomorphic and `subarray` is the built-in one, not Buffer's.
@@ -211,7 +213,7 @@ interface Matcher {
   readonly s: Scratch;
   readonly hashLog: number;
   reps: number[];
-  /** Positions below this are in the hash chains. */
+  /** The next position that may be added to the hash chains (they are added in increasing order). */
   inserted: number;
 }
 
