@@ -7,7 +7,7 @@ export type LakeCompression = 'snappy' | 'zstd' | 'gzip';
 /**
  * Where zstd comes from: `node` = `zlib.zstdCompressSync` (Node ≥ 22.15), `js` = this package's own
  * compressor in TypeScript (any Node), `wasm` = the WebAssembly build of the reference library (any
- * Node ≥ 20, optional), `auto` = node when present, else js (docs/decisions/0304-zstd-in-typescript.md).
+ * Node ≥ 20, on request), `auto` = node when present, else js (docs/decisions/0304-zstd-in-typescript.md).
  */
 export type ZstdImplementation = 'auto' | 'node' | 'js' | 'wasm';
 
@@ -101,7 +101,7 @@ async function wasmZstd(): Promise<LoadedCodec> {
     await wasm.isLoaded;
   } catch (cause) {
     throw new CodecError(
-      "zstd: 'wasm' needs @foxglove/wasm-zstd and it failed to load: install it, or use zstd: 'auto'",
+      "zstd: 'wasm' needs @foxglove/wasm-zstd and it failed to load: reinstall dependencies, or use zstd: 'auto'",
       cause,
     );
   }

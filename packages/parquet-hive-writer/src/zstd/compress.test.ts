@@ -122,6 +122,20 @@ describe('zstdCompress', () => {
     }
   });
 
+  it('matches within 16 MiB only, so every offset fits the bits it is written with', () => {
+    // 1 MiB of noise, 16 MiB of zeros, the noise again (beyond the reach of a match) and once more
+    // (within reach of the second copy): the third copy is a match, the second must be literals.
+    const rnd = random(17);
+    const noise = new Uint8Array(1 << 20).map(() => Math.floor(rnd() * 256));
+    const input = new Uint8Array((1 << 20) * 3 + (1 << 24));
+    input.set(noise, 0);
+    input.set(noise, (1 << 20) + (1 << 24));
+    input.set(noise, (2 << 20) + (1 << 24));
+    const frame = roundTrip(input);
+    expect(frame.length).toBeGreaterThan(2 << 20);
+    expect(frame.length).toBeLessThan((2 << 20) + (1 << 16));
+  }, 60_000);
+
   it('is no larger than the reference library at level 3 on the lake pages it is for', () => {
     const rnd = random(5);
     let ours = 0;

@@ -23,6 +23,12 @@ const BLOCK_MAX = 1 << 17;
 const MIN_MATCH = 4;
 const SEARCH_DEPTH = 24;
 /**
+ * The farthest match: offset codes then take at most 24 extra bits, what `BitWriter.add` writes in one
+ * call (a longer distance's bits were silently cut). Pages are far smaller; an input larger than this
+ * only loses matches farther back.
+ */
+const MAX_DISTANCE = (1 << 24) - 4;
+/**
  * What a new match must be worth: 4 per byte, less the bits of its offset. A short match far away costs
  * more to code than its bytes as literals (measured: 10 keeps lake pages as small and loses nothing on
  * larger inputs, where 0 let 4-byte matches at 16-bit offsets cost 4 %).
@@ -292,7 +298,7 @@ function search(m: Matcher, p: number, anchor: number, end: number, found: Found
   // Repeat offsets first: they cost almost nothing to code.
   for (let k = 0; k < 3; k++) {
     const offset = ll > 0 ? (reps[k] as number) : k < 2 ? (reps[k + 1] as number) : (reps[0] as number) - 1;
-    if (offset <= 0 || offset > p || src[p - offset] !== first) continue;
+    if (offset <= 0 || offset > p || offset > MAX_DISTANCE || src[p - offset] !== first) continue;
     let len = 1;
     while (p + len < end && src[p + len - offset] === src[p + len]) len++;
     if (len < 3) continue;
@@ -309,6 +315,8 @@ function search(m: Matcher, p: number, anchor: number, end: number, found: Found
     first | ((src[p + 1] as number) << 8) | ((src[p + 2] as number) << 16) | ((src[p + 3] as number) << 24);
   let candidate = head[Math.imul(v, 0x9e3779b1) >>> (32 - m.hashLog)] as number;
   for (let depth = 0; depth < SEARCH_DEPTH && candidate >= 0; depth++) {
+    // Older positions come later in the chain: the first one too far ends the search.
+    if (p - candidate > MAX_DISTANCE) break;
     const best = found.length;
     if (src[candidate + best] === src[p + best] && src[candidate] === first) {
       let len = 1;

@@ -135,7 +135,7 @@ function limitLengths(bits: Uint8Array, present: Int32Array): void {
 /**
  * Writes the tree description (RFC 8878 §4.2.1.1): the weights of bytes 0..maxSymbol-1, the last
  * one implied. Directly as 4-bit fields when at most 128 weights, or FSE-coded when that is smaller
- * (and possible). Returns false when neither can describe the code (the caller stores literals raw).
+ * (and possible). Returns -1 when neither can describe the code (the caller stores literals raw).
  */
 export function writeHuffmanTree(out: Uint8Array, pos: number, code: HuffmanCode): number {
   const { bits, maxBits } = code;
