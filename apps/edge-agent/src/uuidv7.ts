@@ -1,3 +1,5 @@
+import { uuidString } from '@opensensor/errors';
+
 const MAX_MS = 2 ** 48 - 1;
 
 /**
@@ -25,10 +27,7 @@ export function uuidv7(nowMs: number, random: (size: number) => Uint8Array = def
   b[4] = (low >>> 8) & 0xff;
   b[5] = low & 0xff;
   b.set(rand.subarray(0, 10), 6);
-  b[6] = 0x70 | ((b[6] ?? 0) & 0x0f);
-  b[8] = 0x80 | ((b[8] ?? 0) & 0x3f);
-  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidString(b, 7);
 }
 
 /** The millisecond timestamp of a UUIDv7 (for display and tests). */

@@ -10,12 +10,14 @@
  *   its stack.
  * - time: `Clock` and `Sleep`, the parameters that make time injectable;
  * - logging: `Logger`, the structured logger the packages accept;
- * - hosts: `isLoopbackHost`, the one rule for "this machine" (plain-http warnings, the dashboard).
+ * - hosts: `isLoopbackHost`, the one rule for "this machine" (plain-http warnings, the dashboard);
+ * - ids: `uuidString`, 16 bytes as a UUID of a given version.
  */
 
 export { isLoopbackHost } from './hosts.js';
 export { childLogger, type LogFields, type Logger, silentLogger } from './logger.js';
 export { type Clock, isoTime, realSleep, type Sleep, systemClock } from './time.js';
+export { uuidString } from './uuid.js';
 
 /**
  * A stable, machine-readable kind of failure: upper-case words joined by `_`. A code relayed from a

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { uuidString } from '@opensensor/errors';
 
 /**
  * A random UUID (version 4, RFC 9562 §5.4) from the kernel's random source. Read from
@@ -17,9 +18,5 @@ export async function randomUuid(source = '/dev/urandom'): Promise<string> {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  b[6] = 0x40 | ((b[6] as number) & 0x0f);
-  b[8] = 0x80 | ((b[8] as number) & 0x3f);
-  let hex = '';
-  for (const x of b) hex += (x < 16 ? '0' : '') + x.toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidString(b, 4);
 }

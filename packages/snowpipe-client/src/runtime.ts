@@ -1,4 +1,4 @@
-import type { Clock, Sleep } from '@opensensor/errors';
+import { type Clock, type Sleep, uuidString } from '@opensensor/errors';
 
 /** Uniform in [0, 1), like `Math.random`; injectable for deterministic jitter. */
 export type Random = () => number;
@@ -7,10 +7,7 @@ export type Random = () => number;
 export function uuidFrom(random: Random): string {
   const bytes = new Array<number>(16);
   for (let i = 0; i < 16; i++) bytes[i] = Math.floor(random() * 256) & 0xff;
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidString(bytes, 4);
 }
 
 /**
