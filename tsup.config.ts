@@ -13,6 +13,8 @@ interface PackageJson {
   dependencies?: Record<string, string>;
   exports?: Record<string, string | Record<string, string>>;
   optionalDependencies?: Record<string, string>;
+  /** `binNodeOptions`: options of Node's own its bins start with (see `launcher`). */
+  opensensor?: { binNodeOptions?: string[] };
 }
 
 /**
@@ -59,10 +61,24 @@ for (const output of Object.values(bins)) {
  * `opensensor --env-file /missing config` ends in Node's own "node: /missing: not found" (exit 9) and
  * a NODE_OPTIONS line in the file reaches the runtime. Only a `--` before the script stops that scan,
  * and a shebang line cannot portably pass it (`env -S` is missing from BusyBox). So every bin starts
- * as a POSIX shell script that runs `node -- <script> "$@"`: for Node the second line is an inert
- * string and a comment. The hashbang's one line becomes two, so the source map moves down a line.
+ * as a POSIX shell script that runs `node [options] -- <script> "$@"`: for Node the second line is an
+ * inert string and a comment. The hashbang's one line becomes two, so the source map moves down a line.
  */
-const LAUNCHER = `#!/usr/bin/env sh\n':' //; exec node -- "$0" "$@"\n`;
+function launcher(nodeOptions: readonly string[]): string {
+  for (const option of nodeOptions) {
+    // Written unquoted into a shell line: only plain `--name` or `--name=value` words.
+    if (!/^--[a-z0-9-]+(=[A-Za-z0-9._-]+)?$/.test(option))
+      throw new Error(`opensensor.binNodeOptions: ${JSON.stringify(option)} is not a plain --name[=value]`);
+  }
+  return `#!/usr/bin/env sh\n':' //; exec node ${[...nodeOptions, ''].join(' ')}-- "$0" "$@"\n`;
+}
+
+/**
+ * Node options a package's bins start with (`"opensensor": { "binNodeOptions": [...] }` in its
+ * package.json), before the `--`: settings that only Node's command line takes, such as
+ * `--v8-pool-size` (opensensor-sim's, docs/performance.md "Round 8").
+ */
+const LAUNCHER = launcher(pkg.opensensor?.binNodeOptions ?? []);
 
 /** The folder of an installed package, resolved from `fromDir` (its `package.json` found upwards of its main file). */
 function packageDir(dep: string, fromDir: string): string | null {

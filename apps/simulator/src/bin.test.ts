@@ -88,6 +88,19 @@ describe.skipIf(process.platform === 'win32')('the opensensor-sim bin', () => {
     expect(missing.stderr).toContain('missing.env');
   });
 
+  it('starts Node with its binNodeOptions (V8’s thread pool sized from the cores), before the script', async () => {
+    // A preload from the caller's NODE_OPTIONS reports the options Node was started with.
+    const report = join(dir, 'exec-argv.cjs');
+    writeFileSync(report, 'process.stderr.write("EXEC_ARGV " + JSON.stringify(process.execArgv) + "\\n");\n');
+    const r = await run(BIN, ['--version'], { cwd: dir, env: { NODE_OPTIONS: `--require=${report}` } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+    const m = /EXEC_ARGV (\[.*\])/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(pkg.opensensor.binNodeOptions).toEqual(['--v8-pool-size=0']);
+    expect(JSON.parse(m?.[1] ?? '[]')).toEqual(pkg.opensensor.binNodeOptions);
+  });
+
   it('run honours an explicit OPENSENSOR_CLOCK_POLICY=wait-for-sync: readings wait in the journal until NTP synchronises', async () => {
     // A stand-in timedatectl on PATH plays a machine whose NTP has not synchronised.
     const cwd = mkdtempSync(join(tmpdir(), 'os-sim-clock-'));

@@ -2,17 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, runWorker, SIM_CLI } from '../lib/child.mjs';
+import { binNodeOptions, runCli, runWorker, SIM_CLI } from '../lib/child.mjs';
 
 const FLEET_START = '2026-01-01T00:00:00.000Z';
 
 import { summarize, summarizeFields } from '../lib/stats.mjs';
 
 /** Runs a worker `warmup` times (discarded) then `reps` times, each in a fresh process. */
-export async function repeat(worker, params, { warmup, reps }) {
-  for (let i = 0; i < warmup; i++) removeOutput(await runWorker(worker, params));
+export async function repeat(worker, params, { warmup, reps }, options = {}) {
+  for (let i = 0; i < warmup; i++) removeOutput(await runWorker(worker, params, options));
   const out = [];
-  for (let i = 0; i < reps; i++) out.push(removeOutput(await runWorker(worker, params)));
+  for (let i = 0; i < reps; i++) out.push(removeOutput(await runWorker(worker, params, options)));
   return out;
 }
 
@@ -36,6 +36,8 @@ const perRep = (r) => ({
 /** 2. One station × 24 h at 5 s: the reference's write path alone, then the whole pipeline. */
 export async function dayBackfill(ctx) {
   const { hours, warmup, reps } = ctx.profile.day;
+  // The library runs in a process started as `opensensor-sim` starts Node (its launcher's options).
+  const nodeOptions = binNodeOptions(SIM_CLI);
   // The directories' fsyncs: once per 16 windows, as `Station.backfill` syncs them once per drain group
   // (BACKFILL_DRAIN_WINDOWS), and once per file, as a writer that names files one by one does.
   for (const [directorySync, extra] of [
@@ -47,6 +49,7 @@ export async function dayBackfill(ctx) {
         'backfill',
         { mode: 'lake-only', hours, removeOutput: 'parent', ...extra },
         { warmup, reps },
+        { nodeArgs: nodeOptions },
       )
     ).map(perRep);
     ctx.emit({
@@ -59,6 +62,7 @@ export async function dayBackfill(ctx) {
         compression: 'zstd',
         filesInFlight: 4,
         directorySync,
+        nodeOptions,
       },
       description:
         'rows in memory → 96 Parquet files (atomic, fsynced; four in flight, named in order, as a backfill writes them), the path measurements.md timed for Polars',
@@ -80,11 +84,24 @@ export async function dayBackfill(ctx) {
     });
   }
   const pipe = (
-    await repeat('backfill', { mode: 'pipeline', hours, removeOutput: 'parent' }, { warmup, reps })
+    await repeat(
+      'backfill',
+      { mode: 'pipeline', hours, removeOutput: 'parent' },
+      { warmup, reps },
+      { nodeArgs: nodeOptions },
+    )
   ).map(perRep);
   ctx.emit({
     name: 'day-backfill',
-    params: { mode: 'pipeline', stations: 1, hours, readIntervalSec: 5, compression: 'zstd', health: true },
+    params: {
+      mode: 'pipeline',
+      stations: 1,
+      hours,
+      readIntervalSec: 5,
+      compression: 'zstd',
+      health: true,
+      nodeOptions,
+    },
     description: 'simulated board → journal (fsync 1 s) → lake and health writers on a simulated clock',
     figures: summarizeFields(pipe, {
       processWallS: 's',
@@ -110,7 +127,15 @@ export async function dayBackfill(ctx) {
   }
   ctx.emit({
     name: 'day-backfill',
-    params: { mode: 'cli', stations: 1, hours, readIntervalSec: 5, compression: 'zstd', health: true },
+    params: {
+      mode: 'cli',
+      stations: 1,
+      hours,
+      readIntervalSec: 5,
+      compression: 'zstd',
+      health: true,
+      nodeOptions,
+    },
     description: 'opensensor-sim backfill --start … --end … --output …, spawn to exit',
     figures: summarizeFields(
       cli.map((r) => ({
@@ -185,6 +210,7 @@ async function runFleets(ctx, parent) {
           readIntervalSec: 5,
           compression: 'zstd',
           health: true,
+          nodeOptions: binNodeOptions(SIM_CLI),
         },
         description: 'opensensor-sim backfill --stations N through the CLI (one process)',
         figures: {

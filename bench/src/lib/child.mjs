@@ -80,15 +80,28 @@ export const SIM_CLI = fileURLToPath(new URL('../../../apps/simulator/dist/cli.j
 const PROBE = fileURLToPath(new URL('../workers/probe.mjs', import.meta.url));
 
 /**
+ * The Node options a built bin starts Node with: the words between `exec node` and `--` on its
+ * launcher line (tsup.config.ts), e.g. `['--v8-pool-size=0']` for `opensensor-sim`. The bench runs a
+ * bin's script with `node` directly (to preload its probe), so it passes these as the bin would.
+ */
+export function binNodeOptions(script) {
+  const launcher = readFileSync(script, 'utf8').split('\n', 2)[1] ?? '';
+  const m = /^':' \/\/; exec node (.*?)-- "\$0" "\$@"$/.exec(launcher);
+  if (!m) throw new Error(`${script} does not start with the bins' launcher: rebuild it (pnpm build)`);
+  return m[1].split(' ').filter(Boolean);
+}
+
+/**
  * `node <args>` in `cwd` with a clean environment (no OPENSENSOR_* of the caller: no sync, no .env),
  * its JSON summary from stdout, wall from spawn to exit, and the child's own peak RSS and CPU (the
- * probe, preloaded with --import, writes them at exit). Rejects on a non-zero exit.
+ * probe, preloaded with --import, writes them at exit). `args[0]` is a built bin's script: it runs with
+ * the Node options of its launcher (`binNodeOptions`). Rejects on a non-zero exit.
  */
 export async function runCli(args, { cwd, timeoutMs = 3 * 3_600_000 }) {
   const probeFile = join(cwd, `.probe-${process.pid}-${Date.now()}.json`);
   const { code, signal, stdout, stderr, wallMs } = await runToExit(
     process.execPath,
-    ['--import', PROBE, ...args],
+    ['--import', PROBE, ...binNodeOptions(args[0]), ...args],
     {
       cwd,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENSENSOR_BENCH_PROBE: probeFile },
