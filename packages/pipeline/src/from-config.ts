@@ -46,6 +46,8 @@ export interface StationFromConfigOptions {
   onWindowWritten?: StationOptions['onWindowWritten'];
   /** What this process is (`opensensor start`), named to a second writer of the same journal or lake. */
   owner?: string;
+  /** Where zstd comes from (`StationOptions.zstd`); default `auto`. */
+  zstd?: StationOptions['zstd'];
   /**
    * Bound of the journal in bytes instead of `OPENSENSOR_JOURNAL_MAX_MB`, also below the setting's
    * 8 MiB: a simulation reaches the bound (and its counted drops) in minutes with a few KiB.
@@ -481,6 +483,7 @@ export async function stationFromConfig(o: StationFromConfigOptions): Promise<St
       : {}),
     uploads,
     ...(o.owner ? { owner: o.owner } : {}),
+    ...(o.zstd ? { zstd: o.zstd } : {}),
   });
   void refreshUploads();
   return station;

@@ -13,6 +13,7 @@ import {
   syncDirectory,
   windowOf,
   writeWindowFile,
+  type ZstdImplementation,
 } from '@opensensor/parquet-hive-writer';
 import type { StationClock } from './clock.js';
 import { newestPartitionDirs, partitionDay } from './partition-dirs.js';
@@ -36,6 +37,8 @@ export interface LakeConsumerOptions {
   station: string;
   batchDurationSec: number;
   compression: LakeCompression;
+  /** Where zstd comes from (`writeWindowFile`'s `zstd`); default `auto`. */
+  zstd?: ZstdImplementation;
   /** Default `compact`. */
   encodings?: LakeEncodings;
   clock: StationClock;
@@ -50,6 +53,8 @@ export interface LakeConsumerOptions {
 export interface WindowWritten {
   path: string;
   status: 'written' | 'identical';
+  /** The compressor that wrote the file (e.g. `zstd-js`); undefined for `identical`. */
+  codec: string | undefined;
   rows: number;
   bytes: number;
   firstSeq: number;
@@ -349,6 +354,7 @@ export class LakeConsumer {
       window,
       prefix: this.o.kind === 'reading' ? ('data' as const) : ('health' as const),
       compression: this.o.compression,
+      ...(this.o.zstd ? { zstd: this.o.zstd } : {}),
       ...(this.o.encodings ? { encodings: this.o.encodings } : {}),
     };
     try {
@@ -497,10 +503,12 @@ export class LakeConsumer {
       status: res.status,
       rows: res.rows,
       bytes: res.bytes,
+      codec: res.codec,
     });
     this.o.onWindowWritten?.({
       path: res.path,
       status: res.status,
+      codec: res.codec,
       rows: res.rows,
       bytes: res.bytes,
       firstSeq: batch.firstSeq,

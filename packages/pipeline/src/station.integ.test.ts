@@ -86,6 +86,44 @@ describe('Station', () => {
     expect(health[0]?.n).toBe(120);
   });
 
+  it('compresses with the zstd it is given (zstd: wasm), both lakes, and reports it per file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-station-zstd-'));
+    const from = Date.UTC(2026, 10, 26, 23, 0, 0);
+    const codecs = new Map<string, Set<string | undefined>>();
+    const run = async (zstd: 'wasm' | undefined, sub: string) => {
+      const clock = new SimulatedClock(from);
+      const station = await Station.open({
+        ...options(join(dir, sub), clock, 5000),
+        ...(zstd ? { zstd } : {}),
+        onWindowWritten: (w) => {
+          const seen = codecs.get(`${sub}/${w.stream}`) ?? new Set();
+          seen.add(w.codec);
+          codecs.set(`${sub}/${w.stream}`, seen);
+        },
+      });
+      await station.backfill({ from, to: from + 3600_000 });
+      await station.close();
+    };
+    mkdirSync(join(dir, 'wasm'));
+    mkdirSync(join(dir, 'default'));
+    await run('wasm', 'wasm');
+    await run(undefined, 'default');
+    const byDefault = typeof process.versions.zstd === 'string' ? 'zstd-node' : 'zstd-js';
+    expect(Object.fromEntries([...codecs].map(([k, v]) => [k, [...v]]))).toEqual({
+      'wasm/data': ['zstd-wasm'],
+      'wasm/health': ['zstd-wasm'],
+      'default/data': [byDefault],
+      'default/health': [byDefault],
+    });
+    // The same readings whichever compressor wrote them.
+    const sums = async (sub: string) =>
+      db.rows(
+        `SELECT count(*)::INT n, round(sum(temperature), 3)::DOUBLE t FROM ${lakeGlob(join(dir, sub, 'output'))}`,
+      );
+    expect(await sums('wasm')).toEqual(await sums('default'));
+    expect((await sums('wasm'))[0]?.n).toBe(720);
+  });
+
   it('a backfill whose health lake cannot be written says so and fails; run again, every health record once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-station-health-fails-'));
     const from = Date.UTC(2026, 9, 1, 11, 0, 0);

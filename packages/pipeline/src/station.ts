@@ -15,6 +15,7 @@ import {
   type LakeEncodings,
   type LakeSchema,
   loadCodec,
+  type ZstdImplementation,
 } from '@opensensor/parquet-hive-writer';
 import type { BoardFacade, BoardSample } from '@opensensor/sensors-core';
 import type { StationClock } from './clock.js';
@@ -73,6 +74,12 @@ export interface StationOptions {
   readIntervalMs: number;
   batchDurationSec: number;
   compression: LakeCompression;
+  /**
+   * Where zstd comes from (`writeWindowFile`'s `zstd`). Default `auto`: `node:zlib` on Node ≥ 22.15,
+   * else the writer's own compressor, which keeps an agent small; a backfill on older Node runs
+   * faster with `wasm` (docs/performance.md, "Round 8").
+   */
+  zstd?: ZstdImplementation;
   /** Default `compact` (decision 0302); `plain` for readers that predate those encodings. */
   encodings?: LakeEncodings;
   fsync?: FsyncPolicy;
@@ -233,6 +240,7 @@ export class Station {
       station: o.stationId,
       batchDurationSec: o.batchDurationSec,
       compression: o.compression,
+      ...(o.zstd ? { zstd: o.zstd } : {}),
       ...(o.encodings ? { encodings: o.encodings } : {}),
       clock: o.clock,
       // Close a window by time only once its last reading must be readable: readers see records
@@ -629,7 +637,7 @@ export class Station {
     let ticks = 0;
     // The codec (zstd's WebAssembly on Node 20 compiles off the main thread) loads while the first
     // windows are taken rather than when the first file is written; a failure shows at that write.
-    loadCodec(this.o.compression).catch(() => undefined);
+    loadCodec(this.o.compression, this.o.zstd).catch(() => undefined);
     const journaled = await this.unwrittenReadings();
     const from =
       journaled.newest !== null && journaled.newest >= range.from && journaled.newest < range.to
