@@ -38,6 +38,14 @@ export async function dayBackfill(ctx) {
   const { hours, warmup, reps } = ctx.profile.day;
   // The library runs in a process started as `opensensor-sim` starts Node (its launcher's options).
   const nodeOptions = binNodeOptions(SIM_CLI);
+  const stationDay = {
+    stations: 1,
+    hours,
+    readIntervalSec: 5,
+    compression: 'zstd',
+    health: true,
+    nodeOptions,
+  };
   // The directories' fsyncs: once per 16 windows, as `Station.backfill` syncs them once per drain group
   // (BACKFILL_DRAIN_WINDOWS), and once per file, as a writer that names files one by one does.
   for (const [directorySync, extra] of [
@@ -93,15 +101,7 @@ export async function dayBackfill(ctx) {
   ).map(perRep);
   ctx.emit({
     name: 'day-backfill',
-    params: {
-      mode: 'pipeline',
-      stations: 1,
-      hours,
-      readIntervalSec: 5,
-      compression: 'zstd',
-      health: true,
-      nodeOptions,
-    },
+    params: { mode: 'pipeline', ...stationDay },
     description: 'simulated board → journal (fsync 1 s) → lake and health writers on a simulated clock',
     figures: summarizeFields(pipe, {
       processWallS: 's',
@@ -127,15 +127,7 @@ export async function dayBackfill(ctx) {
   }
   ctx.emit({
     name: 'day-backfill',
-    params: {
-      mode: 'cli',
-      stations: 1,
-      hours,
-      readIntervalSec: 5,
-      compression: 'zstd',
-      health: true,
-      nodeOptions,
-    },
+    params: { mode: 'cli', ...stationDay },
     description: 'opensensor-sim backfill --start … --end … --output …, spawn to exit',
     figures: summarizeFields(
       cli.map((r) => ({
