@@ -3,13 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../src/main.mjs', import.meta.url));
+const AB = fileURLToPath(new URL('../src/ab.mjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function runBench(
   args: string[],
   timeout = 60_000,
+  script = MAIN,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { timeout }, (err, stdout, stderr) => {
+    execFile(process.execPath, [script, ...args], { timeout }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -113,5 +116,30 @@ describe('pnpm bench', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('unknown benchmark "nope"');
     expect(stderr).toContain('cold-start');
+  });
+});
+
+describe('bench/src/ab.mjs', () => {
+  it('alternates two checkouts over station-hours and reports both sides and the paired differences', async () => {
+    // This checkout against itself: the tool's output, never which side is faster.
+    const args = ['--base', ROOT, '--case', 'pipeline', '--hours', '1', '--pairs', '2'];
+    const { code, stdout, stderr } = await runBench(args, 60_000, AB);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/pair 2\/2: before \d+ ms, after \d+ ms/);
+    const report = JSON.parse(stdout.trim().split('\n').pop() as string);
+    expect(report).toMatchObject({ case: 'pipeline', hours: 1, pairs: 2 });
+    for (const name of ['wallMs', 'runMs', 'cpuMs']) {
+      const f = report.figures[name];
+      for (const side of ['before', 'after', 'difference']) expect(f[side].n).toBe(2);
+      expect(f.before.median).toBeGreaterThan(0);
+      expect(f.afterLowerInPairs).toBeGreaterThanOrEqual(0);
+      expect(f.afterLowerInPairs).toBeLessThanOrEqual(2);
+    }
+  }, 60_000);
+
+  it('says what is missing when it has no checkout to compare with', async () => {
+    const { code, stderr } = await runBench(['--case', 'cli'], 30_000, AB);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('--base <dir> is required');
   });
 });
