@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import { describe, expect, it } from 'vitest';
-import { yScale } from './chart.js';
+import { overWholeDays, yScale } from './chart.js';
 
 const rangeOf = (scale: ReturnType<typeof yScale>, min: number, max: number) => {
   const range = scale.y.range as (u: uPlot, min: number, max: number) => uPlot.Range.MinMax;
@@ -33,5 +33,23 @@ describe('yScale', () => {
     expect(z1 - z0).toBeCloseTo(0.1, 9);
     // An exactly constant series keeps uPlot's range, which starts at 0.
     expect(rangeOf(yScale({}), 53, 53)).toEqual(uPlot.rangeNum(53, 53, 0.1, true));
+  });
+});
+
+describe('overWholeDays', () => {
+  it('ends the last day at its midnight with its own value, so every day is drawn as a whole day', () => {
+    const day = 86_400;
+    const x = [10 * day, 11 * day, 12 * day];
+    expect(overWholeDays(x, [100, 91.7, 50], [53, null, 53.1])).toEqual([
+      [10 * day, 11 * day, 12 * day, 13 * day],
+      [100, 91.7, 50, 50],
+      [53, null, 53.1, 53.1],
+    ]);
+    // One day is a level line over that day; no day, no points.
+    expect(overWholeDays([x[0] as number], [42])).toEqual([
+      [10 * day, 11 * day],
+      [42, 42],
+    ]);
+    expect(overWholeDays([], [])).toEqual([[], []]);
   });
 });

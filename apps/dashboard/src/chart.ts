@@ -16,6 +16,24 @@ export interface SeriesSpec {
   hidden?: boolean;
   /** What the legend shows for this series at the cursor, instead of its y (a count, for markers). */
   legendValues?: readonly (number | null)[];
+  /** Each value holds from its x to the next x (a day's figure over the whole day, see `overWholeDays`). */
+  stepped?: boolean;
+}
+
+const DAY_S = 86_400;
+
+/**
+ * Daily figures drawn over the days they describe: `x` are the days' starts (seconds), and a last
+ * point at the end of the last day repeats its value, so that with `stepped` each day is a level
+ * line from its 00:00 to the next, not a point at midnight that reads as the value at that time.
+ */
+export function overWholeDays(
+  x: readonly number[],
+  ...series: readonly (readonly (number | null)[])[]
+): (number | null)[][] {
+  const last = x.length - 1;
+  if (last < 0) return [[...x], ...series.map((v) => [...v])];
+  return [[...x, (x[last] as number) + DAY_S], ...series.map((v) => [...v, v[last] ?? null])];
 }
 
 export interface ChartSpec {
@@ -150,6 +168,9 @@ export function chart(parent: HTMLElement, spec: ChartSpec): HTMLElement {
       if (s.points) {
         out.paths = () => null;
         out.points = { show: true, size: 7, stroke: colour, fill: colour };
+      } else if (s.stepped) {
+        out.paths = uPlot.paths.stepped?.({ align: 1 });
+        out.points = { show: false };
       } else {
         // Sparse series show their points, so a single day or hour is still visible.
         out.points = { show: (spec.data[0]?.length ?? 0) <= 40 };

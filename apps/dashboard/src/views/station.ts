@@ -1,5 +1,5 @@
 import { aqiBands, WHO_PM25_24H } from '../aqi.js';
-import { chart } from '../chart.js';
+import { chart, overWholeDays } from '../chart.js';
 import type { ViewContext } from '../context.js';
 import { ms, num, type Row, stationNames } from '../data.js';
 import { el, fixed, placeText, utc } from '../format.js';
@@ -360,8 +360,11 @@ async function healthSection(
   const xRange: [number, number] = [sec(start), sec(end)];
   chart(section, {
     title: 'Uptime per day (%)',
-    data: [x, rows.map((r) => num(r.uptime_pct))],
-    series: [{ label: 'uptime %', width: 2 }],
+    data: overWholeDays(
+      x,
+      rows.map((r) => num(r.uptime_pct)),
+    ),
+    series: [{ label: 'uptime %', width: 2, stepped: true }],
     yLabel: '%',
     yRange: [0, 100],
     height: 160,
@@ -369,8 +372,11 @@ async function healthSection(
   });
   chart(section, {
     title: 'CPU temperature, daily maximum (°C)',
-    data: [x, rows.map((r) => num(r.cpu_temp_c_max))],
-    series: [{ label: 'CPU max °C', colour: '#d55e00', width: 2 }],
+    data: overWholeDays(
+      x,
+      rows.map((r) => num(r.cpu_temp_c_max)),
+    ),
+    series: [{ label: 'CPU max °C', colour: '#d55e00', width: 2, stepped: true }],
     yLabel: '°C',
     height: 160,
     xRange,
