@@ -19,7 +19,6 @@ import {
   SimulatedClock,
   type SimulationSettings,
   type Station,
-  type StationFromConfigOptions,
   serveStationMetrics,
   shutdownSignal,
   stationFromConfig,
@@ -248,19 +247,6 @@ export interface StationOutcome {
   stopped: { time: number; failure: string | null } | null;
 }
 
-/**
- * Where a backfill's zstd comes from: `node:zlib` where the runtime has it (Node ≥ 22.15), else the
- * WebAssembly build of libzstd rather than the writer's own compressor (the agent's default, for its
- * memory). A backfill is short, and V8 spends much of it compiling the compressor in TypeScript: a
- * station-day took 0.65 – 0.67 s instead of 0.70 – 0.75 s, spawn to exit (docs/performance.md,
- * "Round 8"), for files 3 % larger.
- */
-export function backfillZstd(
-  versions: Readonly<Record<string, string | undefined>> = process.versions,
-): StationFromConfigOptions['zstd'] {
-  return typeof versions.zstd === 'string' ? 'auto' : 'wasm';
-}
-
 /** Backfills station `i` of the fleet, and closes it, whatever happens. */
 export async function backfillStation(
   io: SimIo,
@@ -285,7 +271,11 @@ export async function backfillStation(
     healthSources: simulatedHealth(seed, () => clock.now()),
     logger: makeLogger(io, cfg, true),
     owner: 'opensensor-sim backfill',
-    zstd: backfillZstd(),
+    // libzstd's WebAssembly where node:zlib has no zstd, rather than the agent's own compressor (kept
+    // for its memory): V8 spends much of a short backfill compiling that one. A station-day took
+    // 0.65 – 0.67 s instead of 0.70 – 0.75 s, spawn to exit, for files 3 % larger (docs/performance.md,
+    // "Round 8").
+    zstd: 'node-or-wasm',
     ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
   });
   let result: BackfillResult;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isErrorCode, OpenSensorError } from '@opensensor/errors';
 import { describe, expect, it } from 'vitest';
-import { backfillZstd, defaultParallel, defaultWorkers, UsageError } from './commands.js';
+import { defaultParallel, defaultWorkers, UsageError } from './commands.js';
 import { runSim } from './program.js';
 import { ClockStepsError } from './sim-clock.js';
 
@@ -70,13 +70,5 @@ describe('how a fleet backfill is spread by default', () => {
     expect(defaultParallel(1000, 1)).toBe(4);
     expect(defaultParallel(3, 1)).toBe(3);
     expect(defaultParallel(1000, 2)).toBe(2);
-  });
-});
-
-describe('the zstd a backfill compresses with', () => {
-  it('is node:zlib’s where the runtime has it, else libzstd’s WebAssembly (not the agent’s own compressor)', () => {
-    expect(backfillZstd({ node: '24.11.0', zstd: '1.5.7' })).toBe('auto');
-    expect(backfillZstd({ node: '20.20.0' })).toBe('wasm');
-    expect(backfillZstd()).toBe(typeof process.versions.zstd === 'string' ? 'auto' : 'wasm');
   });
 });

@@ -159,8 +159,8 @@ async function pipeline() {
       compression,
       fsync: p.fsync ?? { interval: 1000 },
       clockSync: null,
-      // As `opensensor-sim backfill` compresses (`backfillZstd` in apps/simulator/src/commands.ts).
-      zstd: p.zstd ?? (typeof process.versions.zstd === 'string' ? 'auto' : 'wasm'),
+      // As `opensensor-sim backfill` compresses (apps/simulator/src/commands.ts, `backfillStation`).
+      zstd: p.zstd ?? 'node-or-wasm',
       // Plausible health values without running the host's commands (as the simulator does).
       health:
         p.health === false
