@@ -19,14 +19,37 @@ export interface StoredCursor {
    * reading them again does not count them twice. Absent when there are none (and in earlier files).
    */
   lost?: LostRange[];
+  /** Where the next open may start scanning the newest segment (absent in earlier files). */
+  resume?: ResumePoint;
 }
 
 export type LostRange = [first: number, last: number];
 
-/** A consumer's persisted state: its cursor and the losses to the bound it has counted. */
+/**
+ * A record boundary at or before the cursor in the newest segment at the time of the commit: record
+ * `seq` starts at byte `offset` of segment `segment` (its first seq). The journal's open scans the
+ * newest segment to find its end; from a resume point that it finds intact it need not scan the
+ * records before it, which every consumer has read.
+ */
+export interface ResumePoint {
+  segment: number;
+  seq: number;
+  offset: number;
+}
+
+/** A consumer's persisted state: its cursor, the losses to the bound it has counted, its resume point. */
 export interface LoadedCursor {
   seq: number;
   lost: LostRange[];
+  resume?: ResumePoint;
+}
+
+function parseResume(value: unknown): ResumePoint | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { segment, seq, offset } = value as Record<string, unknown>;
+  const whole = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (!whole(segment) || !whole(seq) || !whole(offset) || seq < segment) return undefined;
+  return { segment, seq, offset };
 }
 
 function parseLost(value: unknown, seq: number): LostRange[] {
@@ -76,7 +99,12 @@ export async function loadCursors(
       if (typeof parsed.seq !== 'number' || !Number.isSafeInteger(parsed.seq) || parsed.seq < 0) {
         throw new Error(`seq is ${JSON.stringify(parsed.seq)}`);
       }
-      cursors.set(name, { seq: parsed.seq, lost: parseLost(parsed.lost, parsed.seq) });
+      const resume = parseResume(parsed.resume);
+      cursors.set(name, {
+        seq: parsed.seq,
+        lost: parseLost(parsed.lost, parsed.seq),
+        ...(resume ? { resume } : {}),
+      });
     } catch (err) {
       // Replaying from the start duplicates work that consumers de-duplicate by seq; losing the
       // consumer would let retention delete what it has not read. So fall back to 0.
@@ -97,6 +125,7 @@ export async function storeCursor(
   seq: number,
   now: number,
   lost: readonly LostRange[] = [],
+  resume?: ResumePoint,
 ): Promise<void> {
   const above = lost.filter((r) => r[1] > seq);
   const content: StoredCursor = {
@@ -104,6 +133,7 @@ export async function storeCursor(
     seq,
     committedAt: isoTime(now),
     ...(above.length > 0 ? { lost: above } : {}),
+    ...(resume ? { resume } : {}),
   };
   await writeFileAtomic(join(cursorDir(journalDir), `${consumer}${SUFFIX}`), `${JSON.stringify(content)}\n`);
 }
