@@ -3,10 +3,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentCli, journalRecords, startAgent } from '../lib/agent-process.mjs';
+import { agentCli, journalRecords, journalSizes, startAgent } from '../lib/agent-process.mjs';
 import { summarize, summarizeFields } from '../lib/stats.mjs';
 
 const PROBE = fileURLToPath(new URL('../workers/probe.mjs', import.meta.url));
+const JOURNAL_DAY = fileURLToPath(new URL('../workers/journal-day.mjs', import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Spawn → exit of `node <args>`, in ms; with `probe`, also the child's peak RSS and CPU. */
@@ -40,13 +41,13 @@ export function timeProcess(args, { probe = false } = {}) {
  * agent is ready; `startToReadingMs` is the cold start without that wait: ready + the time from the
  * reading's deadline to its record in the journal.
  */
-export async function startToFirstReading(dir, { cli } = {}) {
+export async function startToFirstReading(dir, { cli, since } = {}) {
   const agent = startAgent({ ...(dir ? { dir } : {}), ...(cli ? { cli } : {}) });
   const spawnedAt = Date.now();
   try {
     let firstRecordMs;
     for (;;) {
-      const records = journalRecords(agent.journalDir);
+      const records = journalRecords(agent.journalDir, since);
       const elapsed = Number(process.hrtime.bigint() - agent.started) / 1e6;
       if (records.length > 0 && firstRecordMs === undefined) firstRecordMs = elapsed;
       const reading = records.find((r) => r.kind === 1);
@@ -198,5 +199,32 @@ export async function coldStart(ctx) {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+  // A restart after a day of running: the journal's newest segment holds the day (committed). Opening
+  // a journal scans its newest segment to find where it ends; a clean stop leaves an empty one.
+  for (const end of ['clean', 'killed']) {
+    const runs = [];
+    for (let i = 0; i < warmup + reps; i++) {
+      const dir = mkdtempSync(join(tmpdir(), 'opensensor-agent-'));
+      try {
+        const journalDir = join(dir, 'state', 'journal');
+        await timeProcess([JOURNAL_DAY, journalDir, end]);
+        const r = await startToFirstReading(dir, { since: journalSizes(journalDir) });
+        if (i >= warmup) runs.push(r);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    ctx.emit({
+      name: 'cold-start',
+      params: {
+        command: 'opensensor start --simulate',
+        readIntervalSec: 1,
+        journal: '1 day: 17,280 readings and 1,440 health records, committed',
+        previousEnd: end === 'clean' ? 'clean stop' : 'killed',
+      },
+      description: `as above, restarted after a day of readings, the agent before it ${end === 'clean' ? 'stopped' : 'killed'} (bench/src/workers/journal-day.mjs)`,
+      figures: summarizeFields(runs, { readyMs: 'ms', startToReadingMs: 'ms', firstRecordMs: 'ms' }),
+    });
   }
 }

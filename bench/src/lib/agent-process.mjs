@@ -1,5 +1,16 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -69,11 +80,21 @@ export function startAgent({
   };
 }
 
+/** Each segment file's size: where records written from now on start (for {@link journalRecords}). */
+export function journalSizes(journalDir) {
+  const sizes = new Map();
+  for (const name of readdirSync(journalDir)) {
+    if (name.endsWith('.seg')) sizes.set(name, statSync(join(journalDir, name)).size);
+  }
+  return sizes;
+}
+
 /**
  * The records in a journal directory, in order, read straight from the segment files (magic `OSJ1`,
  * 20-byte header; pipeline payload: byte 0 = kind, 1 reading or 3 health; bytes 8–15 = its time).
+ * `since` ({@link journalSizes}): only the records after those offsets.
  */
-export function journalRecords(journalDir) {
+export function journalRecords(journalDir, since = new Map()) {
   let names;
   try {
     names = readdirSync(journalDir)
@@ -86,7 +107,7 @@ export function journalRecords(journalDir) {
   for (const name of names) {
     let buf;
     try {
-      buf = readFileSync(join(journalDir, name));
+      buf = readFrom(join(journalDir, name), since.get(name) ?? 0);
     } catch {
       continue;
     }
@@ -99,4 +120,22 @@ export function journalRecords(journalDir) {
     }
   }
   return records;
+}
+
+/** The bytes of a file from `offset` on (a poll of a journal reads only what is new). */
+function readFrom(path, offset) {
+  const fd = openSync(path, 'r');
+  try {
+    const length = Math.max(0, fstatSync(fd).size - offset);
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
 }
