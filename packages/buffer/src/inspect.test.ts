@@ -71,4 +71,32 @@ describe('inspectJournal', () => {
       segments: 0,
     });
   });
+
+  it("reports what the next open would find: from the consumers' resume point", async () => {
+    const journal = await Journal.open({
+      dir,
+      fsync: 'always',
+      segmentBytes: 1024 * 1024,
+      consumers: ['parquet'],
+      logger: captureLogger(),
+    });
+    for (let i = 0; i < 300; i += 20)
+      await journal.appendBatch(Array.from({ length: 20 }, (_, k) => payloadFor(i + k + 1, 1000)));
+    await journal.commit('parquet', 250);
+    const { resume } = JSON.parse(readFileSync(join(dir, 'cursors', 'parquet.json'), 'utf8'));
+    const segment = join(dir, '0000000000000001.seg');
+    const flip = (seq: number) => {
+      const bytes = readFileSync(segment);
+      const at = (seq - 1) * (20 + 1000) + 25;
+      bytes[at] = (bytes[at] as number) ^ 0x40;
+      writeFileSync(segment, bytes);
+    };
+    // Damage before the resume point: read by every consumer, not scanned again.
+    flip(10);
+    expect(await inspectJournal(dir)).toMatchObject({ lastSeq: 300, corruptRegions: 0 });
+    // Damage at it: the whole segment is scanned, as the next open would.
+    flip(resume.seq);
+    expect(await inspectJournal(dir)).toMatchObject({ lastSeq: 300, corruptRegions: 2 });
+    await journal.close();
+  });
 });

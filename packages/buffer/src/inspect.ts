@@ -5,7 +5,7 @@ import { type LoadedCursor, loadCursors } from './cursor-store.js';
 import { errnoCode } from './errors.js';
 import { lockHolder } from './fs-util.js';
 import { segmentBase } from './segment-files.js';
-import { SegmentScanner } from './segment-scanner.js';
+import { scanToEnd } from './segment-scanner.js';
 
 /** What `inspectJournal` sees in a journal directory, without opening (or locking, or repairing) it. */
 export interface JournalInspection {
@@ -25,13 +25,14 @@ export interface JournalInspection {
   consumers: Record<string, { cursor: number; backlog: number }>;
   /** Bytes after the last valid record of the newest segment: the next open will cut them off. */
   tornTailBytes: number;
-  /** Damaged regions in the newest segment that the next open will skip. */
+  /** Damaged regions in the newest segment that the next open will skip (after its resume point, if any). */
   corruptRegions: number;
 }
 
 /**
  * Reads the state of a journal directory without taking its lock or changing any file, so a status
- * command can run while the agent has the journal open. Scans only the newest segment.
+ * command can run while the agent has the journal open. Scans only the newest segment, from where the
+ * next open would (the consumers' resume point).
  */
 export async function inspectJournal(dir: string): Promise<JournalInspection> {
   const absolute = isAbsolute(dir) ? dir : resolve(dir);
@@ -81,9 +82,11 @@ export async function inspectJournal(dir: string): Promise<JournalInspection> {
     const file = await open(join(absolute, name), 'r');
     try {
       const size = (await file.stat()).size;
-      const scanner = new SegmentScanner(file, size, { offset: 0, prevSeq: lastBase - 1 }, size);
-      let lastSeq = lastBase - 1;
-      for (let item = await scanner.next(); item !== null; item = await scanner.next()) {
+      // Where the next open would start: what it would find is what is reported.
+      const resumes = [...cursors.values()].flatMap((c) => (c.resume ? [c.resume] : []));
+      const scan = await scanToEnd(file, size, lastBase, resumes, size);
+      let lastSeq = scan.prevSeq;
+      for (let item = scan.first; item !== null; item = await scan.scanner.next()) {
         if (item.kind === 'record') lastSeq = item.seq;
         else if (item.kind === 'corrupt') result.corruptRegions += 1;
         else result.tornTailBytes = item.end - item.offset;

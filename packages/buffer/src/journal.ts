@@ -9,7 +9,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deleteCursor, type LostRange, loadCursors, type ResumePoint, storeCursor } from './cursor-store.js';
 import {
@@ -26,7 +26,7 @@ import { acquireLock, fsyncDir, fsyncDirSync, unlinkIfExists } from './fs-util.j
 import { isValidConsumerName, type JournalOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { encodeRecord, HEADER_BYTES } from './record.js';
 import { segmentBase, segmentFileName } from './segment-files.js';
-import { fdSource, SegmentScanner } from './segment-scanner.js';
+import { fdSource, SegmentScanner, scanToEnd } from './segment-scanner.js';
 
 /** One record read back from the journal. */
 export interface JournalRecord<T> {
@@ -1113,81 +1113,53 @@ export class Journal<T = Uint8Array> {
   }
 
   /**
-   * Scans the newest segment to its end: damage is counted and skipped, bytes after the last valid
-   * record (a torn write) are cut off so new records follow a valid one. The scan starts at the
-   * furthest of the consumers' resume points in this segment that holds the record it names (what
-   * is before it every consumer has read), else at the start. Returns the highest seq found (base - 1
-   * when there is none).
+   * Scans the newest segment to its end ({@link scanToEnd}: from the furthest intact resume point, else
+   * from its start): damage is counted and skipped, bytes after the last valid record (a torn write)
+   * are cut off so new records follow a valid one. Returns the highest seq found (base - 1 when none).
    */
   private async recoverActiveSegment(seg: Segment, resumes: readonly ResumePoint[]): Promise<number> {
     const file = await open(seg.path, 'r+');
     try {
-      const candidates = resumes
-        .filter((r) => r.segment === seg.base && r.offset < seg.bytes)
-        .sort((a, b) => b.offset - a.offset);
-      for (const resume of candidates) {
-        const last = await this.scanActiveSegment(file, seg, resume);
-        if (last !== null) return last;
+      const scan = await scanToEnd(
+        file,
+        seg.bytes,
+        seg.base,
+        resumes,
+        this.opts.maxRecordBytes - HEADER_BYTES,
+      );
+      let prevSeq = scan.prevSeq;
+      let damaged: { offset: number; end: number } | null = null;
+      for (let item = scan.first; item !== null; item = await scan.scanner.next()) {
+        if (item.kind === 'record') {
+          if (damaged) this.noteCorrupt(seg, damaged, item.seq - prevSeq - 1);
+          damaged = null;
+          if (item.offset >= seg.nextCheckpoint) {
+            seg.checkpoints.push(item.seq, item.offset);
+            seg.nextCheckpoint = item.offset + CHECKPOINT_EVERY;
+          }
+          prevSeq = item.seq;
+        } else if (item.kind === 'corrupt') {
+          damaged = item;
+        } else {
+          const cut = item.end - item.offset;
+          await file.truncate(item.offset);
+          if (this.opts.fsync !== 'never') await file.sync();
+          this.tornTailBytes += cut;
+          this.totalBytes -= cut;
+          seg.bytes = item.offset;
+          this.opts.logger.warn('dropped a torn record at the end of the journal', {
+            segment: seg.path,
+            offset: item.offset,
+            bytes: cut,
+            lastSeq: prevSeq,
+          });
+        }
       }
-      return (await this.scanActiveSegment(file, seg, null)) as number;
+      seg.lastSeq = prevSeq;
+      return prevSeq;
     } finally {
       await file.close();
     }
-  }
-
-  /** One scan of {@link recoverActiveSegment}; null, having changed nothing, when `resume` is not intact. */
-  private async scanActiveSegment(
-    file: FileHandle,
-    seg: Segment,
-    resume: ResumePoint | null,
-  ): Promise<number | null> {
-    const start = resume
-      ? { offset: resume.offset, prevSeq: resume.seq - 1 }
-      : { offset: 0, prevSeq: seg.base - 1 };
-    const scanner = new SegmentScanner(file, seg.bytes, start, this.opts.maxRecordBytes - HEADER_BYTES);
-    seg.checkpoints = [];
-    seg.nextCheckpoint = 0;
-    let prevSeq = start.prevSeq;
-    let damaged: { offset: number; end: number } | null = null;
-    let first = true;
-    for (;;) {
-      const item = await scanner.next();
-      if (
-        first &&
-        resume &&
-        !(item?.kind === 'record' && item.offset === resume.offset && item.seq === resume.seq)
-      ) {
-        return null;
-      }
-      first = false;
-      if (item === null) break;
-      if (item.kind === 'record') {
-        if (damaged) this.noteCorrupt(seg, damaged, item.seq - prevSeq - 1);
-        damaged = null;
-        if (item.offset >= seg.nextCheckpoint) {
-          seg.checkpoints.push(item.seq, item.offset);
-          seg.nextCheckpoint = item.offset + CHECKPOINT_EVERY;
-        }
-        prevSeq = item.seq;
-      } else if (item.kind === 'corrupt') {
-        damaged = item;
-      } else {
-        const cut = item.end - item.offset;
-        await file.truncate(item.offset);
-        if (this.opts.fsync !== 'never') await file.sync();
-        this.tornTailBytes += cut;
-        this.totalBytes -= cut;
-        seg.bytes = item.offset;
-        this.opts.logger.warn('dropped a torn record at the end of the journal', {
-          segment: seg.path,
-          offset: item.offset,
-          bytes: cut,
-          lastSeq: prevSeq,
-        });
-      }
-    }
-    seg.lastSeq = prevSeq;
-    return prevSeq;
   }
 }
 

@@ -1,4 +1,5 @@
 import { read } from 'node:fs';
+import type { ResumePoint } from './cursor-store.js';
 import { HEADER_BYTES, headerSeq, MAGIC, MAGIC_U32, recordChecksumOk } from './record.js';
 
 /** One thing found while walking a segment file. */
@@ -179,4 +180,29 @@ export class SegmentScanner {
     this.bufEnd = offset + filled;
     return filled >= n;
   }
+}
+
+/**
+ * A scanner of the newest segment (first seq `base`, `bytes` long) for finding its end, and its first
+ * item: from the furthest of the consumers' resume points in it whose offset holds an intact record
+ * with that seq (what is before it every consumer had read), else from the segment's start.
+ */
+export async function scanToEnd(
+  file: ChunkSource,
+  bytes: number,
+  base: number,
+  resumes: readonly ResumePoint[],
+  maxPayload: number,
+): Promise<{ scanner: SegmentScanner; first: ScanItem | null; prevSeq: number }> {
+  const candidates = resumes
+    .filter((r) => r.segment === base && r.offset < bytes)
+    .sort((a, b) => b.offset - a.offset);
+  for (const r of candidates) {
+    const scanner = new SegmentScanner(file, bytes, { offset: r.offset, prevSeq: r.seq - 1 }, maxPayload);
+    const first = await scanner.next();
+    if (first?.kind === 'record' && first.offset === r.offset && first.seq === r.seq)
+      return { scanner, first, prevSeq: r.seq - 1 };
+  }
+  const scanner = new SegmentScanner(file, bytes, { offset: 0, prevSeq: base - 1 }, maxPayload);
+  return { scanner, first: await scanner.next(), prevSeq: base - 1 };
 }
