@@ -14,6 +14,7 @@ import {
   type RetryPolicy,
   validateRetryPolicy,
 } from './retry.js';
+import { s3Sdk } from './sdk.js';
 import type { S3Target } from './target.js';
 import { SHA256_METADATA_KEY } from './upload.js';
 
@@ -62,13 +63,6 @@ export interface DownloadedObject {
    */
   readonly verified: boolean;
 }
-
-type Sdk = typeof import('@aws-sdk/client-s3');
-let sdkPromise: Promise<Sdk> | undefined;
-const sdk = (): Promise<Sdk> => {
-  sdkPromise ??= import('@aws-sdk/client-s3');
-  return sdkPromise;
-};
 
 /** The upload-oriented hints of `classifyS3Error` would send a reader to the wrong permissions. */
 function readError(err: unknown, op: 'LIST' | 'GET', what: string, target: S3Target): S3SyncError {
@@ -120,7 +114,7 @@ export async function* listObjects(
   const pageSize = options.pageSize ?? 1000;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
     throw new S3SyncError('INVALID_OPTIONS', `pageSize: must be an integer from 1 to 1000, got ${pageSize}`);
-  const { ListObjectsV2Command } = await sdk();
+  const { ListObjectsV2Command } = await s3Sdk();
   let token: string | undefined;
   do {
     const page = await withRetries(options, async () => {
@@ -165,7 +159,7 @@ export async function downloadObject(
   path: string,
   options: ReadOptions = {},
 ): Promise<DownloadedObject> {
-  const { GetObjectCommand } = await sdk();
+  const { GetObjectCommand } = await s3Sdk();
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   return withRetries(options, async () => {

@@ -1,6 +1,6 @@
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3SyncError } from './errors.js';
 import { classifyS3Error } from './retry.js';
+import { s3Sdk } from './sdk.js';
 import type { S3Target } from './target.js';
 
 /** What `probeWrite` found: the store took the object; whether it could be deleted again. */
@@ -24,6 +24,7 @@ export interface WriteProbeResult {
 export async function probeWrite(target: S3Target, name: string): Promise<WriteProbeResult> {
   const key = target.prefix ? `${target.prefix}/${name}` : name;
   const conditional = target.conditionalWrites === 'if-none-match';
+  const { DeleteObjectCommand, PutObjectCommand } = await s3Sdk();
   try {
     await target.client.send(
       new PutObjectCommand({

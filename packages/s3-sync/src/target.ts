@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { S3SyncOptionsError } from './errors.js';
 import { normalizeKeyPrefix } from './lake-files.js';
 import { type Redactor, redactorFor } from './retry.js';
+import { s3Sdk } from './sdk.js';
 
 /** S3-compatible providers with built-in defaults (the reference collector's list, minus Azure). */
 export type StorageProvider = 's3' | 'r2' | 'gcs' | 'minio' | 'wasabi' | 'backblaze' | 'hetzner';
@@ -276,7 +277,7 @@ export async function createS3Target(options: S3TargetOptions): Promise<S3Target
   const s = resolveTargetSettings(options);
   const connectionTimeout = positive('connectTimeoutMs', options.connectTimeoutMs, 10_000);
   const requestTimeout = positive('requestTimeoutMs', options.requestTimeoutMs, 60_000);
-  const { S3Client: Client } = await import('@aws-sdk/client-s3');
+  const { S3Client: Client } = await s3Sdk();
   const calc = s.checksum === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
   const client = new Client({
     region: s.region,

@@ -4,6 +4,7 @@ import { digestBuffer, digestFile, type FileDigest, sha256OfStream } from './che
 import { ConflictError, UploadError } from './errors.js';
 import type { UploadMethod } from './ledger.js';
 import { classifyS3Error, errorNameOf, httpStatusOf } from './retry.js';
+import { s3Sdk } from './sdk.js';
 import type { ConditionalWriteMode, S3Target } from './target.js';
 
 /** User metadata every object carries, so a later HEAD can compare without downloading. */
@@ -38,13 +39,6 @@ export interface UploadOutcome {
   readonly bytesSent: number;
 }
 
-type Sdk = typeof import('@aws-sdk/client-s3');
-let sdkPromise: Promise<Sdk> | undefined;
-const sdk = (): Promise<Sdk> => {
-  sdkPromise ??= import('@aws-sdk/client-s3');
-  return sdkPromise;
-};
-
 function isPreconditionFailed(err: unknown): boolean {
   return httpStatusOf(err) === 412 || errorNameOf(err) === 'PreconditionFailed';
 }
@@ -62,7 +56,7 @@ async function head(
   key: string,
   signal: AbortSignal,
 ): Promise<HeadObjectCommandOutput | undefined> {
-  const { HeadObjectCommand } = await sdk();
+  const { HeadObjectCommand } = await s3Sdk();
   try {
     return await ctx.target.client.send(
       new HeadObjectCommand({ Bucket: ctx.target.bucket, Key: key, ChecksumMode: 'ENABLED' }),
@@ -109,7 +103,7 @@ async function sameAsExisting(
   }
   const bare = etag?.replace(/"/g, '').toLowerCase();
   if (bare && bare === digest.md5Hex) return { same: true, etag };
-  const { GetObjectCommand } = await sdk();
+  const { GetObjectCommand } = await s3Sdk();
   try {
     const got = await ctx.target.client.send(new GetObjectCommand({ Bucket: ctx.target.bucket, Key: key }), {
       abortSignal: signal,
@@ -151,7 +145,7 @@ async function putSmall(
   conditional: boolean,
   signal: AbortSignal,
 ): Promise<{ etag: string | undefined }> {
-  const { PutObjectCommand } = await sdk();
+  const { PutObjectCommand } = await s3Sdk();
   const t = ctx.target;
   const res = await t.client.send(
     new PutObjectCommand({

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectJournal } from '@opensensor/buffer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuiltBinIsFresh, BUILT_BIN, RunningProcess } from '../testing-process.js';
+import { assertBuiltBinIsFresh, BUILT_BIN, RunningProcess, runProcess } from '../testing-process.js';
 
 /**
  * What `opensensor start` must not load while it only reads and journals: each of these costs the
@@ -47,7 +47,7 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(process.platform === 'win32')('opensensor start --simulate loads only what it uses', () => {
+describe.skipIf(process.platform === 'win32')('the agent loads only what it uses', () => {
   it('journals readings without loading sync, metrics, Snowflake, lake or dashboard code, or a second zod or commander', async () => {
     const log = join(dir, 'modules.txt');
     const agent = new RunningProcess(
@@ -96,5 +96,26 @@ describe.skipIf(process.platform === 'win32')('opensensor start --simulate loads
         what,
       ).toEqual([]);
     }
+  });
+
+  it('opensensor status without a bucket does not load the AWS SDK', async () => {
+    const log = join(dir, 'status-modules.txt');
+    const result = await runProcess(
+      process.execPath,
+      ['--import', join(dir, 'register.mjs'), '--', BUILT_BIN, 'status'],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          OPENSENSOR_STATION_ID: '01936f3e-5b7c-7d1a-9f00-2c4e8b1a6d5f',
+          OPENSENSOR_TEST_MODULE_LOG: log,
+        },
+      },
+    );
+    expect(result.stdout, result.stderr).toContain('no bucket configured');
+    const loaded = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    // It read the upload ledger's package (the log works), not the SDK.
+    expect(loaded.some((url) => /s3-sync/.test(url))).toBe(true);
+    expect(loaded.filter((url) => /\/@aws-sdk\/|\/@smithy\//.test(url))).toEqual([]);
   });
 });
