@@ -29,7 +29,7 @@ export type LostRange = [first: number, last: number];
  * A record boundary at or before the cursor in the newest segment at the time of the commit: record
  * `seq` starts at byte `offset` of segment `segment` (its first seq). The journal's open scans the
  * newest segment to find its end; from a resume point that it finds intact it need not scan the
- * records before it, which every consumer has read.
+ * records before it (which this consumer has read; one that lags reads and checks them itself).
  */
 export interface ResumePoint {
   segment: number;

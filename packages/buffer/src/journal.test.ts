@@ -118,91 +118,7 @@ describe('append and read', () => {
   });
 });
 
-describe('a clean close', () => {
-  const segmentsIn = (d: string) =>
-    readdirSync(d)
-      .filter((f) => f.endsWith('.seg'))
-      .sort();
-  const kib = (seq: number) => payloadFor(seq, 1000);
-
-  it.each(['always', 'never', { interval: 1000 }] as const)(
-    'leaves an empty newest segment, so the next open has nothing to scan, and deletes what every consumer committed (fsync %o)',
-    async (fsync) => {
-      let journal = await openJournal({ fsync, segmentBytes: 1024 * 1024 });
-      await journal.appendBatch(Array.from({ length: 200 }, (_, i) => kib(i + 1)));
-      await journal.sync();
-      await journal.commit('parquet', 200);
-      await journal.close();
-      open.length = 0;
-      // The segment of records 1 – 200 (about 200 KB) is gone; the next one is named after 201 and empty.
-      expect(segmentsIn(dir)).toEqual(['0000000000000201.seg']);
-      expect(readFileSync(join(dir, '0000000000000201.seg'))).toHaveLength(0);
-      journal = await openJournal({ fsync, segmentBytes: 1024 * 1024 });
-      expect(journal.stats()).toMatchObject({ lastSeq: 200, segments: 1, bytes: 0 });
-      expect(await journal.append(kib(201))).toBe(201);
-      await journal.sync();
-      expect((await journal.readBatch('parquet')).map((r) => r.seq)).toEqual([201]);
-    },
-  );
-
-  it('keeps a small active segment as it is (scanning it costs less than another file)', async () => {
-    let journal = await openJournal({ segmentBytes: 1024 * 1024 });
-    await journal.appendBatch(Array.from({ length: 20 }, (_, i) => kib(i + 1)));
-    await journal.commit('parquet', 20);
-    await journal.close();
-    open.length = 0;
-    expect(segmentsIn(dir)).toEqual(['0000000000000001.seg']);
-    journal = await openJournal({ segmentBytes: 1024 * 1024 });
-    expect(await journal.append(kib(21))).toBe(21);
-  });
-
-  it('leaves a segment holding bytes it did not write to the next open, which cuts them', async () => {
-    let journal = await openJournal({ segmentBytes: 1024 * 1024 });
-    await journal.appendBatch(Array.from({ length: 200 }, (_, i) => kib(i + 1)));
-    await journal.commit('parquet', 200);
-    // The start of a record whose write the process never saw finish.
-    appendFileSync(join(dir, '0000000000000001.seg'), Buffer.from('OSJ1\x00\x01torn'));
-    await journal.close();
-    open.length = 0;
-    expect(segmentsIn(dir)).toEqual(['0000000000000001.seg']);
-    journal = await openJournal({ segmentBytes: 1024 * 1024 });
-    expect(journal.stats().tornTail.bytes).toBe(10);
-    expect(await journal.append(kib(201))).toBe(201);
-    const records = await journal.readBatch('parquet', { fromSeq: 1 });
-    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 201 }, (_, i) => i + 1));
-  });
-
-  it('keeps what a consumer has not committed, readable after the reopen, damage included', async () => {
-    let journal = await openJournal({ consumers: ['parquet', 'snowpipe'], segmentBytes: 1024 * 1024 });
-    await journal.appendBatch(Array.from({ length: 200 }, (_, i) => kib(i + 1)));
-    await journal.commit('parquet', 200);
-    await journal.commit('snowpipe', 120);
-    await journal.close();
-    open.length = 0;
-    const segments = segmentsIn(dir);
-    expect(segments).toEqual(['0000000000000001.seg', '0000000000000201.seg']);
-    // A bit flipped in record 150 of the closed segment: found when that record is read, not at open.
-    const closed = join(dir, segments[0] as string);
-    const bytes = readFileSync(closed);
-    const at = 149 * (HEADER_BYTES + 1000) + HEADER_BYTES + 10;
-    bytes[at] = (bytes[at] as number) ^ 0x40;
-    writeFileSync(closed, bytes);
-    journal = await openJournal({ consumers: ['parquet', 'snowpipe'], segmentBytes: 1024 * 1024 });
-    expect(journal.stats().corrupt.records).toBe(0);
-    expect(await journal.append(kib(201))).toBe(201);
-    await journal.sync();
-    const snowpipe = await journal.readBatch('snowpipe');
-    expect(snowpipe.map((r) => r.seq)).toEqual([
-      ...Array.from({ length: 80 }, (_, i) => 121 + i).filter((seq) => seq !== 150),
-      201,
-    ]);
-    for (const r of snowpipe) expect(samePayload(r.seq, r.value, 1000)).toBe(true);
-    expect(journal.stats().corrupt).toMatchObject({ regions: 1, records: 1 });
-    expect((await journal.readBatch('parquet')).map((r) => r.seq)).toEqual([201]);
-  });
-});
-
-describe('opening after a kill', () => {
+describe('opening after a close or a kill', () => {
   const kib = (seq: number) => payloadFor(seq, 1000);
   const recordAt = (seq: number) => (seq - 1) * (HEADER_BYTES + 1000);
 
@@ -222,6 +138,29 @@ describe('opening after a kill', () => {
     const { resume } = JSON.parse(readFileSync(join(copy, 'cursors', 'parquet.json'), 'utf8'));
     return { copy, resume };
   }
+
+  it.each(['always', 'never', { interval: 1000 }] as const)(
+    "after a clean close, scans from the consumers' resume point (fsync %o)",
+    async (fsync) => {
+      let journal = await openJournal({ fsync, segmentBytes: 1024 * 1024 });
+      await journal.appendBatch(Array.from({ length: 300 }, (_, i) => kib(i + 1)));
+      await journal.sync();
+      await journal.commit('parquet', 300);
+      await journal.close();
+      open.length = 0;
+      // Record 10, committed, is damaged while the journal is closed: the open does not read it again.
+      const path = join(dir, '0000000000000001.seg');
+      const bytes = readFileSync(path);
+      const at = recordAt(10) + HEADER_BYTES + 5;
+      bytes[at] = (bytes[at] as number) ^ 0x40;
+      writeFileSync(path, bytes);
+      journal = await openJournal({ fsync, segmentBytes: 1024 * 1024 });
+      expect(journal.stats()).toMatchObject({ lastSeq: 300, corrupt: { records: 0 } });
+      expect(await journal.append(kib(301))).toBe(301);
+      await journal.sync();
+      expect((await journal.readBatch('parquet')).map((r) => r.seq)).toEqual([301]);
+    },
+  );
 
   it('scans the newest segment only from where every consumer had read, and finds damage before it when reading', async () => {
     const { copy, resume } = await killedJournal();

@@ -2,7 +2,6 @@ import {
   closeSync,
   fdatasync,
   fdatasyncSync,
-  fstatSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -120,12 +119,6 @@ interface SeqWatcher {
 }
 
 const CHECKPOINT_EVERY = 64 * 1024;
-/**
- * A clean close starts a new segment when the active one holds at least this much: the next open
- * scans only the newest segment (to find its end), so it then scans nothing. Below it the scan costs
- * less than another file.
- */
-const CLOSE_ROLL_BYTES = 64 * 1024;
 const WRITE_CHUNK = 64 * 1024;
 
 /**
@@ -937,43 +930,11 @@ export class Journal<T = Uint8Array> {
       }
     }
     await Promise.all([...this.consumerStates.values()].map((s) => s.chain.catch(() => {})));
-    if (!this.broken) this.rollAtClose();
     const watchers = this.watchers;
     this.watchers = [];
     for (const w of watchers) w.resolve(false);
     this.closeFds();
     this.releaseLock();
-  }
-
-  /**
-   * Opening scans the newest segment record by record to find where it ends (a torn write, damage);
-   * older segments are complete by construction. After a clean close nothing needs scanning, so the
-   * durable active segment is closed and an empty one started, and segments every consumer has
-   * committed are deleted. A station-day's segment took 60 ms to scan here, a second or more on a Pi
-   * Zero, at every restart of the agent and every backfill run after the first. Best effort: when it
-   * fails the next open scans, as before.
-   */
-  private rollAtClose(): void {
-    const active = this.active();
-    if (this.fd < 0 || active.bytes < CLOSE_ROLL_BYTES) return;
-    try {
-      // Only a segment that holds exactly what this journal wrote: anything else (a write the process
-      // did not see finish, bytes added from outside) is for the next open's scan to find and cut.
-      if (fstatSync(this.fd).size !== active.bytes) return;
-      this.roll();
-      // The new segment must be on disk before the old one can go: without either, the next open
-      // would find no record and take the cursors for ones copied from elsewhere.
-      if (this.opts.fsync === 'never') fsyncDirSync(this.opts.dir);
-      this.deleteCommittedSegments();
-    } catch (err) {
-      this.opts.logger.warn(
-        'could not start a new journal segment at close; the next start scans the last one',
-        {
-          dir: this.opts.dir,
-          error: String(err),
-        },
-      );
-    }
   }
 
   private closeFds(): void {

@@ -185,7 +185,7 @@ export class SegmentScanner {
 /**
  * A scanner of the newest segment (first seq `base`, `bytes` long) for finding its end, and its first
  * item: from the furthest of the consumers' resume points in it whose offset holds an intact record
- * with that seq (what is before it every consumer had read), else from the segment's start.
+ * with that seq (finding the end needs only a record boundary), else from the segment's start.
  */
 export async function scanToEnd(
   file: ChunkSource,
