@@ -201,7 +201,7 @@ export async function coldStart(ctx) {
     }
   }
   // A restart after a day of running: the journal's newest segment holds the day (committed). Opening
-  // a journal scans its newest segment to find where it ends; a clean stop leaves an empty one.
+  // a journal scans its newest segment to find where it ends, from the consumers' resume point.
   for (const end of ['clean', 'killed']) {
     const runs = [];
     for (let i = 0; i < warmup + reps; i++) {
