@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inspectJournal } from './inspect.js';
 import { Journal } from './journal.js';
-import { captureLogger, makeTempDir, payloadFor } from './test-support.js';
+import { captureLogger, flipByte, makeTempDir, payloadFor } from './test-support.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -84,13 +84,7 @@ describe('inspectJournal', () => {
       await journal.appendBatch(Array.from({ length: 20 }, (_, k) => payloadFor(i + k + 1, 1000)));
     await journal.commit('parquet', 250);
     const { resume } = JSON.parse(readFileSync(join(dir, 'cursors', 'parquet.json'), 'utf8'));
-    const segment = join(dir, '0000000000000001.seg');
-    const flip = (seq: number) => {
-      const bytes = readFileSync(segment);
-      const at = (seq - 1) * (20 + 1000) + 25;
-      bytes[at] = (bytes[at] as number) ^ 0x40;
-      writeFileSync(segment, bytes);
-    };
+    const flip = (seq: number) => flipByte(join(dir, '0000000000000001.seg'), (seq - 1) * (20 + 1000) + 25);
     // Damage before the resume point: read by every consumer, not scanned again.
     flip(10);
     expect(await inspectJournal(dir)).toMatchObject({ lastSeq: 300, corruptRegions: 0 });

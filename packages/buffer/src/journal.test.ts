@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonCodec } from './codec.js';
@@ -13,7 +13,7 @@ import {
 import { Journal } from './journal.js';
 import type { JournalOptions } from './options.js';
 import { HEADER_BYTES } from './record.js';
-import { captureLogger, makeTempDir, payloadFor, readAll, samePayload } from './test-support.js';
+import { captureLogger, flipByte, makeTempDir, payloadFor, readAll, samePayload } from './test-support.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -149,11 +149,7 @@ describe('opening after a close or a kill', () => {
       await journal.close();
       open.length = 0;
       // Record 10, committed, is damaged while the journal is closed: the open does not read it again.
-      const path = join(dir, '0000000000000001.seg');
-      const bytes = readFileSync(path);
-      const at = recordAt(10) + HEADER_BYTES + 5;
-      bytes[at] = (bytes[at] as number) ^ 0x40;
-      writeFileSync(path, bytes);
+      flipByte(join(dir, '0000000000000001.seg'), recordAt(10) + HEADER_BYTES + 5);
       journal = await openJournal({ fsync, segmentBytes: 1024 * 1024 });
       expect(journal.stats()).toMatchObject({ lastSeq: 300, corrupt: { records: 0 } });
       expect(await journal.append(kib(301))).toBe(301);
@@ -170,11 +166,7 @@ describe('opening after a close or a kill', () => {
     expect(resume.seq).toBeLessThanOrEqual(250);
     expect(resume.offset).toBe(recordAt(resume.seq));
     // Record 10, read and committed before the kill, is damaged afterwards.
-    const path = join(copy, '0000000000000001.seg');
-    const bytes = readFileSync(path);
-    const at = recordAt(10) + HEADER_BYTES + 5;
-    bytes[at] = (bytes[at] as number) ^ 0x40;
-    writeFileSync(path, bytes);
+    flipByte(join(copy, '0000000000000001.seg'), recordAt(10) + HEADER_BYTES + 5);
     const journal = await openJournal({ dir: copy, segmentBytes: 1024 * 1024 });
     // Not scanned at open…
     expect(journal.stats().corrupt.records).toBe(0);
@@ -192,11 +184,7 @@ describe('opening after a close or a kill', () => {
 
   it('scans the whole segment when the record a resume point names is not intact', async () => {
     const { copy, resume } = await killedJournal();
-    const path = join(copy, '0000000000000001.seg');
-    const bytes = readFileSync(path);
-    const at = resume.offset + HEADER_BYTES + 5;
-    bytes[at] = (bytes[at] as number) ^ 0x40;
-    writeFileSync(path, bytes);
+    flipByte(join(copy, '0000000000000001.seg'), resume.offset + HEADER_BYTES + 5);
     const journal = await openJournal({ dir: copy, segmentBytes: 1024 * 1024 });
     expect(journal.stats().corrupt).toMatchObject({ regions: 1, records: 1 });
     expect(journal.stats().lastSeq).toBe(300);

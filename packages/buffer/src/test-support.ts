@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@opensensor/errors';
@@ -58,4 +58,11 @@ export async function readAll<T>(
   fromSeq = 1,
 ): Promise<Array<{ seq: number; value: T }>> {
   return journal.readBatch(consumer, { fromSeq });
+}
+
+/** Damages one byte of a file (flips a bit), as a bad sector or a stray write would. */
+export function flipByte(path: string, at: number): void {
+  const bytes = readFileSync(path);
+  bytes[at] = (bytes[at] as number) ^ 0x40;
+  writeFileSync(path, bytes);
 }
