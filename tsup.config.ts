@@ -13,7 +13,7 @@ interface PackageJson {
   dependencies?: Record<string, string>;
   exports?: Record<string, string | Record<string, string>>;
   optionalDependencies?: Record<string, string>;
-  /** `binNodeOptions`: options of Node's own its bins start with (see `launcher`). */
+  /** `binNodeOptions`: the Node options this package's bins start Node with (see `launcher`). */
   opensensor?: { binNodeOptions?: string[] };
 }
 
