@@ -49,6 +49,7 @@ export {
 } from './health.js';
 export { StationMismatchError } from './journal-station.js';
 export {
+  type JournaledRecords,
   LakeConsumer,
   type LakeConsumerOptions,
   type LakeConsumerStats,

@@ -6,7 +6,7 @@ import { Journal } from '@opensensor/buffer';
 import { silentLogger } from '@opensensor/errors';
 import { HEALTH_SCHEMA, SENSOR_SCHEMA } from '@opensensor/parquet-hive-writer';
 import { type LakeReader, lakeGlob, openLakeReader } from '@opensensor/parquet-hive-writer/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from './clock.js';
 import { LakeConsumer } from './lake-consumer.js';
 import { encodeClockSynced, encodeHealth, encodeReading } from './records.js';
@@ -358,6 +358,102 @@ describe('LakeConsumer', () => {
     await c.drain({ final: true });
     expect(c.stats.windows).toBe(1);
     expect(journal.cursor('parquet')).toBe(10);
+    await journal.close();
+  });
+});
+
+describe('LakeConsumer.drain with the records the caller has just journaled (a backfill)', () => {
+  /** Counts the records the consumer reads back from the journal. */
+  function countReads(journal: Journal) {
+    const read = journal.read.bind(journal);
+    const counter = { records: 0 };
+    vi.spyOn(journal, 'read').mockImplementation(async function* (name, options) {
+      for await (const rec of read(name, options)) {
+        counter.records++;
+        yield rec;
+      }
+    });
+    return counter;
+  }
+  const lakeTimes = async (root: string) =>
+    (await db.rows(`SELECT epoch_ms(timestamp)::BIGINT t FROM ${lakeGlob(root)} ORDER BY t`)).map((r) =>
+      Number(r.t),
+    );
+
+  it('takes them from memory instead of reading them back, and writes the same lake', async () => {
+    const journal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    const values = Array.from({ length: 480 }, (_, i) => reading(T0 + i * 5000, i));
+    await journal.appendBatch(values.slice(0, 100));
+    const c = consumer(journal, clock);
+    await c.drain();
+    const reads = countReads(journal);
+    await journal.appendBatch(values.slice(100));
+    await c.drain({ final: true, journaled: { firstSeq: 101, values: values.slice(100) } });
+    expect(reads.records).toBe(0);
+    expect(c.stats.windows).toBe(4);
+    expect(journal.cursor('parquet')).toBe(480);
+    expect(await lakeTimes(join(dir, 'output'))).toEqual(values.map((_, i) => T0 + i * 5000));
+    await journal.close();
+  });
+
+  it('reads the journal where they do not start at its next record: every reading once', async () => {
+    const journal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    const values = Array.from({ length: 480 }, (_, i) => reading(T0 + i * 5000, i));
+    await journal.appendBatch(values);
+    const c = consumer(journal, clock);
+    const reads = countReads(journal);
+    // The consumer is at seq 1 (a start, or a drain that failed): the group from 201 comes too late.
+    await c.drain({ final: true, journaled: { firstSeq: 201, values: values.slice(200) } });
+    expect(reads.records).toBe(480);
+    expect(journal.cursor('parquet')).toBe(480);
+    expect(await lakeTimes(join(dir, 'output'))).toEqual(values.map((_, i) => T0 + i * 5000));
+    await journal.close();
+  });
+
+  it('takes none that readers may not see yet (not fsynced), and takes them once they are', async () => {
+    const journal = await Journal.open({
+      dir: join(dir, 'journal'),
+      fsync: { interval: 3_600_000 },
+      consumers: ['parquet', 'health'],
+    });
+    const clock = new SimulatedClock(T0);
+    const values = Array.from({ length: 200 }, (_, i) => reading(T0 + i * 5000, i));
+    await journal.appendBatch(values);
+    const c = consumer(journal, clock);
+    await c.drain({ final: true, journaled: { firstSeq: 1, values } });
+    expect(c.stats.windows).toBe(0);
+    expect(journal.cursor('parquet')).toBe(0);
+    await journal.sync();
+    await c.drain({ final: true, journaled: { firstSeq: 1, values } });
+    expect(c.stats.rows).toBe(200);
+    expect(journal.cursor('parquet')).toBe(200);
+    await journal.close();
+  });
+
+  it('goes back to the journal for readings to re-date, and routes health records', async () => {
+    const journal = await openJournal();
+    const clock = new SimulatedClock(T0);
+    const values = [
+      reading(10_000, 1, { unsynced: true, monotonic: 10_000, bootTag: 9 }),
+      encodeHealth(
+        { cpu_temp_c: 50, clock_synced: false },
+        { timestamp: 12_000, monotonic: 12_000, bootTag: 9, unsynced: true },
+      ),
+      reading(15_000, 2, { unsynced: true, monotonic: 15_000, bootTag: 9 }),
+      encodeClockSynced({ timestamp: T0, monotonic: 60_000, bootTag: 9 }),
+      reading(T0 + 5000, 3, { monotonic: 65_000, bootTag: 9 }),
+    ];
+    await journal.appendBatch(values);
+    const c = consumer(journal, clock);
+    const h = consumer(journal, clock, 'health');
+    await Promise.all([c, h].map((x) => x.drain({ final: true, journaled: { firstSeq: 1, values } })));
+    expect(c.stats.restamped).toBe(2);
+    expect(await lakeTimes(join(dir, 'output'))).toEqual([T0 - 50_000, T0 - 45_000, T0 + 5000]);
+    expect(await lakeTimes(join(dir, 'output-health'))).toEqual([T0 - 48_000]);
+    expect(journal.cursor('parquet')).toBe(5);
+    expect(journal.cursor('health')).toBe(5);
     await journal.close();
   });
 });

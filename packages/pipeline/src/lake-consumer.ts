@@ -86,6 +86,18 @@ const MAX_WRITES_IN_FLIGHT = 4;
 /** Thrown by a window write that cannot start because an earlier one of the drain failed (counted already). */
 const EARLIER_WRITE_FAILED = new Error('an earlier window of this drain could not be written');
 const KNOWN_KINDS: ReadonlySet<number> = new Set(Object.values(RECORD_KIND));
+/** What `take` returns for a record dealt with, and for one that sends the reader back (re-dating). */
+const TAKE_NEXT = 0;
+const TAKE_REWIND = 1;
+
+/**
+ * Records the caller has just journaled under seqs `firstSeq`, `firstSeq + 1`, …: a drain takes them
+ * from memory instead of reading them back (a backfill's group of windows).
+ */
+export interface JournaledRecords {
+  firstSeq: number;
+  values: readonly Uint8Array[];
+}
 
 /**
  * Turns journal records into one Parquet file per clock-aligned window. The cursor is committed
@@ -148,8 +160,13 @@ export class LakeConsumer {
    * With `deferDirectorySync` (backfills), each file is still written atomically and fsynced before it
    * is named, but the directories are fsynced once at the end of the drain instead of after each file;
    * either way, the cursor moves past a record only once its file and its name are durable.
+   *
+   * With `journaled`, the records the caller has just journaled (and fsynced) are taken from memory
+   * where the drain reaches them, instead of being read back from the journal.
    */
-  async drain(options: { final?: boolean; deferDirectorySync?: boolean } = {}): Promise<void> {
+  async drain(
+    options: { final?: boolean; deferDirectorySync?: boolean; journaled?: JournaledRecords } = {},
+  ): Promise<void> {
     this.deferDirectorySync = options.deferDirectorySync === true;
     try {
       await this.drainJournal(options);
@@ -160,63 +177,43 @@ export class LakeConsumer {
     }
   }
 
-  private async drainJournal(options: { final?: boolean }): Promise<void> {
+  private async drainJournal(options: { final?: boolean; journaled?: JournaledRecords }): Promise<void> {
     const { journal } = this.o;
     if (this.fromCursor) {
       this.fromCursor = false;
       await this.skipWhatTheLakeHolds();
     }
     const wanted: number = this.o.kind === 'reading' ? RECORD_KIND.reading : RECORD_KIND.health;
+    const fed = options.journaled;
     for (;;) {
       let n = 0;
       let rewound = false;
+      let step: number | Promise<boolean>;
+      const fedFrom = fed ? this.nextSeq - fed.firstSeq : -1;
+      if (fed && fedFrom >= 0 && fedFrom < fed.values.length) {
+        // The records the caller has just journaled, from memory instead of read back: the same bytes
+        // under the same seqs, and only those readers may see (fsynced ones).
+        const last = Math.min(fed.values.length, journal.readableSeq - fed.firstSeq + 1);
+        for (let i = fedFrom; i < last; i++) {
+          n++;
+          step = this.take(fed.firstSeq + i, fed.values[i] as Uint8Array, wanted);
+          if (step === TAKE_REWIND) {
+            rewound = true;
+            break;
+          }
+          if (step !== TAKE_NEXT && !(await step)) return this.resetToCursor();
+        }
+        // Whatever follows them (nothing, in a backfill) is read from the journal.
+        if (n > 0) continue;
+      }
       for await (const rec of journal.read(this.o.name, { fromSeq: this.nextSeq, maxRecords: READ_BATCH })) {
         n++;
-        this.nextSeq = rec.seq + 1;
-        // The other stream's records are skipped without decoding them (a reading is not parsed by the
-        // health writer, a health record's JSON not by the data writer).
-        const kind = recordKind(rec.value);
-        if (kind !== wanted && kind !== RECORD_KIND.clockSynced && KNOWN_KINDS.has(kind)) {
-          this.lastProcessed = rec.seq;
-          continue;
-        }
-        const step = this.restamper.admit(rec.seq, rec.value);
-        if (step === RESTAMP_STEP.rewind) {
-          // The marker that dates the held records: read them again from the journal, re-dated.
-          this.nextSeq = this.restamper.rewindTo;
-          this.lastProcessed = this.nextSeq - 1;
+        step = this.take(rec.seq, rec.value, wanted);
+        if (step === TAKE_REWIND) {
           rewound = true;
           break;
         }
-        if (step !== RESTAMP_STEP.pass) {
-          this.lastProcessed = rec.seq;
-          continue;
-        }
-        // A dated reading of the open window goes from its bytes into the columns (no decode, no await).
-        if (this.buffer.addToOpenWindow?.(rec.seq, rec.value)) {
-          this.lastProcessed = rec.seq;
-          continue;
-        }
-        let decoded: PipelineRecord;
-        try {
-          decoded = decodeRecord(rec.value);
-        } catch (err) {
-          this.log.error('journal record is not a pipeline record; skipped', { seq: rec.seq, err });
-          this.lastProcessed = rec.seq;
-          continue;
-        }
-        const record = decoded.kind === wanted ? this.restamper.date(decoded) : null;
-        if (record !== null) {
-          const item = { seq: rec.seq, record };
-          // A record of the open window is added without an await (17,280 a station-day).
-          if (!this.addToOpenWindow(item) && !(await this.accept(item))) {
-            // A write failed: forget what is in memory and replay from the cursor on the retry,
-            // which forms exactly the same windows again.
-            this.resetToCursor();
-            return;
-          }
-        }
-        this.lastProcessed = rec.seq;
+        if (step !== TAKE_NEXT && !(await step)) return this.resetToCursor();
       }
       if (!rewound && n < READ_BATCH) break;
     }
@@ -244,6 +241,56 @@ export class LakeConsumer {
       return;
     }
     await this.commit();
+  }
+
+  /**
+   * One record of the journal: TAKE_NEXT when it is dealt with, TAKE_REWIND when the records before
+   * it must be read again (re-dated), or the write of the window it closed (false: the write failed;
+   * forget what is in memory and replay from the cursor on the retry, which forms the same windows).
+   */
+  private take(seq: number, value: Uint8Array, wanted: number): number | Promise<boolean> {
+    this.nextSeq = seq + 1;
+    // The other stream's records are skipped without decoding them (a reading is not parsed by the
+    // health writer, a health record's JSON not by the data writer).
+    const kind = recordKind(value);
+    if (kind !== wanted && kind !== RECORD_KIND.clockSynced && KNOWN_KINDS.has(kind)) {
+      this.lastProcessed = seq;
+      return TAKE_NEXT;
+    }
+    const step = this.restamper.admit(seq, value);
+    if (step === RESTAMP_STEP.rewind) {
+      // The marker that dates the held records: read them again from the journal, re-dated.
+      this.nextSeq = this.restamper.rewindTo;
+      this.lastProcessed = this.nextSeq - 1;
+      return TAKE_REWIND;
+    }
+    // Held for re-dating, or a dated reading of the open window, which goes from its bytes into the
+    // columns (no decode, no await).
+    if (step !== RESTAMP_STEP.pass || this.buffer.addToOpenWindow?.(seq, value)) {
+      this.lastProcessed = seq;
+      return TAKE_NEXT;
+    }
+    let decoded: PipelineRecord;
+    try {
+      decoded = decodeRecord(value);
+    } catch (err) {
+      this.log.error('journal record is not a pipeline record; skipped', { seq, err });
+      this.lastProcessed = seq;
+      return TAKE_NEXT;
+    }
+    const record = decoded.kind === wanted ? this.restamper.date(decoded) : null;
+    if (record !== null) {
+      const item = { seq, record };
+      // A record of the open window is added without an await (17,280 a station-day).
+      if (!this.addToOpenWindow(item)) {
+        return this.accept(item).then((ok) => {
+          if (ok) this.lastProcessed = seq;
+          return ok;
+        });
+      }
+    }
+    this.lastProcessed = seq;
+    return TAKE_NEXT;
   }
 
   /** Waits for the window files still being written; false when one of them failed (counted and logged). */

@@ -22,7 +22,12 @@ import type { StationClock } from './clock.js';
 import type { ClockSyncMonitor } from './clock-sync.js';
 import { collectHealth, type HealthSources } from './health.js';
 import { claimJournalForStation } from './journal-station.js';
-import { LakeConsumer, type LakeConsumerStats, type WindowWritten } from './lake-consumer.js';
+import {
+  type JournaledRecords,
+  LakeConsumer,
+  type LakeConsumerStats,
+  type WindowWritten,
+} from './lake-consumer.js';
 import { lockStationLakes } from './lake-lock.js';
 import { newestPartitionDirs } from './partition-dirs.js';
 import {
@@ -463,22 +468,25 @@ export class Station {
   /**
    * Journals a backfill's records with one `appendBatch` (one write per 64 KiB instead of one per
    * reading). Returns how many of them, from the first, are in the journal: all of them, or those
-   * before the one the journal refused (a full disk), which is counted and logged like a failed append.
+   * before the one the journal refused (a full disk), which is counted and logged like a failed append;
+   * and the seq of the first.
    */
-  private async appendRecords(records: readonly Uint8Array[]): Promise<number> {
-    if (records.length === 0) return 0;
+  private async appendRecords(
+    records: readonly Uint8Array[],
+  ): Promise<{ written: number; firstSeq: number }> {
     const firstSeq = this.journal.stats().lastSeq + 1;
+    if (records.length === 0) return { written: 0, firstSeq };
     const p = this.journal.appendBatch(records);
     this.pendingAppends.add(p);
     try {
       await p;
-      return records.length;
+      return { written: records.length, firstSeq };
     } catch (err) {
       // The records before the failure were written (and stay in the journal); the rest were not.
       const lastWritten =
         err instanceof JournalDiskFullError ? err.lastWrittenSeq : this.journal.stats().lastSeq;
       this.noteAppendError(err);
-      return Math.max(0, Math.min(records.length, lastWritten - firstSeq + 1));
+      return { written: Math.max(0, Math.min(records.length, lastWritten - firstSeq + 1)), firstSeq };
     } finally {
       this.pendingAppends.delete(p);
     }
@@ -663,9 +671,19 @@ export class Station {
       pendingIsReading.length = 0;
       lastTick = null;
     };
+    // The records journaled since the last group was handed to the writers, which take them from
+    // memory instead of reading them back (they read the journal for anything not here).
+    let toWrite: { firstSeq: number; values: Uint8Array[] } = { firstSeq: 0, values: [] };
+    const takeJournaled = (): JournaledRecords => {
+      const group = toWrite;
+      toWrite = { firstSeq: 0, values: [] };
+      return group;
+    };
     const journalPending = async (): Promise<boolean> => {
-      const written = await this.appendRecords(pending);
+      const { written, firstSeq } = await this.appendRecords(pending);
+      if (toWrite.firstSeq + toWrite.values.length !== firstSeq) toWrite = { firstSeq, values: [] };
       for (let i = 0; i < written; i++) {
+        toWrite.values.push(pending[i] as Uint8Array);
         if (pendingIsReading[i]) this.stats.readings++;
         else this.stats.healthRecords++;
       }
@@ -688,10 +706,10 @@ export class Station {
      * Writes what the journal holds to both lakes; why it failed, or null. A window of either lake that
      * could not be written stops the backfill; its records stay in the journal for the next run.
      */
-    const drainLakes = async (final = false): Promise<string | null> => {
+    const drainLakes = async (final: boolean, group: JournaledRecords): Promise<string | null> => {
       const data = this.lake.stats.writeErrors;
       const health = this.healthLake?.stats.writeErrors ?? 0;
-      const options = { final, deferDirectorySync: true };
+      const options = { final, deferDirectorySync: true, journaled: group };
       await Promise.all([this.lake.drain(options), this.healthLake?.drain(options)]);
       if (this.lake.stats.writeErrors > data)
         return `a window could not be written: ${describeError(this.lake.lastError)}`;
@@ -703,8 +721,9 @@ export class Station {
     // Writing the windows of the journal, one group at a time, while the next readings are taken.
     let draining: Promise<unknown> | null = null;
     const drainJournal = async (deadline: number) => {
+      const group = takeJournaled();
       await this.journal.sync();
-      const why = await drainLakes();
+      const why = await drainLakes(false, group);
       if (why !== null) fail(why);
       for (const t of this.o.tasks ?? []) await t.drain(this.journal);
       range.onProgress?.(deadline);
@@ -774,7 +793,7 @@ export class Station {
     const completed = failure === null && !range.signal?.aborted;
     await this.journal.sync();
     // Interrupted: write the windows that are complete; the open one waits in the journal for the next run.
-    const why = await drainLakes(completed);
+    const why = await drainLakes(completed, takeJournaled());
     failure ??= why;
     for (const t of this.o.tasks ?? []) await t.drain(this.journal, { final: completed });
     if (completed) range.onProgress?.(range.to);
