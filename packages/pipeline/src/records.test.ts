@@ -8,6 +8,22 @@ import {
 } from './records.js';
 
 describe('journal records', () => {
+  it('writes every byte of a record: the same record whatever the shared pool held before', () => {
+    const meta = { timestamp: 1_790_000_000_000, monotonic: 5, bootTag: 7, unsynced: false };
+    const encodeAll = () => [
+      encodeReading([1.5, null, 3], meta),
+      encodeClockSynced(meta),
+      encodeHealth({ cpu_temp_c: 48.5, wifi_ssid: null }, meta),
+    ];
+    const fresh = encodeAll().map((b) => Array.from(b));
+    // Fill Node's allocation pool with 0xff, then encode the same records from it again.
+    for (let i = 0; i < 200; i++) Buffer.allocUnsafe(64).fill(0xff);
+    const again = encodeAll().map((b) => Array.from(b));
+    expect(again).toEqual(fresh);
+    // Bytes 2–3 (reserved) are 0, as docs/buffer.md's layout says.
+    for (const bytes of again) expect(bytes.slice(2, 4)).toEqual([0, 0]);
+  });
+
   it('round-trips a reading with nulls as NaN in 24 + 4n bytes', () => {
     const bytes = encodeReading([21.5, null, 1013.25, undefined], {
       timestamp: Date.UTC(2026, 10, 27, 9, 0, 5),

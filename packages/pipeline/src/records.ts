@@ -48,15 +48,21 @@ export type PipelineRecord = ReadingRecord | ClockSyncedRecord | HealthRecord;
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
-function header(bytes: Uint8Array, kind: number, flags: number, bootTag: number, ts: number, mono: number) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  view.setUint8(0, kind);
-  view.setUint8(1, flags);
-  view.setUint16(2, 0, true);
-  view.setUint32(4, bootTag >>> 0, true);
-  view.setFloat64(8, ts, true);
-  view.setFloat64(16, mono, true);
-  return view;
+/**
+ * A record of `bytes` bytes with its header written. From Node's shared pool (`allocUnsafe`): a view of
+ * an 8 KiB slab instead of an ArrayBuffer of its own per record, which a backfill's 18,720 records a
+ * station-day made the garbage collector's work. Every byte is written by the encoder.
+ */
+function withHeader(bytes: number, kind: number, flags: number, bootTag: number, ts: number, mono: number) {
+  const buf = Buffer.allocUnsafe(bytes);
+  buf[0] = kind;
+  buf[1] = flags;
+  buf[2] = 0;
+  buf[3] = 0;
+  buf.writeUInt32LE(bootTag >>> 0, 4);
+  buf.writeDoubleLE(ts, 8);
+  buf.writeDoubleLE(mono, 16);
+  return buf;
 }
 
 /** Encodes a reading; `values[i]` null or undefined is stored as NaN. */
@@ -64,9 +70,8 @@ export function encodeReading(
   values: ArrayLike<number | null | undefined>,
   meta: { timestamp: number; monotonic: number; bootTag: number; unsynced: boolean },
 ): Uint8Array {
-  const bytes = new Uint8Array(HEADER + 4 * values.length);
-  const view = header(
-    bytes,
+  const buf = withHeader(
+    HEADER + 4 * values.length,
     RECORD_KIND.reading,
     meta.unsynced ? FLAG_UNSYNCED : 0,
     meta.bootTag,
@@ -75,9 +80,9 @@ export function encodeReading(
   );
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    view.setFloat32(HEADER + 4 * i, v === null || v === undefined ? Number.NaN : v, true);
+    buf.writeFloatLE(v === null || v === undefined ? Number.NaN : v, HEADER + 4 * i);
   }
-  return bytes;
+  return buf;
 }
 
 export function encodeClockSynced(meta: {
@@ -85,9 +90,7 @@ export function encodeClockSynced(meta: {
   monotonic: number;
   bootTag: number;
 }): Uint8Array {
-  const bytes = new Uint8Array(HEADER);
-  header(bytes, RECORD_KIND.clockSynced, 0, meta.bootTag, meta.timestamp, meta.monotonic);
-  return bytes;
+  return withHeader(HEADER, RECORD_KIND.clockSynced, 0, meta.bootTag, meta.timestamp, meta.monotonic);
 }
 
 export function encodeHealth(
@@ -95,17 +98,16 @@ export function encodeHealth(
   meta: { timestamp: number; monotonic: number; bootTag: number; unsynced: boolean },
 ): Uint8Array {
   const json = textEncoder.encode(JSON.stringify(values));
-  const bytes = new Uint8Array(HEADER + json.length);
-  header(
-    bytes,
+  const buf = withHeader(
+    HEADER + json.length,
     RECORD_KIND.health,
     meta.unsynced ? FLAG_UNSYNCED : 0,
     meta.bootTag,
     meta.timestamp,
     meta.monotonic,
   );
-  bytes.set(json, HEADER);
-  return bytes;
+  buf.set(json, HEADER);
+  return buf;
 }
 
 /** A record whose bytes do not match this layout (a journal written by something else). */
