@@ -209,7 +209,8 @@ export class Station {
   };
   private readonly log: Logger;
   private readonly columns: readonly string[];
-  private readonly values: (number | null)[];
+  /** The reading being encoded, NaN where a column has no value (as the record stores it): no boxed numbers. */
+  private readonly values: Float64Array;
   private readonly monotonic: () => number;
   private readonly lake: LakeConsumer;
   private readonly healthLake: LakeConsumer | null;
@@ -236,7 +237,7 @@ export class Station {
   ) {
     this.log = childLogger(o.logger ?? silentLogger, { station: o.stationId });
     this.columns = o.schema.columns.map((c) => c.name);
-    this.values = this.columns.map(() => null);
+    this.values = new Float64Array(this.columns.length);
     this.monotonic =
       o.monotonic ?? (o.clock.monotonic ? () => (o.clock.monotonic as () => number)() : monotonicNow);
     const common = {
@@ -392,7 +393,7 @@ export class Station {
       return null;
     }
     for (let i = 0; i < this.columns.length; i++)
-      this.values[i] = sample.reading[this.columns[i] as string] ?? null;
+      this.values[i] = sample.reading[this.columns[i] as string] ?? Number.NaN;
     return encodeReading(this.values, {
       timestamp: started,
       monotonic: mono,
