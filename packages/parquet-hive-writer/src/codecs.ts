@@ -30,7 +30,10 @@ export interface LoadedCodec {
 export const ZSTD_LEVEL = 3;
 
 interface NodeZstd {
-  zstdCompressSync(input: Uint8Array, options?: { params?: Record<number, number> }): Buffer;
+  zstdCompressSync(
+    input: Uint8Array,
+    options?: { params?: Record<number, number>; chunkSize?: number },
+  ): Buffer;
   constants: { ZSTD_c_compressionLevel: number };
 }
 
@@ -81,7 +84,13 @@ async function resolveCodec(compression: LakeCompression, zstd: ZstdImplementati
   if (typeof native.zstdCompressSync === 'function' && native.constants) {
     const params = { [native.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL };
     const fn = native.zstdCompressSync.bind(zlib);
-    return { compression, implementation: 'zstd-node', compress: (b) => fn(b, { params }) };
+    // The output buffer is sized to the page: node:zlib's default for zstd is 128 KiB per call, a
+    // page is a few KB, and a station-day compresses ~3,800 pages (docs/performance.md, "Round 10").
+    return {
+      compression,
+      implementation: 'zstd-node',
+      compress: (b) => fn(b, { params, chunkSize: zstdBound(b.byteLength) }),
+    };
   }
   if (zstd === 'node') {
     throw new CodecError(
@@ -89,6 +98,11 @@ async function resolveCodec(compression: LakeCompression, zstd: ZstdImplementati
     );
   }
   return jsZstd();
+}
+
+/** The most bytes zstd compresses `n` bytes into (ZSTD_COMPRESSBOUND), plus the frame's header. */
+function zstdBound(n: number): number {
+  return n + (n >>> 8) + (n < 131_072 ? (131_072 - n) >>> 11 : 0) + 32;
 }
 
 async function jsZstd(): Promise<LoadedCodec> {
