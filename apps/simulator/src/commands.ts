@@ -271,11 +271,10 @@ export async function backfillStation(
     healthSources: simulatedHealth(seed, () => clock.now()),
     logger: makeLogger(io, cfg, true),
     owner: 'opensensor-sim backfill',
-    // libzstd's WebAssembly where node:zlib has no zstd, rather than the agent's own compressor (kept
-    // for its memory): V8 spends much of a short backfill compiling that one. A station-day took
-    // 0.65 – 0.67 s instead of 0.70 – 0.75 s, spawn to exit, for files 3 % larger (docs/performance.md,
-    // "Round 8").
-    zstd: 'node-or-wasm',
+    // libzstd's WebAssembly, rather than the agent's own compressor (kept for its memory), which V8
+    // spends much of a short backfill compiling, or node:zlib, which builds a stream and a zstd context
+    // for every page (docs/performance.md, "Round 8" and "Round 10").
+    zstd: 'wasm',
     ...(o.readInterval ? { readIntervalMs: Math.round(o.readInterval * 1000) } : {}),
   });
   let result: BackfillResult;

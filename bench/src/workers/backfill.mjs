@@ -160,7 +160,7 @@ async function pipeline() {
       fsync: p.fsync ?? { interval: 1000 },
       clockSync: null,
       // As `opensensor-sim backfill` compresses (apps/simulator/src/commands.ts, `backfillStation`).
-      zstd: p.zstd ?? 'node-or-wasm',
+      zstd: p.zstd ?? 'wasm',
       // Plausible health values without running the host's commands (as the simulator does).
       health:
         p.health === false

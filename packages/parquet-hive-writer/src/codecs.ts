@@ -7,11 +7,12 @@ export type LakeCompression = 'snappy' | 'zstd' | 'gzip';
 /**
  * Where zstd comes from: `node` = `zlib.zstdCompressSync` (Node ≥ 22.15), `js` = this package's own
  * compressor in TypeScript (any Node), `wasm` = the WebAssembly build of the reference library (any
- * Node ≥ 20, on request), `auto` = node when present, else js (docs/decisions/0304-zstd-in-typescript.md),
- * `node-or-wasm` = node when present, else wasm: for a short process (a backfill), where V8 would spend
- * much of it compiling the compressor in TypeScript and memory matters less than for the agent.
+ * Node ≥ 20, on request), `auto` = node when present, else js (docs/decisions/0304-zstd-in-typescript.md).
+ * A short process that compresses many pages (a backfill) is fastest with `wasm` on every Node: `js` is
+ * mostly V8 compiling it there, and `node` builds a zlib stream and a zstd context for every page
+ * (docs/performance.md, "Round 10"). `auto` keeps an agent small.
  */
-export type ZstdImplementation = 'auto' | 'node' | 'js' | 'wasm' | 'node-or-wasm';
+export type ZstdImplementation = 'auto' | 'node' | 'js' | 'wasm';
 
 export const LAKE_COMPRESSIONS: readonly LakeCompression[] = ['snappy', 'zstd', 'gzip'];
 
@@ -72,8 +73,7 @@ async function resolveCodec(compression: LakeCompression, zstd: ZstdImplementati
   // A Node with zstd in node:zlib names its version in process.versions: without it, node:zlib (and
   // the streams it loads) is not loaded for zstd at all.
   const nodeHasZstd = typeof (process.versions as Record<string, string | undefined>).zstd === 'string';
-  if (compression === 'zstd' && (zstd === 'wasm' || (zstd === 'node-or-wasm' && !nodeHasZstd)))
-    return wasmZstd();
+  if (compression === 'zstd' && zstd === 'wasm') return wasmZstd();
   if (compression === 'zstd' && (zstd === 'js' || (zstd === 'auto' && !nodeHasZstd))) return jsZstd();
   // node:zlib only when a file is compressed, not when the package is imported.
   const zlib = await import('node:zlib');

@@ -81,8 +81,8 @@ export interface StationOptions {
   compression: LakeCompression;
   /**
    * Where zstd comes from (`writeWindowFile`'s `zstd`). Default `auto`: `node:zlib` on Node ≥ 22.15,
-   * else the writer's own compressor, which keeps an agent small; a backfill runs faster with
-   * `node-or-wasm` (docs/performance.md, "Round 8").
+   * else the writer's own compressor, which keeps an agent small; a backfill runs faster with `wasm`
+   * (docs/performance.md, "Round 8" and "Round 10").
    */
   zstd?: ZstdImplementation;
   /** Default `compact` (decision 0302); `plain` for readers that predate those encodings. */
