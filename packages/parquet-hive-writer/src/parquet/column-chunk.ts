@@ -333,13 +333,9 @@ function encodeStrings(
   };
 }
 
-/** Values this short are stored as they are: a zstd frame alone (header and block header) is ~9 bytes. */
-const MIN_COMPRESSIBLE_BYTES = 16;
-
 /**
  * Writes one column chunk as one DATA_PAGE_V2 page into `out`: page header, definition levels
- * (uncompressed, as V2 keeps them), then the values compressed with `codec` where that makes them
- * smaller, else as they are (`is_compressed` false).
+ * (uncompressed, as V2 keeps them), then the values compressed with `codec`.
  */
 export function writeColumnChunk(
   out: ThriftWriter,
@@ -361,20 +357,14 @@ export function writeColumnChunk(
   if (required && m !== n) throw new Error('a REQUIRED column (timestamp) holds a null');
   const levelBytes = required ? 0 : writeDefinitionLevels(levels, defined, n);
   const raw = values.written();
-  // A page's values are stored compressed only where that makes them smaller (DATA_PAGE_V2's
-  // `is_compressed`): an all-null column has no values at all, and a delta-packed timestamp column
-  // ~25 bytes, which a zstd frame (9+ bytes of its own) only enlarges. Below the frame's own size no
-  // compressor can win, so those pages are not given to it.
-  const packed = raw.length > MIN_COMPRESSIBLE_BYTES ? compress(raw) : raw;
-  const compressed = packed.length < raw.length;
-  const body = compressed ? packed : raw;
+  const compressed = compress(raw);
 
   const sink = out.sink;
   const offset = sink.length;
   out.enter();
   out.i32(1, DATA_PAGE_V2);
   out.i32(2, levelBytes + raw.length);
-  out.i32(3, levelBytes + body.length);
+  out.i32(3, levelBytes + compressed.length);
   out.struct(8);
   out.i32(1, n); // num_values
   out.i32(2, n - m); // num_nulls
@@ -382,12 +372,11 @@ export function writeColumnChunk(
   out.i32(4, encoding);
   out.i32(5, levelBytes);
   out.i32(6, 0); // repetition levels: flat columns have none
-  if (!compressed) out.bool(7, false); // is_compressed, true when absent
-  out.end();
+  out.end(); // is_compressed is left at its default, true
   out.end();
   const headerSize = sink.length - offset;
   sink.append(levels.written());
-  sink.append(body);
+  sink.append(compressed);
   return {
     type: PHYSICAL_TYPE[type],
     encoding,

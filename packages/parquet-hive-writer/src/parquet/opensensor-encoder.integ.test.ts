@@ -471,62 +471,6 @@ describe('opensensorEncoder input', () => {
   });
 });
 
-describe('opensensorEncoder compresses a page only where that makes it smaller', () => {
-  it.each(['zstd', 'gzip'] as const)(
-    '%s: all-null and tiny pages are stored as they are, and read back',
-    async (compression) => {
-      const window = windowOf(Date.parse('2025-01-07T09:05:00Z'), 900);
-      const { path } = await writeWindowFile({
-        root: join(dir, `as-they-are-${compression}`),
-        station: 's1',
-        schema: HEALTH_SCHEMA,
-        window,
-        // Three minutes of a station that reports only its CPU temperature: every other column is null.
-        rows: {
-          timestamp: [0, 1, 2].map((i) => window.start + i * 60_000),
-          columns: { cpu_temp_c: [51.5, 51.5, 51.5], station_name: ['roof', 'roof', 'roof'] },
-        },
-        firstSeq: 1,
-        lastSeq: 3,
-        prefix: 'health',
-        compression,
-      });
-      const chunks = new Map(
-        (
-          await db.rows(
-            `SELECT path_in_schema AS col, total_compressed_size::INT AS stored, total_uncompressed_size::INT AS raw
-           FROM parquet_metadata('${path}')`,
-          )
-        ).map((c) => [c.col as string, { stored: c.stored as number, raw: c.raw as number }]),
-      );
-      // No values (all null) or a few bytes of them: stored as they are, no bigger than raw.
-      for (const col of ['wifi_ssid', 'battery_percent', 'timestamp', 'cpu_temp_c']) {
-        expect(chunks.get(col), col).toEqual({ stored: chunks.get(col)?.raw, raw: expect.any(Number) });
-      }
-      const rows = await db.rows(`SELECT cpu_temp_c, station_name, wifi_ssid FROM read_parquet('${path}')`);
-      expect(rows).toEqual(new Array(3).fill({ cpu_temp_c: 51.5, station_name: 'roof', wifi_ssid: null }));
-    },
-  );
-
-  it('a page that compresses well is stored compressed', async () => {
-    const window = windowOf(Date.parse('2025-01-07T09:05:00Z'), 900);
-    const { path } = await writeWindowFile({
-      root: join(dir, 'compressed'),
-      station: 's1',
-      schema: SENSOR_SCHEMA,
-      window,
-      rows: sensorWindowRows({ window, seed: 6 }),
-      firstSeq: 1,
-      lastSeq: 180,
-    });
-    const [pm10] = await db.rows(
-      `SELECT total_compressed_size::INT AS stored, total_uncompressed_size::INT AS raw
-       FROM parquet_metadata('${path}') WHERE path_in_schema = 'pm10'`,
-    );
-    expect(pm10?.stored).toBeLessThan((pm10?.raw as number) / 2);
-  });
-});
-
 describe('writeWindowFile uses this encoder by default', () => {
   const window = windowOf(Date.parse('2025-01-07T09:05:00Z'), 900);
   const rows = sensorWindowRows({ window, seed: 3 });
