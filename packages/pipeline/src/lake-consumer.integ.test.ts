@@ -38,6 +38,21 @@ const reading = (
     },
   );
 
+/**
+ * A boot with a 1970 clock: two readings (monotonic 10 s and 15 s) and a health record between them,
+ * the clock seen synchronised at monotonic 60 s (= T0), then a dated reading.
+ */
+const bootBeforeSync = () => [
+  reading(10_000, 1, { unsynced: true, monotonic: 10_000, bootTag: 9 }),
+  encodeHealth(
+    { cpu_temp_c: 50, clock_synced: false },
+    { timestamp: 12_000, monotonic: 12_000, bootTag: 9, unsynced: true },
+  ),
+  reading(15_000, 2, { unsynced: true, monotonic: 15_000, bootTag: 9 }),
+  encodeClockSynced({ timestamp: T0, monotonic: 60_000, bootTag: 9 }),
+  reading(T0 + 5000, 3, { monotonic: 65_000, bootTag: 9 }),
+];
+
 async function openJournal() {
   return Journal.open({ dir: join(dir, 'journal'), fsync: 'never', consumers: ['parquet', 'health'] });
 }
@@ -318,17 +333,7 @@ describe('LakeConsumer', () => {
   it('re-dates readings taken before the clock was synchronised, and routes health records', async () => {
     const journal = await openJournal();
     const clock = new SimulatedClock(T0);
-    // Two readings at boot with a 1970 clock (monotonic 10 s and 15 s), sync seen at monotonic 60 s.
-    await journal.appendBatch([
-      reading(10_000, 1, { unsynced: true, monotonic: 10_000, bootTag: 9 }),
-      encodeHealth(
-        { cpu_temp_c: 50, clock_synced: false },
-        { timestamp: 12_000, monotonic: 12_000, bootTag: 9, unsynced: true },
-      ),
-      reading(15_000, 2, { unsynced: true, monotonic: 15_000, bootTag: 9 }),
-      encodeClockSynced({ timestamp: T0, monotonic: 60_000, bootTag: 9 }),
-      reading(T0 + 5000, 3, { monotonic: 65_000, bootTag: 9 }),
-    ]);
+    await journal.appendBatch(bootBeforeSync());
     const c = consumer(journal, clock);
     await c.drain({ final: true });
     expect(c.stats.restamped).toBe(2);
@@ -435,16 +440,7 @@ describe('LakeConsumer.drain with the records the caller has just journaled (a b
   it('goes back to the journal for readings to re-date, and routes health records', async () => {
     const journal = await openJournal();
     const clock = new SimulatedClock(T0);
-    const values = [
-      reading(10_000, 1, { unsynced: true, monotonic: 10_000, bootTag: 9 }),
-      encodeHealth(
-        { cpu_temp_c: 50, clock_synced: false },
-        { timestamp: 12_000, monotonic: 12_000, bootTag: 9, unsynced: true },
-      ),
-      reading(15_000, 2, { unsynced: true, monotonic: 15_000, bootTag: 9 }),
-      encodeClockSynced({ timestamp: T0, monotonic: 60_000, bootTag: 9 }),
-      reading(T0 + 5000, 3, { monotonic: 65_000, bootTag: 9 }),
-    ];
+    const values = bootBeforeSync();
     await journal.appendBatch(values);
     const c = consumer(journal, clock);
     const h = consumer(journal, clock, 'health');
