@@ -100,7 +100,7 @@ async function resolveCodec(compression: LakeCompression, zstd: ZstdImplementati
   return jsZstd();
 }
 
-/** The most bytes zstd compresses `n` bytes into (ZSTD_COMPRESSBOUND), plus the frame's header. */
+/** The most bytes zstd compresses `n` bytes into (ZSTD_COMPRESSBOUND, frame included), with a little slack. */
 function zstdBound(n: number): number {
   return n + (n >>> 8) + (n < 131_072 ? (131_072 - n) >>> 11 : 0) + 32;
 }
