@@ -83,8 +83,7 @@ export async function inspectJournal(dir: string): Promise<JournalInspection> {
     try {
       const size = (await file.stat()).size;
       // Where the next open would start: what it would find is what is reported.
-      const resumes = [...cursors.values()].flatMap((c) => (c.resume ? [c.resume] : []));
-      const scan = await scanToEnd(file, size, lastBase, resumes, size);
+      const scan = await scanToEnd(file, size, lastBase, cursors.values(), size);
       let lastSeq = scan.prevSeq;
       for (let item = scan.first; item !== null; item = await scan.scanner.next()) {
         if (item.kind === 'record') lastSeq = item.seq;

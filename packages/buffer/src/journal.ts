@@ -989,9 +989,7 @@ export class Journal<T = Uint8Array> {
     let lastSeq = 0;
     const last = this.segments[this.segments.length - 1];
     if (last) {
-      const resumes: ResumePoint[] = [];
-      for (const { resume } of cursors.values()) if (resume) resumes.push(resume);
-      lastSeq = await this.recoverActiveSegment(last, resumes);
+      lastSeq = await this.recoverActiveSegment(last, cursors.values());
     }
     let newSegment = last === undefined;
     if (maxCursor > lastSeq) {
@@ -1078,14 +1076,17 @@ export class Journal<T = Uint8Array> {
    * from its start): damage is counted and skipped, bytes after the last valid record (a torn write)
    * are cut off so new records follow a valid one. Returns the highest seq found (base - 1 when none).
    */
-  private async recoverActiveSegment(seg: Segment, resumes: readonly ResumePoint[]): Promise<number> {
+  private async recoverActiveSegment(
+    seg: Segment,
+    cursors: Iterable<{ resume?: ResumePoint }>,
+  ): Promise<number> {
     const file = await open(seg.path, 'r+');
     try {
       const scan = await scanToEnd(
         file,
         seg.bytes,
         seg.base,
-        resumes,
+        cursors,
         this.opts.maxRecordBytes - HEADER_BYTES,
       );
       let prevSeq = scan.prevSeq;

@@ -184,19 +184,20 @@ export class SegmentScanner {
 
 /**
  * A scanner of the newest segment (first seq `base`, `bytes` long) for finding its end, and its first
- * item: from the furthest of the consumers' resume points in it whose offset holds an intact record
- * with that seq (finding the end needs only a record boundary), else from the segment's start.
+ * item: from the furthest of the consumers' resume points (`cursors`, as loaded) in it whose offset
+ * holds an intact record with that seq (finding the end needs only a record boundary), else from the
+ * segment's start.
  */
 export async function scanToEnd(
   file: ChunkSource,
   bytes: number,
   base: number,
-  resumes: readonly ResumePoint[],
+  cursors: Iterable<{ resume?: ResumePoint }>,
   maxPayload: number,
 ): Promise<{ scanner: SegmentScanner; first: ScanItem | null; prevSeq: number }> {
-  const candidates = resumes
-    .filter((r) => r.segment === base && r.offset < bytes)
-    .sort((a, b) => b.offset - a.offset);
+  const candidates: ResumePoint[] = [];
+  for (const { resume: r } of cursors) if (r && r.segment === base && r.offset < bytes) candidates.push(r);
+  candidates.sort((a, b) => b.offset - a.offset);
   for (const r of candidates) {
     const scanner = new SegmentScanner(file, bytes, { offset: r.offset, prevSeq: r.seq - 1 }, maxPayload);
     const first = await scanner.next();
